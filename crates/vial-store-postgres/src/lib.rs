@@ -1,1 +1,276 @@
-//! placeholder
+//! The PostgreSQL backend: the only code that speaks PostgreSQL's SQL.
+//!
+//! Used by hosted and multi-instance deployments; behaviour matches the SQLite backend, proven by
+//! the shared scenario suite.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Row, Transaction};
+use vial_store::{
+    Backend, DekCount, NewUser, Store, StoreError, StoreResult, StoredDek, Tx, UserCipherColumn,
+    UserRecord,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects with `options` and runs migrations.
+    pub async fn connect(options: PgConnectOptions) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect_with(options)
+            .await
+            .map_err(db)?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Migration(Box::new(e)))?;
+        Ok(Self { pool })
+    }
+
+    /// Connects to a `postgres://` URL and runs migrations.
+    pub async fn connect_url(url: &str) -> StoreResult<Self> {
+        let options: PgConnectOptions = url.parse().map_err(db)?;
+        Self::connect(options).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    async fn begin(&self) -> StoreResult<Box<dyn Tx>> {
+        let tx = self.pool.begin().await.map_err(db)?;
+        Ok(Box::new(PgTx { tx }))
+    }
+
+    async fn begin_read(&self) -> StoreResult<Box<dyn Tx>> {
+        let tx = self.pool.begin().await.map_err(db)?;
+        Ok(Box::new(PgTx { tx }))
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+struct PgTx {
+    tx: Transaction<'static, Postgres>,
+}
+
+fn db(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            let msg = d.message();
+            return StoreError::Conflict(if msg.contains("email_bidx") {
+                "email"
+            } else if msg.contains("owner") {
+                "data key owner"
+            } else {
+                "id"
+            });
+        }
+    }
+    StoreError::Database(Box::new(e))
+}
+
+fn dek_from_row(row: &sqlx::postgres::PgRow) -> StoreResult<StoredDek> {
+    let id: Vec<u8> = row.try_get("id").map_err(db)?;
+    let version: i64 = row.try_get("kek_version").map_err(db)?;
+    Ok(StoredDek {
+        id: id
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("deks.id is not 16 bytes".into()))?,
+        owner: row.try_get("owner").map_err(db)?,
+        kek_version: u32::try_from(version)
+            .map_err(|_| StoreError::Corrupt("deks.kek_version out of range".into()))?,
+        wrapped: row.try_get("wrapped").map_err(db)?,
+        created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+    })
+}
+
+fn user_from_row(row: &sqlx::postgres::PgRow) -> StoreResult<UserRecord> {
+    Ok(UserRecord {
+        id: row.try_get("id").map_err(db)?,
+        role: row.try_get("role").map_err(db)?,
+        email_enc: row.try_get("email_enc").map_err(db)?,
+        name_enc: row.try_get("name_enc").map_err(db)?,
+        password_hash: row.try_get("password_hash").map_err(db)?,
+        totp_enc: row.try_get("totp_enc").map_err(db)?,
+        patient_id: row.try_get("patient_id").map_err(db)?,
+        created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+        disabled_at_ms: row.try_get("disabled_at_ms").map_err(db)?,
+    })
+}
+
+const DEK_COLUMNS: &str = "id, owner, kek_version, wrapped, created_at_ms";
+const USER_COLUMNS: &str = "id, role, email_enc, name_enc, password_hash, totp_enc, patient_id, \
+                            created_at_ms, disabled_at_ms";
+
+#[async_trait::async_trait]
+impl Tx for PgTx {
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await.map_err(db)
+    }
+
+    async fn insert_dek(&mut self, dek: &StoredDek) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO deks (id, owner, kek_version, wrapped, created_at_ms) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&dek.id[..])
+        .bind(&dek.owner)
+        .bind(i64::from(dek.kek_version))
+        .bind(&dek.wrapped)
+        .bind(dek.created_at_ms)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn dek_by_owner(&mut self, owner: &str) -> StoreResult<Option<StoredDek>> {
+        let sql = format!("SELECT {DEK_COLUMNS} FROM deks WHERE owner = $1");
+        let row = sqlx::query(&sql)
+            .bind(owner)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(dek_from_row).transpose()
+    }
+
+    async fn dek_by_id(&mut self, id: &[u8; 16]) -> StoreResult<Option<StoredDek>> {
+        let sql = format!("SELECT {DEK_COLUMNS} FROM deks WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(&id[..])
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(dek_from_row).transpose()
+    }
+
+    async fn deks_to_rewrap(
+        &mut self,
+        current: u32,
+        after: Option<[u8; 16]>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredDek>> {
+        let sql = format!(
+            "SELECT {DEK_COLUMNS} FROM deks WHERE kek_version < $1 AND id > $2 ORDER BY id LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(i64::from(current))
+            .bind(after.map(|a| a.to_vec()).unwrap_or_default())
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        rows.iter().map(dek_from_row).collect()
+    }
+
+    async fn rewrap_dek(
+        &mut self,
+        id: &[u8; 16],
+        old_version: u32,
+        new_version: u32,
+        wrapped: &[u8],
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE deks SET kek_version = $1, wrapped = $2 WHERE id = $3 AND kek_version = $4",
+        )
+        .bind(i64::from(new_version))
+        .bind(wrapped)
+        .bind(&id[..])
+        .bind(i64::from(old_version))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn dek_counts(&mut self) -> StoreResult<Vec<DekCount>> {
+        let rows = sqlx::query(
+            "SELECT kek_version, count(*) AS n FROM deks GROUP BY kek_version ORDER BY kek_version",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                let version: i64 = row.try_get("kek_version").map_err(db)?;
+                let n: i64 = row.try_get("n").map_err(db)?;
+                Ok(DekCount {
+                    kek_version: u32::try_from(version)
+                        .map_err(|_| StoreError::Corrupt("deks.kek_version out of range".into()))?,
+                    deks: u64::try_from(n).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_user(&mut self, user: &NewUser) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO users (id, role, email_bidx, email_enc, name_enc, password_hash, \
+             totp_enc, patient_id, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&user.id)
+        .bind(&user.role)
+        .bind(&user.email_bidx)
+        .bind(&user.email_enc)
+        .bind(&user.name_enc)
+        .bind(&user.password_hash)
+        .bind(&user.totp_enc)
+        .bind(&user.patient_id)
+        .bind(user.created_at_ms)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn user_by_id(&mut self, id: &str) -> StoreResult<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn user_by_email_index(&mut self, email_bidx: &[u8]) -> StoreResult<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email_bidx = $1");
+        let row = sqlx::query(&sql)
+            .bind(email_bidx)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn debug_overwrite_user_column(
+        &mut self,
+        id: &str,
+        column: UserCipherColumn,
+        value: &[u8],
+    ) -> StoreResult<()> {
+        let sql = match column {
+            UserCipherColumn::Name => "UPDATE users SET name_enc = $1 WHERE id = $2",
+            UserCipherColumn::Email => "UPDATE users SET email_enc = $1 WHERE id = $2",
+        };
+        sqlx::query(sql)
+            .bind(value)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+}

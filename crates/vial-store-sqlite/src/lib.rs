@@ -1,1 +1,293 @@
-//! placeholder
+//! The embedded SQLite backend: the only code that speaks SQLite's SQL.
+//!
+//! WAL journal, foreign keys on, `synchronous = FULL` (a commit is on disk before it returns),
+//! one writer connection taking `BEGIN IMMEDIATE` (so read-then-write transactions never fail on
+//! a lock upgrade, even with the CLI writing beside the server), and a pool of read-only readers.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use vial_store::{
+    Backend, DekCount, NewUser, Store, StoreError, StoreResult, StoredDek, Tx, UserCipherColumn,
+    UserRecord,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A SQLite database file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    readers: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if absent) the database at `path` and runs migrations.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        let base = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(db)?
+            .filename(path)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(base.clone().create_if_missing(true))
+            .await
+            .map_err(db)?;
+        MIGRATOR
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Migration(Box::new(e)))?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(base.read_only(true))
+            .await
+            .map_err(db)?;
+        Ok(Self { writer, readers })
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn begin(&self) -> StoreResult<Box<dyn Tx>> {
+        let tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        Ok(Box::new(SqliteTx { tx }))
+    }
+
+    async fn begin_read(&self) -> StoreResult<Box<dyn Tx>> {
+        let tx = self.readers.begin().await.map_err(db)?;
+        Ok(Box::new(SqliteTx { tx }))
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn close(&self) {
+        self.readers.close().await;
+        self.writer.close().await;
+    }
+}
+
+struct SqliteTx {
+    tx: Transaction<'static, Sqlite>,
+}
+
+fn db(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            let msg = d.message();
+            return StoreError::Conflict(if msg.contains("email_bidx") {
+                "email"
+            } else if msg.contains("owner") {
+                "data key owner"
+            } else {
+                "id"
+            });
+        }
+    }
+    StoreError::Database(Box::new(e))
+}
+
+fn dek_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<StoredDek> {
+    let id: Vec<u8> = row.try_get("id").map_err(db)?;
+    let version: i64 = row.try_get("kek_version").map_err(db)?;
+    Ok(StoredDek {
+        id: id
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("deks.id is not 16 bytes".into()))?,
+        owner: row.try_get("owner").map_err(db)?,
+        kek_version: u32::try_from(version)
+            .map_err(|_| StoreError::Corrupt("deks.kek_version out of range".into()))?,
+        wrapped: row.try_get("wrapped").map_err(db)?,
+        created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+    })
+}
+
+fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<UserRecord> {
+    Ok(UserRecord {
+        id: row.try_get("id").map_err(db)?,
+        role: row.try_get("role").map_err(db)?,
+        email_enc: row.try_get("email_enc").map_err(db)?,
+        name_enc: row.try_get("name_enc").map_err(db)?,
+        password_hash: row.try_get("password_hash").map_err(db)?,
+        totp_enc: row.try_get("totp_enc").map_err(db)?,
+        patient_id: row.try_get("patient_id").map_err(db)?,
+        created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+        disabled_at_ms: row.try_get("disabled_at_ms").map_err(db)?,
+    })
+}
+
+const DEK_COLUMNS: &str = "id, owner, kek_version, wrapped, created_at_ms";
+const USER_COLUMNS: &str = "id, role, email_enc, name_enc, password_hash, totp_enc, patient_id, \
+                            created_at_ms, disabled_at_ms";
+
+#[async_trait::async_trait]
+impl Tx for SqliteTx {
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await.map_err(db)
+    }
+
+    async fn insert_dek(&mut self, dek: &StoredDek) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO deks (id, owner, kek_version, wrapped, created_at_ms) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&dek.id[..])
+        .bind(&dek.owner)
+        .bind(i64::from(dek.kek_version))
+        .bind(&dek.wrapped)
+        .bind(dek.created_at_ms)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn dek_by_owner(&mut self, owner: &str) -> StoreResult<Option<StoredDek>> {
+        let sql = format!("SELECT {DEK_COLUMNS} FROM deks WHERE owner = ?");
+        let row = sqlx::query(&sql)
+            .bind(owner)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(dek_from_row).transpose()
+    }
+
+    async fn dek_by_id(&mut self, id: &[u8; 16]) -> StoreResult<Option<StoredDek>> {
+        let sql = format!("SELECT {DEK_COLUMNS} FROM deks WHERE id = ?");
+        let row = sqlx::query(&sql)
+            .bind(&id[..])
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(dek_from_row).transpose()
+    }
+
+    async fn deks_to_rewrap(
+        &mut self,
+        current: u32,
+        after: Option<[u8; 16]>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredDek>> {
+        let sql = format!(
+            "SELECT {DEK_COLUMNS} FROM deks WHERE kek_version < ? AND id > ? ORDER BY id LIMIT ?"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(i64::from(current))
+            .bind(after.map(|a| a.to_vec()).unwrap_or_default())
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        rows.iter().map(dek_from_row).collect()
+    }
+
+    async fn rewrap_dek(
+        &mut self,
+        id: &[u8; 16],
+        old_version: u32,
+        new_version: u32,
+        wrapped: &[u8],
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE deks SET kek_version = ?, wrapped = ? WHERE id = ? AND kek_version = ?",
+        )
+        .bind(i64::from(new_version))
+        .bind(wrapped)
+        .bind(&id[..])
+        .bind(i64::from(old_version))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn dek_counts(&mut self) -> StoreResult<Vec<DekCount>> {
+        let rows = sqlx::query(
+            "SELECT kek_version, count(*) AS n FROM deks GROUP BY kek_version ORDER BY kek_version",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                let version: i64 = row.try_get("kek_version").map_err(db)?;
+                let n: i64 = row.try_get("n").map_err(db)?;
+                Ok(DekCount {
+                    kek_version: u32::try_from(version)
+                        .map_err(|_| StoreError::Corrupt("deks.kek_version out of range".into()))?,
+                    deks: u64::try_from(n).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_user(&mut self, user: &NewUser) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO users (id, role, email_bidx, email_enc, name_enc, password_hash, \
+             totp_enc, patient_id, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&user.id)
+        .bind(&user.role)
+        .bind(&user.email_bidx)
+        .bind(&user.email_enc)
+        .bind(&user.name_enc)
+        .bind(&user.password_hash)
+        .bind(&user.totp_enc)
+        .bind(&user.patient_id)
+        .bind(user.created_at_ms)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn user_by_id(&mut self, id: &str) -> StoreResult<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn user_by_email_index(&mut self, email_bidx: &[u8]) -> StoreResult<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email_bidx = ?");
+        let row = sqlx::query(&sql)
+            .bind(email_bidx)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn debug_overwrite_user_column(
+        &mut self,
+        id: &str,
+        column: UserCipherColumn,
+        value: &[u8],
+    ) -> StoreResult<()> {
+        let sql = match column {
+            UserCipherColumn::Name => "UPDATE users SET name_enc = ? WHERE id = ?",
+            UserCipherColumn::Email => "UPDATE users SET email_enc = ? WHERE id = ?",
+        };
+        sqlx::query(sql)
+            .bind(value)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+}

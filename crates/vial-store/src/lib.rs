@@ -1,1 +1,79 @@
-//! placeholder
+//! The storage contract shared by every backend (SQLite, PostgreSQL).
+//!
+//! Owns the record types as stored — ciphertexts, wrapped keys and blind indexes, never plaintext
+//! PHI — and the [`Store`]/[`Tx`] traits. Every operation runs inside a transaction so that a use
+//! case (and, later, its audit entry) commits or rolls back as one. SQL lives only in the backend
+//! crates; this crate knows none.
+//!
+//! [`scenarios`] holds the behavioural tests every backend must pass, written once.
+
+mod error;
+mod records;
+pub mod scenarios;
+
+pub use error::StoreError;
+pub use records::{Backend, DekCount, NewUser, StoredDek, UserRecord};
+
+/// Result of a storage call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A database holding Vial's data.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// A transaction that may write. On SQLite it takes the write lock up front.
+    async fn begin(&self) -> StoreResult<Box<dyn Tx>>;
+    /// A transaction that only reads.
+    async fn begin_read(&self) -> StoreResult<Box<dyn Tx>>;
+    fn backend(&self) -> Backend;
+    /// Closes connections, letting in-flight work finish.
+    async fn close(&self);
+}
+
+/// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
+#[async_trait::async_trait]
+pub trait Tx: Send {
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    // Data keys.
+    async fn insert_dek(&mut self, dek: &StoredDek) -> StoreResult<()>;
+    async fn dek_by_owner(&mut self, owner: &str) -> StoreResult<Option<StoredDek>>;
+    async fn dek_by_id(&mut self, id: &[u8; 16]) -> StoreResult<Option<StoredDek>>;
+    /// Up to `limit` DEKs wrapped by a version older than `current`, in id order after `after`.
+    async fn deks_to_rewrap(
+        &mut self,
+        current: u32,
+        after: Option<[u8; 16]>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredDek>>;
+    /// Replaces a DEK's wrapping if it is still wrapped by `old_version`; false if it changed.
+    async fn rewrap_dek(
+        &mut self,
+        id: &[u8; 16],
+        old_version: u32,
+        new_version: u32,
+        wrapped: &[u8],
+    ) -> StoreResult<bool>;
+    /// How many DEKs each KEK version still wraps.
+    async fn dek_counts(&mut self) -> StoreResult<Vec<DekCount>>;
+
+    // Users.
+    async fn insert_user(&mut self, user: &NewUser) -> StoreResult<()>;
+    async fn user_by_id(&mut self, id: &str) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_email_index(&mut self, email_bidx: &[u8]) -> StoreResult<Option<UserRecord>>;
+
+    // Test hooks for tamper scenarios: raw column access that application code never uses.
+    #[doc(hidden)]
+    async fn debug_overwrite_user_column(
+        &mut self,
+        id: &str,
+        column: UserCipherColumn,
+        value: &[u8],
+    ) -> StoreResult<()>;
+}
+
+/// The encrypted columns of `users`, named for tamper tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserCipherColumn {
+    Name,
+    Email,
+}

@@ -1,0 +1,54 @@
+//! Records as stored: opaque ids, ciphertexts, wrapped keys and blind indexes only.
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A data key as stored: wrapped by one KEK version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDek {
+    pub id: [u8; 16],
+    /// Whose data it encrypts, e.g. a patient or user id.
+    pub owner: String,
+    pub kek_version: u32,
+    pub wrapped: Vec<u8>,
+    pub created_at_ms: i64,
+}
+
+/// Number of DEKs wrapped by one KEK version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DekCount {
+    pub kek_version: u32,
+    pub deks: u64,
+}
+
+/// A user to create. Name, email and TOTP secret arrive encrypted; the email also as blind index.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: String,
+    pub role: String,
+    pub email_bidx: Vec<u8>,
+    pub email_enc: Vec<u8>,
+    pub name_enc: Vec<u8>,
+    pub password_hash: String,
+    pub totp_enc: Option<Vec<u8>>,
+    pub patient_id: Option<String>,
+    pub created_at_ms: i64,
+}
+
+/// A stored user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: String,
+    pub role: String,
+    pub email_enc: Vec<u8>,
+    pub name_enc: Vec<u8>,
+    pub password_hash: String,
+    pub totp_enc: Option<Vec<u8>>,
+    pub patient_id: Option<String>,
+    pub created_at_ms: i64,
+    pub disabled_at_ms: Option<i64>,
+}
