@@ -38,6 +38,29 @@ impl PgStore {
         let options: PgConnectOptions = url.parse().map_err(db)?;
         Self::connect(options).await
     }
+
+    /// Connects to a `postgres://` URL using `schema` (created if absent) for every table.
+    /// Lets several test runs or tenants share one database without seeing each other.
+    pub async fn connect_url_in_schema(url: &str, schema: &str) -> StoreResult<Self> {
+        if schema.is_empty()
+            || !schema
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(StoreError::Corrupt(
+                "schema names are lowercase letters, digits and _".into(),
+            ));
+        }
+        let options: PgConnectOptions = url.parse().map_err(db)?;
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect_with(&options)
+            .await
+            .map_err(db)?;
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            .execute(&mut conn)
+            .await
+            .map_err(db)?;
+        Self::connect(options.options([("search_path", schema)])).await
+    }
 }
 
 #[async_trait::async_trait]
@@ -66,17 +89,18 @@ struct PgTx {
 }
 
 fn db(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(d) = &e {
-        if d.is_unique_violation() {
-            let msg = d.message();
-            return StoreError::Conflict(if msg.contains("email_bidx") {
-                "email"
-            } else if msg.contains("owner") {
-                "data key owner"
-            } else {
-                "id"
-            });
-        }
+    if let sqlx::Error::Database(d) = &e
+        && d.is_unique_violation()
+    {
+        // SQLite names the column in its message, PostgreSQL the constraint (`users_email_bidx_key`).
+        let names = format!("{} {}", d.message(), d.constraint().unwrap_or_default());
+        return StoreError::Conflict(if names.contains("email_bidx") {
+            "email"
+        } else if names.contains("owner") {
+            "data key owner"
+        } else {
+            "id"
+        });
     }
     StoreError::Database(Box::new(e))
 }

@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use sqlx::postgres::PgConnectOptions;
 use vial_store::Store;
 use vial_store_postgres::PgStore;
 
@@ -14,16 +13,10 @@ async fn fresh() -> Arc<dyn Store> {
     let url = std::env::var("VIAL_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     let schema = format!("vial_test_{}", uuid::Uuid::new_v4().simple());
-    let admin: PgConnectOptions = url.parse().unwrap();
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect_with(&admin)
+    let store = PgStore::connect_url_in_schema(&url, &schema)
         .await
         .expect("PostgreSQL must be reachable for the test suite (VIAL_TEST_POSTGRES_URL)");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let options = admin.options([("search_path", schema.as_str())]);
-    Arc::new(PgStore::connect(options).await.unwrap())
+    Arc::new(store)
 }
 
 vial_store::scenario_tests!(fresh);

@@ -4,6 +4,7 @@
 //! one writer connection taking `BEGIN IMMEDIATE` (so read-then-write transactions never fail on
 //! a lock upgrade, even with the CLI writing beside the server), and a pool of read-only readers.
 
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -27,6 +28,14 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if absent) the database at `path` and runs migrations.
     pub async fn open(path: &Path) -> StoreResult<Self> {
+        // Create the file private before SQLite does (its -wal and -shm copy this mode).
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| StoreError::Database(Box::new(e)))?;
         let base = SqliteConnectOptions::from_str("sqlite://")
             .map_err(db)?
             .filename(path)
@@ -83,17 +92,18 @@ struct SqliteTx {
 }
 
 fn db(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(d) = &e {
-        if d.is_unique_violation() {
-            let msg = d.message();
-            return StoreError::Conflict(if msg.contains("email_bidx") {
-                "email"
-            } else if msg.contains("owner") {
-                "data key owner"
-            } else {
-                "id"
-            });
-        }
+    if let sqlx::Error::Database(d) = &e
+        && d.is_unique_violation()
+    {
+        // SQLite names the column in its message, PostgreSQL the constraint (`users_email_bidx_key`).
+        let names = format!("{} {}", d.message(), d.constraint().unwrap_or_default());
+        return StoreError::Conflict(if names.contains("email_bidx") {
+            "email"
+        } else if names.contains("owner") {
+            "data key owner"
+        } else {
+            "id"
+        });
     }
     StoreError::Database(Box::new(e))
 }

@@ -1,1 +1,145 @@
-fn main() {}
+//! The `vial` binary: parses the command line into one typed configuration, wires the crates
+//! together and turns every failure into one line on stderr and a non-zero exit.
+
+mod cli;
+mod serve;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use vial_app::{DataDir, NewUserInput, Role, SystemClock};
+
+use crate::cli::{Cli, Command, KeysCommand, UserCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VIAL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let data_dir = DataDir::new(&cli.global.data_dir);
+    let database = cli.global.database();
+    let clock = Arc::new(SystemClock);
+    match cli.command {
+        Command::Init => {
+            serve::init(&data_dir, &database).await?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "initialized {}", data_dir.root().display())?;
+            Ok(())
+        }
+        Command::Serve(options) => {
+            serve::run(&data_dir, &database, cli.global.rotation_policy(), options).await
+        }
+        Command::Keys(KeysCommand::Status { json }) => {
+            let app = data_dir.open(&database, clock).await?;
+            let status = app.key_status().await?;
+            if json {
+                return print_json(&serde_json::to_value(&status)?);
+            }
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{:>7}  {:>8}  {:>8}  {:<8}",
+                "version", "age_days", "deks", "state"
+            )?;
+            for v in &status.versions {
+                let state = match (v.current, v.retired_at_ms) {
+                    (true, _) => "current",
+                    (false, Some(_)) => "retired",
+                    (false, None) => "previous",
+                };
+                writeln!(
+                    out,
+                    "{:>7}  {:>8}  {:>8}  {:<8}",
+                    v.version, v.age_days, v.deks, state
+                )?;
+            }
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Rotate) => {
+            let app = data_dir.open(&database, clock).await?;
+            let policy = cli.global.rotation_policy();
+            let version = app.rotate_keys()?;
+            let report = app
+                .rewrap_all(&policy, |r| {
+                    tracing::info!(rewrapped = r.rewrapped, "re-wrapping data keys");
+                })
+                .await?;
+            let retired = app.retire_unused(&policy).await?;
+            print_json(&serde_json::json!({
+                "current_version": version,
+                "rewrapped": report.rewrapped,
+                "skipped": report.skipped,
+                "unreadable": report.unreadable,
+                "retired": retired,
+            }))?;
+            anyhow::ensure!(
+                report.unreadable == 0,
+                "{} data keys are wrapped by a missing key version and cannot be read",
+                report.unreadable
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Add(args)) => {
+            let role = Role::parse(&args.role)?;
+            anyhow::ensure!(
+                args.password_stdin,
+                "the password is read from standard input only: pass --password-stdin"
+            );
+            let mut password = zeroize::Zeroizing::new(String::new());
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let trimmed =
+                zeroize::Zeroizing::new(password.trim_end_matches(['\r', '\n']).to_owned());
+            let app = data_dir.open(&database, clock).await?;
+            let added = app
+                .add_user(NewUserInput {
+                    email: args.email,
+                    name: args.name,
+                    role,
+                    password: trimmed,
+                    patient_id: args.patient_id,
+                })
+                .await?;
+            let mut value = serde_json::json!({ "user_id": added.user_id, "role": role.as_str() });
+            if let Some(secret) = &added.totp_secret {
+                value["totp_secret"] = serde_json::Value::String(secret.to_string());
+            }
+            print_json(&value)
+        }
+    }
+}

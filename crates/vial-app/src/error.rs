@@ -1,0 +1,34 @@
+//! Use-case errors. Messages are safe to show a user: ids and field names, never values.
+
+use vial_crypto::CryptoError;
+use vial_store::StoreError;
+
+use crate::KeyFileError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input that fails validation; the message says which field and why.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
+    #[error("data directory: {0}")]
+    DataDir(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => Self::Conflict(what),
+            other => Self::Store(other),
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The process's view of its keys: a key ring loaded from the provider, reloaded when another
+//! process (the CLI beside the server, another instance) rotates or retires a version.
+
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+use vial_crypto::{CryptoError, DataKey, DekId, KeyProvider, KeyRing, WrappedKey};
+
+use crate::{AppError, LocalKeyFile};
+
+/// The key ring plus where it came from.
+#[derive(Debug)]
+pub struct Keys {
+    provider: LocalKeyFile,
+    state: RwLock<(Arc<KeyRing>, Option<SystemTime>)>,
+}
+
+impl Keys {
+    /// Loads the ring; fails closed on any problem with the key file.
+    pub fn load(provider: LocalKeyFile) -> Result<Self, AppError> {
+        let modified = provider.modified();
+        let ring = KeyRing::new(&provider.load()?)?;
+        Ok(Self {
+            provider,
+            state: RwLock::new((Arc::new(ring), modified)),
+        })
+    }
+
+    pub fn provider(&self) -> &LocalKeyFile {
+        &self.provider
+    }
+
+    /// The current ring.
+    pub fn ring(&self) -> Arc<KeyRing> {
+        match self.state.read() {
+            Ok(s) => s.0.clone(),
+            Err(poisoned) => poisoned.into_inner().0.clone(),
+        }
+    }
+
+    /// Reloads from the provider if the file changed since the last load.
+    pub fn refresh(&self) -> Result<Arc<KeyRing>, AppError> {
+        let modified = self.provider.modified();
+        let stale = match self.state.read() {
+            Ok(s) => s.1 != modified,
+            Err(_) => true,
+        };
+        if !stale {
+            return Ok(self.ring());
+        }
+        let ring = Arc::new(KeyRing::new(&self.provider.load()?)?);
+        if let Ok(mut s) = self.state.write() {
+            *s = (ring.clone(), modified);
+        }
+        tracing::info!(
+            current_version = ring.current_version(),
+            "key ring reloaded"
+        );
+        Ok(ring)
+    }
+
+    /// Unwraps a DEK, reloading once if it is wrapped by a version this process has not seen.
+    pub fn unwrap(&self, id: DekId, wrapped: &WrappedKey) -> Result<DataKey, AppError> {
+        match self.ring().unwrap(id, wrapped) {
+            Err(CryptoError::MissingKek(v)) if v > self.ring().current_version() => {
+                Ok(self.refresh()?.unwrap(id, wrapped)?)
+            }
+            other => Ok(other?),
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Key rotation: new KEK versions on schedule or on demand, DEKs re-wrapped in bounded batches,
+//! superseded versions retired once nothing uses them.
+//!
+//! Re-wrapping is resumable by construction: progress is the `kek_version` stored with each DEK,
+//! so an interrupted run simply finds fewer DEKs left to do. Each batch is one transaction and
+//! each row is updated only if still at the version it was read at.
+
+use serde::Serialize;
+use vial_crypto::{DekId, KeyProvider, WrappedKey};
+
+use crate::{App, AppError};
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// When to rotate and retire.
+#[derive(Debug, Clone, Copy)]
+pub struct RotationPolicy {
+    /// A KEK older than this is replaced automatically.
+    pub max_age_ms: i64,
+    /// A superseded version is retired only this long after its successor appeared, so every
+    /// process sharing the key file has reloaded and stopped wrapping with it.
+    pub retire_grace_ms: i64,
+    /// DEKs re-wrapped per transaction.
+    pub batch: u32,
+}
+
+impl Default for RotationPolicy {
+    fn default() -> Self {
+        Self {
+            max_age_ms: 90 * DAY_MS,
+            retire_grace_ms: 60 * 60 * 1000,
+            batch: 1000,
+        }
+    }
+}
+
+/// What a re-wrap pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RewrapReport {
+    pub rewrapped: u64,
+    /// Changed by another process between read and write; left to it.
+    pub skipped: u64,
+    /// Wrapped by a version whose key is gone; these DEKs' data cannot be read.
+    pub unreadable: u64,
+}
+
+/// One KEK version as `vial keys status` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyVersionStatus {
+    pub version: u32,
+    pub created_at_ms: i64,
+    pub age_days: i64,
+    pub current: bool,
+    pub retired_at_ms: Option<i64>,
+    pub deks: u64,
+}
+
+/// All KEK versions.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyStatus {
+    pub current_version: u32,
+    pub versions: Vec<KeyVersionStatus>,
+}
+
+impl App {
+    /// Adds a new KEK version and makes it current.
+    pub fn rotate_keys(&self) -> Result<u32, AppError> {
+        let version = self.keys().provider().rotate(self.now_ms())?;
+        self.keys().refresh()?;
+        tracing::info!(version, "key-encryption key rotated");
+        Ok(version)
+    }
+
+    /// Rotates if the current KEK is older than the policy allows.
+    pub fn rotate_if_due(&self, policy: &RotationPolicy) -> Result<Option<u32>, AppError> {
+        let ring = self.keys().refresh()?;
+        if self.now_ms() - ring.current_created_at_ms() >= policy.max_age_ms {
+            return self.rotate_keys().map(Some);
+        }
+        Ok(None)
+    }
+
+    /// Re-wraps every DEK not on the current version, batch by batch; `progress` sees the
+    /// running total after each batch.
+    pub async fn rewrap_all(
+        &self,
+        policy: &RotationPolicy,
+        mut progress: impl FnMut(&RewrapReport),
+    ) -> Result<RewrapReport, AppError> {
+        let mut report = RewrapReport::default();
+        let mut after = None;
+        loop {
+            let ring = self.keys().refresh()?;
+            let current = ring.current_version();
+            let mut tx = self.store().begin().await?;
+            let batch = tx.deks_to_rewrap(current, after, policy.batch).await?;
+            let Some(last) = batch.last() else { break };
+            after = Some(last.id);
+            for stored in &batch {
+                let rewrapped = WrappedKey::from_bytes(stored.wrapped.clone())
+                    .map_err(AppError::from)
+                    .and_then(|w| Ok(ring.rewrap(DekId(stored.id), &w)?));
+                let new = match rewrapped {
+                    Ok(new) => new,
+                    Err(e) => {
+                        tracing::error!(dek = ?DekId(stored.id), error = %e, "data key cannot be unwrapped");
+                        report.unreadable += 1;
+                        continue;
+                    }
+                };
+                if tx
+                    .rewrap_dek(
+                        &stored.id,
+                        stored.kek_version,
+                        new.kek_version(),
+                        new.as_bytes(),
+                    )
+                    .await?
+                {
+                    report.rewrapped += 1;
+                } else {
+                    report.skipped += 1;
+                }
+            }
+            tx.commit().await?;
+            progress(&report);
+        }
+        if report.rewrapped > 0 {
+            tracing::info!(
+                rewrapped = report.rewrapped,
+                skipped = report.skipped,
+                "data keys re-wrapped"
+            );
+        }
+        Ok(report)
+    }
+
+    /// Retires superseded versions that no DEK uses and whose successor is older than the grace.
+    pub async fn retire_unused(&self, policy: &RotationPolicy) -> Result<Vec<u32>, AppError> {
+        let ring = self.keys().refresh()?;
+        let current = ring.current_version();
+        let counts = self.store().begin_read().await?.dek_counts().await?;
+        let versions: Vec<(u32, i64)> = ring.active_versions().collect();
+        let mut retired = Vec::new();
+        for (i, (version, _)) in versions.iter().enumerate() {
+            if *version == current
+                || counts
+                    .iter()
+                    .any(|c| c.kek_version == *version && c.deks > 0)
+            {
+                continue;
+            }
+            let successor_created = versions.get(i + 1).map(|(_, at)| *at).unwrap_or(i64::MAX);
+            if self.now_ms().saturating_sub(successor_created) < policy.retire_grace_ms {
+                continue;
+            }
+            self.keys().provider().retire(*version, self.now_ms())?;
+            tracing::info!(version, "key-encryption key retired");
+            retired.push(*version);
+        }
+        if !retired.is_empty() {
+            self.keys().refresh()?;
+        }
+        Ok(retired)
+    }
+
+    /// One maintenance pass, as the server's background task runs it.
+    pub async fn maintain_keys(&self, policy: &RotationPolicy) -> Result<RewrapReport, AppError> {
+        self.rotate_if_due(policy)?;
+        let report = self.rewrap_all(policy, |_| {}).await?;
+        self.retire_unused(policy).await?;
+        Ok(report)
+    }
+
+    /// Versions, ages and how many DEKs each still wraps.
+    pub async fn key_status(&self) -> Result<KeyStatus, AppError> {
+        let material = self.keys().provider().load()?;
+        let counts = self.store().begin_read().await?.dek_counts().await?;
+        let current = self.keys().refresh()?.current_version();
+        let now = self.now_ms();
+        let versions = material
+            .keks
+            .iter()
+            .map(|k| KeyVersionStatus {
+                version: k.version,
+                created_at_ms: k.created_at_ms,
+                age_days: (now - k.created_at_ms) / DAY_MS,
+                current: k.version == current,
+                retired_at_ms: k.retired_at_ms,
+                deks: counts
+                    .iter()
+                    .find(|c| c.kek_version == k.version)
+                    .map_or(0, |c| c.deks),
+            })
+            .collect();
+        Ok(KeyStatus {
+            current_version: current,
+            versions,
+        })
+    }
+}

@@ -1,0 +1,254 @@
+//! User accounts: one person, one login, one role. Login itself arrives with the identity issue;
+//! here accounts are created and read back.
+//!
+//! Name, email and TOTP secret are stored encrypted under the user's own DEK; the email is also
+//! stored as a blind index so that it stays unique and findable without being readable.
+
+use argon2::password_hash::{PasswordHasher, SaltString};
+use vial_crypto::{Aad, BlindField};
+use vial_store::NewUser;
+use zeroize::Zeroizing;
+
+use crate::{App, AppError};
+
+/// The four roles of SPEC §1. Anything else is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Provider,
+    Staff,
+    Admin,
+    Patient,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Result<Self, AppError> {
+        match s {
+            "provider" => Ok(Self::Provider),
+            "staff" => Ok(Self::Staff),
+            "admin" => Ok(Self::Admin),
+            "patient" => Ok(Self::Patient),
+            _ => Err(AppError::Invalid(
+                "role must be one of provider, staff, admin, patient".into(),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Provider => "provider",
+            Self::Staff => "staff",
+            Self::Admin => "admin",
+            Self::Patient => "patient",
+        }
+    }
+
+    /// Workforce accounts must use MFA.
+    pub fn is_workforce(self) -> bool {
+        !matches!(self, Self::Patient)
+    }
+}
+
+/// What `vial user add` supplies.
+pub struct NewUserInput {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password: Zeroizing<String>,
+    pub patient_id: Option<String>,
+}
+
+impl std::fmt::Debug for NewUserInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUserInput")
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The result of creating a user. The TOTP secret is shown once, for enrolment.
+pub struct AddedUser {
+    pub user_id: String,
+    pub totp_secret: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for AddedUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddedUser")
+            .field("user_id", &self.user_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A user's decrypted profile.
+pub struct UserProfile {
+    pub id: String,
+    pub role: String,
+    pub name: Zeroizing<String>,
+    pub email: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for UserProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserProfile")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+const MIN_PASSWORD_CHARS: usize = 12;
+const MAX_TEXT: usize = 320;
+
+/// Generic names that would make an account shared rather than personal.
+const SHARED_ACCOUNT_LOCAL_PARTS: &[&str] = &[
+    "admin",
+    "frontdesk",
+    "front.desk",
+    "reception",
+    "office",
+    "info",
+    "staff",
+    "team",
+    "shared",
+    "clinic",
+    "nurse",
+    "provider",
+    "test",
+];
+
+fn validate_email(email: &str) -> Result<String, AppError> {
+    let email = email.trim();
+    let valid = email.len() <= MAX_TEXT
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+                && email.matches('@').count() == 1
+        });
+    if !valid {
+        return Err(AppError::Invalid(
+            "email must look like name@example.com".into(),
+        ));
+    }
+    Ok(email.to_owned())
+}
+
+fn hash_password(password: &str) -> Result<String, AppError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::Invalid(format!(
+            "password must be at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    let mut salt = [0u8; 16];
+    vial_crypto::random_bytes(&mut salt)?;
+    let salt =
+        SaltString::encode_b64(&salt).map_err(|_| AppError::Invalid("password salt".into()))?;
+    // OWASP's Argon2id minimum (19 MiB, t=2, p=1); the identity issue tunes it to ≥ 50 ms.
+    let params = argon2::Params::new(19 * 1024, 2, 1, None)
+        .map_err(|_| AppError::Invalid("password hashing parameters".into()))?;
+    let hasher = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    hasher
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| AppError::Invalid("password could not be hashed".into()))
+}
+
+impl App {
+    /// Creates a user with a unique email. Workforce roles get a TOTP secret for MFA enrolment.
+    pub async fn add_user(&self, input: NewUserInput) -> Result<AddedUser, AppError> {
+        let email = validate_email(&input.email)?;
+        let name = input.name.trim();
+        if name.is_empty() || name.len() > MAX_TEXT {
+            return Err(AppError::Invalid("name must be 1 to 320 characters".into()));
+        }
+        let local = email.split('@').next().unwrap_or_default().to_lowercase();
+        if input.role.is_workforce() && SHARED_ACCOUNT_LOCAL_PARTS.contains(&local.as_str()) {
+            return Err(AppError::Invalid(
+                "accounts are personal: use the person's own email, not a shared mailbox".into(),
+            ));
+        }
+        match (input.role, &input.patient_id) {
+            (Role::Patient, None) => {
+                return Err(AppError::Invalid(
+                    "a patient account needs --patient-id".into(),
+                ));
+            }
+            (Role::Patient, Some(_)) => {}
+            (_, Some(_)) => {
+                return Err(AppError::Invalid(
+                    "only patient accounts link to a patient".into(),
+                ));
+            }
+            _ => {}
+        }
+        let password_hash = hash_password(&input.password)?;
+        let totp_secret = if input.role.is_workforce() {
+            let mut raw = Zeroizing::new([0u8; 20]);
+            vial_crypto::random_bytes(&mut raw[..])?;
+            Some(Zeroizing::new(data_encoding::BASE32_NOPAD.encode(&raw[..])))
+        } else {
+            None
+        };
+        let id = format!("usr_{}", uuid::Uuid::new_v4().simple());
+        let email_bidx = self
+            .keys()
+            .ring()
+            .blind_index_key()
+            .index(BlindField::Email, &email)?;
+
+        let mut tx = self.store().begin().await?;
+        if tx.user_by_email_index(&email_bidx.0).await?.is_some() {
+            return Err(AppError::Conflict("a user with this email"));
+        }
+        let key = self.data_key_for(&mut *tx, &id).await?;
+        let user = NewUser {
+            email_enc: key.seal(Aad::new("users", "email", &id), email.as_bytes())?,
+            name_enc: key.seal(Aad::new("users", "name", &id), name.as_bytes())?,
+            totp_enc: totp_secret
+                .as_ref()
+                .map(|s| key.seal(Aad::new("users", "totp", &id), s.as_bytes()))
+                .transpose()?,
+            id: id.clone(),
+            role: input.role.as_str().to_owned(),
+            email_bidx: email_bidx.0.to_vec(),
+            password_hash,
+            patient_id: input.patient_id,
+            created_at_ms: self.now_ms(),
+        };
+        tx.insert_user(&user)
+            .await
+            .map_err(|e| match AppError::from(e) {
+                AppError::Conflict(_) => AppError::Conflict("a user with this email"),
+                other => other,
+            })?;
+        tx.commit().await?;
+        tracing::info!(user_id = %id, role = input.role.as_str(), "user added");
+        Ok(AddedUser {
+            user_id: id,
+            totp_secret,
+        })
+    }
+
+    /// A user's decrypted name and email.
+    pub async fn user_profile(&self, user_id: &str) -> Result<UserProfile, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        let user = tx
+            .user_by_id(user_id)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        let key = self.existing_data_key(&mut *tx, user_id).await?;
+        let text = |bytes: Zeroizing<Vec<u8>>| {
+            String::from_utf8(bytes.to_vec())
+                .map(Zeroizing::new)
+                .map_err(|_| AppError::Invalid("stored text is not UTF-8".into()))
+        };
+        Ok(UserProfile {
+            name: text(key.open(Aad::new("users", "name", user_id), &user.name_enc)?)?,
+            email: text(key.open(Aad::new("users", "email", user_id), &user.email_enc)?)?,
+            id: user.id,
+            role: user.role,
+        })
+    }
+}

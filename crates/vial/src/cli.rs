@@ -1,0 +1,148 @@
+//! The command line, as one typed configuration: defaults < environment < flags.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use vial_app::{DatabaseChoice, RotationPolicy};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vial",
+    version,
+    about = "Vial: HIPAA-first clinical platform for aesthetic practices"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Data directory: SQLite database, key file, TLS certificate.
+    #[arg(
+        long,
+        env = "VIAL_DATA_DIR",
+        default_value = "./vial-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite database.
+    #[arg(long, env = "VIAL_DATABASE_URL", global = true, value_parser = parse_database_url)]
+    pub database_url: Option<String>,
+    /// PostgreSQL schema for Vial's tables (default: the server's search path).
+    #[arg(
+        long,
+        env = "VIAL_DATABASE_SCHEMA",
+        global = true,
+        requires = "database_url"
+    )]
+    pub database_schema: Option<String>,
+    /// Rotate the key-encryption key when it is older than this many days.
+    #[arg(long, env = "VIAL_KEY_MAX_AGE_DAYS", default_value_t = 90, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub key_max_age_days: u32,
+    /// Retire a superseded key version only this many seconds after its successor appeared.
+    #[arg(
+        long,
+        env = "VIAL_KEY_RETIRE_GRACE_SECS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub key_retire_grace_secs: u32,
+}
+
+fn parse_database_url(s: &str) -> Result<String, String> {
+    if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+        Ok(s.to_owned())
+    } else {
+        Err("only postgres:// URLs are supported (omit it for the embedded SQLite)".to_owned())
+    }
+}
+
+impl Global {
+    pub fn database(&self) -> DatabaseChoice {
+        match &self.database_url {
+            Some(url) => DatabaseChoice::Postgres {
+                url: url.clone(),
+                schema: self.database_schema.clone(),
+            },
+            None => DatabaseChoice::Embedded,
+        }
+    }
+
+    pub fn rotation_policy(&self) -> RotationPolicy {
+        RotationPolicy {
+            max_age_ms: i64::from(self.key_max_age_days) * 24 * 60 * 60 * 1000,
+            retire_grace_ms: i64::from(self.key_retire_grace_secs) * 1000,
+            ..RotationPolicy::default()
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the data directory: keys, database and a self-signed certificate.
+    Init,
+    /// Serve HTTPS (initializing the data directory on first start).
+    Serve(ServeArgs),
+    /// Key management.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// User management.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (HTTPS only).
+    #[arg(long, env = "VIAL_LISTEN", default_value = "127.0.0.1:8443")]
+    pub listen: SocketAddr,
+    /// PEM certificate chain; without it a self-signed certificate in the data directory is used.
+    #[arg(long, requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// PEM private key for --cert.
+    #[arg(long, requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Seconds between background key-maintenance passes (rotation check, re-wrap, retirement).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub key_maintenance_secs: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Key versions, their ages and how many data keys each still wraps.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a new key version now and re-wrap every data key to it.
+    Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; prints `{user_id, totp_secret}` as JSON.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[arg(long)]
+    pub email: String,
+    /// provider, staff, admin or patient.
+    #[arg(long)]
+    pub role: String,
+    #[arg(long)]
+    pub name: String,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// For a patient account: the patient record it belongs to.
+    #[arg(long)]
+    pub patient_id: Option<String>,
+}

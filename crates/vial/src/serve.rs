@@ -1,0 +1,103 @@
+//! `vial init` and `vial serve`: first-start initialization, TLS, the background key
+//! maintenance task and graceful shutdown on SIGTERM/SIGINT.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use vial_app::{DataDir, DatabaseChoice, RotationPolicy, SystemClock};
+use vial_web::{ServeOptions, TlsMaterial};
+
+use crate::cli::ServeArgs;
+
+pub async fn init(data_dir: &DataDir, database: &DatabaseChoice) -> anyhow::Result<()> {
+    data_dir
+        .init(database, &SystemClock, |staging| {
+            vial_web::ensure_self_signed(&staging.tls_dir())
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .await?;
+    Ok(())
+}
+
+pub async fn run(
+    data_dir: &DataDir,
+    database: &DatabaseChoice,
+    policy: RotationPolicy,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
+    if !data_dir.is_initialized() {
+        init(data_dir, database).await?;
+        tracing::info!(dir = %data_dir.root().display(), "initialized a new data directory");
+    }
+    let app = data_dir.open(database, Arc::new(SystemClock)).await?;
+    let material = match (args.cert, args.key) {
+        (Some(cert), Some(key)) => TlsMaterial { cert, key },
+        _ => vial_web::ensure_self_signed(&data_dir.tls_dir())?,
+    };
+    let (tls, fingerprint) = vial_web::server_config(&material)
+        .with_context(|| format!("cannot use certificate {}", material.cert.display()))?;
+
+    let maintenance = {
+        let app = app.clone();
+        let every = Duration::from_secs(args.key_maintenance_secs);
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(every);
+            loop {
+                ticker.tick().await;
+                if let Err(e) = app.maintain_keys(&policy).await {
+                    tracing::error!(error = %e, "key maintenance failed; will retry");
+                }
+            }
+        })
+    };
+
+    let (handle, server) = vial_web::serve(
+        app.clone(),
+        ServeOptions {
+            listen: args.listen,
+            tls,
+            shutdown_grace: Duration::from_secs(10),
+        },
+    );
+    let server = tokio::spawn(server);
+    let Some(addr) = handle.listening().await else {
+        maintenance.abort();
+        let outcome = server.await.context("server task failed")?;
+        outcome.with_context(|| format!("cannot listen on {}", args.listen))?;
+        anyhow::bail!("cannot listen on {}", args.listen);
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "Vial is serving https://{addr}/")?;
+        writeln!(out, "certificate SHA-256 fingerprint: {fingerprint}")?;
+        out.flush()?;
+    }
+
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    handle.shutdown();
+    maintenance.abort();
+    server.await.context("server task failed")??;
+    app.store().close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = term => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
