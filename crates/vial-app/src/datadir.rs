@@ -15,6 +15,9 @@ use vial_store_sqlite::SqliteStore;
 
 use crate::{App, AppError, Clock, Keys, LocalKeyFile};
 
+const LAYOUT_FILE: &str = "vial-data.json";
+const LAYOUT_V1: &str = "{\"layout\": 1}\n";
+
 /// Which database holds the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseChoice {
@@ -51,9 +54,11 @@ impl DataDir {
         self.root.join("tls")
     }
 
-    /// True once `init` has completed here.
+    /// True when the directory exists and holds anything. An empty or absent directory is new;
+    /// anything else is opened (and fails clearly if, say, its key file was lost), never
+    /// re-initialized over existing data.
     pub fn is_initialized(&self) -> bool {
-        self.root.join("keys.json").exists()
+        fs::read_dir(&self.root).is_ok_and(|mut entries| entries.next().is_some())
     }
 
     /// Creates keys, database and whatever `extra` adds (TLS material) in a temporary sibling
@@ -72,18 +77,9 @@ impl DataDir {
         };
         if self.is_initialized() {
             return Err(AppError::DataDir(format!(
-                "{} is already initialized",
+                "{} is already initialized (or not empty); choose an empty or new directory",
                 self.root.display()
             )));
-        }
-        if self.root.exists() {
-            let mut entries = fs::read_dir(&self.root).map_err(|e| err("cannot read", &e))?;
-            if entries.next().is_some() {
-                return Err(AppError::DataDir(format!(
-                    "{} exists and is not empty; choose an empty or new directory",
-                    self.root.display()
-                )));
-            }
         }
         let name = self
             .root
@@ -104,6 +100,10 @@ impl DataDir {
                 .mode(0o700)
                 .create(staging.root())
                 .map_err(|e| err("cannot create", &e))?;
+            // A layout marker, so that a directory whose key file was lost is never mistaken
+            // for an empty one and initialized over (with PostgreSQL nothing else may be here).
+            fs::write(staging.root().join(LAYOUT_FILE), LAYOUT_V1)
+                .map_err(|e| err("cannot write layout marker", &e))?;
             staging.key_file().create(clock.now_ms())?;
             let store = staging.open_store(database).await?;
             store.close().await;
