@@ -20,7 +20,16 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("VIAL_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                // The server narrates its life; one-shot commands print only their result or
+                // one error line.
+                .unwrap_or_else(|_| {
+                    let level = if matches!(cli.command, Command::Serve(_)) {
+                        "info"
+                    } else {
+                        "warn"
+                    };
+                    tracing_subscriber::EnvFilter::new(level)
+                }),
         )
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -1,0 +1,249 @@
+//! The `vial` binary as a user runs it: one JSON object or one error line, a non-zero exit on
+//! failure, and a data directory left as it was when a command fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+struct Dir {
+    _tmp: tempfile::TempDir,
+    data: PathBuf,
+}
+
+fn dir() -> Dir {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("vial-data");
+    Dir { _tmp: tmp, data }
+}
+
+fn vial(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vial"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("VIAL_LOG")
+        .env_remove("VIAL_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A failure is exactly one `error: …` line on stderr and a non-zero exit.
+fn one_error_line(out: &Output) -> String {
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    stderr
+}
+
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+const PASSWORD: &str = "a long enough passphrase\n";
+
+#[test]
+fn init_user_add_and_key_rotation() {
+    let d = dir();
+    let out = vial(&d.data, &["init"], None);
+    assert!(out.status.success());
+    let mode = std::fs::metadata(&d.data).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+
+    let before = snapshot(&d.data);
+    let err = one_error_line(&vial(&d.data, &["init"], None));
+    assert!(err.contains("already initialized"), "{err}");
+    assert_eq!(before, snapshot(&d.data), "a failed init changes nothing");
+
+    let added = json(&vial(
+        &d.data,
+        &[
+            "user",
+            "add",
+            "--email",
+            "nia.okafor@example.com",
+            "--role",
+            "provider",
+            "--name",
+            "Nia Okafor",
+            "--password-stdin",
+        ],
+        Some(PASSWORD),
+    ));
+    assert!(added["user_id"].as_str().unwrap().starts_with("usr_"));
+    let secret = added["totp_secret"].as_str().unwrap();
+    assert_eq!(secret.len(), 32);
+    assert!(
+        secret
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+    );
+
+    let err = one_error_line(&vial(
+        &d.data,
+        &[
+            "user",
+            "add",
+            "--email",
+            "NIA.OKAFOR@example.com",
+            "--role",
+            "staff",
+            "--name",
+            "Other",
+            "--password-stdin",
+        ],
+        Some(PASSWORD),
+    ));
+    assert!(err.contains("already exists"), "{err}");
+    let err = one_error_line(&vial(
+        &d.data,
+        &[
+            "user",
+            "add",
+            "--email",
+            "x.y@example.com",
+            "--role",
+            "root",
+            "--name",
+            "X",
+            "--password-stdin",
+        ],
+        Some(PASSWORD),
+    ));
+    assert!(err.contains("role must be one of"), "{err}");
+
+    let status = json(&vial(&d.data, &["keys", "status", "--json"], None));
+    assert_eq!(status["current_version"], 1);
+    assert_eq!(
+        status["versions"][0]["deks"], 1,
+        "the refused users left no data key"
+    );
+
+    let rotated = json(&vial(&d.data, &["keys", "rotate"], None));
+    assert_eq!(rotated["current_version"], 2);
+    assert_eq!(rotated["rewrapped"], 1);
+    assert_eq!(
+        rotated["retired"],
+        serde_json::json!([]),
+        "grace period not over"
+    );
+    let rotated = json(&vial(
+        &d.data,
+        &["--key-retire-grace-secs", "0", "keys", "rotate"],
+        None,
+    ));
+    assert_eq!(rotated["current_version"], 3);
+    assert_eq!(rotated["retired"], serde_json::json!([1, 2]));
+    let status = json(&vial(&d.data, &["keys", "status", "--json"], None));
+    let versions: Vec<_> = status["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_u64().unwrap(),
+                v["deks"].as_u64().unwrap(),
+                v["retired_at_ms"].is_null(),
+            )
+        })
+        .collect();
+    assert_eq!(versions, vec![(1, 0, false), (2, 0, false), (3, 1, true)]);
+    let table = vial(&d.data, &["keys", "status"], None);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("current"));
+}
+
+#[test]
+fn a_key_file_readable_by_others_stops_start_up() {
+    let d = dir();
+    assert!(vial(&d.data, &["init"], None).status.success());
+    let keys = d.data.join("keys.json");
+    std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = one_error_line(&vial(&d.data, &["serve", "--listen", "127.0.0.1:0"], None));
+    assert!(
+        err.contains("readable by group or others") && err.contains("chmod 600"),
+        "{err}"
+    );
+    let err = one_error_line(&vial(&d.data, &["keys", "status"], None));
+    assert!(err.contains("chmod 600"), "{err}");
+}
+
+#[test]
+fn bad_arguments_are_one_clear_error() {
+    let d = dir();
+    let out = vial(
+        &d.data,
+        &["--database-url", "mysql://x", "keys", "status"],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only postgres:// URLs"));
+    let err = one_error_line(&vial(&d.data, &["keys", "status"], None));
+    assert!(err.contains("not initialized"), "{err}");
+    assert!(!d.data.exists(), "a failed command creates nothing");
+}
+
+#[test]
+fn serve_initializes_prints_its_fingerprint_and_stops_on_sigterm() {
+    let d = dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vial"))
+        .arg("--data-dir")
+        .arg(&d.data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let serving = lines.next().unwrap().unwrap();
+    assert!(
+        serving.starts_with("Vial is serving https://127.0.0.1:"),
+        "{serving}"
+    );
+    let fingerprint = lines.next().unwrap().unwrap();
+    assert!(
+        fingerprint.starts_with("certificate SHA-256 fingerprint: "),
+        "{fingerprint}"
+    );
+    assert!(d.data.join("tls/cert.pem").exists() && d.data.join("vial.db").exists());
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
