@@ -88,12 +88,43 @@ impl App {
         mut progress: impl FnMut(&RewrapReport),
     ) -> Result<RewrapReport, AppError> {
         let mut report = RewrapReport::default();
+        let current = self.keys().refresh()?.current_version();
+        let stale: Vec<u32> = {
+            let mut tx = self.store().begin_read().await?;
+            let counts = tx.dek_counts().await?;
+            counts
+                .iter()
+                .filter(|c| c.kek_version < current && c.deks > 0)
+                .map(|c| c.kek_version)
+                .collect()
+        };
+        for version in stale {
+            self.rewrap_version(version, policy, &mut report, &mut progress)
+                .await?;
+        }
+        if report.rewrapped > 0 {
+            tracing::info!(
+                rewrapped = report.rewrapped,
+                skipped = report.skipped,
+                "data keys re-wrapped"
+            );
+        }
+        Ok(report)
+    }
+
+    /// Re-wraps every DEK still wrapped by `version`, one batch per transaction.
+    async fn rewrap_version(
+        &self,
+        version: u32,
+        policy: &RotationPolicy,
+        report: &mut RewrapReport,
+        progress: &mut impl FnMut(&RewrapReport),
+    ) -> Result<(), AppError> {
         let mut after = None;
         loop {
             let ring = self.keys().refresh()?;
-            let current = ring.current_version();
             let mut tx = self.store().begin().await?;
-            let batch = tx.deks_to_rewrap(current, after, policy.batch).await?;
+            let batch = tx.deks_wrapped_by(version, after, policy.batch).await?;
             let Some(last) = batch.last() else { break };
             after = Some(last.id);
             for stored in &batch {
@@ -123,16 +154,9 @@ impl App {
                 }
             }
             tx.commit().await?;
-            progress(&report);
+            progress(report);
         }
-        if report.rewrapped > 0 {
-            tracing::info!(
-                rewrapped = report.rewrapped,
-                skipped = report.skipped,
-                "data keys re-wrapped"
-            );
-        }
-        Ok(report)
+        Ok(())
     }
 
     /// Retires superseded versions that no DEK uses and whose successor is older than the grace.

@@ -336,3 +336,64 @@ both_backends!(
     a_readable_key_file_stops_start_up,
     bad_users_are_refused_and_store_nothing,
 );
+
+/// Nothing in the PostgreSQL tables holds a known plaintext, in any text or bytea column.
+#[tokio::test]
+async fn postgres_tables_hold_no_plaintext() {
+    let env = Env::new(true).await;
+    let DatabaseChoice::Postgres {
+        url,
+        schema: Some(schema),
+    } = &env.database
+    else {
+        unreachable!()
+    };
+    let app = env.app().await.unwrap();
+    let added = app
+        .add_user(input("zz.marker.4712@example.com", "Quillon Marker4712"))
+        .await
+        .unwrap();
+    let totp = added.totp_secret.unwrap().to_string();
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    for marker in ["Marker4712", "zz.marker.4712", "example.com", totp.as_str()] {
+        for (table, columns) in [
+            (
+                "users",
+                "id || role || password_hash || coalesce(patient_id, '')",
+            ),
+            ("deks", "owner"),
+        ] {
+            let text_hits: i64 = sqlx::query_scalar(&format!(
+                "SELECT count(*) FROM {schema}.{table} WHERE position($1 in {columns}) > 0"
+            ))
+            .bind(marker)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            assert_eq!(text_hits, 0, "{marker} in clear in {table}");
+        }
+        let bytea_hits: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {schema}.users WHERE position($1 in email_enc) > 0 \
+             OR position($1 in name_enc) > 0 OR position($1 in coalesce(totp_enc, ''::bytea)) > 0 \
+             OR position($1 in email_bidx) > 0"
+        ))
+        .bind(marker.as_bytes())
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            bytea_hits, 0,
+            "{marker} in clear in a users ciphertext column"
+        );
+    }
+    // The check itself finds what is there.
+    let found: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM {schema}.users WHERE position('provider' in role) > 0"
+    ))
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(found, 1);
+}

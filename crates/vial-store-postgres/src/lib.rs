@@ -180,17 +180,17 @@ impl Tx for PgTx {
         row.as_ref().map(dek_from_row).transpose()
     }
 
-    async fn deks_to_rewrap(
+    async fn deks_wrapped_by(
         &mut self,
-        current: u32,
+        version: u32,
         after: Option<[u8; 16]>,
         limit: u32,
     ) -> StoreResult<Vec<StoredDek>> {
         let sql = format!(
-            "SELECT {DEK_COLUMNS} FROM deks WHERE kek_version < $1 AND id > $2 ORDER BY id LIMIT $3"
+            "SELECT {DEK_COLUMNS} FROM deks WHERE kek_version = $1 AND id > $2 ORDER BY id LIMIT $3"
         );
         let rows = sqlx::query(&sql)
-            .bind(i64::from(current))
+            .bind(i64::from(version))
             .bind(after.map(|a| a.to_vec()).unwrap_or_default())
             .bind(i64::from(limit))
             .fetch_all(&mut *self.tx)

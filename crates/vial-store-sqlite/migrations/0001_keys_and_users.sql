@@ -6,7 +6,7 @@ CREATE TABLE deks (
     wrapped       BLOB    NOT NULL,
     created_at_ms INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX deks_by_kek_version ON deks (kek_version);
+CREATE INDEX deks_by_kek_version ON deks (kek_version, id);
 
 -- Users: name, email and TOTP secret are ciphertexts; the email is searchable by blind index only.
 CREATE TABLE users (

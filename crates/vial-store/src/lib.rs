@@ -38,10 +38,10 @@ pub trait Tx: Send {
     async fn insert_dek(&mut self, dek: &StoredDek) -> StoreResult<()>;
     async fn dek_by_owner(&mut self, owner: &str) -> StoreResult<Option<StoredDek>>;
     async fn dek_by_id(&mut self, id: &[u8; 16]) -> StoreResult<Option<StoredDek>>;
-    /// Up to `limit` DEKs wrapped by a version older than `current`, in id order after `after`.
-    async fn deks_to_rewrap(
+    /// Up to `limit` DEKs wrapped by KEK `version`, in id order after `after` (an index range).
+    async fn deks_wrapped_by(
         &mut self,
-        current: u32,
+        version: u32,
         after: Option<[u8; 16]>,
         limit: u32,
     ) -> StoreResult<Vec<StoredDek>>;

@@ -64,13 +64,14 @@ pub async fn deks_round_trip_count_and_rewrap(store: &dyn Store) {
 
     // Paging through what still needs re-wrapping, in id order.
     let mut tx = store.begin().await.unwrap();
-    let page = tx.deks_to_rewrap(2, None, 2).await.unwrap();
-    assert_eq!(page.iter().map(|d| d.id[0]).collect::<Vec<_>>(), vec![1, 2]);
-    let page = tx.deks_to_rewrap(2, Some([2; 16]), 10).await.unwrap();
+    let ids = |page: Vec<StoredDek>| page.iter().map(|d| d.id[0]).collect::<Vec<_>>();
     assert_eq!(
-        page.iter().map(|d| d.id[0]).collect::<Vec<_>>(),
-        vec![3, 4, 5]
+        ids(tx.deks_wrapped_by(1, None, 2).await.unwrap()),
+        vec![1, 2]
     );
+    let page = tx.deks_wrapped_by(1, Some([2; 16]), 10).await.unwrap();
+    assert_eq!(ids(page), vec![3, 4, 5]);
+    assert_eq!(ids(tx.deks_wrapped_by(2, None, 10).await.unwrap()), vec![9]);
     assert!(
         tx.rewrap_dek(&[1; 16], 1, 2, &[3, 0, 0, 0, 2, 1])
             .await
