@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 use vial_crypto::{DekId, KeyProvider, WrappedKey};
+use vial_store::DekRewrap;
 
 use crate::{App, AppError};
 
@@ -127,32 +128,27 @@ impl App {
             let batch = tx.deks_wrapped_by(version, after, policy.batch).await?;
             let Some(last) = batch.last() else { break };
             after = Some(last.id);
+            let mut rewraps = Vec::with_capacity(batch.len());
             for stored in &batch {
                 let rewrapped = WrappedKey::from_bytes(stored.wrapped.clone())
                     .map_err(AppError::from)
                     .and_then(|w| Ok(ring.rewrap(DekId(stored.id), &w)?));
-                let new = match rewrapped {
-                    Ok(new) => new,
+                match rewrapped {
+                    Ok(new) => rewraps.push(DekRewrap {
+                        id: stored.id,
+                        old_version: stored.kek_version,
+                        new_version: new.kek_version(),
+                        wrapped: new.as_bytes().to_vec(),
+                    }),
                     Err(e) => {
                         tracing::error!(dek = ?DekId(stored.id), error = %e, "data key cannot be unwrapped");
                         report.unreadable += 1;
-                        continue;
                     }
-                };
-                if tx
-                    .rewrap_dek(
-                        &stored.id,
-                        stored.kek_version,
-                        new.kek_version(),
-                        new.as_bytes(),
-                    )
-                    .await?
-                {
-                    report.rewrapped += 1;
-                } else {
-                    report.skipped += 1;
                 }
             }
+            let applied = tx.rewrap_deks(&rewraps).await?;
+            report.rewrapped += applied;
+            report.skipped += rewraps.len() as u64 - applied;
             tx.commit().await?;
             progress(report);
         }

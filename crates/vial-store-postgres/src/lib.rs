@@ -6,8 +6,8 @@
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Row, Transaction};
 use vial_store::{
-    Backend, DekCount, NewUser, Store, StoreError, StoreResult, StoredDek, Tx, UserCipherColumn,
-    UserRecord,
+    Backend, DekCount, DekRewrap, NewUser, Store, StoreError, StoreResult, StoredDek, Tx,
+    UserCipherColumn, UserRecord,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -199,24 +199,26 @@ impl Tx for PgTx {
         rows.iter().map(dek_from_row).collect()
     }
 
-    async fn rewrap_dek(
-        &mut self,
-        id: &[u8; 16],
-        old_version: u32,
-        new_version: u32,
-        wrapped: &[u8],
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE deks SET kek_version = $1, wrapped = $2 WHERE id = $3 AND kek_version = $4",
-        )
-        .bind(i64::from(new_version))
-        .bind(wrapped)
-        .bind(&id[..])
-        .bind(i64::from(old_version))
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+    async fn rewrap_deks(&mut self, rewraps: &[DekRewrap]) -> StoreResult<u64> {
+        if rewraps.is_empty() {
+            return Ok(0);
+        }
+        // One statement per batch: per-statement overhead, not crypto, dominates re-wrapping.
+        let mut query = sqlx::QueryBuilder::<Postgres>::new(
+            "UPDATE deks SET kek_version = v.new_version, wrapped = v.wrapped FROM (",
+        );
+        query.push_values(rewraps, |mut row, r| {
+            row.push_bind(&r.id[..])
+                .push_bind(i64::from(r.old_version))
+                .push_bind(i64::from(r.new_version))
+                .push_bind(&r.wrapped[..]);
+        });
+        query.push(
+            ") AS v(id, old_version, new_version, wrapped) \
+             WHERE deks.id = v.id AND deks.kek_version = v.old_version",
+        );
+        let done = query.build().execute(&mut *self.tx).await.map_err(db)?;
+        Ok(done.rows_affected())
     }
 
     async fn dek_counts(&mut self) -> StoreResult<Vec<DekCount>> {

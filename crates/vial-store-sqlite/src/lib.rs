@@ -12,8 +12,8 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use vial_store::{
-    Backend, DekCount, NewUser, Store, StoreError, StoreResult, StoredDek, Tx, UserCipherColumn,
-    UserRecord,
+    Backend, DekCount, DekRewrap, NewUser, Store, StoreError, StoreResult, StoredDek, Tx,
+    UserCipherColumn, UserRecord,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -202,24 +202,23 @@ impl Tx for SqliteTx {
         rows.iter().map(dek_from_row).collect()
     }
 
-    async fn rewrap_dek(
-        &mut self,
-        id: &[u8; 16],
-        old_version: u32,
-        new_version: u32,
-        wrapped: &[u8],
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE deks SET kek_version = ?, wrapped = ? WHERE id = ? AND kek_version = ?",
-        )
-        .bind(i64::from(new_version))
-        .bind(wrapped)
-        .bind(&id[..])
-        .bind(i64::from(old_version))
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+    async fn rewrap_deks(&mut self, rewraps: &[DekRewrap]) -> StoreResult<u64> {
+        if rewraps.is_empty() {
+            return Ok(0);
+        }
+        // One statement per batch: per-statement overhead, not crypto, dominates re-wrapping.
+        let mut query = sqlx::QueryBuilder::<Sqlite>::new(
+            "UPDATE deks SET kek_version = v.column3, wrapped = v.column4 FROM (",
+        );
+        query.push_values(rewraps, |mut row, r| {
+            row.push_bind(&r.id[..])
+                .push_bind(i64::from(r.old_version))
+                .push_bind(i64::from(r.new_version))
+                .push_bind(&r.wrapped[..]);
+        });
+        query.push(") AS v WHERE deks.id = v.column1 AND deks.kek_version = v.column2");
+        let done = query.build().execute(&mut *self.tx).await.map_err(db)?;
+        Ok(done.rows_affected())
     }
 
     async fn dek_counts(&mut self) -> StoreResult<Vec<DekCount>> {

@@ -12,7 +12,7 @@ mod records;
 pub mod scenarios;
 
 pub use error::StoreError;
-pub use records::{Backend, DekCount, NewUser, StoredDek, UserRecord};
+pub use records::{Backend, DekCount, DekRewrap, NewUser, StoredDek, UserRecord};
 
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -45,14 +45,9 @@ pub trait Tx: Send {
         after: Option<[u8; 16]>,
         limit: u32,
     ) -> StoreResult<Vec<StoredDek>>;
-    /// Replaces a DEK's wrapping if it is still wrapped by `old_version`; false if it changed.
-    async fn rewrap_dek(
-        &mut self,
-        id: &[u8; 16],
-        old_version: u32,
-        new_version: u32,
-        wrapped: &[u8],
-    ) -> StoreResult<bool>;
+    /// Replaces each DEK's wrapping if it is still wrapped by the version it was read at, in one
+    /// statement; returns how many were replaced (the rest changed meanwhile).
+    async fn rewrap_deks(&mut self, rewraps: &[DekRewrap]) -> StoreResult<u64>;
     /// How many DEKs each KEK version still wraps.
     async fn dek_counts(&mut self) -> StoreResult<Vec<DekCount>>;
 

@@ -18,6 +18,15 @@ pub struct StoredDek {
     pub created_at_ms: i64,
 }
 
+/// A DEK's new wrapping, applied only if it is still at `old_version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DekRewrap {
+    pub id: [u8; 16],
+    pub old_version: u32,
+    pub new_version: u32,
+    pub wrapped: Vec<u8>,
+}
+
 /// Number of DEKs wrapped by one KEK version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DekCount {

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure must be loud
 
-use crate::{NewUser, Store, StoreError, StoredDek, UserCipherColumn};
+use crate::{DekRewrap, NewUser, Store, StoreError, StoredDek, UserCipherColumn};
 
 fn dek(n: u8, owner: &str, version: u32) -> StoredDek {
     StoredDek {
@@ -72,13 +72,20 @@ pub async fn deks_round_trip_count_and_rewrap(store: &dyn Store) {
     let page = tx.deks_wrapped_by(1, Some([2; 16]), 10).await.unwrap();
     assert_eq!(ids(page), vec![3, 4, 5]);
     assert_eq!(ids(tx.deks_wrapped_by(2, None, 10).await.unwrap()), vec![9]);
-    assert!(
-        tx.rewrap_dek(&[1; 16], 1, 2, &[3, 0, 0, 0, 2, 1])
-            .await
-            .unwrap()
-    );
+    let rewrap = |id: u8, wrapped: Vec<u8>| DekRewrap {
+        id: [id; 16],
+        old_version: 1,
+        new_version: 2,
+        wrapped,
+    };
+    let batch = [
+        rewrap(1, vec![3, 0, 0, 0, 2, 1]),
+        rewrap(2, vec![3, 0, 0, 0, 2, 2]),
+    ];
+    assert_eq!(tx.rewrap_deks(&batch).await.unwrap(), 2);
     // A second re-wrap from the stale version is refused, not applied twice.
-    assert!(!tx.rewrap_dek(&[1; 16], 1, 2, &[0xff]).await.unwrap());
+    assert_eq!(tx.rewrap_deks(&[rewrap(1, vec![0xff])]).await.unwrap(), 0);
+    assert_eq!(tx.rewrap_deks(&[]).await.unwrap(), 0);
     tx.commit().await.unwrap();
     let mut tx = store.begin_read().await.unwrap();
     let stored = tx.dek_by_id(&[1; 16]).await.unwrap().unwrap();
