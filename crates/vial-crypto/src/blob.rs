@@ -17,7 +17,8 @@ use crate::{Aad, CryptoError, DataKey, format};
 pub const BLOB_CHUNK_LEN: usize = 64 * 1024;
 
 const SALT_LEN: usize = 32;
-const HEADER_LEN: usize = 1 + 16 + SALT_LEN + 4;
+/// Bytes before the ciphertext: format, DEK id, salt, chunk length.
+pub const BLOB_HEADER_LEN: usize = 1 + 16 + SALT_LEN + 4;
 const TAG_LEN: usize = 16;
 
 fn chunk_nonce(counter: u64, last: bool) -> Nonce {
@@ -40,40 +41,56 @@ fn blob_key(dek: &DataKey, salt: &[u8], aad: Aad<'_>) -> Result<LessSafeKey, Cry
 /// Size of the sealed form of a plaintext of `len` bytes.
 pub fn sealed_blob_len(len: usize) -> usize {
     let chunks = len.div_ceil(BLOB_CHUNK_LEN).max(1);
-    HEADER_LEN + len + chunks * TAG_LEN
+    BLOB_HEADER_LEN + len + chunks * TAG_LEN
 }
 
 impl DataKey {
     /// Encrypts a large value for the storage location `aad`.
     pub fn seal_blob(&self, aad: Aad<'_>, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let mut buf = Vec::with_capacity(sealed_blob_len(plaintext.len()));
+        buf.resize(BLOB_HEADER_LEN, 0);
+        buf.extend_from_slice(plaintext);
+        self.seal_blob_in_place(aad, &mut buf)?;
+        Ok(buf)
+    }
+
+    /// Encrypts in place, without copying: `buf` holds [`BLOB_HEADER_LEN`] bytes of room
+    /// followed by the plaintext; afterwards it holds the sealed blob. A server receiving an
+    /// upload reads it straight into such a buffer.
+    pub fn seal_blob_in_place(&self, aad: Aad<'_>, buf: &mut Vec<u8>) -> Result<(), CryptoError> {
+        if buf.len() < BLOB_HEADER_LEN {
+            return Err(CryptoError::Malformed(
+                "buffer has no room for the blob header",
+            ));
+        }
         let mut salt = [0u8; SALT_LEN];
         crate::random_bytes(&mut salt)?;
         let key = blob_key(self, &salt, aad)?;
-        let mut out = Vec::with_capacity(sealed_blob_len(plaintext.len()));
-        out.push(format::BLOB_V1);
-        out.extend_from_slice(self.id().as_bytes());
-        out.extend_from_slice(&salt);
-        out.extend_from_slice(&(BLOB_CHUNK_LEN as u32).to_be_bytes());
-        let header: [u8; HEADER_LEN] = out[..HEADER_LEN]
-            .try_into()
-            .map_err(|_| CryptoError::Malformed("header"))?;
+        let mut header = [0u8; BLOB_HEADER_LEN];
+        header[0] = format::BLOB_V1;
+        header[1..17].copy_from_slice(self.id().as_bytes());
+        header[17..17 + SALT_LEN].copy_from_slice(&salt);
+        header[17 + SALT_LEN..].copy_from_slice(&(BLOB_CHUNK_LEN as u32).to_be_bytes());
+        buf[..BLOB_HEADER_LEN].copy_from_slice(&header);
 
-        let chunk_count = plaintext.len().div_ceil(BLOB_CHUNK_LEN).max(1);
-        let mut chunks = plaintext.chunks(BLOB_CHUNK_LEN);
+        let body = &mut buf[BLOB_HEADER_LEN..];
+        let chunk_count = body.len().div_ceil(BLOB_CHUNK_LEN).max(1);
+        let mut tags = Vec::with_capacity(chunk_count * TAG_LEN);
+        let mut chunks = body.chunks_mut(BLOB_CHUNK_LEN);
         for index in 0..chunk_count {
-            let chunk = chunks.next().unwrap_or(&[]);
-            let start = out.len();
-            out.extend_from_slice(chunk);
+            let mut empty: [u8; 0] = [];
+            let chunk = chunks.next().unwrap_or(&mut empty);
             let tag = key
                 .seal_in_place_separate_tag(
                     chunk_nonce(index as u64, index + 1 == chunk_count),
                     aead::Aad::from(&header[..]),
-                    &mut out[start..],
+                    chunk,
                 )
                 .map_err(|_| CryptoError::Decrypt)?;
-            out.extend_from_slice(tag.as_ref());
+            tags.extend_from_slice(tag.as_ref());
         }
-        Ok(out)
+        buf.extend_from_slice(&tags);
+        Ok(())
     }
 
     /// Decrypts a blob sealed by [`DataKey::seal_blob`] for the same location.
@@ -88,40 +105,42 @@ impl DataKey {
         if format_byte != format::BLOB_V1 {
             return Err(CryptoError::UnknownFormat(format_byte));
         }
-        if sealed.len() < HEADER_LEN + TAG_LEN {
+        if sealed.len() < BLOB_HEADER_LEN + TAG_LEN {
             return Err(CryptoError::Malformed("blob shorter than its header"));
         }
         if sealed[1..17] != self.id().as_bytes()[..] {
             return Err(CryptoError::WrongDataKey);
         }
-        let header = &sealed[..HEADER_LEN];
-        let chunk_len_bytes: [u8; 4] = header[HEADER_LEN - 4..]
+        let header = &sealed[..BLOB_HEADER_LEN];
+        let chunk_len_bytes: [u8; 4] = header[BLOB_HEADER_LEN - 4..]
             .try_into()
             .map_err(|_| CryptoError::Malformed("chunk length"))?;
         let chunk_len = u32::from_be_bytes(chunk_len_bytes) as usize;
         if chunk_len == 0 {
             return Err(CryptoError::Malformed("chunk length is zero"));
         }
+        // body = ciphertext (same length as the plaintext) followed by one tag per chunk.
+        let rest = sealed.len() - BLOB_HEADER_LEN;
+        let chunk_count = rest.div_ceil(chunk_len + TAG_LEN);
+        let plain_len = rest - chunk_count * TAG_LEN;
+        if plain_len.div_ceil(chunk_len).max(1) != chunk_count {
+            return Err(CryptoError::Malformed(
+                "blob length does not match its chunking",
+            ));
+        }
         let key = blob_key(self, &header[17..17 + SALT_LEN], aad)?;
-        let body = &sealed[HEADER_LEN..];
-        let sealed_chunk = chunk_len + TAG_LEN;
-        let chunk_count = body.len().div_ceil(sealed_chunk);
-        let mut out = Zeroizing::new(Vec::with_capacity(body.len()));
-        for (index, chunk) in body.chunks(sealed_chunk).enumerate() {
-            if chunk.len() < TAG_LEN {
-                return Err(CryptoError::Malformed("truncated chunk"));
-            }
-            let start = out.len();
-            out.extend_from_slice(chunk);
-            let plain_len = key
-                .open_in_place(
-                    chunk_nonce(index as u64, index + 1 == chunk_count),
-                    aead::Aad::from(header),
-                    &mut out[start..],
-                )
-                .map_err(|_| CryptoError::Decrypt)?
-                .len();
-            out.truncate(start + plain_len);
+        let (ciphertext, tags) = sealed[BLOB_HEADER_LEN..].split_at(plain_len);
+        let mut out = Zeroizing::new(vec![0u8; plain_len]);
+        for (index, tag) in tags.chunks(TAG_LEN).enumerate() {
+            let range = index * chunk_len..((index + 1) * chunk_len).min(plain_len);
+            key.open_separate_gather(
+                chunk_nonce(index as u64, index + 1 == chunk_count),
+                aead::Aad::from(header),
+                &ciphertext[range.clone()],
+                tag,
+                &mut out[range],
+            )
+            .map_err(|_| CryptoError::Decrypt)?;
         }
         Ok(out)
     }
@@ -166,17 +185,41 @@ mod tests {
         let here = Aad::new("photos", "content", "ph1");
         let plain = sample(3 * BLOB_CHUNK_LEN);
         let sealed = key.seal_blob(here, &plain).unwrap();
-        // Dropping the final chunk leaves a valid-looking prefix: the last-chunk flag catches it.
-        let without_last = &sealed[..HEADER_LEN + 2 * (BLOB_CHUNK_LEN + TAG_LEN)];
-        assert_eq!(key.open_blob(here, without_last), Err(CryptoError::Decrypt));
-        // Swapping two chunks.
-        let mut swapped = sealed.clone();
-        let c = BLOB_CHUNK_LEN + TAG_LEN;
-        let (first, second) = (HEADER_LEN, HEADER_LEN + c);
-        let tmp = swapped[first..first + c].to_vec();
-        swapped.copy_within(second..second + c, first);
-        swapped[second..second + c].copy_from_slice(&tmp);
-        assert_eq!(key.open_blob(here, &swapped), Err(CryptoError::Decrypt));
+        let n = BLOB_CHUNK_LEN;
+        let (ct, tags) = sealed[BLOB_HEADER_LEN..].split_at(3 * n);
+        let assemble = |chunks: &[&[u8]], tags: &[&[u8]]| -> Vec<u8> {
+            let mut out = sealed[..BLOB_HEADER_LEN].to_vec();
+            chunks.iter().for_each(|c| out.extend_from_slice(c));
+            tags.iter().for_each(|t| out.extend_from_slice(t));
+            out
+        };
+        let (c0, c1, c2) = (&ct[..n], &ct[n..2 * n], &ct[2 * n..]);
+        let (t0, t1, t2) = (&tags[..16], &tags[16..32], &tags[32..]);
+        assert_eq!(
+            &key.open_blob(here, &assemble(&[c0, c1, c2], &[t0, t1, t2]))
+                .unwrap()[..],
+            &plain[..]
+        );
+        // Dropping the final chunk (and its tag) leaves an authentic prefix: the last-chunk flag
+        // catches it.
+        assert_eq!(
+            key.open_blob(here, &assemble(&[c0, c1], &[t0, t1])),
+            Err(CryptoError::Decrypt)
+        );
+        // Swapping two chunks together with their tags.
+        assert_eq!(
+            key.open_blob(here, &assemble(&[c1, c0, c2], &[t1, t0, t2])),
+            Err(CryptoError::Decrypt)
+        );
+        // A flipped ciphertext bit.
+        let mut flipped = sealed.clone();
+        flipped[BLOB_HEADER_LEN + 5] ^= 1;
+        assert_eq!(key.open_blob(here, &flipped), Err(CryptoError::Decrypt));
+        // A length that no chunking produces.
+        assert!(matches!(
+            key.open_blob(here, &sealed[..sealed.len() - 1]),
+            Err(CryptoError::Malformed(_)) | Err(CryptoError::Decrypt)
+        ));
         // Another row.
         let elsewhere = Aad::new("photos", "content", "ph2");
         assert_eq!(key.open_blob(elsewhere, &sealed), Err(CryptoError::Decrypt));
@@ -186,6 +229,20 @@ mod tests {
             other.open_blob(here, &sealed),
             Err(CryptoError::WrongDataKey)
         );
+    }
+
+    #[test]
+    fn in_place_sealing_matches_the_copying_form() {
+        let key = DataKey::generate().unwrap();
+        let here = Aad::new("photos", "content", "ph1");
+        let plain = sample(2 * BLOB_CHUNK_LEN + 3);
+        let mut buf = vec![0u8; BLOB_HEADER_LEN];
+        buf.extend_from_slice(&plain);
+        key.seal_blob_in_place(here, &mut buf).unwrap();
+        assert_eq!(buf.len(), sealed_blob_len(plain.len()));
+        assert_eq!(&key.open_blob(here, &buf).unwrap()[..], &plain[..]);
+        let mut too_small = vec![0u8; BLOB_HEADER_LEN - 1];
+        assert!(key.seal_blob_in_place(here, &mut too_small).is_err());
     }
 
     #[test]

@@ -20,7 +20,7 @@ mod provider;
 
 pub use aad::Aad;
 pub use blind::{BlindField, BlindIndex, BlindIndexKey};
-pub use blob::BLOB_CHUNK_LEN;
+pub use blob::{BLOB_CHUNK_LEN, BLOB_HEADER_LEN};
 pub use dek::{DataKey, DekId};
 pub use error::CryptoError;
 pub use keyring::{KeyRing, WrappedKey};
@@ -30,7 +30,8 @@ pub use provider::{KekRecord, KeyMaterial, KeyProvider, SecretKeyBytes};
 pub mod format {
     /// A field value: `0x01 ‖ dek id (16) ‖ nonce (12) ‖ ciphertext ‖ tag (16)`.
     pub const FIELD_V1: u8 = 0x01;
-    /// A chunked blob: `0x02 ‖ dek id (16) ‖ salt (32) ‖ chunk len (u32 BE) ‖ sealed chunks`.
+    /// A chunked blob: `0x02 ‖ dek id (16) ‖ salt (32) ‖ chunk len (u32 BE) ‖ ciphertext ‖
+    /// one tag per chunk`. Tags trail the ciphertext so that sealing needs no copy.
     pub const BLOB_V1: u8 = 0x02;
     /// A wrapped DEK: `0x03 ‖ kek version (u32 BE) ‖ nonce (12) ‖ ciphertext (32) ‖ tag (16)`.
     pub const WRAPPED_DEK_V1: u8 = 0x03;

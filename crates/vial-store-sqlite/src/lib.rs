@@ -12,8 +12,8 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use vial_store::{
-    Backend, DekCount, DekRewrap, NewUser, Store, StoreError, StoreResult, StoredDek, Tx,
-    UserCipherColumn, UserRecord,
+    AuditHead, AuditRow, Backend, DekCount, DekRewrap, NewUser, Store, StoreError, StoreResult,
+    StoredCheckpoint, StoredDek, Tx, UserCipherColumn, UserRecord,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -106,6 +106,16 @@ fn db(e: sqlx::Error) -> StoreError {
         });
     }
     StoreError::Database(Box::new(e))
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_owned())
+}
+
+fn hash32(bytes: Vec<u8>, what: &str) -> StoreResult<[u8; 32]> {
+    bytes
+        .try_into()
+        .map_err(|_| corrupt(&format!("{what} is not 32 bytes")))
 }
 
 fn dek_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<StoredDek> {
@@ -279,6 +289,155 @@ impl Tx for SqliteTx {
             .await
             .map_err(db)?;
         row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn savepoint(&mut self) -> StoreResult<()> {
+        sqlx::query("SAVEPOINT unit")
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn release_savepoint(&mut self) -> StoreResult<()> {
+        sqlx::query("RELEASE SAVEPOINT unit")
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
+        sqlx::query("ROLLBACK TO SAVEPOINT unit")
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        self.release_savepoint().await
+    }
+
+    async fn lock_audit_head(&mut self) -> StoreResult<Option<AuditHead>> {
+        // The write transaction began IMMEDIATE: it already holds the only write lock.
+        let row = sqlx::query("SELECT seq, chain_hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        row.map(|row| {
+            let seq: i64 = row.try_get("seq").map_err(db)?;
+            let chain: Vec<u8> = row.try_get("chain_hash").map_err(db)?;
+            Ok(AuditHead {
+                seq: u64::try_from(seq).map_err(|_| corrupt("audit_log.seq is negative"))?,
+                chain_hash: hash32(chain, "audit_log.chain_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn insert_audit(&mut self, rows: &[AuditRow]) -> StoreResult<()> {
+        // 9 parameters a row; chunks stay far below both engines' parameter limits.
+        for chunk in rows.chunks(1000) {
+            let mut query = sqlx::QueryBuilder::<Sqlite>::new(
+                "INSERT INTO audit_log (seq, time_ms, actor, patient_id, action, outcome, entry, \
+                 leaf_hash, chain_hash) ",
+            );
+            query.push_values(chunk, |mut b, r| {
+                b.push_bind(i64::try_from(r.seq).unwrap_or(i64::MAX))
+                    .push_bind(r.time_ms)
+                    .push_bind(&r.actor)
+                    .push_bind(&r.patient_id)
+                    .push_bind(&r.action)
+                    .push_bind(&r.outcome)
+                    .push_bind(&r.entry)
+                    .push_bind(&r.leaf_hash[..])
+                    .push_bind(&r.chain_hash[..]);
+            });
+            query.build().execute(&mut *self.tx).await.map_err(db)?;
+        }
+        Ok(())
+    }
+
+    async fn audit_rows(&mut self, after: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRow>> {
+        let after = after.map_or(-1, |a| i64::try_from(a).unwrap_or(i64::MAX));
+        let rows = sqlx::query(
+            "SELECT seq, time_ms, actor, patient_id, action, outcome, entry, leaf_hash, chain_hash \
+             FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                let seq: i64 = row.try_get("seq").map_err(db)?;
+                Ok(AuditRow {
+                    seq: u64::try_from(seq).map_err(|_| corrupt("audit_log.seq is negative"))?,
+                    time_ms: row.try_get("time_ms").map_err(db)?,
+                    actor: row.try_get("actor").map_err(db)?,
+                    patient_id: row.try_get("patient_id").map_err(db)?,
+                    action: row.try_get("action").map_err(db)?,
+                    outcome: row.try_get("outcome").map_err(db)?,
+                    entry: row.try_get("entry").map_err(db)?,
+                    leaf_hash: hash32(
+                        row.try_get("leaf_hash").map_err(db)?,
+                        "audit_log.leaf_hash",
+                    )?,
+                    chain_hash: hash32(
+                        row.try_get("chain_hash").map_err(db)?,
+                        "audit_log.chain_hash",
+                    )?,
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_leaf_hashes(&mut self, from: u64, limit: u32) -> StoreResult<Vec<[u8; 32]>> {
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT leaf_hash FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?",
+        )
+        .bind(i64::try_from(from).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|h| hash32(h, "audit_log.leaf_hash"))
+            .collect()
+    }
+
+    async fn insert_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_checkpoints (tree_size, root_hash, signed_note, created_at_ms) \
+             VALUES (?, ?, ?, ?) ON CONFLICT (tree_size) DO NOTHING",
+        )
+        .bind(i64::try_from(checkpoint.tree_size).unwrap_or(i64::MAX))
+        .bind(&checkpoint.root_hash[..])
+        .bind(&checkpoint.signed_note)
+        .bind(checkpoint.created_at_ms)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn checkpoints(&mut self) -> StoreResult<Vec<StoredCheckpoint>> {
+        let rows = sqlx::query(
+            "SELECT tree_size, root_hash, signed_note, created_at_ms FROM audit_checkpoints \
+             ORDER BY tree_size",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                let size: i64 = row.try_get("tree_size").map_err(db)?;
+                Ok(StoredCheckpoint {
+                    tree_size: u64::try_from(size).map_err(|_| corrupt("tree_size is negative"))?,
+                    root_hash: hash32(row.try_get("root_hash").map_err(db)?, "root_hash")?,
+                    signed_note: row.try_get("signed_note").map_err(db)?,
+                    created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+                })
+            })
+            .collect()
     }
 
     async fn debug_overwrite_user_column(

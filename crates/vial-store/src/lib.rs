@@ -12,7 +12,10 @@ mod records;
 pub mod scenarios;
 
 pub use error::StoreError;
-pub use records::{Backend, DekCount, DekRewrap, NewUser, StoredDek, UserRecord};
+pub use records::{
+    AuditHead, AuditRow, Backend, DekCount, DekRewrap, NewUser, StoredCheckpoint, StoredDek,
+    UserRecord,
+};
 
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -55,6 +58,24 @@ pub trait Tx: Send {
     async fn insert_user(&mut self, user: &NewUser) -> StoreResult<()>;
     async fn user_by_id(&mut self, id: &str) -> StoreResult<Option<UserRecord>>;
     async fn user_by_email_index(&mut self, email_bidx: &[u8]) -> StoreResult<Option<UserRecord>>;
+
+    // Savepoints: one per unit of work inside a group-committed transaction.
+    async fn savepoint(&mut self) -> StoreResult<()>;
+    async fn release_savepoint(&mut self) -> StoreResult<()>;
+    async fn rollback_to_savepoint(&mut self) -> StoreResult<()>;
+
+    // Audit log.
+    /// The newest entry, taking the append lock first so that concurrent writers (other
+    /// processes, other instances) append one gap-free sequence; `None` for an empty log.
+    async fn lock_audit_head(&mut self) -> StoreResult<Option<AuditHead>>;
+    async fn insert_audit(&mut self, rows: &[AuditRow]) -> StoreResult<()>;
+    /// Up to `limit` entries with `seq > after` (or from the start), in order.
+    async fn audit_rows(&mut self, after: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRow>>;
+    /// Leaf hashes of entries `[from, from + limit)`, in order.
+    async fn audit_leaf_hashes(&mut self, from: u64, limit: u32) -> StoreResult<Vec<[u8; 32]>>;
+    /// Stores a checkpoint; one already stored for the same size is kept.
+    async fn insert_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> StoreResult<()>;
+    async fn checkpoints(&mut self) -> StoreResult<Vec<StoredCheckpoint>>;
 
     // Test hooks for tamper scenarios: raw column access that application code never uses.
     #[doc(hidden)]

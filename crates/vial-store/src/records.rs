@@ -61,3 +61,34 @@ pub struct UserRecord {
     pub created_at_ms: i64,
     pub disabled_at_ms: Option<i64>,
 }
+
+/// One audit entry as stored: its canonical bytes, hashes and indexed copies of a few fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub seq: u64,
+    pub time_ms: i64,
+    pub actor: Option<String>,
+    pub patient_id: Option<String>,
+    pub action: String,
+    /// `allowed` or `denied`.
+    pub outcome: String,
+    pub entry: Vec<u8>,
+    pub leaf_hash: [u8; 32],
+    pub chain_hash: [u8; 32],
+}
+
+/// The newest entry's position and chain hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditHead {
+    pub seq: u64,
+    pub chain_hash: [u8; 32],
+}
+
+/// A signed checkpoint over entries `[0, tree_size)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub tree_size: u64,
+    pub root_hash: [u8; 32],
+    pub signed_note: String,
+    pub created_at_ms: i64,
+}
