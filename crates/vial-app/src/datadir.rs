@@ -13,7 +13,9 @@ use vial_store::Store;
 use vial_store_postgres::PgStore;
 use vial_store_sqlite::SqliteStore;
 
-use crate::{App, AppError, Clock, Keys, LocalKeyFile};
+use crate::{
+    App, AppError, AuditPolicy, CheckpointExport, Clock, DirectoryExport, Keys, LocalKeyFile,
+};
 
 const LAYOUT_FILE: &str = "vial-data.json";
 const LAYOUT_V1: &str = "{\"layout\": 1}\n";
@@ -48,6 +50,11 @@ impl DataDir {
 
     pub fn key_file(&self) -> LocalKeyFile {
         LocalKeyFile::new(self.root.join("keys.json"))
+    }
+
+    /// Where signed audit checkpoints are exported by default.
+    pub fn checkpoint_export(&self) -> DirectoryExport {
+        DirectoryExport::new(self.root.join("audit-checkpoints"))
     }
 
     pub fn tls_dir(&self) -> PathBuf {
@@ -137,6 +144,23 @@ impl DataDir {
         database: &DatabaseChoice,
         clock: Arc<dyn Clock>,
     ) -> Result<App, AppError> {
+        self.open_with(
+            database,
+            clock,
+            AuditPolicy::default(),
+            Arc::new(self.checkpoint_export()),
+        )
+        .await
+    }
+
+    /// [`DataDir::open`] with an explicit checkpoint policy and export target.
+    pub async fn open_with(
+        &self,
+        database: &DatabaseChoice,
+        clock: Arc<dyn Clock>,
+        audit: AuditPolicy,
+        export: Arc<dyn CheckpointExport>,
+    ) -> Result<App, AppError> {
         if !self.is_initialized() {
             return Err(AppError::DataDir(format!(
                 "{} is not initialized; run `vial init` or `vial serve`",
@@ -155,6 +179,6 @@ impl DataDir {
         }
         let keys = Arc::new(Keys::load(self.key_file())?);
         let store = self.open_store(database).await?;
-        Ok(App::new(store, keys, clock))
+        Ok(App::new(store, keys, clock, audit, export))
     }
 }

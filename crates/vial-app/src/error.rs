@@ -22,6 +22,12 @@ pub enum AppError {
     KeyFile(#[from] KeyFileError),
     #[error("data directory: {0}")]
     DataDir(String),
+    /// The audit log (or the store behind it) could not record the action: nothing happened.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Verification found the first entry that does not check out.
+    #[error("audit log broken at seq {seq}: {reason}")]
+    AuditBroken { seq: u64, reason: String },
 }
 
 impl From<StoreError> for AppError {

@@ -54,12 +54,14 @@ struct FileContents {
     format: u32,
     keks: Vec<FileKek>,
     blind_index_key: String,
+    audit_signing_key: String,
 }
 
 impl Drop for FileContents {
     fn drop(&mut self) {
         use zeroize::Zeroize;
         self.blind_index_key.zeroize();
+        self.audit_signing_key.zeroize();
         for k in &mut self.keks {
             k.key.zeroize();
         }
@@ -110,6 +112,7 @@ impl LocalKeyFile {
                 key: Some(B64.encode(vial_crypto::generate_secret()?.expose())),
             }],
             blind_index_key: B64.encode(vial_crypto::generate_secret()?.expose()),
+            audit_signing_key: B64.encode(vial_crypto::generate_secret()?.expose()),
         };
         let mut file = OpenOptions::new()
             .write(true)
@@ -230,6 +233,7 @@ impl KeyProvider for LocalKeyFile {
         Ok(KeyMaterial {
             keks,
             blind_index_key: decode(&contents.blind_index_key, "blind-index key")?,
+            audit_signing_seed: decode(&contents.audit_signing_key, "audit signing key")?,
         })
     }
 

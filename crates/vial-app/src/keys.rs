@@ -4,6 +4,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
+use vial_audit::{CheckpointSigner, CheckpointVerifier};
 use vial_crypto::{CryptoError, DataKey, DekId, KeyProvider, KeyRing, WrappedKey};
 
 use crate::{AppError, LocalKeyFile};
@@ -12,6 +13,7 @@ use crate::{AppError, LocalKeyFile};
 #[derive(Debug)]
 pub struct Keys {
     provider: LocalKeyFile,
+    audit_signer: Arc<CheckpointSigner>,
     state: RwLock<(Arc<KeyRing>, Option<SystemTime>)>,
 }
 
@@ -19,11 +21,26 @@ impl Keys {
     /// Loads the ring; fails closed on any problem with the key file.
     pub fn load(provider: LocalKeyFile) -> Result<Self, AppError> {
         let modified = provider.modified();
-        let ring = KeyRing::new(&provider.load()?)?;
+        let material = provider.load()?;
+        let ring = KeyRing::new(&material)?;
+        let audit_signer =
+            CheckpointSigner::from_seed(crate::AUDIT_ORIGIN, material.audit_signing_seed.expose())
+                .map_err(|e| AppError::Invalid(format!("audit signing key: {e}")))?;
         Ok(Self {
             provider,
+            audit_signer: Arc::new(audit_signer),
             state: RwLock::new((Arc::new(ring), modified)),
         })
+    }
+
+    /// Signs audit checkpoints.
+    pub fn audit_signer(&self) -> Arc<CheckpointSigner> {
+        self.audit_signer.clone()
+    }
+
+    /// Verifies audit checkpoints (the public half of the signer).
+    pub fn audit_verifier(&self) -> CheckpointVerifier {
+        self.audit_signer.verifier()
     }
 
     pub fn provider(&self) -> &LocalKeyFile {

@@ -5,6 +5,8 @@
 //! web crate calls its functions and never sees keys. Later issues add the PHI gateway here.
 //! It must never log plaintext field values — only ids and counts.
 
+mod audit_verify;
+mod checkpoint;
 mod clock;
 mod datadir;
 mod datakeys;
@@ -12,30 +14,54 @@ mod error;
 mod keyfile;
 mod keys;
 mod rotation;
+mod unit_of_work;
 mod users;
 
 use std::sync::Arc;
 
+pub use audit_verify::AuditVerifyReport;
+pub use checkpoint::{AUDIT_ORIGIN, AuditPolicy, CheckpointExport, DirectoryExport};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use datadir::{DataDir, DatabaseChoice};
 pub use error::AppError;
 pub use keyfile::{KeyFileError, LocalKeyFile};
 pub use keys::Keys;
 pub use rotation::{KeyStatus, KeyVersionStatus, RewrapReport, RotationPolicy};
+pub use unit_of_work::{AuditEvent, BoxFuture, Work};
 pub use users::{AddedUser, NewUserInput, Role, UserProfile};
 pub use vial_store::{Backend, Store};
 
-/// Everything a use case needs: the store, the keys and the clock.
+/// Everything a use case needs: the store, the keys, the clock and the audit committer.
 #[derive(Debug, Clone)]
 pub struct App {
     store: Arc<dyn Store>,
     keys: Arc<Keys>,
     clock: Arc<dyn Clock>,
+    committer: unit_of_work::Committer,
 }
 
 impl App {
-    pub fn new(store: Arc<dyn Store>, keys: Arc<Keys>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, keys, clock }
+    /// Wires the parts and starts the audit committer task (needs a Tokio runtime).
+    pub fn new(
+        store: Arc<dyn Store>,
+        keys: Arc<Keys>,
+        clock: Arc<dyn Clock>,
+        audit: AuditPolicy,
+        export: Arc<dyn CheckpointExport>,
+    ) -> Self {
+        let checkpointer =
+            checkpoint::Checkpointer::new(keys.audit_signer(), export, clock.clone(), audit);
+        let committer = unit_of_work::Committer::start(store.clone(), clock.clone(), checkpointer);
+        Self {
+            store,
+            keys,
+            clock,
+            committer,
+        }
+    }
+
+    pub(crate) fn committer(&self) -> &unit_of_work::Committer {
+        &self.committer
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -9,7 +9,10 @@ use serde::Serialize;
 use vial_crypto::{DekId, KeyProvider, WrappedKey};
 use vial_store::DekRewrap;
 
-use crate::{App, AppError};
+use crate::{App, AppError, AuditEvent};
+
+/// The actor recorded for what the system does on its own schedule.
+pub const SYSTEM_ACTOR: &str = "system:key-maintenance";
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -64,19 +67,25 @@ pub struct KeyStatus {
 }
 
 impl App {
-    /// Adds a new KEK version and makes it current.
-    pub fn rotate_keys(&self) -> Result<u32, AppError> {
+    /// Adds a new KEK version and makes it current; `actor` is recorded in the audit log.
+    pub async fn rotate_keys(&self, actor: &str) -> Result<u32, AppError> {
         let version = self.keys().provider().rotate(self.now_ms())?;
         self.keys().refresh()?;
+        self.record(
+            AuditEvent::new("key.rotate")
+                .actor(actor, None)
+                .resource("kek", &version.to_string()),
+        )
+        .await?;
         tracing::info!(version, "key-encryption key rotated");
         Ok(version)
     }
 
     /// Rotates if the current KEK is older than the policy allows.
-    pub fn rotate_if_due(&self, policy: &RotationPolicy) -> Result<Option<u32>, AppError> {
+    pub async fn rotate_if_due(&self, policy: &RotationPolicy) -> Result<Option<u32>, AppError> {
         let ring = self.keys().refresh()?;
         if self.now_ms() - ring.current_created_at_ms() >= policy.max_age_ms {
-            return self.rotate_keys().map(Some);
+            return self.rotate_keys(SYSTEM_ACTOR).await.map(Some);
         }
         Ok(None)
     }
@@ -103,7 +112,17 @@ impl App {
             self.rewrap_version(version, policy, &mut report, &mut progress)
                 .await?;
         }
-        if report.rewrapped > 0 {
+        if report.rewrapped > 0 || report.unreadable > 0 {
+            self.record(
+                AuditEvent::new("key.rewrap")
+                    .actor(SYSTEM_ACTOR, None)
+                    .resource("kek", &current.to_string())
+                    .reason(&format!(
+                        "rewrapped={},skipped={},unreadable={}",
+                        report.rewrapped, report.skipped, report.unreadable
+                    )),
+            )
+            .await?;
             tracing::info!(
                 rewrapped = report.rewrapped,
                 skipped = report.skipped,
@@ -175,6 +194,12 @@ impl App {
                 continue;
             }
             self.keys().provider().retire(*version, self.now_ms())?;
+            self.record(
+                AuditEvent::new("key.retire")
+                    .actor(SYSTEM_ACTOR, None)
+                    .resource("kek", &version.to_string()),
+            )
+            .await?;
             tracing::info!(version, "key-encryption key retired");
             retired.push(*version);
         }
@@ -186,7 +211,7 @@ impl App {
 
     /// One maintenance pass, as the server's background task runs it.
     pub async fn maintain_keys(&self, policy: &RotationPolicy) -> Result<RewrapReport, AppError> {
-        self.rotate_if_due(policy)?;
+        self.rotate_if_due(policy).await?;
         let report = self.rewrap_all(policy, |_| {}).await?;
         self.retire_unused(policy).await?;
         Ok(report)

@@ -9,7 +9,7 @@ use vial_crypto::{Aad, BlindField};
 use vial_store::NewUser;
 use zeroize::Zeroizing;
 
-use crate::{App, AppError};
+use crate::{App, AppError, AuditEvent};
 
 /// The four roles of SPEC §1. Anything else is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,7 +157,8 @@ fn hash_password(password: &str) -> Result<String, AppError> {
 
 impl App {
     /// Creates a user with a unique email. Workforce roles get a TOTP secret for MFA enrolment.
-    pub async fn add_user(&self, input: NewUserInput) -> Result<AddedUser, AppError> {
+    /// `actor` is who adds the user (a user id, or `system:cli` for the command line).
+    pub async fn add_user(&self, input: NewUserInput, actor: &str) -> Result<AddedUser, AppError> {
         let email = validate_email(&input.email)?;
         let name = input.name.trim();
         if name.is_empty() || name.len() > MAX_TEXT {
@@ -197,33 +198,48 @@ impl App {
             .ring()
             .blind_index_key()
             .index(BlindField::Email, &email)?;
-
-        let mut tx = self.store().begin().await?;
-        if tx.user_by_email_index(&email_bidx.0).await?.is_some() {
-            return Err(AppError::Conflict("a user with this email"));
-        }
-        let key = self.data_key_for(&mut *tx, &id).await?;
-        let user = NewUser {
-            email_enc: key.seal(Aad::new("users", "email", &id), email.as_bytes())?,
-            name_enc: key.seal(Aad::new("users", "name", &id), name.as_bytes())?,
-            totp_enc: totp_secret
-                .as_ref()
-                .map(|s| key.seal(Aad::new("users", "totp", &id), s.as_bytes()))
-                .transpose()?,
-            id: id.clone(),
-            role: input.role.as_str().to_owned(),
-            email_bidx: email_bidx.0.to_vec(),
-            password_hash,
-            patient_id: input.patient_id,
-            created_at_ms: self.now_ms(),
-        };
-        tx.insert_user(&user)
-            .await
-            .map_err(|e| match AppError::from(e) {
-                AppError::Conflict(_) => AppError::Conflict("a user with this email"),
-                other => other,
-            })?;
-        tx.commit().await?;
+        let name = Zeroizing::new(name.to_owned());
+        let totp = totp_secret.clone();
+        let app = self.clone();
+        let (user_id, role, actor) = (id.clone(), input.role, actor.to_owned());
+        let patient_id = input.patient_id;
+        self.transact(move |work| {
+            Box::pin(async move {
+                let tx = work.tx().await?;
+                if tx.user_by_email_index(&email_bidx.0).await?.is_some() {
+                    return Err(AppError::Conflict("a user with this email"));
+                }
+                let key = app.data_key_for(tx, &user_id).await?;
+                let user = NewUser {
+                    email_enc: key.seal(Aad::new("users", "email", &user_id), email.as_bytes())?,
+                    name_enc: key.seal(Aad::new("users", "name", &user_id), name.as_bytes())?,
+                    totp_enc: totp
+                        .as_ref()
+                        .map(|s| key.seal(Aad::new("users", "totp", &user_id), s.as_bytes()))
+                        .transpose()?,
+                    id: user_id.clone(),
+                    role: role.as_str().to_owned(),
+                    email_bidx: email_bidx.0.to_vec(),
+                    password_hash,
+                    patient_id,
+                    created_at_ms: app.now_ms(),
+                };
+                tx.insert_user(&user)
+                    .await
+                    .map_err(|e| match AppError::from(e) {
+                        AppError::Conflict(_) => AppError::Conflict("a user with this email"),
+                        other => other,
+                    })?;
+                work.audit(
+                    AuditEvent::new("user.add")
+                        .actor(&actor, None)
+                        .resource("user", &user_id)
+                        .reason(role.as_str()),
+                );
+                Ok(())
+            })
+        })
+        .await?;
         tracing::info!(user_id = %id, role = input.role.as_str(), "user added");
         Ok(AddedUser {
             user_id: id,

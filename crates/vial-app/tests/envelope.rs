@@ -72,7 +72,7 @@ async fn round_trip(pg: bool) {
     let env = Env::new(pg).await;
     let app = env.app().await.unwrap();
     let added = app
-        .add_user(input("dana.reyes@example.com", "Dana Reyes"))
+        .add_user(input("dana.reyes@example.com", "Dana Reyes"), "test")
         .await
         .unwrap();
     assert_eq!(
@@ -89,12 +89,12 @@ async fn moved_ciphertexts_fail(pg: bool) {
     let env = Env::new(pg).await;
     let app = env.app().await.unwrap();
     let a = app
-        .add_user(input("a.one@example.com", "Alpha One"))
+        .add_user(input("a.one@example.com", "Alpha One"), "test")
         .await
         .unwrap()
         .user_id;
     let b = app
-        .add_user(input("b.two@example.com", "Bravo Two"))
+        .add_user(input("b.two@example.com", "Bravo Two"), "test")
         .await
         .unwrap()
         .user_id;
@@ -126,7 +126,7 @@ async fn wrong_or_missing_keys_are_errors(pg: bool) {
     let env = Env::new(pg).await;
     let user = {
         let app = env.app().await.unwrap();
-        app.add_user(input("c.three@example.com", "Charlie Three"))
+        app.add_user(input("c.three@example.com", "Charlie Three"), "test")
             .await
             .unwrap()
             .user_id
@@ -152,21 +152,21 @@ async fn rotation_keeps_data_readable_and_rewraps_everything(pg: bool) {
     let mut users = Vec::new();
     for i in 0..5 {
         let added = app
-            .add_user(input(
-                &format!("p{i}.x@example.com"),
-                &format!("Person {i}"),
-            ))
+            .add_user(
+                input(&format!("p{i}.x@example.com"), &format!("Person {i}")),
+                "test",
+            )
             .await;
         users.push(added.unwrap().user_id);
     }
     assert_eq!(
-        app.rotate_if_due(&no_grace()).unwrap(),
+        app.rotate_if_due(&no_grace()).await.unwrap(),
         None,
         "a fresh key is not rotated"
     );
     env.clock.advance_ms(91 * DAY_MS);
     assert_eq!(
-        app.rotate_if_due(&no_grace()).unwrap(),
+        app.rotate_if_due(&no_grace()).await.unwrap(),
         Some(2),
         "a 91-day-old key is rotated"
     );
@@ -218,7 +218,7 @@ async fn rotation_keeps_data_readable_and_rewraps_everything(pg: bool) {
     }
     // New data after rotation uses the new version.
     let later = app
-        .add_user(input("later.one@example.com", "Later One"))
+        .add_user(input("later.one@example.com", "Later One"), "test")
         .await
         .unwrap();
     assert!(app.user_profile(&later.user_id).await.is_ok());
@@ -229,7 +229,7 @@ async fn rotation_keeps_data_readable_and_rewraps_everything(pg: bool) {
 async fn retirement_waits_for_the_grace_period(pg: bool) {
     let env = Env::new(pg).await;
     let app = env.app().await.unwrap();
-    app.rotate_keys().unwrap();
+    app.rotate_keys("test").await.unwrap();
     let policy = RotationPolicy::default();
     assert!(app.retire_unused(&policy).await.unwrap().is_empty());
     env.clock.advance_ms(policy.retire_grace_ms);
@@ -248,17 +248,17 @@ async fn a_readable_key_file_stops_start_up(pg: bool) {
 async fn bad_users_are_refused_and_store_nothing(pg: bool) {
     let env = Env::new(pg).await;
     let app = env.app().await.unwrap();
-    app.add_user(input("e.five@example.com", "Echo Five"))
+    app.add_user(input("e.five@example.com", "Echo Five"), "test")
         .await
         .unwrap();
     let dup = app
-        .add_user(input(" E.Five@Example.com", "Someone Else"))
+        .add_user(input(" E.Five@Example.com", "Someone Else"), "test")
         .await;
     assert!(matches!(dup, Err(AppError::Conflict(_))), "{dup:?}");
     let mut short = input("f.six@example.com", "Fox Six");
     short.password = Zeroizing::new("short".into());
     assert!(matches!(
-        app.add_user(short).await,
+        app.add_user(short, "test").await,
         Err(AppError::Invalid(_))
     ));
     for email in [
@@ -267,13 +267,13 @@ async fn bad_users_are_refused_and_store_nothing(pg: bool) {
         "two@@example.com",
         "frontdesk@example.com",
     ] {
-        let r = app.add_user(input(email, "Name Here")).await;
+        let r = app.add_user(input(email, "Name Here"), "test").await;
         assert!(matches!(r, Err(AppError::Invalid(_))), "{email}: {r:?}");
     }
     let mut patient = input("g.seven@example.com", "Golf Seven");
     patient.role = Role::Patient;
     assert!(matches!(
-        app.add_user(patient).await,
+        app.add_user(patient, "test").await,
         Err(AppError::Invalid(_))
     ));
     let status = app.key_status().await.unwrap();
@@ -289,7 +289,10 @@ async fn sqlite_files_hold_no_plaintext() {
     let env = Env::new(false).await;
     let app = env.app().await.unwrap();
     let added = app
-        .add_user(input("zz.marker.4711@example.com", "Quillon Marker4711"))
+        .add_user(
+            input("zz.marker.4711@example.com", "Quillon Marker4711"),
+            "test",
+        )
         .await
         .unwrap();
     let totp = added.totp_secret.unwrap().to_string();
@@ -350,7 +353,10 @@ async fn postgres_tables_hold_no_plaintext() {
     };
     let app = env.app().await.unwrap();
     let added = app
-        .add_user(input("zz.marker.4712@example.com", "Quillon Marker4712"))
+        .add_user(
+            input("zz.marker.4712@example.com", "Quillon Marker4712"),
+            "test",
+        )
         .await
         .unwrap();
     let totp = added.totp_secret.unwrap().to_string();

@@ -203,6 +203,7 @@ mod tests {
                 })
                 .collect(),
             blind_index_key: generate_secret().unwrap(),
+            audit_signing_seed: generate_secret().unwrap(),
         }
     }
 

@@ -47,6 +47,8 @@ pub struct KekRecord {
 pub struct KeyMaterial {
     pub keks: Vec<KekRecord>,
     pub blind_index_key: SecretKeyBytes,
+    /// Seed of the Ed25519 key that signs audit checkpoints; kept here, never in the database.
+    pub audit_signing_seed: SecretKeyBytes,
 }
 
 /// A source of key material that can add and retire KEK versions.

@@ -51,6 +51,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// How the command line appears in the audit log: an operator with shell access to the data.
+const CLI_ACTOR: &str = "system:cli";
+
 fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, value)?;
@@ -101,7 +104,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(KeysCommand::Rotate) => {
             let app = data_dir.open(&database, clock).await?;
             let policy = cli.global.rotation_policy();
-            let version = app.rotate_keys()?;
+            let version = app.rotate_keys(CLI_ACTOR).await?;
             let report = app
                 .rewrap_all(&policy, |r| {
                     tracing::info!(rewrapped = r.rewrapped, "re-wrapping data keys");
@@ -136,13 +139,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 zeroize::Zeroizing::new(password.trim_end_matches(['\r', '\n']).to_owned());
             let app = data_dir.open(&database, clock).await?;
             let added = app
-                .add_user(NewUserInput {
-                    email: args.email,
-                    name: args.name,
-                    role,
-                    password: trimmed,
-                    patient_id: args.patient_id,
-                })
+                .add_user(
+                    NewUserInput {
+                        email: args.email,
+                        name: args.name,
+                        role,
+                        password: trimmed,
+                        patient_id: args.patient_id,
+                    },
+                    CLI_ACTOR,
+                )
                 .await?;
             let mut value = serde_json::json!({ "user_id": added.user_id, "role": role.as_str() });
             if let Some(secret) = &added.totp_secret {

@@ -1,0 +1,357 @@
+//! Units of work, group-committed with their audit entries.
+//!
+//! Every write — and every audited read — is a unit: a closure that gets a [`Work`], uses its
+//! transaction and records [`AuditEvent`]s. One committer task per process takes whatever units
+//! are waiting, runs them in one database transaction (each under its own savepoint), appends
+//! their audit entries to the hash chain in that same transaction, and commits once: one fsync
+//! for many units, and never an action without its entry nor an entry without its action.
+//! A unit that fails is rolled back to its savepoint; only its `denied` entries are kept, since a
+//! denial is an access attempt that must be recorded even though nothing happened. If the commit
+//! fails, every unit in the batch gets the error and nothing is returned: no audit, no data.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use vial_audit::{AuditEntry, Outcome};
+use vial_store::{AuditRow, Store, Tx};
+
+use crate::checkpoint::Checkpointer;
+use crate::{App, AppError, Clock};
+
+/// A boxed, sendable future borrowing for `'a`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Units taken into one transaction at most.
+const MAX_BATCH: usize = 1024;
+
+/// One audit record in the making: ids and codes only, never PHI values.
+#[derive(Debug, Clone)]
+pub struct AuditEvent(AuditEntry);
+
+impl AuditEvent {
+    /// An allowed action, e.g. `user.add`, `key.rotate`, `patient.read`.
+    pub fn new(action: &str) -> Self {
+        Self(AuditEntry {
+            seq: 0,
+            time_ms: 0,
+            actor: None,
+            role: None,
+            session: None,
+            device: None,
+            source_addr: None,
+            action: action.to_owned(),
+            resource_type: None,
+            resource_id: None,
+            patient_id: None,
+            purpose: None,
+            outcome: Outcome::Allowed,
+            reason: None,
+        })
+    }
+
+    pub fn actor(mut self, actor: &str, role: Option<&str>) -> Self {
+        self.0.actor = Some(actor.to_owned());
+        self.0.role = role.map(str::to_owned);
+        self
+    }
+
+    pub fn session(mut self, session: &str) -> Self {
+        self.0.session = Some(session.to_owned());
+        self
+    }
+
+    pub fn device(mut self, device: &str) -> Self {
+        self.0.device = Some(device.to_owned());
+        self
+    }
+
+    pub fn source(mut self, addr: &str) -> Self {
+        self.0.source_addr = Some(addr.to_owned());
+        self
+    }
+
+    pub fn resource(mut self, kind: &str, id: &str) -> Self {
+        self.0.resource_type = Some(kind.to_owned());
+        self.0.resource_id = Some(id.to_owned());
+        self
+    }
+
+    pub fn patient(mut self, patient_id: &str) -> Self {
+        self.0.patient_id = Some(patient_id.to_owned());
+        self
+    }
+
+    pub fn purpose(mut self, purpose: &str) -> Self {
+        self.0.purpose = Some(purpose.to_owned());
+        self
+    }
+
+    /// A reason code (never free text that could carry PHI).
+    pub fn reason(mut self, reason: &str) -> Self {
+        self.0.reason = Some(reason.to_owned());
+        self
+    }
+
+    /// Marks the access as refused, with a reason code.
+    pub fn denied(mut self, reason: &str) -> Self {
+        self.0.outcome = Outcome::Denied;
+        self.reason(reason)
+    }
+}
+
+/// What a unit of work sees: the batch's transaction and its own audit events.
+pub struct Work {
+    tx: Box<dyn Tx>,
+    savepoint: bool,
+    events: Vec<AuditEntry>,
+}
+
+impl std::fmt::Debug for Work {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Work")
+            .field("events", &self.events.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Work {
+    /// The transaction, under this unit's savepoint (taken on first use, so audit-only units
+    /// cost no extra statements).
+    pub async fn tx(&mut self) -> Result<&mut dyn Tx, AppError> {
+        if !self.savepoint {
+            self.tx.savepoint().await?;
+            self.savepoint = true;
+        }
+        Ok(&mut *self.tx)
+    }
+
+    /// Records an event; it is appended only if the unit commits (or is a denial).
+    pub fn audit(&mut self, event: AuditEvent) {
+        self.events.push(event.0);
+    }
+}
+
+type Deliver = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Unit = Box<dyn for<'a> FnOnce(&'a mut Work) -> BoxFuture<'a, (bool, Deliver)> + Send>;
+
+pub(crate) enum Msg {
+    Unit(Unit),
+    /// Sign and export a checkpoint now if there are new entries; replies with the tree size.
+    Checkpoint(oneshot::Sender<Result<Option<u64>, String>>),
+}
+
+/// The handle through which units reach the committer task.
+#[derive(Debug, Clone)]
+pub(crate) struct Committer {
+    sender: mpsc::Sender<Msg>,
+}
+
+impl Committer {
+    pub(crate) fn start(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        checkpointer: Checkpointer,
+    ) -> Self {
+        let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(store, clock, checkpointer, receiver));
+        Self { sender }
+    }
+
+    async fn send(&self, msg: Msg) -> Result<(), AppError> {
+        self.sender.send(msg).await.map_err(|_| {
+            AppError::Unavailable("the audit log is unavailable; nothing was saved".into())
+        })
+    }
+}
+
+fn stopped() -> AppError {
+    AppError::Unavailable("the audit log is unavailable; nothing was saved".into())
+}
+
+impl App {
+    /// Runs `f` as a unit of work: in a transaction shared with other waiting units, its audit
+    /// events appended in that same transaction, its result returned only once durable.
+    pub async fn transact<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a mut Work) -> BoxFuture<'a, Result<T, AppError>> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel::<Result<T, AppError>>();
+        let unit: Unit = Box::new(move |work: &mut Work| {
+            Box::pin(async move {
+                let result = f(work).await;
+                let ok = result.is_ok();
+                let deliver: Deliver = Box::new(move |commit: Result<(), String>| {
+                    let _ = reply.send(match commit {
+                        Ok(()) => result,
+                        Err(e) => Err(AppError::Unavailable(e)),
+                    });
+                });
+                (ok, deliver)
+            })
+        });
+        self.committer().send(Msg::Unit(unit)).await?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Records one event on its own (an action with no data of its own to write).
+    pub async fn record(&self, event: AuditEvent) -> Result<(), AppError> {
+        self.transact(move |work| {
+            Box::pin(async move {
+                work.audit(event);
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Signs, stores and exports a checkpoint over everything appended so far; `None` when no
+    /// entry was appended since the last one.
+    pub async fn checkpoint_now(&self) -> Result<Option<u64>, AppError> {
+        let (reply, answer) = oneshot::channel();
+        self.committer().send(Msg::Checkpoint(reply)).await?;
+        answer
+            .await
+            .map_err(|_| stopped())?
+            .map_err(AppError::Unavailable)
+    }
+}
+
+async fn run(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    mut checkpointer: Checkpointer,
+    mut receiver: mpsc::Receiver<Msg>,
+) {
+    let mut deferred: Option<Msg> = None;
+    loop {
+        let next = match deferred.take() {
+            Some(msg) => Some(msg),
+            None => {
+                tokio::select! {
+                    msg = receiver.recv() => msg,
+                    () = tokio::time::sleep(checkpointer.interval()) => {
+                        if let Err(e) = checkpointer.checkpoint(&*store).await {
+                            tracing::error!(error = %e, "periodic audit checkpoint failed");
+                        }
+                        continue;
+                    }
+                }
+            }
+        };
+        let Some(msg) = next else { break };
+        match msg {
+            Msg::Checkpoint(reply) => {
+                let _ = reply.send(
+                    checkpointer
+                        .checkpoint(&*store)
+                        .await
+                        .map_err(|e| e.to_string()),
+                );
+            }
+            Msg::Unit(first) => {
+                let mut units = vec![first];
+                while units.len() < MAX_BATCH {
+                    match receiver.try_recv() {
+                        Ok(Msg::Unit(unit)) => units.push(unit),
+                        Ok(other) => {
+                            deferred = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let appended = commit_batch(&*store, &*clock, units).await;
+                if let Some(size) = appended
+                    && checkpointer.due(size)
+                    && let Err(e) = checkpointer.checkpoint(&*store).await
+                {
+                    tracing::error!(error = %e, "audit checkpoint failed");
+                }
+            }
+        }
+    }
+    // Every handle is gone: seal what was appended.
+    if let Err(e) = checkpointer.checkpoint(&*store).await {
+        tracing::error!(error = %e, "final audit checkpoint failed");
+    }
+}
+
+/// Runs and commits one batch; returns the log size after it, or `None` if it failed.
+async fn commit_batch(store: &dyn Store, clock: &dyn Clock, units: Vec<Unit>) -> Option<u64> {
+    let mut delivers: Vec<Deliver> = Vec::with_capacity(units.len());
+    let outcome = async {
+        let mut tx = store.begin().await?;
+        let head = tx.lock_audit_head().await?;
+        let (mut next_seq, mut prev) = head
+            .map(|h| (h.seq + 1, h.chain_hash))
+            .unwrap_or((0, vial_audit::GENESIS));
+        let mut work = Work {
+            tx,
+            savepoint: false,
+            events: Vec::new(),
+        };
+        let mut rows = Vec::new();
+        let now = clock.now_ms();
+        for unit in units {
+            let (ok, deliver) = unit(&mut work).await;
+            delivers.push(deliver);
+            if work.savepoint {
+                if ok {
+                    work.tx.release_savepoint().await?;
+                } else {
+                    work.tx.rollback_to_savepoint().await?;
+                }
+                work.savepoint = false;
+            }
+            for mut entry in work.events.drain(..) {
+                if !ok && entry.outcome != vial_audit::Outcome::Denied {
+                    continue;
+                }
+                entry.seq = next_seq;
+                entry.time_ms = now;
+                let leaf = vial_audit::entry_hash(&entry);
+                let chain = vial_audit::chain_hash(&prev, &leaf);
+                rows.push(AuditRow {
+                    seq: next_seq,
+                    time_ms: now,
+                    actor: entry.actor.clone(),
+                    patient_id: entry.patient_id.clone(),
+                    action: entry.action.clone(),
+                    outcome: outcome_code(entry.outcome).to_owned(),
+                    entry: entry.canonical_bytes(),
+                    leaf_hash: leaf,
+                    chain_hash: chain,
+                });
+                next_seq += 1;
+                prev = chain;
+            }
+        }
+        work.tx.insert_audit(&rows).await?;
+        work.tx.commit().await?;
+        Ok::<u64, AppError>(next_seq)
+    }
+    .await;
+    match outcome {
+        Ok(size) => {
+            delivers.into_iter().for_each(|d| d(Ok(())));
+            Some(size)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "audit batch failed; nothing in it was committed");
+            let message = format!("nothing was saved: {e}");
+            delivers.into_iter().for_each(|d| d(Err(message.clone())));
+            None
+        }
+    }
+}
+
+/// The stored code of an outcome.
+pub(crate) fn outcome_code(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Allowed => "allowed",
+        Outcome::Denied => "denied",
+    }
+}
