@@ -5,6 +5,7 @@
 //! web crate calls its functions and never sees keys. Later issues add the PHI gateway here.
 //! It must never log plaintext field values — only ids and counts.
 
+mod audit_export;
 mod audit_verify;
 mod checkpoint;
 mod clock;

@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use vial_app::{DatabaseChoice, RotationPolicy};
+use vial_app::{
+    App, AuditPolicy, DataDir, DatabaseChoice, DirectoryExport, RotationPolicy, SystemClock,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -44,6 +46,17 @@ pub struct Global {
     #[arg(long, env = "VIAL_KEY_MAX_AGE_DAYS", default_value_t = 90, global = true,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub key_max_age_days: u32,
+    /// Directory that receives signed audit checkpoints (default: DATA_DIR/audit-checkpoints).
+    #[arg(long, env = "VIAL_AUDIT_EXPORT_DIR", global = true)]
+    pub audit_export_dir: Option<PathBuf>,
+    /// Sign an audit checkpoint after this many entries …
+    #[arg(long, env = "VIAL_AUDIT_CHECKPOINT_ENTRIES", default_value_t = 10_000, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub audit_checkpoint_entries: u64,
+    /// … or after this many seconds.
+    #[arg(long, env = "VIAL_AUDIT_CHECKPOINT_SECS", default_value_t = 60, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub audit_checkpoint_secs: u64,
     /// Retire a superseded key version only this many seconds after its successor appeared.
     #[arg(
         long,
@@ -73,6 +86,32 @@ impl Global {
         }
     }
 
+    pub fn audit_policy(&self) -> AuditPolicy {
+        AuditPolicy {
+            checkpoint_every_entries: self.audit_checkpoint_entries,
+            checkpoint_every: std::time::Duration::from_secs(self.audit_checkpoint_secs),
+        }
+    }
+
+    pub fn checkpoint_export(&self, data_dir: &DataDir) -> DirectoryExport {
+        match &self.audit_export_dir {
+            Some(dir) => DirectoryExport::new(dir),
+            None => data_dir.checkpoint_export(),
+        }
+    }
+
+    /// Opens the data directory with the configured audit settings.
+    pub async fn open(&self, data_dir: &DataDir) -> Result<App, vial_app::AppError> {
+        data_dir
+            .open_with(
+                &self.database(),
+                std::sync::Arc::new(SystemClock),
+                self.audit_policy(),
+                std::sync::Arc::new(self.checkpoint_export(data_dir)),
+            )
+            .await
+    }
+
     pub fn rotation_policy(&self) -> RotationPolicy {
         RotationPolicy {
             max_age_ms: i64::from(self.key_max_age_days) * 24 * 60 * 60 * 1000,
@@ -94,6 +133,28 @@ pub enum Command {
     /// User management.
     #[command(subcommand)]
     User(UserCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain and Merkle tree and check every checkpoint; exit 0 when intact,
+    /// otherwise non-zero naming the first bad sequence number.
+    Verify,
+    /// Write entries FROM..=TO as JSON Lines with a signed checkpoint and inclusion proofs.
+    Export {
+        #[arg(long)]
+        from: u64,
+        #[arg(long)]
+        to: u64,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the public key that verifies checkpoints and exports (a C2SP note verifier key).
+    PublicKey,
 }
 
 #[derive(Debug, Args)]

@@ -6,13 +6,12 @@ mod serve;
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use vial_app::{DataDir, NewUserInput, Role, SystemClock};
+use vial_app::{AuditEvent, DataDir, NewUserInput, Role};
 
-use crate::cli::{Cli, Command, KeysCommand, UserCommand};
+use crate::cli::{AuditCommand, Cli, Command, KeysCommand, UserCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -64,7 +63,6 @@ fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let data_dir = DataDir::new(&cli.global.data_dir);
     let database = cli.global.database();
-    let clock = Arc::new(SystemClock);
     match cli.command {
         Command::Init => {
             serve::init(&data_dir, &database).await?;
@@ -72,11 +70,61 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             writeln!(out, "initialized {}", data_dir.root().display())?;
             Ok(())
         }
-        Command::Serve(options) => {
-            serve::run(&data_dir, &database, cli.global.rotation_policy(), options).await
+        Command::Serve(options) => serve::run(&data_dir, &cli.global, options).await,
+        Command::Audit(AuditCommand::Verify) => {
+            let app = cli.global.open(&data_dir).await?;
+            let export = cli.global.checkpoint_export(&data_dir);
+            let result = app.verify_audit(&export).await;
+            // The verification run itself is audited, whatever it found.
+            let event = AuditEvent::new("audit.verify").actor(CLI_ACTOR, None);
+            let event = match &result {
+                Ok(_) => event.reason("intact"),
+                Err(vial_app::AppError::AuditBroken { seq, .. }) => {
+                    event.reason(&format!("broken_at_seq={seq}"))
+                }
+                Err(_) => event.reason("failed"),
+            };
+            app.record(event).await?;
+            let report = result?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "audit log intact: {} entries, {} checkpoints, exported checkpoint at size {}; \
+                 verified in {:.2} s ({:.0} entries/s)",
+                report.entries,
+                report.checkpoints,
+                report
+                    .exported_tree_size
+                    .map_or_else(|| "none".to_owned(), |s| s.to_string()),
+                report.seconds,
+                report.entries_per_second
+            )?;
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Export { from, to, out }) => {
+            let app = cli.global.open(&data_dir).await?;
+            let bundle = app.export_audit(from, to).await?;
+            app.record(
+                AuditEvent::new("audit.export")
+                    .actor(CLI_ACTOR, None)
+                    .resource("audit_range", &format!("{from}-{to}")),
+            )
+            .await?;
+            match out {
+                Some(path) => std::fs::write(&path, bundle)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => std::io::stdout().lock().write_all(bundle.as_bytes())?,
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCommand::PublicKey) => {
+            let app = cli.global.open(&data_dir).await?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", app.keys().audit_verifier().vkey())?;
+            Ok(())
         }
         Command::Keys(KeysCommand::Status { json }) => {
-            let app = data_dir.open(&database, clock).await?;
+            let app = cli.global.open(&data_dir).await?;
             let status = app.key_status().await?;
             if json {
                 return print_json(&serde_json::to_value(&status)?);
@@ -102,7 +150,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys(KeysCommand::Rotate) => {
-            let app = data_dir.open(&database, clock).await?;
+            let app = cli.global.open(&data_dir).await?;
             let policy = cli.global.rotation_policy();
             let version = app.rotate_keys(CLI_ACTOR).await?;
             let report = app
@@ -137,7 +185,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("cannot read the password from standard input")?;
             let trimmed =
                 zeroize::Zeroizing::new(password.trim_end_matches(['\r', '\n']).to_owned());
-            let app = data_dir.open(&database, clock).await?;
+            let app = cli.global.open(&data_dir).await?;
             let added = app
                 .add_user(
                     NewUserInput {

@@ -2,14 +2,15 @@
 //! maintenance task and graceful shutdown on SIGTERM/SIGINT.
 
 use std::io::Write;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use vial_app::{DataDir, DatabaseChoice, RotationPolicy, SystemClock};
+use vial_app::{AuditEvent, DataDir, DatabaseChoice, SystemClock};
 use vial_web::{ServeOptions, TlsMaterial};
 
-use crate::cli::ServeArgs;
+use crate::cli::{Global, ServeArgs};
+
+const SERVER_ACTOR: &str = "system:server";
 
 pub async fn init(data_dir: &DataDir, database: &DatabaseChoice) -> anyhow::Result<()> {
     data_dir
@@ -22,17 +23,13 @@ pub async fn init(data_dir: &DataDir, database: &DatabaseChoice) -> anyhow::Resu
     Ok(())
 }
 
-pub async fn run(
-    data_dir: &DataDir,
-    database: &DatabaseChoice,
-    policy: RotationPolicy,
-    args: ServeArgs,
-) -> anyhow::Result<()> {
+pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     if !data_dir.is_initialized() {
-        init(data_dir, database).await?;
+        init(data_dir, &global.database()).await?;
         tracing::info!(dir = %data_dir.root().display(), "initialized a new data directory");
     }
-    let app = data_dir.open(database, Arc::new(SystemClock)).await?;
+    let app = global.open(data_dir).await?;
+    let policy = global.rotation_policy();
     let material = match (args.cert, args.key) {
         (Some(cert), Some(key)) => TlsMaterial { cert, key },
         _ => vial_web::ensure_self_signed(&data_dir.tls_dir())?,
@@ -69,6 +66,12 @@ pub async fn run(
         outcome.with_context(|| format!("cannot listen on {}", args.listen))?;
         anyhow::bail!("cannot listen on {}", args.listen);
     };
+    app.record(
+        AuditEvent::new("server.start")
+            .actor(SERVER_ACTOR, None)
+            .resource("listener", &addr.to_string()),
+    )
+    .await?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "Vial is serving https://{addr}/")?;
@@ -81,6 +84,9 @@ pub async fn run(
     handle.shutdown();
     maintenance.abort();
     server.await.context("server task failed")??;
+    app.record(AuditEvent::new("server.stop").actor(SERVER_ACTOR, None))
+        .await?;
+    app.checkpoint_now().await?;
     app.store().close().await;
     tracing::info!("stopped");
     Ok(())
