@@ -253,6 +253,9 @@ async fn run(
             }
             Msg::Unit(first) => {
                 let mut units = vec![first];
+                // Let callers just woken by the previous commit submit their next unit, so they
+                // share this batch's fsync instead of each waiting for one of their own.
+                tokio::task::yield_now().await;
                 while units.len() < MAX_BATCH {
                     match receiver.try_recv() {
                         Ok(Msg::Unit(unit)) => units.push(unit),

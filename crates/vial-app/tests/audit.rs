@@ -3,6 +3,7 @@
 //! SIGKILL mid-append, retention enforced by the schema, fail-closed units. Every scenario runs
 //! on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+#![allow(clippy::print_stdout)] // the child process reports acknowledgements on stdout
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -149,7 +150,8 @@ impl Raw {
 
     async fn rows(&mut self) -> Vec<Row> {
         let sql = "SELECT seq, entry, leaf_hash, chain_hash FROM audit_log ORDER BY seq";
-        let raw: Vec<(i64, Vec<u8>, Vec<u8>, Vec<u8>)> = match self {
+        type Columns = (i64, Vec<u8>, Vec<u8>, Vec<u8>);
+        let raw: Vec<Columns> = match self {
             Raw::Sqlite(c) => sqlx::query_as(sql).fetch_all(c).await.unwrap(),
             Raw::Pg(c) => sqlx::query_as(sql).fetch_all(c).await.unwrap(),
         };
@@ -426,7 +428,10 @@ async fn the_schema_refuses_to_change_or_delete_young_entries(pg: bool) {
     assert!(err.to_string().contains("append-only"), "{err}");
     let err = raw.exec("DELETE FROM audit_checkpoints").await.unwrap_err();
     assert!(err.to_string().contains("six-year retention"), "{err}");
-    let err = raw.exec("UPDATE audit_checkpoints SET signed_note = ''").await.unwrap_err();
+    let err = raw
+        .exec("UPDATE audit_checkpoints SET signed_note = ''")
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
     if pg {
         let err = raw.exec("TRUNCATE audit_log").await.unwrap_err();

@@ -55,7 +55,7 @@ fn dek_wrapping(c: &mut Criterion) {
             secret: Some(generate_secret().unwrap()),
         }],
         blind_index_key: generate_secret().unwrap(),
-            audit_signing_seed: generate_secret().unwrap(),
+        audit_signing_seed: generate_secret().unwrap(),
     };
     let ring = KeyRing::new(&material).unwrap();
     let dek = DataKey::generate().unwrap();

@@ -12,7 +12,7 @@ CREATE TABLE audit_log (
     chain_hash BLOB    NOT NULL CHECK (length(chain_hash) = 32)
 ) STRICT;
 CREATE INDEX audit_by_patient ON audit_log (patient_id, seq) WHERE patient_id IS NOT NULL;
-CREATE INDEX audit_by_actor ON audit_log (actor, seq) WHERE actor IS NOT NULL;
+
 
 CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
 BEGIN
