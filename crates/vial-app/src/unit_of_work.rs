@@ -276,10 +276,8 @@ async fn run(
             }
         }
     }
-    // Every handle is gone: seal what was appended.
-    if let Err(e) = checkpointer.checkpoint(&*store).await {
-        tracing::error!(error = %e, "final audit checkpoint failed");
-    }
+    // Every handle is gone. No final checkpoint here: the store may already be closed and the
+    // runtime shutting down; a server calls `checkpoint_now` before it closes the store.
 }
 
 /// Runs and commits one batch; returns the log size after it, or `None` if it failed.
