@@ -14,6 +14,9 @@ pub enum AppError {
     Conflict(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// Credentials or session not accepted; deliberately says nothing more.
+    #[error("invalid email, password or code, or the session has ended")]
+    Unauthenticated,
     #[error(transparent)]
     Store(StoreError),
     #[error(transparent)]

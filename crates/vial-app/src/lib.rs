@@ -15,6 +15,7 @@ mod error;
 mod keyfile;
 mod keys;
 mod rotation;
+mod session;
 mod unit_of_work;
 mod users;
 
@@ -28,6 +29,7 @@ pub use error::AppError;
 pub use keyfile::{KeyFileError, LocalKeyFile};
 pub use keys::Keys;
 pub use rotation::{KeyStatus, KeyVersionStatus, RewrapReport, RotationPolicy};
+pub use session::{Actor, LoginRequest, LoginSuccess, SessionKind, SessionPolicy};
 pub use unit_of_work::{AuditEvent, BoxFuture, Work};
 pub use users::{AddedUser, NewUserInput, Role, UserProfile};
 pub use vial_store::{Backend, Store};
@@ -39,6 +41,7 @@ pub struct App {
     keys: Arc<Keys>,
     clock: Arc<dyn Clock>,
     committer: unit_of_work::Committer,
+    sessions: SessionPolicy,
 }
 
 impl App {
@@ -58,7 +61,18 @@ impl App {
             keys,
             clock,
             committer,
+            sessions: SessionPolicy::default(),
         }
+    }
+
+    /// Replaces the default session timeouts and lockout.
+    pub fn with_session_policy(mut self, sessions: SessionPolicy) -> Self {
+        self.sessions = sessions;
+        self
+    }
+
+    pub fn session_policy(&self) -> SessionPolicy {
+        self.sessions
     }
 
     pub(crate) fn committer(&self) -> &unit_of_work::Committer {

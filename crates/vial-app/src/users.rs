@@ -135,7 +135,7 @@ fn validate_email(email: &str) -> Result<String, AppError> {
     Ok(email.to_owned())
 }
 
-fn hash_password(password: &str) -> Result<String, AppError> {
+pub(crate) fn hash_password(password: &str) -> Result<String, AppError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::Invalid(format!(
             "password must be at least {MIN_PASSWORD_CHARS} characters"

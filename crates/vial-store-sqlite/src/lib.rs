@@ -12,8 +12,8 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use vial_store::{
-    AuditHead, AuditRow, Backend, DekCount, DekRewrap, NewUser, Store, StoreError, StoreResult,
-    StoredCheckpoint, StoredDek, Tx, UserCipherColumn, UserRecord,
+    AuditHead, AuditRow, Backend, DekCount, DekRewrap, NewSession, NewUser, SessionRecord, Store,
+    StoreError, StoreResult, StoredCheckpoint, StoredDek, Tx, UserCipherColumn, UserRecord,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -118,6 +118,25 @@ fn hash32(bytes: Vec<u8>, what: &str) -> StoreResult<[u8; 32]> {
         .map_err(|_| corrupt(&format!("{what} is not 32 bytes")))
 }
 
+const SESSION_COLUMNS: &str = "id, user_id, kind, device, first_addr, last_addr, created_at_ms, \
+                               last_seen_ms, reauth_at_ms, ended_at_ms, end_reason";
+
+fn session_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<SessionRecord> {
+    Ok(SessionRecord {
+        id: row.try_get("id").map_err(db)?,
+        user_id: row.try_get("user_id").map_err(db)?,
+        kind: row.try_get("kind").map_err(db)?,
+        device: row.try_get("device").map_err(db)?,
+        first_addr: row.try_get("first_addr").map_err(db)?,
+        last_addr: row.try_get("last_addr").map_err(db)?,
+        created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+        last_seen_ms: row.try_get("last_seen_ms").map_err(db)?,
+        reauth_at_ms: row.try_get("reauth_at_ms").map_err(db)?,
+        ended_at_ms: row.try_get("ended_at_ms").map_err(db)?,
+        end_reason: row.try_get("end_reason").map_err(db)?,
+    })
+}
+
 fn dek_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<StoredDek> {
     let id: Vec<u8> = row.try_get("id").map_err(db)?;
     let version: i64 = row.try_get("kek_version").map_err(db)?;
@@ -144,12 +163,16 @@ fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<UserRecord> {
         patient_id: row.try_get("patient_id").map_err(db)?,
         created_at_ms: row.try_get("created_at_ms").map_err(db)?,
         disabled_at_ms: row.try_get("disabled_at_ms").map_err(db)?,
+        failed_logins: row.try_get("failed_logins").map_err(db)?,
+        locked_until_ms: row.try_get("locked_until_ms").map_err(db)?,
+        totp_last_step: row.try_get("totp_last_step").map_err(db)?,
     })
 }
 
 const DEK_COLUMNS: &str = "id, owner, kek_version, wrapped, created_at_ms";
 const USER_COLUMNS: &str = "id, role, email_enc, name_enc, password_hash, totp_enc, patient_id, \
-                            created_at_ms, disabled_at_ms";
+                            created_at_ms, disabled_at_ms, failed_logins, locked_until_ms, \
+                            totp_last_step";
 
 #[async_trait::async_trait]
 impl Tx for SqliteTx {
@@ -289,6 +312,130 @@ impl Tx for SqliteTx {
             .await
             .map_err(db)?;
         row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn set_login_state(
+        &mut self,
+        user_id: &str,
+        failed_logins: i64,
+        locked_until_ms: Option<i64>,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET failed_logins = ?1, locked_until_ms = ?2 WHERE id = ?3")
+            .bind(failed_logins)
+            .bind(locked_until_ms)
+            .bind(user_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn claim_totp_step(&mut self, user_id: &str, step: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = ?1 WHERE id = ?2 \
+             AND (totp_last_step IS NULL OR totp_last_step < ?1)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_session(&mut self, s: &NewSession) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, id, user_id, kind, device, first_addr, last_addr, \
+             created_at_ms, last_seen_ms, reauth_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?7, ?7)",
+        )
+        .bind(&s.token_hash[..])
+        .bind(&s.id)
+        .bind(&s.user_id)
+        .bind(&s.kind)
+        .bind(&s.device)
+        .bind(&s.addr)
+        .bind(s.created_at_ms)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn session_by_token_hash(
+        &mut self,
+        hash: &[u8; 32],
+    ) -> StoreResult<Option<SessionRecord>> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = ?1");
+        let row = sqlx::query(&sql)
+            .bind(&hash[..])
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn touch_session(
+        &mut self,
+        id: &str,
+        now_ms: i64,
+        addr: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sessions SET last_seen_ms = ?1, last_addr = coalesce(?2, last_addr) \
+             WHERE id = ?3 AND ended_at_ms IS NULL",
+        )
+        .bind(now_ms)
+        .bind(addr)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn end_session(&mut self, id: &str, now_ms: i64, reason: &str) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE sessions SET ended_at_ms = ?1, end_reason = ?2 \
+             WHERE id = ?3 AND ended_at_ms IS NULL",
+        )
+        .bind(now_ms)
+        .bind(reason)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn end_user_sessions(
+        &mut self,
+        user_id: &str,
+        now_ms: i64,
+        reason: &str,
+    ) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE sessions SET ended_at_ms = ?1, end_reason = ?2 \
+             WHERE user_id = ?3 AND ended_at_ms IS NULL",
+        )
+        .bind(now_ms)
+        .bind(reason)
+        .bind(user_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn sessions_of_user(&mut self, user_id: &str) -> StoreResult<Vec<SessionRecord>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 ORDER BY created_at_ms DESC"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(user_id)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        rows.iter().map(session_from_row).collect()
     }
 
     async fn savepoint(&mut self) -> StoreResult<()> {

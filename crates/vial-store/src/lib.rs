@@ -13,8 +13,8 @@ pub mod scenarios;
 
 pub use error::StoreError;
 pub use records::{
-    AuditHead, AuditRow, Backend, DekCount, DekRewrap, NewUser, StoredCheckpoint, StoredDek,
-    UserRecord,
+    AuditHead, AuditRow, Backend, DekCount, DekRewrap, NewSession, NewUser, SessionRecord,
+    StoredCheckpoint, StoredDek, UserRecord,
 };
 
 /// Result of a storage call.
@@ -58,6 +58,36 @@ pub trait Tx: Send {
     async fn insert_user(&mut self, user: &NewUser) -> StoreResult<()>;
     async fn user_by_id(&mut self, id: &str) -> StoreResult<Option<UserRecord>>;
     async fn user_by_email_index(&mut self, email_bidx: &[u8]) -> StoreResult<Option<UserRecord>>;
+
+    // Login state and sessions.
+    /// Stores the failed-login count and lock after an attempt.
+    async fn set_login_state(
+        &mut self,
+        user_id: &str,
+        failed_logins: i64,
+        locked_until_ms: Option<i64>,
+    ) -> StoreResult<()>;
+    /// Records TOTP `step` as used if it is newer than the last used one; false if it is not
+    /// (a replayed or older code).
+    async fn claim_totp_step(&mut self, user_id: &str, step: i64) -> StoreResult<bool>;
+    async fn insert_session(&mut self, session: &NewSession) -> StoreResult<()>;
+    async fn session_by_token_hash(
+        &mut self,
+        hash: &[u8; 32],
+    ) -> StoreResult<Option<SessionRecord>>;
+    /// Notes activity on a live session.
+    async fn touch_session(&mut self, id: &str, now_ms: i64, addr: Option<&str>)
+    -> StoreResult<()>;
+    /// Ends a live session; false if it was already ended or absent.
+    async fn end_session(&mut self, id: &str, now_ms: i64, reason: &str) -> StoreResult<bool>;
+    /// Ends every live session of a user; returns how many.
+    async fn end_user_sessions(
+        &mut self,
+        user_id: &str,
+        now_ms: i64,
+        reason: &str,
+    ) -> StoreResult<u64>;
+    async fn sessions_of_user(&mut self, user_id: &str) -> StoreResult<Vec<SessionRecord>>;
 
     // Savepoints: one per unit of work inside a group-committed transaction.
     async fn savepoint(&mut self) -> StoreResult<()>;

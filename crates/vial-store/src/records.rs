@@ -60,6 +60,11 @@ pub struct UserRecord {
     pub patient_id: Option<String>,
     pub created_at_ms: i64,
     pub disabled_at_ms: Option<i64>,
+    /// Consecutive failed logins, reset by a successful one.
+    pub failed_logins: i64,
+    pub locked_until_ms: Option<i64>,
+    /// The last TOTP time step accepted; a code is accepted once only.
+    pub totp_last_step: Option<i64>,
 }
 
 /// One audit entry as stored: its canonical bytes, hashes and indexed copies of a few fields.
@@ -91,4 +96,33 @@ pub struct StoredCheckpoint {
     pub root_hash: [u8; 32],
     pub signed_note: String,
     pub created_at_ms: i64,
+}
+
+/// A session to create. Only a hash of its secret token is stored.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: [u8; 32],
+    pub id: String,
+    pub user_id: String,
+    /// `browser` or `api`.
+    pub kind: String,
+    pub device: Option<String>,
+    pub addr: Option<String>,
+    pub created_at_ms: i64,
+}
+
+/// A stored session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: String,
+    pub user_id: String,
+    pub kind: String,
+    pub device: Option<String>,
+    pub first_addr: Option<String>,
+    pub last_addr: Option<String>,
+    pub created_at_ms: i64,
+    pub last_seen_ms: i64,
+    pub reauth_at_ms: i64,
+    pub ended_at_ms: Option<i64>,
+    pub end_reason: Option<String>,
 }

@@ -13,6 +13,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    #[error("invalid email, password or code, or the session has ended")]
+    Unauthenticated,
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -26,6 +28,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -39,6 +42,7 @@ impl From<AppError> for ApiError {
             AppError::Invalid(msg) => Self::Unprocessable(msg),
             AppError::Conflict(what) => Self::Conflict(format!("{what} already exists")),
             AppError::NotFound(what) => Self::NotFound(format!("{what} not found")),
+            AppError::Unauthenticated => Self::Unauthenticated,
             other => {
                 // The variant's Display names stores, keys or paths — never PHI values.
                 tracing::error!(error = %other, "request failed");

@@ -5,6 +5,7 @@
 //! decrypts nothing itself: PHI reaches it only as values returned by `vial-app`. It must never
 //! put PHI in logs, URLs or error messages.
 
+mod auth;
 mod error;
 mod headers;
 mod routes;
@@ -14,6 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use auth::Authenticated;
 pub use error::ApiError;
 pub use tls::{TlsError, TlsMaterial, ensure_self_signed, server_config};
 

@@ -15,6 +15,7 @@ pub fn routes(app: vial_app::App) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/api/v1/health", get(health))
+        .merge(crate::auth::routes())
         .fallback(not_found)
         .with_state(app)
 }

@@ -168,6 +168,14 @@ pub struct ServeArgs {
     /// PEM private key for --cert.
     #[arg(long, requires = "cert")]
     pub key: Option<PathBuf>,
+    /// Sign a session out after this many seconds without activity.
+    #[arg(long, env = "VIAL_SESSION_IDLE_SECS", default_value_t = 900,
+          value_parser = clap::value_parser!(u32).range(30..=86_400))]
+    pub session_idle_secs: u32,
+    /// End every session this many seconds after login, active or not.
+    #[arg(long, env = "VIAL_SESSION_ABSOLUTE_SECS", default_value_t = 43_200,
+          value_parser = clap::value_parser!(u32).range(60..=604_800))]
+    pub session_absolute_secs: u32,
     /// Seconds between background key-maintenance passes (rotation check, re-wrap, retirement).
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub key_maintenance_secs: u64,

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
-use vial_app::{AuditEvent, DataDir, DatabaseChoice, SystemClock};
+use vial_app::{AuditEvent, DataDir, DatabaseChoice, SessionPolicy, SystemClock};
 use vial_web::{ServeOptions, TlsMaterial};
 
 use crate::cli::{Global, ServeArgs};
@@ -28,7 +28,14 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
         init(data_dir, &global.database()).await?;
         tracing::info!(dir = %data_dir.root().display(), "initialized a new data directory");
     }
-    let app = global.open(data_dir).await?;
+    let app = global
+        .open(data_dir)
+        .await?
+        .with_session_policy(SessionPolicy {
+            idle_ms: i64::from(args.session_idle_secs) * 1000,
+            absolute_ms: i64::from(args.session_absolute_secs) * 1000,
+            ..SessionPolicy::default()
+        });
     let policy = global.rotation_policy();
     let material = match (args.cert, args.key) {
         (Some(cert), Some(key)) => TlsMaterial { cert, key },

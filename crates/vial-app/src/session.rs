@@ -1,0 +1,473 @@
+//! Login and server-side sessions: person authentication (HIPAA 164.312(d)) and automatic
+//! logoff (164.312(a)(2)(iii)).
+//!
+//! Passwords are Argon2id hashes; workforce accounts must also give a TOTP code, accepted once
+//! only. Consecutive failures lock the account with growing back-off — even the right password is
+//! then refused — and every refusal looks the same, so a response never reveals whether an
+//! account exists. A session is a random token whose SHA-256 alone is stored; it ends on logout,
+//! after the idle timeout, at the absolute timeout, or when an admin revokes it. Every login,
+//! refusal and logout is audited.
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
+use aws_lc_rs::digest;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use vial_crypto::{Aad, BlindField};
+use vial_store::{NewSession, SessionRecord, UserRecord};
+use zeroize::Zeroizing;
+
+use crate::{App, AppError, AuditEvent, Role};
+
+/// Timeouts and lockout.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    pub idle_ms: i64,
+    pub absolute_ms: i64,
+    /// Failures before the account locks.
+    pub lockout_after: i64,
+    /// First lock length; doubles with each further failure, up to `lockout_max_ms`.
+    pub lockout_base_ms: i64,
+    pub lockout_max_ms: i64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle_ms: 15 * 60 * 1000,
+            absolute_ms: 12 * 60 * 60 * 1000,
+            lockout_after: 5,
+            lockout_base_ms: 60 * 1000,
+            lockout_max_ms: 60 * 60 * 1000,
+        }
+    }
+}
+
+/// Activity refreshes `last_seen` at most this often, so reads do not each cost a write.
+const TOUCH_EVERY_MS: i64 = 10_000;
+
+/// Browser (cookie) or API (bearer token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Browser,
+    Api,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Browser => "browser",
+            Self::Api => "api",
+        }
+    }
+}
+
+/// A login attempt.
+pub struct LoginRequest {
+    pub email: String,
+    pub password: Zeroizing<String>,
+    pub totp: Option<String>,
+    pub device: Option<String>,
+    pub addr: Option<String>,
+    pub kind: SessionKind,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new session. The token is shown once; only its hash is stored.
+pub struct LoginSuccess {
+    pub token: Zeroizing<String>,
+    pub session_id: String,
+    pub user_id: String,
+    pub role: Role,
+    pub absolute_expires_at_ms: i64,
+}
+
+impl std::fmt::Debug for LoginSuccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginSuccess")
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The authenticated person behind a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: String,
+    pub role: Role,
+    pub session_id: String,
+}
+
+fn token_hash(token: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
+    out
+}
+
+/// A hash verified when the account does not exist, so that the response takes as long.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        crate::users::hash_password("not a real password, only for timing").unwrap_or_default()
+    })
+}
+
+fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// The time step of `code` if it is valid now (±1 step of clock skew).
+fn totp_step(secret_base32: &str, code: &str, now_ms: i64) -> Option<i64> {
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(secret_base32.as_bytes())
+        .ok()?;
+    let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, secret).ok()?;
+    let now_step = now_ms.div_euclid(30_000);
+    (now_step - 1..=now_step + 1).find(|step| {
+        let time = u64::try_from(step * 30).unwrap_or_default();
+        // Constant-time comparison: totp-rs's `check` does the same for a single time.
+        totp.check(code, time)
+    })
+}
+
+fn unauthenticated() -> AppError {
+    AppError::Unauthenticated
+}
+
+/// Why a login was refused, as recorded in the audit log (never shown to the caller).
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    UnknownAccount,
+    Disabled,
+    Locked,
+    BadPassword,
+    TotpMissing,
+    TotpInvalid,
+}
+
+impl Refusal {
+    fn code(self) -> &'static str {
+        match self {
+            Self::UnknownAccount => "unknown_account",
+            Self::Disabled => "account_disabled",
+            Self::Locked => "account_locked",
+            Self::BadPassword => "bad_password",
+            Self::TotpMissing => "totp_missing",
+            Self::TotpInvalid => "totp_invalid_or_reused",
+        }
+    }
+
+    /// Whether this failure counts toward the lockout.
+    fn counts(self) -> bool {
+        matches!(
+            self,
+            Self::BadPassword | Self::TotpMissing | Self::TotpInvalid
+        )
+    }
+}
+
+impl App {
+    /// Checks credentials and opens a session; every refusal is the same `Unauthenticated`.
+    pub async fn login(&self, request: LoginRequest) -> Result<LoginSuccess, AppError> {
+        let now = self.now_ms();
+        let policy = self.session_policy();
+        let user = match self
+            .keys()
+            .ring()
+            .blind_index_key()
+            .index(BlindField::Email, &request.email)
+        {
+            Ok(bidx) => {
+                let mut tx = self.store().begin_read().await?;
+                tx.user_by_email_index(&bidx.0).await?
+            }
+            Err(_) => None,
+        };
+        let hash = user
+            .as_ref()
+            .map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
+        let password = request.password.clone();
+        // Argon2 is deliberately slow: keep it off the async workers.
+        let password_ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+            .await
+            .unwrap_or(false);
+
+        let Some(user) = user else {
+            self.record(login_event(&request).denied(Refusal::UnknownAccount.code()))
+                .await?;
+            return Err(unauthenticated());
+        };
+        let role = Role::parse(&user.role)?;
+        let refusal = if user.disabled_at_ms.is_some() {
+            Some(Refusal::Disabled)
+        } else if user.locked_until_ms.is_some_and(|until| until > now) {
+            Some(Refusal::Locked)
+        } else if !password_ok {
+            Some(Refusal::BadPassword)
+        } else {
+            None
+        };
+        let totp = match (refusal, role.is_workforce(), &request.totp) {
+            (Some(_), _, _) | (None, false, _) => None,
+            (None, true, None) => {
+                return self
+                    .refuse(&user, &request, Refusal::TotpMissing, now)
+                    .await;
+            }
+            (None, true, Some(code)) => match self.totp_secret(&user).await? {
+                Some(secret) => match totp_step(&secret, code.trim(), now) {
+                    Some(step) => Some(step),
+                    None => {
+                        return self
+                            .refuse(&user, &request, Refusal::TotpInvalid, now)
+                            .await;
+                    }
+                },
+                None => {
+                    return self
+                        .refuse(&user, &request, Refusal::TotpInvalid, now)
+                        .await;
+                }
+            },
+        };
+        if let Some(refusal) = refusal {
+            return self.refuse(&user, &request, refusal, now).await;
+        }
+
+        let mut raw = [0u8; 32];
+        vial_crypto::random_bytes(&mut raw)?;
+        let token = Zeroizing::new(URL_SAFE_NO_PAD.encode(raw));
+        let session = NewSession {
+            token_hash: token_hash(&token),
+            id: format!("ses_{}", uuid::Uuid::new_v4().simple()),
+            user_id: user.id.clone(),
+            kind: request.kind.as_str().to_owned(),
+            device: request.device.clone(),
+            addr: request.addr.clone(),
+            created_at_ms: now,
+        };
+        let event = login_event(&request)
+            .actor(&user.id, Some(role.as_str()))
+            .session(&session.id);
+        let (user_id, session_id) = (user.id.clone(), session.id.clone());
+        let accepted = self
+            .transact(move |work| {
+                Box::pin(async move {
+                    let tx = work.tx().await?;
+                    if let Some(step) = totp
+                        && !tx.claim_totp_step(&session.user_id, step).await?
+                    {
+                        // Another login used this code first.
+                        return Ok(false);
+                    }
+                    tx.set_login_state(&session.user_id, 0, None).await?;
+                    tx.insert_session(&session).await?;
+                    work.audit(event);
+                    Ok(true)
+                })
+            })
+            .await?;
+        if !accepted {
+            return self
+                .refuse(&user, &request, Refusal::TotpInvalid, now)
+                .await;
+        }
+        Ok(LoginSuccess {
+            token,
+            session_id,
+            user_id,
+            role,
+            absolute_expires_at_ms: now + policy.absolute_ms,
+        })
+    }
+
+    async fn totp_secret(&self, user: &UserRecord) -> Result<Option<Zeroizing<String>>, AppError> {
+        let Some(enc) = &user.totp_enc else {
+            return Ok(None);
+        };
+        let mut tx = self.store().begin_read().await?;
+        let key = self.existing_data_key(&mut *tx, &user.id).await?;
+        let plain = key.open(Aad::new("users", "totp", &user.id), enc)?;
+        Ok(String::from_utf8(plain.to_vec()).ok().map(Zeroizing::new))
+    }
+
+    /// Records a refused login (and counts it toward the lockout), then refuses.
+    async fn refuse<T>(
+        &self,
+        user: &UserRecord,
+        request: &LoginRequest,
+        refusal: Refusal,
+        now: i64,
+    ) -> Result<T, AppError> {
+        let policy = self.session_policy();
+        let (failed, locked_until) = if refusal.counts() {
+            let failed = user.failed_logins + 1;
+            let over = failed - policy.lockout_after;
+            let locked_until = (over >= 0).then(|| {
+                let factor = 1i64 << over.clamp(0, 20);
+                now + (policy.lockout_base_ms.saturating_mul(factor)).min(policy.lockout_max_ms)
+            });
+            (failed, locked_until.or(user.locked_until_ms))
+        } else {
+            (user.failed_logins, user.locked_until_ms)
+        };
+        let event = login_event(request)
+            .actor(&user.id, Some(&user.role))
+            .denied(refusal.code());
+        let user_id = user.id.clone();
+        self.transact(move |work| {
+            Box::pin(async move {
+                work.tx()
+                    .await?
+                    .set_login_state(&user_id, failed, locked_until)
+                    .await?;
+                work.audit(event);
+                // The denial is committed with the counter; the caller still gets a refusal.
+                Ok(())
+            })
+        })
+        .await?;
+        Err(unauthenticated())
+    }
+
+    /// The actor behind a session token, if the session is live. Ends sessions that timed out.
+    pub async fn authenticate(&self, token: &str, addr: Option<&str>) -> Result<Actor, AppError> {
+        let now = self.now_ms();
+        let policy = self.session_policy();
+        let (session, user) = {
+            let mut tx = self.store().begin_read().await?;
+            let Some(session) = tx.session_by_token_hash(&token_hash(token)).await? else {
+                return Err(unauthenticated());
+            };
+            let user = tx.user_by_id(&session.user_id).await?;
+            (session, user)
+        };
+        if session.ended_at_ms.is_some() {
+            return Err(unauthenticated());
+        }
+        let Some(user) = user else {
+            return Err(unauthenticated());
+        };
+        let expired = if user.disabled_at_ms.is_some() {
+            Some("account_disabled")
+        } else if now - session.created_at_ms >= policy.absolute_ms {
+            Some("absolute_timeout")
+        } else if now - session.last_seen_ms >= policy.idle_ms {
+            Some("idle_timeout")
+        } else {
+            None
+        };
+        if let Some(reason) = expired {
+            self.end_session_record(&session, &session.user_id, reason)
+                .await?;
+            return Err(unauthenticated());
+        }
+        if now - session.last_seen_ms >= TOUCH_EVERY_MS {
+            let (id, addr) = (session.id.clone(), addr.map(str::to_owned));
+            self.transact(move |work| {
+                Box::pin(async move {
+                    work.tx()
+                        .await?
+                        .touch_session(&id, now, addr.as_deref())
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await?;
+        }
+        Ok(Actor {
+            user_id: user.id,
+            role: Role::parse(&user.role)?,
+            session_id: session.id,
+        })
+    }
+
+    async fn end_session_record(
+        &self,
+        session: &SessionRecord,
+        actor: &str,
+        reason: &'static str,
+    ) -> Result<(), AppError> {
+        let now = self.now_ms();
+        let id = session.id.clone();
+        let event = AuditEvent::new("auth.session_end")
+            .actor(actor, None)
+            .session(&session.id)
+            .resource("session", &session.id)
+            .reason(reason);
+        self.transact(move |work| {
+            Box::pin(async move {
+                if work.tx().await?.end_session(&id, now, reason).await? {
+                    work.audit(event);
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Ends the actor's own session.
+    pub async fn logout(&self, actor: &Actor) -> Result<(), AppError> {
+        let now = self.now_ms();
+        let (id, event) = (
+            actor.session_id.clone(),
+            AuditEvent::new("auth.logout")
+                .actor(&actor.user_id, Some(actor.role.as_str()))
+                .session(&actor.session_id),
+        );
+        self.transact(move |work| {
+            Box::pin(async move {
+                work.tx().await?.end_session(&id, now, "logout").await?;
+                work.audit(event);
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Signs a user out everywhere (a lost phone); returns how many sessions ended.
+    /// The caller must already be authorized to manage users.
+    pub async fn end_all_sessions(&self, by: &Actor, user_id: &str) -> Result<u64, AppError> {
+        let now = self.now_ms();
+        let user_id = user_id.to_owned();
+        let event = AuditEvent::new("auth.sessions_revoked")
+            .actor(&by.user_id, Some(by.role.as_str()))
+            .session(&by.session_id)
+            .resource("user", &user_id);
+        self.transact(move |work| {
+            Box::pin(async move {
+                let ended = work
+                    .tx()
+                    .await?
+                    .end_user_sessions(&user_id, now, "revoked")
+                    .await?;
+                work.audit(event);
+                Ok(ended)
+            })
+        })
+        .await
+    }
+}
+
+fn login_event(request: &LoginRequest) -> AuditEvent {
+    let mut event = AuditEvent::new("auth.login");
+    if let Some(device) = &request.device {
+        event = event.device(device);
+    }
+    if let Some(addr) = &request.addr {
+        event = event.source(addr);
+    }
+    event
+}
