@@ -105,7 +105,8 @@ vocabulary! {
         NotOwnRecord = "not_own_record",
         /// Someone tried to change their own role.
         OwnRoleChange = "own_role_change",
-        /// The account's stored role is not a known role (for callers rejecting an [`crate::UnknownRole`]).
+        /// The account's stored role is not a known role (for callers rejecting a
+        /// [`crate::UnknownRole`]); [`decide`] itself never returns it.
         UnknownRole = "unknown_role",
         /// An actor or target id was empty, so identity could not be established.
         InvalidIdentity = "invalid_identity",
@@ -159,48 +160,51 @@ use Resource::*;
 use Role::{Admin, Patient, Provider, Staff};
 use Scope::*;
 
-/// SPEC §2, row by row; the quoted cell text is the spec's. Cells marked "none" have no rule.
+/// SPEC §2, row by row: each comment is the spec row verbatim (columns provider, staff, admin,
+/// patient); the rules under it are that row. A "none" cell has no rule.
 /// Relation requirements are not here: they follow from the role (see [`relation_check`]).
 #[rustfmt::skip]
 const RULES: &[Rule] = &[
-    // demographics & contact
-    rule(Demographics,    Provider, &[Read, Write],              Full),               // "read/write"
-    rule(Demographics,    Staff,    &[Read, Write],              Full),               // "read/write"
-    rule(Demographics,    Admin,    &[Read],                     NameAndContactOnly), // "read (name, contact)"
-    rule(Demographics,    Patient,  &[Read, RequestChange],      Full),               // "read; request change"
-    // appointments
-    rule(Appointments,    Provider, &[Read, Write],              OwnSchedule),        // "read/write own schedule"
-    rule(Appointments,    Staff,    &[Read, Write],              Full),               // "read/write all"
-    rule(Appointments,    Admin,    &[Read],                     Full),               // "read"
-    rule(Appointments,    Patient,  &[Read, Write, Cancel],      Full),               // "read own; request/cancel"
-    // service booked
-    rule(ServiceBooked,   Provider, &[Read],                     Full),               // "read"
-    rule(ServiceBooked,   Staff,    &[Read],                     Full),               // "read"
-    rule(ServiceBooked,   Admin,    &[Read],                     Full),               // "read"
-    rule(ServiceBooked,   Patient,  &[Read],                     Full),               // "read"
-    // medical history, allergies, meds — staff: none, admin: none
-    rule(MedicalHistory,  Provider, &[Read, Write],              Full),               // "read/write"
-    rule(MedicalHistory,  Patient,  &[Read],                     Full),               // "read"
-    // treatment records, plans, SOAP notes — staff: none, admin: none
-    rule(ClinicalRecords, Provider, &[Read, Write, Sign, Amend], Full),               // "read/write; sign; amend"
-    rule(ClinicalRecords, Patient,  &[Read],                     SignedOnly),         // "read signed"
-    // photos — staff: none, admin: none
-    rule(Photos,          Provider, &[Capture, Read],            Full),               // "capture/read"
-    rule(Photos,          Patient,  &[Read],                     Full),               // "read own"
-    // consents
-    rule(Consents,        Provider, &[Read, Write],              Full),               // "read/write"
-    rule(Consents,        Staff,    &[Read, Collect],            Full),               // "read/collect"
-    rule(Consents,        Admin,    &[Read],                     StatusOnly),         // "read status"
-    rule(Consents,        Patient,  &[Read, Sign],               Full),               // "read/sign own"
-    // messages — admin: none
-    rule(Messages,        Provider, &[Read, Write],              Full),               // "threads of their patients"
-    rule(Messages,        Staff,    &[Read, Write],              LogisticsThreads),   // "logistics threads"
-    rule(Messages,        Patient,  &[Read, Write],              Full),               // "own threads"
-    // audit log — provider: none, staff: none
-    rule(AuditLog,        Admin,    &[Read, Export],             Full),               // "read/export"
-    rule(AuditLog,        Patient,  &[Read],                     OwnAccessLog),       // "read 'who accessed my record'"
-    // users, devices, vendors/BAAs, keys — provider, staff, patient: none
-    rule(Administration,  Admin,    &[Read, Write],              Full),               // "read/write"
+    // resource | provider (care team) | staff | admin | patient (self)
+    // demographics & contact | read/write | read/write | read (name, contact) |
+    //   read; request change
+    rule(Demographics,    Provider, &[Read, Write],              Full),
+    rule(Demographics,    Staff,    &[Read, Write],              Full),
+    rule(Demographics,    Admin,    &[Read],                     NameAndContactOnly),
+    rule(Demographics,    Patient,  &[Read, RequestChange],      Full),
+    // appointments | read/write own schedule | read/write all | read | read own; request/cancel
+    rule(Appointments,    Provider, &[Read, Write],              OwnSchedule),
+    rule(Appointments,    Staff,    &[Read, Write],              Full),
+    rule(Appointments,    Admin,    &[Read],                     Full),
+    rule(Appointments,    Patient,  &[Read, Write, Cancel],      Full),
+    // service booked | read | read | read | read
+    rule(ServiceBooked,   Provider, &[Read],                     Full),
+    rule(ServiceBooked,   Staff,    &[Read],                     Full),
+    rule(ServiceBooked,   Admin,    &[Read],                     Full),
+    rule(ServiceBooked,   Patient,  &[Read],                     Full),
+    // medical history, allergies, meds | read/write | none | none | read
+    rule(MedicalHistory,  Provider, &[Read, Write],              Full),
+    rule(MedicalHistory,  Patient,  &[Read],                     Full),
+    // treatment records, plans, SOAP notes | read/write; sign; amend | none | none | read signed
+    rule(ClinicalRecords, Provider, &[Read, Write, Sign, Amend], Full),
+    rule(ClinicalRecords, Patient,  &[Read],                     SignedOnly),
+    // photos | capture/read | none | none | read own
+    rule(Photos,          Provider, &[Capture, Read],            Full),
+    rule(Photos,          Patient,  &[Read],                     Full),
+    // consents | read/write | read/collect | read status | read/sign own
+    rule(Consents,        Provider, &[Read, Write],              Full),
+    rule(Consents,        Staff,    &[Read, Collect],            Full),
+    rule(Consents,        Admin,    &[Read],                     StatusOnly),
+    rule(Consents,        Patient,  &[Read, Sign],               Full),
+    // messages | threads of their patients | logistics threads | none | own threads
+    rule(Messages,        Provider, &[Read, Write],              Full),
+    rule(Messages,        Staff,    &[Read, Write],              LogisticsThreads),
+    rule(Messages,        Patient,  &[Read, Write],              Full),
+    // audit log | none | none | read/export | read "who accessed my record"
+    rule(AuditLog,        Admin,    &[Read, Export],             Full),
+    rule(AuditLog,        Patient,  &[Read],                     OwnAccessLog),
+    // users, devices, vendors/BAAs, keys | none | none | read/write | none
+    rule(Administration,  Admin,    &[Read, Write],              Full),
 ];
 
 /// Whether `relation` satisfies what `role`'s grants require (SPEC §1 and the §2 column heads).
