@@ -41,3 +41,10 @@ impl From<StoreError> for AppError {
         }
     }
 }
+
+impl From<vial_core::UnknownRole> for AppError {
+    fn from(_: vial_core::UnknownRole) -> Self {
+        // A stored role that is not one of the four: refuse, never guess.
+        AppError::Invalid("stored account has an unknown role".into())
+    }
+}

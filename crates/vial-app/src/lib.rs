@@ -31,7 +31,8 @@ pub use keys::Keys;
 pub use rotation::{KeyStatus, KeyVersionStatus, RewrapReport, RotationPolicy};
 pub use session::{Actor, LoginRequest, LoginSuccess, SessionKind, SessionPolicy};
 pub use unit_of_work::{AuditEvent, BoxFuture, Work};
-pub use users::{AddedUser, NewUserInput, Role, UserProfile};
+pub use users::{AddedUser, NewUserInput, UserProfile};
+pub use vial_core::Role;
 pub use vial_store::{Backend, Store};
 
 /// Everything a use case needs: the store, the keys, the clock and the audit committer.

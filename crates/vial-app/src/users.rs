@@ -9,44 +9,9 @@ use vial_crypto::{Aad, BlindField};
 use vial_store::NewUser;
 use zeroize::Zeroizing;
 
+use vial_core::Role;
+
 use crate::{App, AppError, AuditEvent};
-
-/// The four roles of SPEC §1. Anything else is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Provider,
-    Staff,
-    Admin,
-    Patient,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Result<Self, AppError> {
-        match s {
-            "provider" => Ok(Self::Provider),
-            "staff" => Ok(Self::Staff),
-            "admin" => Ok(Self::Admin),
-            "patient" => Ok(Self::Patient),
-            _ => Err(AppError::Invalid(
-                "role must be one of provider, staff, admin, patient".into(),
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Provider => "provider",
-            Self::Staff => "staff",
-            Self::Admin => "admin",
-            Self::Patient => "patient",
-        }
-    }
-
-    /// Workforce accounts must use MFA.
-    pub fn is_workforce(self) -> bool {
-        !matches!(self, Self::Patient)
-    }
-}
 
 /// What `vial user add` supplies.
 pub struct NewUserInput {

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use vial_app::Clock;
 use vial_app::{
     App, AuditPolicy, DataDir, DatabaseChoice, FixedClock, NewUserInput, Role, SystemClock,
 };
-use vial_app::Clock;
 use zeroize::Zeroizing;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -39,7 +39,9 @@ async fn spawn(pg: bool) -> Server {
         DatabaseChoice::Embedded
     };
     data.init(&database, &SystemClock, |d| {
-        vial_web::ensure_self_signed(&d.tls_dir()).map(|_| ()).map_err(|e| e.to_string())
+        vial_web::ensure_self_signed(&d.tls_dir())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     })
     .await
     .unwrap();
@@ -59,7 +61,10 @@ async fn spawn(pg: bool) -> Server {
         .await
         .unwrap();
     let patient = app
-        .add_user(user("pat.one@example.com", Role::Patient, Some("pat_1")), "test")
+        .add_user(
+            user("pat.one@example.com", Role::Patient, Some("pat_1")),
+            "test",
+        )
         .await
         .unwrap();
     let material = vial_web::TlsMaterial::in_dir(&data.tls_dir());
@@ -173,7 +178,11 @@ async fn password_and_totp_open_a_session(pg: bool) {
         .unwrap();
     assert_eq!(me["user_id"], s.provider_id.as_str());
     assert_eq!(me["role"], "provider");
-    assert!(s.audit_actions().await.contains(&("auth.login".into(), "allowed".into())));
+    assert!(
+        s.audit_actions()
+            .await
+            .contains(&("auth.login".into(), "allowed".into()))
+    );
 }
 
 async fn workforce_login_without_a_valid_fresh_totp_is_refused(pg: bool) {
@@ -190,7 +199,11 @@ async fn workforce_login_without_a_valid_fresh_totp_is_refused(pg: bool) {
     let code = s.code();
     let body = json!({"email": "nia.okafor@example.com", "password": PASSWORD, "totp": code});
     assert_eq!(s.login(body.clone()).await.0, 200);
-    assert_eq!(s.login(body).await.0, 401, "a TOTP code is accepted once only");
+    assert_eq!(
+        s.login(body).await.0,
+        401,
+        "a TOTP code is accepted once only"
+    );
     let denied = s
         .audit_actions()
         .await
@@ -209,7 +222,10 @@ async fn unknown_accounts_and_wrong_passwords_look_the_same(pg: bool) {
         .login(json!({"email": "nia.okafor@example.com", "password": "wrong password!", "totp": s.code()}))
         .await;
     assert_eq!(unknown.0, 401);
-    assert_eq!(unknown, wrong, "the response must not reveal whether the account exists");
+    assert_eq!(
+        unknown, wrong,
+        "the response must not reveal whether the account exists"
+    );
 }
 
 async fn repeated_failures_lock_out_even_the_right_password(pg: bool) {
@@ -224,7 +240,11 @@ async fn repeated_failures_lock_out_even_the_right_password(pg: bool) {
     let right = json!({"email": "nia.okafor@example.com", "password": PASSWORD, "totp": s.code()});
     assert_eq!(s.login(right).await.0, 401, "locked");
     s.clock.advance_ms(2 * MINUTE);
-    assert_eq!(s.provider_login().await.len(), 43, "unlocked after the back-off");
+    assert_eq!(
+        s.provider_login().await.len(),
+        43,
+        "unlocked after the back-off"
+    );
 }
 
 async fn logout_idle_absolute_and_revocation_each_end_the_session(pg: bool) {
@@ -273,7 +293,13 @@ async fn logout_idle_absolute_and_revocation_each_end_the_session(pg: bool) {
         role: Role::Admin,
         session_id: "ses_admin".into(),
     };
-    assert_eq!(s.app.end_all_sessions(&admin, &s.provider_id).await.unwrap(), 2);
+    assert_eq!(
+        s.app
+            .end_all_sessions(&admin, &s.provider_id)
+            .await
+            .unwrap(),
+        2
+    );
     assert_eq!(s.me(&first).await, 401);
     assert_eq!(s.me(&second).await, 401);
     let actions = s.audit_actions().await;
@@ -303,7 +329,12 @@ async fn patients_log_in_without_totp_and_bad_requests_are_refused(pg: bool) {
         .login(json!({"email": "pat.one@example.com", "password": PASSWORD, "role": "admin"}))
         .await;
     assert_eq!(status, 400, "unknown fields are refused");
-    let r = s.client.get(format!("{}/api/v1/me", s.base)).send().await.unwrap();
+    let r = s
+        .client
+        .get(format!("{}/api/v1/me", s.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(r.headers()["cache-control"], "no-store");
     assert_eq!(s.me("forged-token").await, 401);

@@ -174,7 +174,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Add(args)) => {
-            let role = Role::parse(&args.role)?;
+            let role = Role::parse(&args.role).map_err(|_| {
+                anyhow::anyhow!("role must be one of provider, staff, admin, patient")
+            })?;
             anyhow::ensure!(
                 args.password_stdin,
                 "the password is read from standard input only: pass --password-stdin"
