@@ -14,6 +14,9 @@ pub enum AppError {
     Conflict(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The policy refused; the code says why (it is also in the audit entry).
+    #[error("not permitted: {0}")]
+    Forbidden(&'static str),
     /// Credentials or session not accepted; deliberately says nothing more.
     #[error("invalid email, password or code, or the session has ended")]
     Unauthenticated,

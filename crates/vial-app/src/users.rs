@@ -81,7 +81,7 @@ const SHARED_ACCOUNT_LOCAL_PARTS: &[&str] = &[
     "test",
 ];
 
-fn validate_email(email: &str) -> Result<String, AppError> {
+pub(crate) fn validate_email(email: &str) -> Result<String, AppError> {
     let email = email.trim();
     let valid = email.len() <= MAX_TEXT
         && email.split_once('@').is_some_and(|(local, domain)| {

@@ -51,6 +51,7 @@ pub mod policy;
 pub mod role;
 
 pub use policy::{
-    Action, Decision, DenyReason, Relation, Resource, Scope, decide, may_change_role,
+    Action, Decision, DenyReason, Relation, Resource, Scope, decide, may_assign_care_team,
+    may_change_role,
 };
 pub use role::{Role, UnknownRole};

@@ -256,9 +256,28 @@ pub fn may_change_role(actor_id: &str, actor_role: Role, target_user_id: &str) -
     decide(actor_role, Relation::None, Administration, Write)
 }
 
+/// May someone with `role` put a provider on a patient's care team? SPEC §5: staff and admin
+/// (front desk books, the practice manager assigns); providers and patients may not, so nobody
+/// grants themselves access.
+pub fn may_assign_care_team(role: Role) -> Decision {
+    match role {
+        Role::Staff | Role::Admin => Decision::Allow(Scope::Full),
+        Role::Provider | Role::Patient => Decision::Deny(DenyReason::NotPermittedForRole),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_staff_and_admin_assign_care_teams() {
+        let allowed: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| may_assign_care_team(*r).is_allowed())
+            .collect();
+        assert_eq!(allowed, vec![Role::Staff, Role::Admin]);
+    }
 
     /// One cell of SPEC §2 per role: the actions granted and the scope they come with.
     type Cell = &'static [(Action, Scope)];

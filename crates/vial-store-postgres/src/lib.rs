@@ -6,8 +6,9 @@
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Row, Transaction};
 use vial_store::{
-    AuditHead, AuditRow, Backend, DekCount, DekRewrap, NewSession, NewUser, SessionRecord, Store,
-    StoreError, StoreResult, StoredCheckpoint, StoredDek, Tx, UserCipherColumn, UserRecord,
+    AuditHead, AuditRow, Backend, DekCount, DekRewrap, NewSession, NewUser, PatientLookup,
+    PatientRow, SessionRecord, Store, StoreError, StoreResult, StoredCheckpoint, StoredDek, Tx,
+    UserCipherColumn, UserRecord,
 };
 
 /// Advisory lock key serializing audit appends (ASCII "vialaudt").
@@ -134,6 +135,25 @@ fn session_from_row(row: &sqlx::postgres::PgRow) -> StoreResult<SessionRecord> {
         reauth_at_ms: row.try_get("reauth_at_ms").map_err(db)?,
         ended_at_ms: row.try_get("ended_at_ms").map_err(db)?,
         end_reason: row.try_get("end_reason").map_err(db)?,
+    })
+}
+
+const PATIENT_COLUMNS: &str = "id, given_enc, family_enc, dob_enc, phone_enc, email_enc, \
+                               family_bidx, dob_bidx, phone_bidx, email_bidx, created_at_ms";
+
+fn patient_from_row(row: &sqlx::postgres::PgRow) -> StoreResult<PatientRow> {
+    Ok(PatientRow {
+        id: row.try_get("id").map_err(db)?,
+        given_enc: row.try_get("given_enc").map_err(db)?,
+        family_enc: row.try_get("family_enc").map_err(db)?,
+        dob_enc: row.try_get("dob_enc").map_err(db)?,
+        phone_enc: row.try_get("phone_enc").map_err(db)?,
+        email_enc: row.try_get("email_enc").map_err(db)?,
+        family_bidx: row.try_get("family_bidx").map_err(db)?,
+        dob_bidx: row.try_get("dob_bidx").map_err(db)?,
+        phone_bidx: row.try_get("phone_bidx").map_err(db)?,
+        email_bidx: row.try_get("email_bidx").map_err(db)?,
+        created_at_ms: row.try_get("created_at_ms").map_err(db)?,
     })
 }
 
@@ -315,6 +335,105 @@ impl Tx for PgTx {
             .await
             .map_err(db)?;
         row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn insert_patient(&mut self, p: &PatientRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO patients (id, given_enc, family_enc, dob_enc, phone_enc, email_enc, \
+             family_bidx, dob_bidx, phone_bidx, email_bidx, created_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&p.id)
+        .bind(&p.given_enc)
+        .bind(&p.family_enc)
+        .bind(&p.dob_enc)
+        .bind(&p.phone_enc)
+        .bind(&p.email_enc)
+        .bind(&p.family_bidx)
+        .bind(&p.dob_bidx)
+        .bind(&p.phone_bidx)
+        .bind(&p.email_bidx)
+        .bind(p.created_at_ms)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn patient_by_id(&mut self, id: &str) -> StoreResult<Option<PatientRow>> {
+        let sql = format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(patient_from_row).transpose()
+    }
+
+    async fn find_patients(
+        &mut self,
+        lookup: &PatientLookup,
+        limit: u32,
+    ) -> StoreResult<Vec<PatientRow>> {
+        let (filter, first, second) = match lookup {
+            PatientLookup::FamilyAndDob {
+                family_bidx,
+                dob_bidx,
+            } => (
+                "family_bidx = $1 AND dob_bidx = $2",
+                family_bidx,
+                Some(dob_bidx),
+            ),
+            PatientLookup::Phone(bidx) => ("phone_bidx = $1", bidx, None),
+            PatientLookup::Email(bidx) => ("email_bidx = $1", bidx, None),
+        };
+        let limit_param = if second.is_some() { "$3" } else { "$2" };
+        let sql = format!(
+            "SELECT {PATIENT_COLUMNS} FROM patients WHERE {filter} ORDER BY id LIMIT {limit_param}"
+        );
+        let mut query = sqlx::query(&sql).bind(first);
+        if let Some(second) = second {
+            query = query.bind(second);
+        }
+        let rows = query
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        rows.iter().map(patient_from_row).collect()
+    }
+
+    async fn add_to_care_team(
+        &mut self,
+        patient_id: &str,
+        provider_id: &str,
+        reason: &str,
+        at_ms: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO care_team (patient_id, provider_id, reason, created_at_ms) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (patient_id, provider_id) DO NOTHING",
+        )
+        .bind(patient_id)
+        .bind(provider_id)
+        .bind(reason)
+        .bind(at_ms)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn on_care_team(&mut self, patient_id: &str, provider_id: &str) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM care_team WHERE patient_id = $1 AND provider_id = $2",
+        )
+        .bind(patient_id)
+        .bind(provider_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(found.is_some())
     }
 
     async fn set_login_state(

@@ -13,8 +13,8 @@ pub mod scenarios;
 
 pub use error::StoreError;
 pub use records::{
-    AuditHead, AuditRow, Backend, DekCount, DekRewrap, NewSession, NewUser, SessionRecord,
-    StoredCheckpoint, StoredDek, UserRecord,
+    AuditHead, AuditRow, Backend, DekCount, DekRewrap, NewSession, NewUser, PatientLookup,
+    PatientRow, SessionRecord, StoredCheckpoint, StoredDek, UserRecord,
 };
 
 /// Result of a storage call.
@@ -58,6 +58,25 @@ pub trait Tx: Send {
     async fn insert_user(&mut self, user: &NewUser) -> StoreResult<()>;
     async fn user_by_id(&mut self, id: &str) -> StoreResult<Option<UserRecord>>;
     async fn user_by_email_index(&mut self, email_bidx: &[u8]) -> StoreResult<Option<UserRecord>>;
+
+    // Patients and care teams.
+    async fn insert_patient(&mut self, patient: &PatientRow) -> StoreResult<()>;
+    async fn patient_by_id(&mut self, id: &str) -> StoreResult<Option<PatientRow>>;
+    /// Up to `limit` patients matching exactly.
+    async fn find_patients(
+        &mut self,
+        lookup: &PatientLookup,
+        limit: u32,
+    ) -> StoreResult<Vec<PatientRow>>;
+    /// Adds a provider to a patient's care team; false if already there.
+    async fn add_to_care_team(
+        &mut self,
+        patient_id: &str,
+        provider_id: &str,
+        reason: &str,
+        at_ms: i64,
+    ) -> StoreResult<bool>;
+    async fn on_care_team(&mut self, patient_id: &str, provider_id: &str) -> StoreResult<bool>;
 
     // Login state and sessions.
     /// Stores the failed-login count and lock after an attempt.

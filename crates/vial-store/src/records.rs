@@ -126,3 +126,30 @@ pub struct SessionRecord {
     pub ended_at_ms: Option<i64>,
     pub end_reason: Option<String>,
 }
+
+/// A patient's demographics as stored: ciphertexts and blind indexes only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientRow {
+    pub id: String,
+    pub given_enc: Vec<u8>,
+    pub family_enc: Vec<u8>,
+    pub dob_enc: Vec<u8>,
+    pub phone_enc: Option<Vec<u8>>,
+    pub email_enc: Option<Vec<u8>>,
+    pub family_bidx: Vec<u8>,
+    pub dob_bidx: Vec<u8>,
+    pub phone_bidx: Option<Vec<u8>>,
+    pub email_bidx: Option<Vec<u8>>,
+    pub created_at_ms: i64,
+}
+
+/// How patients are looked up: exact matches on blind indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatientLookup {
+    FamilyAndDob {
+        family_bidx: Vec<u8>,
+        dob_bidx: Vec<u8>,
+    },
+    Phone(Vec<u8>),
+    Email(Vec<u8>),
+}

@@ -48,7 +48,7 @@ async fn login(
     headers: axum::http::HeaderMap,
     body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(body) = body?;
     if body.email.len() > 320 || body.password.len() > 1024 {
         return Err(ApiError::Unprocessable("email or password too long".into()));
     }

@@ -11,10 +11,16 @@ use vial_app::AppError;
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    /// A request the extractors refused, with their status (400 syntax, 413 size, 415 type,
+    /// 422 shape).
+    #[error("{1}")]
+    Rejected(StatusCode, String),
     #[error("{0}")]
     NotFound(String),
     #[error("invalid email, password or code, or the session has ended")]
     Unauthenticated,
+    #[error("not permitted: {0}")]
+    Forbidden(&'static str),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -27,8 +33,18 @@ impl ApiError {
     fn parts(&self) -> (StatusCode, &'static str) {
         match self {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::Rejected(status, _) => (
+                *status,
+                match status.as_u16() {
+                    413 => "too_large",
+                    415 => "unsupported_media_type",
+                    422 => "invalid",
+                    _ => "bad_request",
+                },
+            ),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -43,6 +59,7 @@ impl From<AppError> for ApiError {
             AppError::Conflict(what) => Self::Conflict(format!("{what} already exists")),
             AppError::NotFound(what) => Self::NotFound(format!("{what} not found")),
             AppError::Unauthenticated => Self::Unauthenticated,
+            AppError::Forbidden(reason) => Self::Forbidden(reason),
             other => {
                 // The variant's Display names stores, keys or paths — never PHI values.
                 tracing::error!(error = %other, "request failed");
@@ -57,5 +74,11 @@ impl IntoResponse for ApiError {
         let (status, code) = self.parts();
         let body = serde_json::json!({ "error": { "code": code, "message": self.to_string() } });
         (status, Json(body)).into_response()
+    }
+}
+
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        Self::Rejected(e.status(), e.body_text())
     }
 }

@@ -8,6 +8,7 @@
 mod auth;
 mod error;
 mod headers;
+mod patients;
 mod routes;
 mod tls;
 

@@ -16,6 +16,9 @@ pub fn routes(app: vial_app::App) -> Router {
         .route("/", get(index))
         .route("/api/v1/health", get(health))
         .merge(crate::auth::routes())
+        .merge(crate::patients::routes())
+        // JSON bodies here are small; anything larger is refused with 413 before parsing.
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .fallback(not_found)
         .with_state(app)
 }

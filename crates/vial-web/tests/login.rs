@@ -328,7 +328,7 @@ async fn patients_log_in_without_totp_and_bad_requests_are_refused(pg: bool) {
     let (status, _) = s
         .login(json!({"email": "pat.one@example.com", "password": PASSWORD, "role": "admin"}))
         .await;
-    assert_eq!(status, 400, "unknown fields are refused");
+    assert_eq!(status, 422, "unknown fields are refused as an invalid shape");
     let r = s
         .client
         .get(format!("{}/api/v1/me", s.base))

@@ -1,0 +1,89 @@
+//! The PHI gateway: the one place where access to patient data is decided and recorded.
+//!
+//! Every use case that touches a patient's data calls [`App::authorize`] inside its unit of work:
+//! it derives the actor's relation to the patient from data (care team, own record), asks the
+//! one policy (`vial_core::decide`), and records the decision — allowed or denied — in the same
+//! transaction that then reads or writes. Only after that may the caller decrypt. A denial is an
+//! error for the caller but a committed audit entry all the same.
+
+use vial_core::{Action, Decision, Relation, Resource, Scope};
+
+use crate::{Actor, App, AppError, AuditEvent, Role, Work};
+
+/// What is being done, for the policy and the audit log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Access<'a> {
+    pub patient_id: &'a str,
+    pub resource: Resource,
+    pub action: Action,
+    /// The audit action code, e.g. `patient.read`.
+    pub audit_action: &'static str,
+    /// Purpose of use, e.g. `treatment`, `operations`, `patient_access`.
+    pub purpose: &'static str,
+}
+
+impl App {
+    /// Decides and records one access; returns the granted scope or `Forbidden`.
+    pub(crate) async fn authorize(
+        &self,
+        work: &mut Work,
+        actor: &Actor,
+        access: Access<'_>,
+    ) -> Result<Scope, AppError> {
+        match self.decide_and_record(work, actor, access).await? {
+            Decision::Allow(scope) => Ok(scope),
+            Decision::Deny(reason) => Err(AppError::Forbidden(reason.as_str())),
+        }
+    }
+
+    /// Like [`App::authorize`], returning the decision instead of failing on a denial (for
+    /// searches, which leave out what the actor may not see).
+    pub(crate) async fn decide_and_record(
+        &self,
+        work: &mut Work,
+        actor: &Actor,
+        access: Access<'_>,
+    ) -> Result<Decision, AppError> {
+        let relation = self.relation(work, actor, access.patient_id).await?;
+        let decision = vial_core::decide(actor.role, relation, access.resource, access.action);
+        let event = AuditEvent::new(access.audit_action)
+            .actor(&actor.user_id, Some(actor.role.as_str()))
+            .session(&actor.session_id)
+            .patient(access.patient_id)
+            .resource("patient", access.patient_id)
+            .purpose(access.purpose);
+        work.audit(match decision {
+            Decision::Allow(_) => event,
+            Decision::Deny(reason) => event.denied(reason.as_str()),
+        });
+        Ok(decision)
+    }
+
+    /// The actor's relation to a patient, from stored data only.
+    async fn relation(
+        &self,
+        work: &mut Work,
+        actor: &Actor,
+        patient_id: &str,
+    ) -> Result<Relation, AppError> {
+        let tx = work.tx().await?;
+        Ok(match actor.role {
+            Role::Provider if tx.on_care_team(patient_id, &actor.user_id).await? => {
+                Relation::CareTeam
+            }
+            Role::Patient => {
+                let own = tx
+                    .user_by_id(&actor.user_id)
+                    .await?
+                    .and_then(|u| u.patient_id)
+                    .is_some_and(|linked| linked == patient_id);
+                if own {
+                    Relation::SelfRecord
+                } else {
+                    Relation::None
+                }
+            }
+            _ => Relation::None,
+        })
+    }
+}

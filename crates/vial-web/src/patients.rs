@@ -1,0 +1,149 @@
+//! Patient demographics over HTTP (SPEC §5). Handlers only translate: every decision, audit
+//! entry and decryption happens in `vial-app`'s gateway. Searching by POST keeps names, dates of
+//! birth, phones and emails out of URLs; the GET form exists because SPEC §5 names it.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use vial_app::{App, Demographics, NewPatient, PatientQuery};
+
+use crate::{ApiError, Authenticated};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/api/v1/patients", post(create).get(search_by_query))
+        .route("/api/v1/patients/search", post(search_by_body))
+        .route("/api/v1/patients/{id}", get(read))
+        .route("/api/v1/patients/{id}/care-team", post(assign))
+}
+
+type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+
+fn body<T>(body: JsonBody<T>) -> Result<T, ApiError> {
+    body.map(|Json(b)| b).map_err(ApiError::from)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    given: String,
+    family: String,
+    dob: String,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+async fn create(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    payload: JsonBody<CreateBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let b = body(payload)?;
+    let id = app
+        .create_patient(
+            &actor,
+            NewPatient {
+                given: b.given,
+                family: b.family,
+                dob: b.dob,
+                phone: b.phone,
+                email: b.email,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+fn to_json(d: &Demographics) -> Value {
+    let mut v = json!({ "id": d.id(), "given": d.given(), "family": d.family() });
+    for (key, value) in [("dob", d.dob()), ("phone", d.phone()), ("email", d.email())] {
+        if let Some(value) = value {
+            v[key] = Value::String(value.to_owned());
+        }
+    }
+    v
+}
+
+async fn read(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if id.len() > 64 {
+        return Err(ApiError::NotFound("patient not found".into()));
+    }
+    let patient = app.read_patient(&actor, &id).await?;
+    Ok(Json(to_json(&patient)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchParams {
+    family: Option<String>,
+    dob: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+impl SearchParams {
+    fn query(self) -> Result<PatientQuery, ApiError> {
+        match (self.family, self.dob, self.phone, self.email) {
+            (Some(family), Some(dob), None, None) => Ok(PatientQuery::FamilyAndDob { family, dob }),
+            (None, None, Some(phone), None) => Ok(PatientQuery::Phone(phone)),
+            (None, None, None, Some(email)) => Ok(PatientQuery::Email(email)),
+            _ => Err(ApiError::BadRequest(
+                "search by family and dob together, or by phone, or by email".into(),
+            )),
+        }
+    }
+}
+
+async fn search(
+    app: &App,
+    actor: &vial_app::Actor,
+    params: SearchParams,
+) -> Result<Json<Value>, ApiError> {
+    let found = app.search_patients(actor, params.query()?).await?;
+    Ok(Json(
+        json!({ "patients": found.iter().map(to_json).collect::<Vec<_>>() }),
+    ))
+}
+
+async fn search_by_query(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    search(&app, &actor, params).await
+}
+
+async fn search_by_body(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    payload: JsonBody<SearchParams>,
+) -> Result<Json<Value>, ApiError> {
+    search(&app, &actor, body(payload)?).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignBody {
+    provider_id: String,
+}
+
+async fn assign(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    payload: JsonBody<AssignBody>,
+) -> Result<StatusCode, ApiError> {
+    let b = body(payload)?;
+    app.assign_care_team(&actor, &id, &b.provider_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
