@@ -422,15 +422,15 @@ impl Tx for SqliteTx {
     }
 
     async fn on_care_team(&mut self, patient_id: &str, provider_id: &str) -> StoreResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM care_team WHERE patient_id = ?1 AND provider_id = ?2",
+        let found: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM care_team WHERE patient_id = ?1 AND provider_id = ?2",
         )
         .bind(patient_id)
         .bind(provider_id)
-        .fetch_optional(&mut *self.tx)
+        .fetch_one(&mut *self.tx)
         .await
         .map_err(db)?;
-        Ok(found.is_some())
+        Ok(found > 0)
     }
 
     async fn set_login_state(

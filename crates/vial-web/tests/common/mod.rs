@@ -1,0 +1,196 @@
+//! The real server on a random port with a fresh data dir (SQLite) or schema (PostgreSQL), a
+//! FixedClock, and a client that trusts its self-signed certificate.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)] // shared by several test files
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use vial_app::{
+    App, AuditPolicy, Clock, DataDir, DatabaseChoice, FixedClock, NewUserInput, Role, SystemClock,
+};
+use zeroize::Zeroizing;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const MINUTE: i64 = 60_000;
+
+pub struct Server {
+    _dir: tempfile::TempDir,
+    pub data_root: PathBuf,
+    pub app: App,
+    pub clock: Arc<FixedClock>,
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    totp_secret: Option<String>,
+}
+
+pub async fn spawn(pg: bool) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::new(dir.path().join("data"));
+    let database = if pg {
+        DatabaseChoice::Postgres {
+            url: std::env::var("VIAL_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+            schema: Some(format!("vial_test_{}", uuid::Uuid::new_v4().simple())),
+        }
+    } else {
+        DatabaseChoice::Embedded
+    };
+    data.init(&database, &SystemClock, |d| {
+        vial_web::ensure_self_signed(&d.tls_dir())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap();
+    // Inside a TOTP step, so that codes made here are valid when the server checks them.
+    let clock = Arc::new(FixedClock::new(1_800_000_000_000 + 5_000));
+    let app = data
+        .open_with(
+            &database,
+            clock.clone(),
+            AuditPolicy::default(),
+            Arc::new(data.checkpoint_export()),
+        )
+        .await
+        .unwrap();
+    let material = vial_web::TlsMaterial::in_dir(&data.tls_dir());
+    let (tls, _) = vial_web::server_config(&material).unwrap();
+    let (handle, server) = vial_web::serve(
+        app.clone(),
+        vial_web::ServeOptions {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            tls,
+            shutdown_grace: Duration::from_secs(1),
+        },
+    );
+    tokio::spawn(server);
+    let addr = handle.listening().await.unwrap();
+    let cert = reqwest::Certificate::from_pem(&std::fs::read(&material.cert).unwrap()).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(cert)
+        .build()
+        .unwrap();
+    Server {
+        data_root: data.root().to_path_buf(),
+        _dir: dir,
+        app,
+        clock,
+        base: format!("https://127.0.0.1:{}", addr.port()),
+        client,
+    }
+}
+
+impl Server {
+    pub async fn add_user(&self, email: &str, role: Role, patient: Option<&str>) -> TestUser {
+        let added = self
+            .app
+            .add_user(
+                NewUserInput {
+                    email: email.into(),
+                    name: "Test Person".into(),
+                    role,
+                    password: Zeroizing::new(PASSWORD.into()),
+                    patient_id: patient.map(str::to_owned),
+                },
+                "test",
+            )
+            .await
+            .unwrap();
+        TestUser {
+            id: added.user_id,
+            email: email.into(),
+            role,
+            totp_secret: added.totp_secret.map(|s| s.to_string()),
+        }
+    }
+
+    /// The user's TOTP code for the clock's current time.
+    pub fn code(&self, user: &TestUser) -> String {
+        let secret = data_encoding::BASE32_NOPAD
+            .decode(user.totp_secret.as_ref().unwrap().as_bytes())
+            .unwrap();
+        let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, secret).unwrap();
+        totp.generate(u64::try_from(self.clock.now_ms() / 1000).unwrap())
+    }
+
+    /// Moves past the current TOTP step, so that a new code exists.
+    pub fn next_step(&self) {
+        self.clock.advance_ms(30_000);
+    }
+
+    pub async fn login(&self, body: Value) -> (u16, Value) {
+        self.post("/api/v1/login", None, body).await
+    }
+
+    pub fn credentials(&self, user: &TestUser) -> Value {
+        match user.totp_secret {
+            Some(_) => json!({"email": user.email, "password": PASSWORD, "totp": self.code(user)}),
+            None => json!({"email": user.email, "password": PASSWORD}),
+        }
+    }
+
+    /// A fresh session token for `user` (with a fresh TOTP code).
+    pub async fn token(&self, user: &TestUser) -> String {
+        self.next_step();
+        let (status, body) = self.login(self.credentials(user)).await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut r = self.client.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        let mut r = self.client.post(format!("{}{path}", self.base)).json(&body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn me(&self, token: &str) -> u16 {
+        self.get("/api/v1/me", Some(token)).await.0
+    }
+
+    /// `(action, outcome, patient_id)` of every audit entry, in order.
+    pub async fn audit(&self) -> Vec<(String, String, Option<String>)> {
+        let mut tx = self.app.store().begin_read().await.unwrap();
+        tx.audit_rows(None, 100_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.action, r.outcome, r.patient_id))
+            .collect()
+    }
+}
+
+/// Generates `mod name { sqlite, postgres }` tests from `async fn name(pg: bool)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { super::$name(false).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { super::$name(true).await }
+        }
+    )*};
+}

@@ -1,0 +1,332 @@
+//! Patient demographics through the real HTTPS stack: every role's cell of the SPEC §2 matrix
+//! for demographics, allowed and denied (each denial audited), search through blind indexes,
+//! care-team assignment, and bad input refused with nothing stored. SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod common;
+
+use common::{Server, TestUser, spawn};
+use serde_json::{Value, json};
+use vial_app::Role;
+
+struct Practice {
+    s: Server,
+    patient_x: String,
+    patient_y: String,
+    provider_on_team: TestUser,
+    provider_off_team: TestUser,
+    staff: TestUser,
+    admin: TestUser,
+    patient_self: TestUser,
+    patient_other: TestUser,
+}
+
+const X: &str = "Zyxmarker";
+
+async fn practice(pg: bool) -> Practice {
+    let s = spawn(pg).await;
+    let staff = s.add_user("sam.desk@example.com", Role::Staff, None).await;
+    let admin = s.add_user("ann.owner@example.com", Role::Admin, None).await;
+    let provider_on_team = s.add_user("dr.on@example.com", Role::Provider, None).await;
+    let provider_off_team = s.add_user("dr.off@example.com", Role::Provider, None).await;
+    let token = s.token(&staff).await;
+    let create = |given: &str, family: &str| {
+        json!({"given": given, "family": family, "dob": "1987-04-12",
+               "phone": "+1 (555) 010-2000", "email": format!("{given}@example.com")})
+    };
+    let (status, x) = s
+        .post("/api/v1/patients", Some(&token), create("Quinn", X))
+        .await;
+    assert_eq!(status, 201, "{x}");
+    let (status, y) = s
+        .post("/api/v1/patients", Some(&token), create("Robin", "Other"))
+        .await;
+    assert_eq!(status, 201, "{y}");
+    let patient_x = x["id"].as_str().unwrap().to_owned();
+    let patient_y = y["id"].as_str().unwrap().to_owned();
+    let (status, _) = s
+        .post(
+            &format!("/api/v1/patients/{patient_x}/care-team"),
+            Some(&token),
+            json!({"provider_id": provider_on_team.id}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let patient_self = s
+        .add_user("quinn@example.com", Role::Patient, Some(&patient_x))
+        .await;
+    let patient_other = s
+        .add_user("robin@example.com", Role::Patient, Some(&patient_y))
+        .await;
+    Practice {
+        s,
+        patient_x,
+        patient_y,
+        provider_on_team,
+        provider_off_team,
+        staff,
+        admin,
+        patient_self,
+        patient_other,
+    }
+}
+
+fn denials_for(audit: &[(String, String, Option<String>)], patient: &str) -> usize {
+    audit
+        .iter()
+        .filter(|(_, o, p)| o == "denied" && p.as_deref() == Some(patient))
+        .count()
+}
+
+async fn reading_follows_the_matrix_and_every_denial_is_audited(pg: bool) {
+    let p = practice(pg).await;
+    let path = format!("/api/v1/patients/{}", p.patient_x);
+    // (who, expected status, dob visible)
+    let cases: [(&TestUser, u16, bool); 6] = [
+        (&p.provider_on_team, 200, true),
+        (&p.provider_off_team, 403, false),
+        (&p.staff, 200, true),
+        (&p.admin, 200, false),
+        (&p.patient_self, 200, true),
+        (&p.patient_other, 403, false),
+    ];
+    for (user, expected, dob_visible) in cases {
+        let token = p.s.token(user).await;
+        let before = denials_for(&p.s.audit().await, &p.patient_x);
+        let (status, body) = p.s.get(&path, Some(&token)).await;
+        assert_eq!(status, expected, "{:?}: {body}", user.role);
+        let after = denials_for(&p.s.audit().await, &p.patient_x);
+        if expected == 200 {
+            assert_eq!(body["family"], X);
+            assert_eq!(body["phone"], "+1 (555) 010-2000");
+            assert_eq!(body.get("dob").is_some(), dob_visible, "{:?}", user.role);
+            assert_eq!(after, before);
+        } else {
+            assert_eq!(body["error"]["code"], "forbidden");
+            assert!(!body.to_string().contains(X), "a denial carries no PHI");
+            assert_eq!(after, before + 1, "{:?}: the denial is audited", user.role);
+        }
+    }
+    // Absent and malformed ids.
+    let token = p.s.token(&p.staff).await;
+    assert_eq!(
+        p.s.get("/api/v1/patients/pat_nope", Some(&token)).await.0,
+        404
+    );
+    assert_eq!(p.s.get(&path, None).await.0, 401);
+}
+
+async fn writing_and_assigning_follow_the_matrix(pg: bool) {
+    let p = practice(pg).await;
+    let body = json!({"given": "New", "family": "Person", "dob": "1990-01-01"});
+    for (user, expected) in [
+        (&p.admin, 403),
+        (&p.patient_self, 403),
+        (&p.provider_off_team, 201),
+        (&p.staff, 201),
+    ] {
+        let token = p.s.token(user).await;
+        let (status, reply) =
+            p.s.post("/api/v1/patients", Some(&token), body.clone())
+                .await;
+        assert_eq!(status, expected, "{:?}: {reply}", user.role);
+        if user.role == Role::Provider {
+            // The registering provider is on the new patient's care team.
+            let id = reply["id"].as_str().unwrap();
+            assert_eq!(
+                p.s.get(&format!("/api/v1/patients/{id}"), Some(&token))
+                    .await
+                    .0,
+                200
+            );
+        }
+    }
+    let assign = format!("/api/v1/patients/{}/care-team", p.patient_y);
+    for (user, expected) in [
+        (&p.provider_off_team, 403),
+        (&p.patient_other, 403),
+        (&p.admin, 204),
+    ] {
+        let token = p.s.token(user).await;
+        let body = json!({"provider_id": p.provider_off_team.id});
+        assert_eq!(
+            p.s.post(&assign, Some(&token), body).await.0,
+            expected,
+            "{:?}",
+            user.role
+        );
+    }
+    let token = p.s.token(&p.staff).await;
+    let not_a_provider = json!({"provider_id": p.staff.id});
+    assert_eq!(p.s.post(&assign, Some(&token), not_a_provider).await.0, 422);
+}
+
+async fn search_finds_exact_matches_and_withholds_what_is_not_visible(pg: bool) {
+    let p = practice(pg).await;
+    let staff = p.s.token(&p.staff).await;
+    let off = p.s.token(&p.provider_off_team).await;
+    let ids = |v: &Value| -> Vec<String> {
+        v["patients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, found) =
+        p.s.get(
+            &format!(
+                "/api/v1/patients?family={}&dob=1987-04-12",
+                X.to_lowercase()
+            ),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        ids(&found),
+        vec![p.patient_x.clone()],
+        "normalized exact match"
+    );
+    let (_, found) =
+        p.s.post(
+            "/api/v1/patients/search",
+            Some(&staff),
+            json!({"phone": "15550102000"}),
+        )
+        .await;
+    assert_eq!(ids(&found).len(), 2, "both patients share the phone");
+    let (_, found) =
+        p.s.post(
+            "/api/v1/patients/search",
+            Some(&staff),
+            json!({"email": "ROBIN@example.com"}),
+        )
+        .await;
+    assert_eq!(ids(&found), vec![p.patient_y.clone()]);
+    let before = denials_for(&p.s.audit().await, &p.patient_x);
+    let (_, found) =
+        p.s.post(
+            "/api/v1/patients/search",
+            Some(&off),
+            json!({"family": X, "dob": "1987-04-12"}),
+        )
+        .await;
+    assert!(ids(&found).is_empty(), "off the care team: withheld");
+    assert_eq!(denials_for(&p.s.audit().await, &p.patient_x), before + 1);
+    let (status, _) =
+        p.s.post(
+            "/api/v1/patients/search",
+            Some(&staff),
+            json!({"family": X}),
+        )
+        .await;
+    assert_eq!(status, 400, "family needs dob");
+}
+
+async fn bad_input_is_refused_precisely_and_stores_nothing(pg: bool) {
+    let p = practice(pg).await;
+    let token = p.s.token(&p.staff).await;
+    let count = |audit: &[(String, String, Option<String>)]| {
+        audit
+            .iter()
+            .filter(|(a, o, _)| a == "patient.create" && o == "allowed")
+            .count()
+    };
+    let before = count(&p.s.audit().await);
+    let long = "x".repeat(101);
+    let cases = [
+        (json!({"given": "A", "family": "B"}), 422, "missing field"),
+        (
+            json!({"given": "A", "family": "B", "dob": "1990-02-30"}),
+            422,
+            "no such date",
+        ),
+        (
+            json!({"given": "A", "family": "B", "dob": "2999-01-01"}),
+            422,
+            "future",
+        ),
+        (
+            json!({"given": "A", "family": "B", "dob": "01/02/1990"}),
+            422,
+            "format",
+        ),
+        (
+            json!({"given": long, "family": "B", "dob": "1990-01-01"}),
+            422,
+            "too long",
+        ),
+        (
+            json!({"given": "A", "family": "B", "dob": "1990-01-01", "phone": "call me"}),
+            422,
+            "phone",
+        ),
+        (
+            json!({"given": "A", "family": "B", "dob": "1990-01-01", "email": "nope"}),
+            422,
+            "email",
+        ),
+        (
+            json!({"given": "A", "family": "B", "dob": "1990-01-01", "ssn": "1"}),
+            422,
+            "unknown field",
+        ),
+        (
+            json!({"given": "A\u{0000}", "family": "B", "dob": "1990-01-01"}),
+            422,
+            "control char",
+        ),
+    ];
+    for (body, expected, what) in cases {
+        let (status, reply) = p.s.post("/api/v1/patients", Some(&token), body).await;
+        assert_eq!(status, expected, "{what}: {reply}");
+        assert!(
+            reply["error"]["message"].as_str().unwrap().len() > 3,
+            "{what}: a precise message"
+        );
+    }
+    let huge = json!({"given": "A".repeat(100_000), "family": "B", "dob": "1990-01-01"});
+    assert_eq!(
+        p.s.post("/api/v1/patients", Some(&token), huge).await.0,
+        413
+    );
+    assert_eq!(count(&p.s.audit().await), before, "nothing was created");
+}
+
+/// Nothing under the data dir holds the demographics in clear (SQLite: the files are there).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_dir_holds_no_demographics_in_clear() {
+    let p = practice(false).await;
+    p.s.app.store().close().await;
+    let mut bytes = Vec::new();
+    for entry in walk(&p.s.data_root) {
+        bytes.extend(std::fs::read(entry).unwrap());
+    }
+    for marker in [X, "Quinn", "1987-04-12", "010-2000", "quinn@example.com"] {
+        assert!(
+            !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
+            "{marker} found in clear under the data dir"
+        );
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+both_backends!(
+    reading_follows_the_matrix_and_every_denial_is_audited,
+    writing_and_assigning_follow_the_matrix,
+    search_finds_exact_matches_and_withholds_what_is_not_visible,
+    bad_input_is_refused_precisely_and_stores_nothing,
+);
