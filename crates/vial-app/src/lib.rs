@@ -5,6 +5,7 @@
 //! web crate calls its functions and never sees keys. Later issues add the PHI gateway here.
 //! It must never log plaintext field values — only ids and counts.
 
+mod access_review;
 mod audit_export;
 mod audit_verify;
 mod checkpoint;
@@ -23,6 +24,7 @@ mod users;
 
 use std::sync::Arc;
 
+pub use access_review::AccessRecord;
 pub use audit_verify::AuditVerifyReport;
 pub use checkpoint::{AUDIT_ORIGIN, AuditPolicy, CheckpointExport, DirectoryExport};
 pub use clock::{Clock, FixedClock, SystemClock};

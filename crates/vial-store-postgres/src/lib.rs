@@ -157,6 +157,24 @@ fn patient_from_row(row: &sqlx::postgres::PgRow) -> StoreResult<PatientRow> {
     })
 }
 
+fn audit_row(row: &sqlx::postgres::PgRow) -> StoreResult<AuditRow> {
+    let seq: i64 = row.try_get("seq").map_err(db)?;
+    Ok(AuditRow {
+        seq: u64::try_from(seq).map_err(|_| corrupt("audit_log.seq is negative"))?,
+        time_ms: row.try_get("time_ms").map_err(db)?,
+        actor: row.try_get("actor").map_err(db)?,
+        patient_id: row.try_get("patient_id").map_err(db)?,
+        action: row.try_get("action").map_err(db)?,
+        outcome: row.try_get("outcome").map_err(db)?,
+        entry: row.try_get("entry").map_err(db)?,
+        leaf_hash: hash32(row.try_get("leaf_hash").map_err(db)?, "audit_log.leaf_hash")?,
+        chain_hash: hash32(
+            row.try_get("chain_hash").map_err(db)?,
+            "audit_log.chain_hash",
+        )?,
+    })
+}
+
 fn dek_from_row(row: &sqlx::postgres::PgRow) -> StoreResult<StoredDek> {
     let id: Vec<u8> = row.try_get("id").map_err(db)?;
     let version: i64 = row.try_get("kek_version").map_err(db)?;
@@ -640,28 +658,24 @@ impl Tx for PgTx {
         .fetch_all(&mut *self.tx)
         .await
         .map_err(db)?;
-        rows.iter()
-            .map(|row| {
-                let seq: i64 = row.try_get("seq").map_err(db)?;
-                Ok(AuditRow {
-                    seq: u64::try_from(seq).map_err(|_| corrupt("audit_log.seq is negative"))?,
-                    time_ms: row.try_get("time_ms").map_err(db)?,
-                    actor: row.try_get("actor").map_err(db)?,
-                    patient_id: row.try_get("patient_id").map_err(db)?,
-                    action: row.try_get("action").map_err(db)?,
-                    outcome: row.try_get("outcome").map_err(db)?,
-                    entry: row.try_get("entry").map_err(db)?,
-                    leaf_hash: hash32(
-                        row.try_get("leaf_hash").map_err(db)?,
-                        "audit_log.leaf_hash",
-                    )?,
-                    chain_hash: hash32(
-                        row.try_get("chain_hash").map_err(db)?,
-                        "audit_log.chain_hash",
-                    )?,
-                })
-            })
-            .collect()
+        rows.iter().map(audit_row).collect()
+    }
+
+    async fn audit_for_patient(
+        &mut self,
+        patient_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRow>> {
+        let rows = sqlx::query(
+            "SELECT seq, time_ms, actor, patient_id, action, outcome, entry, leaf_hash, chain_hash \
+             FROM audit_log WHERE patient_id = $1 ORDER BY seq DESC LIMIT $2",
+        )
+        .bind(patient_id)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        rows.iter().map(audit_row).collect()
     }
 
     async fn audit_leaf_hashes(&mut self, from: u64, limit: u32) -> StoreResult<Vec<[u8; 32]>> {

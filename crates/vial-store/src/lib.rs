@@ -120,6 +120,12 @@ pub trait Tx: Send {
     async fn insert_audit(&mut self, rows: &[AuditRow]) -> StoreResult<()>;
     /// Up to `limit` entries with `seq > after` (or from the start), in order.
     async fn audit_rows(&mut self, after: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRow>>;
+    /// The newest `limit` entries about one patient, newest first (access review).
+    async fn audit_for_patient(
+        &mut self,
+        patient_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRow>>;
     /// Leaf hashes of entries `[from, from + limit)`, in order.
     async fn audit_leaf_hashes(&mut self, from: u64, limit: u32) -> StoreResult<Vec<[u8; 32]>>;
     /// Stores a checkpoint; one already stored for the same size is kept.

@@ -5,6 +5,7 @@
 //! decrypts nothing itself: PHI reaches it only as values returned by `vial-app`. It must never
 //! put PHI in logs, URLs or error messages.
 
+mod access_review;
 mod auth;
 mod error;
 mod headers;

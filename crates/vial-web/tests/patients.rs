@@ -324,7 +324,54 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     files
 }
 
+async fn access_review_for_admins_and_patients(pg: bool) {
+    let p = practice(pg).await;
+    let provider = p.s.token(&p.provider_on_team).await;
+    let path = format!("/api/v1/patients/{}", p.patient_x);
+    assert_eq!(p.s.get(&path, Some(&provider)).await.0, 200);
+    let off = p.s.token(&p.provider_off_team).await;
+    assert_eq!(p.s.get(&path, Some(&off)).await.0, 403);
+
+    let review = format!("/api/v1/audit?patient_id={}", p.patient_x);
+    let admin = p.s.token(&p.admin).await;
+    let (status, log) = p.s.get(&review, Some(&admin)).await;
+    assert_eq!(status, 200, "{log}");
+    let entries = log["entries"].as_array().unwrap();
+    let has = |actor: &str, outcome: &str| {
+        entries.iter().any(|e| {
+            e["action"] == "patient.read" && e["actor"] == actor && e["outcome"] == outcome
+        })
+    };
+    assert!(has(&p.provider_on_team.id, "allowed"));
+    assert!(has(&p.provider_off_team.id, "denied"), "denials are reviewable too");
+    assert!(!log.to_string().contains(X), "the log holds ids and codes, no PHI");
+    // The matrix: admins review any record; a patient only their own (the same as
+    // /me/access-log); providers and staff none.
+    let mine = p.s.token(&p.patient_self).await;
+    assert_eq!(p.s.get(&review, Some(&mine)).await.0, 200);
+    for user in [&p.staff, &p.provider_on_team, &p.patient_other] {
+        let token = p.s.token(user).await;
+        assert_eq!(p.s.get(&review, Some(&token)).await.0, 403, "{:?}", user.role);
+    }
+
+    let me = p.s.token(&p.patient_self).await;
+    let (status, own) = p.s.get("/api/v1/me/access-log", Some(&me)).await;
+    assert_eq!(status, 200, "{own}");
+    let own = own["entries"].as_array().unwrap();
+    assert!(own.iter().any(|e| e["action"] == "patient.read" && e["role"] == "provider"));
+    assert!(own.iter().any(|e| e["action"] == "audit.review" && e["role"] == "admin"));
+    let other = p.s.token(&p.patient_other).await;
+    let (_, theirs) = p.s.get("/api/v1/me/access-log", Some(&other)).await;
+    assert!(
+        !theirs.to_string().contains(&p.patient_x),
+        "a patient sees only their own record's log"
+    );
+    let staff = p.s.token(&p.staff).await;
+    assert_eq!(p.s.get("/api/v1/me/access-log", Some(&staff)).await.0, 403);
+}
+
 both_backends!(
+    access_review_for_admins_and_patients,
     reading_follows_the_matrix_and_every_denial_is_audited,
     writing_and_assigning_follow_the_matrix,
     search_finds_exact_matches_and_withholds_what_is_not_visible,
