@@ -71,6 +71,13 @@ impl App {
             Role::Provider if tx.on_care_team(patient_id, &actor.user_id).await? => {
                 Relation::CareTeam
             }
+            Role::Provider
+                if tx
+                    .has_break_glass(patient_id, &actor.user_id, self.now_ms())
+                    .await? =>
+            {
+                Relation::BreakGlass
+            }
             Role::Patient => {
                 let own = tx
                     .user_by_id(&actor.user_id)

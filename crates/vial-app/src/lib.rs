@@ -8,6 +8,7 @@
 mod access_review;
 mod audit_export;
 mod audit_verify;
+mod break_glass;
 mod checkpoint;
 mod clock;
 mod datadir;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 
 pub use access_review::AccessRecord;
 pub use audit_verify::AuditVerifyReport;
+pub use break_glass::{BREAK_GLASS_MS, BreakGlassGrant};
 pub use checkpoint::{AUDIT_ORIGIN, AuditPolicy, CheckpointExport, DirectoryExport};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use datadir::{DataDir, DatabaseChoice};

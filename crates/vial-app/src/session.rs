@@ -311,6 +311,18 @@ impl App {
         refusal: Refusal,
         now: i64,
     ) -> Result<T, AppError> {
+        self.refuse_as("auth.login", user, request, refusal, now)
+            .await
+    }
+
+    async fn refuse_as<T>(
+        &self,
+        action: &str,
+        user: &UserRecord,
+        request: &LoginRequest,
+        refusal: Refusal,
+        now: i64,
+    ) -> Result<T, AppError> {
         let policy = self.session_policy();
         let (failed, locked_until) = if refusal.counts() {
             let failed = user.failed_logins + 1;
@@ -323,7 +335,7 @@ impl App {
         } else {
             (user.failed_logins, user.locked_until_ms)
         };
-        let event = login_event(request)
+        let event = attempt_event(action, request)
             .actor(&user.id, Some(&user.role))
             .denied(refusal.code());
         let user_id = user.id.clone();
@@ -418,6 +430,89 @@ impl App {
         .await
     }
 
+    /// Re-authentication for sensitive actions (break-glass, exports, role changes, key
+    /// operations): the password again and, for workforce accounts, a fresh TOTP code.
+    /// Recorded either way; a failure counts toward the lockout like a failed login.
+    pub async fn reauthenticate(
+        &self,
+        actor: &Actor,
+        password: &str,
+        totp: Option<&str>,
+    ) -> Result<(), AppError> {
+        let now = self.now_ms();
+        let user = {
+            let mut tx = self.store().begin_read().await?;
+            tx.user_by_id(&actor.user_id).await?
+        }
+        .ok_or_else(unauthenticated)?;
+        let request = LoginRequest {
+            email: String::new(),
+            password: Zeroizing::new(password.to_owned()),
+            totp: totp.map(str::to_owned),
+            device: None,
+            addr: None,
+            kind: SessionKind::Api,
+        };
+        let (hash, pw) = (user.password_hash.clone(), request.password.clone());
+        let password_ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
+            .await
+            .unwrap_or(false);
+        if user.locked_until_ms.is_some_and(|until| until > now) {
+            return self
+                .refuse_as("auth.reauth", &user, &request, Refusal::Locked, now)
+                .await;
+        }
+        if !password_ok {
+            return self
+                .refuse_as("auth.reauth", &user, &request, Refusal::BadPassword, now)
+                .await;
+        }
+        let step = match (actor.role.is_workforce(), totp) {
+            (false, _) => None,
+            (true, None) => {
+                return self
+                    .refuse_as("auth.reauth", &user, &request, Refusal::TotpMissing, now)
+                    .await;
+            }
+            (true, Some(code)) => {
+                let secret = self.totp_secret(&user).await?;
+                match secret.and_then(|s| totp_step(&s, code.trim(), now)) {
+                    Some(step) => Some(step),
+                    None => {
+                        return self
+                            .refuse_as("auth.reauth", &user, &request, Refusal::TotpInvalid, now)
+                            .await;
+                    }
+                }
+            }
+        };
+        let event = AuditEvent::new("auth.reauth")
+            .actor(&actor.user_id, Some(actor.role.as_str()))
+            .session(&actor.session_id);
+        let user_id = user.id.clone();
+        let accepted = self
+            .transact(move |work| {
+                Box::pin(async move {
+                    let tx = work.tx().await?;
+                    if let Some(step) = step
+                        && !tx.claim_totp_step(&user_id, step).await?
+                    {
+                        return Ok(false);
+                    }
+                    tx.set_login_state(&user_id, 0, None).await?;
+                    work.audit(event);
+                    Ok(true)
+                })
+            })
+            .await?;
+        if !accepted {
+            return self
+                .refuse_as("auth.reauth", &user, &request, Refusal::TotpInvalid, now)
+                .await;
+        }
+        Ok(())
+    }
+
     /// Ends the actor's own session.
     pub async fn logout(&self, actor: &Actor) -> Result<(), AppError> {
         let now = self.now_ms();
@@ -462,7 +557,11 @@ impl App {
 }
 
 fn login_event(request: &LoginRequest) -> AuditEvent {
-    let mut event = AuditEvent::new("auth.login");
+    attempt_event("auth.login", request)
+}
+
+fn attempt_event(action: &str, request: &LoginRequest) -> AuditEvent {
+    let mut event = AuditEvent::new(action);
     if let Some(device) = &request.device {
         event = event.device(device);
     }

@@ -12,9 +12,9 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use vial_store::{
-    AuditHead, AuditRow, Backend, DekCount, DekRewrap, NewSession, NewUser, PatientLookup,
-    PatientRow, SessionRecord, Store, StoreError, StoreResult, StoredCheckpoint, StoredDek, Tx,
-    UserCipherColumn, UserRecord,
+    AuditHead, AuditRow, Backend, BreakGlassRow, DekCount, DekRewrap, NewSession, NewUser,
+    PatientLookup, PatientRow, SessionRecord, Store, StoreError, StoreResult, StoredCheckpoint,
+    StoredDek, Tx, UserCipherColumn, UserRecord,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -449,6 +449,65 @@ impl Tx for SqliteTx {
         .await
         .map_err(db)?;
         Ok(found > 0)
+    }
+
+    async fn insert_break_glass(&mut self, g: &BreakGlassRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO break_glass (id, patient_id, provider_id, reason_enc, created_at_ms, \
+             expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(&g.id)
+        .bind(&g.patient_id)
+        .bind(&g.provider_id)
+        .bind(&g.reason_enc)
+        .bind(g.created_at_ms)
+        .bind(g.expires_at_ms)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn has_break_glass(
+        &mut self,
+        patient_id: &str,
+        provider_id: &str,
+        now_ms: i64,
+    ) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM break_glass \
+             WHERE patient_id = ?1 AND provider_id = ?2 AND expires_at_ms > ?3",
+        )
+        .bind(patient_id)
+        .bind(provider_id)
+        .bind(now_ms)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(n > 0)
+    }
+
+    async fn recent_break_glass(&mut self, limit: u32) -> StoreResult<Vec<BreakGlassRow>> {
+        let rows = sqlx::query(
+            "SELECT id, patient_id, provider_id, reason_enc, created_at_ms, expires_at_ms \
+             FROM break_glass ORDER BY created_at_ms DESC LIMIT ?1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|row| {
+                Ok(BreakGlassRow {
+                    id: row.try_get("id").map_err(db)?,
+                    patient_id: row.try_get("patient_id").map_err(db)?,
+                    provider_id: row.try_get("provider_id").map_err(db)?,
+                    reason_enc: row.try_get("reason_enc").map_err(db)?,
+                    created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+                    expires_at_ms: row.try_get("expires_at_ms").map_err(db)?,
+                })
+            })
+            .collect()
     }
 
     async fn set_login_state(

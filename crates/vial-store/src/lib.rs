@@ -13,8 +13,8 @@ pub mod scenarios;
 
 pub use error::StoreError;
 pub use records::{
-    AuditHead, AuditRow, Backend, DekCount, DekRewrap, NewSession, NewUser, PatientLookup,
-    PatientRow, SessionRecord, StoredCheckpoint, StoredDek, UserRecord,
+    AuditHead, AuditRow, Backend, BreakGlassRow, DekCount, DekRewrap, NewSession, NewUser,
+    PatientLookup, PatientRow, SessionRecord, StoredCheckpoint, StoredDek, UserRecord,
 };
 
 /// Result of a storage call.
@@ -77,6 +77,17 @@ pub trait Tx: Send {
         at_ms: i64,
     ) -> StoreResult<bool>;
     async fn on_care_team(&mut self, patient_id: &str, provider_id: &str) -> StoreResult<bool>;
+
+    async fn insert_break_glass(&mut self, grant: &BreakGlassRow) -> StoreResult<()>;
+    /// Whether `provider_id` holds a grant for `patient_id` that has not expired at `now_ms`.
+    async fn has_break_glass(
+        &mut self,
+        patient_id: &str,
+        provider_id: &str,
+        now_ms: i64,
+    ) -> StoreResult<bool>;
+    /// The newest `limit` grants, newest first (for admin review).
+    async fn recent_break_glass(&mut self, limit: u32) -> StoreResult<Vec<BreakGlassRow>>;
 
     // Login state and sessions.
     /// Stores the failed-login count and lock after an attempt.

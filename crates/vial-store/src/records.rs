@@ -153,3 +153,14 @@ pub enum PatientLookup {
     Phone(Vec<u8>),
     Email(Vec<u8>),
 }
+
+/// A break-glass grant as stored (the reason is a ciphertext).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreakGlassRow {
+    pub id: String,
+    pub patient_id: String,
+    pub provider_id: String,
+    pub reason_enc: Vec<u8>,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+}

@@ -18,6 +18,8 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/patients/search", post(search_by_body))
         .route("/api/v1/patients/{id}", get(read))
         .route("/api/v1/patients/{id}/care-team", post(assign))
+        .route("/api/v1/patients/{id}/break-glass", post(break_glass))
+        .route("/api/v1/break-glass", get(break_glass_grants))
 }
 
 type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
@@ -146,4 +148,37 @@ async fn assign(
     let b = body(payload)?;
     app.assign_care_team(&actor, &id, &b.provider_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BreakGlassBody {
+    reason: String,
+    password: zeroize::Zeroizing<String>,
+    #[serde(default)]
+    totp: Option<String>,
+}
+
+async fn break_glass(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    payload: JsonBody<BreakGlassBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let b = body(payload)?;
+    let expires = app
+        .break_glass(&actor, &id, &b.reason, &b.password, b.totp.as_deref())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "expires_at_ms": expires })),
+    ))
+}
+
+async fn break_glass_grants(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Value>, ApiError> {
+    let grants = app.break_glass_grants(&actor).await?;
+    Ok(Json(json!({ "grants": grants })))
 }

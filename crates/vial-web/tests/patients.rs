@@ -343,23 +343,40 @@ async fn access_review_for_admins_and_patients(pg: bool) {
         })
     };
     assert!(has(&p.provider_on_team.id, "allowed"));
-    assert!(has(&p.provider_off_team.id, "denied"), "denials are reviewable too");
-    assert!(!log.to_string().contains(X), "the log holds ids and codes, no PHI");
+    assert!(
+        has(&p.provider_off_team.id, "denied"),
+        "denials are reviewable too"
+    );
+    assert!(
+        !log.to_string().contains(X),
+        "the log holds ids and codes, no PHI"
+    );
     // The matrix: admins review any record; a patient only their own (the same as
     // /me/access-log); providers and staff none.
     let mine = p.s.token(&p.patient_self).await;
     assert_eq!(p.s.get(&review, Some(&mine)).await.0, 200);
     for user in [&p.staff, &p.provider_on_team, &p.patient_other] {
         let token = p.s.token(user).await;
-        assert_eq!(p.s.get(&review, Some(&token)).await.0, 403, "{:?}", user.role);
+        assert_eq!(
+            p.s.get(&review, Some(&token)).await.0,
+            403,
+            "{:?}",
+            user.role
+        );
     }
 
     let me = p.s.token(&p.patient_self).await;
     let (status, own) = p.s.get("/api/v1/me/access-log", Some(&me)).await;
     assert_eq!(status, 200, "{own}");
     let own = own["entries"].as_array().unwrap();
-    assert!(own.iter().any(|e| e["action"] == "patient.read" && e["role"] == "provider"));
-    assert!(own.iter().any(|e| e["action"] == "audit.review" && e["role"] == "admin"));
+    assert!(
+        own.iter()
+            .any(|e| e["action"] == "patient.read" && e["role"] == "provider")
+    );
+    assert!(
+        own.iter()
+            .any(|e| e["action"] == "audit.review" && e["role"] == "admin")
+    );
     let other = p.s.token(&p.patient_other).await;
     let (_, theirs) = p.s.get("/api/v1/me/access-log", Some(&other)).await;
     assert!(
@@ -370,7 +387,87 @@ async fn access_review_for_admins_and_patients(pg: bool) {
     assert_eq!(p.s.get("/api/v1/me/access-log", Some(&staff)).await.0, 403);
 }
 
+async fn break_glass_is_reauthenticated_time_limited_and_reviewed(pg: bool) {
+    let p = practice(pg).await;
+    let path = format!("/api/v1/patients/{}", p.patient_x);
+    let glass = format!("/api/v1/patients/{}/break-glass", p.patient_x);
+    let off = p.s.token(&p.provider_off_team).await;
+    assert_eq!(p.s.get(&path, Some(&off)).await.0, 403);
+
+    let reason = "unconscious in the clinic, allergy check needed";
+    let wrong = json!({"reason": reason, "password": "not my password", "totp": p.s.code(&p.provider_off_team)});
+    assert_eq!(
+        p.s.post(&glass, Some(&off), wrong).await.0,
+        401,
+        "re-authentication failed"
+    );
+    p.s.next_step();
+    let short = json!({"reason": "because", "password": common::PASSWORD, "totp": p.s.code(&p.provider_off_team)});
+    assert_eq!(
+        p.s.post(&glass, Some(&off), short).await.0,
+        422,
+        "a real reason is required"
+    );
+    let no_totp = json!({"reason": reason, "password": common::PASSWORD});
+    assert_eq!(
+        p.s.post(&glass, Some(&off), no_totp).await.0,
+        401,
+        "workforce re-auth needs TOTP"
+    );
+    p.s.next_step();
+    let good = json!({"reason": reason, "password": common::PASSWORD, "totp": p.s.code(&p.provider_off_team)});
+    let (status, granted) = p.s.post(&glass, Some(&off), good).await;
+    assert_eq!(status, 201, "{granted}");
+    let off = p.s.token(&p.provider_off_team).await;
+    assert_eq!(
+        p.s.get(&path, Some(&off)).await.0,
+        200,
+        "access during the grant"
+    );
+    p.s.clock.advance_ms(61 * common::MINUTE);
+    let off = p.s.token(&p.provider_off_team).await;
+    assert_eq!(p.s.get(&path, Some(&off)).await.0, 403, "the grant expired");
+
+    let staff = p.s.token(&p.staff).await;
+    let attempt =
+        json!({"reason": reason, "password": common::PASSWORD, "totp": p.s.code(&p.staff)});
+    assert_eq!(
+        p.s.post(&glass, Some(&staff), attempt).await.0,
+        403,
+        "providers only"
+    );
+
+    let audit = p.s.audit().await;
+    assert!(audit.iter().any(|(a, o, pid)| a == "break_glass"
+        && o == "allowed"
+        && pid.as_deref() == Some(p.patient_x.as_str())));
+    assert!(
+        audit
+            .iter()
+            .any(|(a, o, _)| a == "break_glass" && o == "denied")
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|(a, o, _)| a == "auth.reauth" && o == "denied")
+    );
+
+    let admin = p.s.token(&p.admin).await;
+    let (status, list) = p.s.get("/api/v1/break-glass", Some(&admin)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        list["grants"][0]["provider_id"],
+        p.provider_off_team.id.as_str()
+    );
+    assert!(
+        !list.to_string().contains("allergy"),
+        "the stated reason stays encrypted"
+    );
+    assert_eq!(p.s.get("/api/v1/break-glass", Some(&staff)).await.0, 403);
+}
+
 both_backends!(
+    break_glass_is_reauthenticated_time_limited_and_reviewed,
     access_review_for_admins_and_patients,
     reading_follows_the_matrix_and_every_denial_is_audited,
     writing_and_assigning_follow_the_matrix,
