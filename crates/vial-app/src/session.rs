@@ -513,6 +513,54 @@ impl App {
         Ok(())
     }
 
+    /// The actor's own sessions, newest first: their devices.
+    pub async fn my_sessions(&self, actor: &Actor) -> Result<Vec<SessionRecord>, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        Ok(tx.sessions_of_user(&actor.user_id).await?)
+    }
+
+    /// Ends one of the actor's own sessions (another device); `NotFound` if it is not theirs.
+    pub async fn end_my_session(&self, actor: &Actor, session_id: &str) -> Result<(), AppError> {
+        let mine = self
+            .my_sessions(actor)
+            .await?
+            .into_iter()
+            .find(|s| s.id == session_id)
+            .ok_or(AppError::NotFound("session"))?;
+        self.end_session_record(&mine, &actor.user_id, "ended_by_user")
+            .await
+    }
+
+    /// Disables an account and ends its sessions (admins; never their own account).
+    pub async fn disable_user(&self, by: &Actor, user_id: &str) -> Result<(), AppError> {
+        let now = self.now_ms();
+        let event = AuditEvent::new("user.disable")
+            .actor(&by.user_id, Some(by.role.as_str()))
+            .session(&by.session_id)
+            .resource("user", user_id);
+        // Disabling oneself is a role change of sorts: refused like one.
+        let decision = vial_core::may_change_role(&by.user_id, by.role, user_id);
+        let user_id = user_id.to_owned();
+        self.transact(move |work| {
+            Box::pin(async move {
+                if let vial_core::Decision::Deny(reason) = decision {
+                    work.audit(event.denied(reason.as_str()));
+                    return Err(AppError::Forbidden(reason.as_str()));
+                }
+                let tx = work.tx().await?;
+                if tx.user_by_id(&user_id).await?.is_none() {
+                    return Err(AppError::NotFound("user"));
+                }
+                tx.disable_user(&user_id, now).await?;
+                tx.end_user_sessions(&user_id, now, "account_disabled")
+                    .await?;
+                work.audit(event);
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// Ends the actor's own session.
     pub async fn logout(&self, actor: &Actor) -> Result<(), AppError> {
         let now = self.now_ms();
@@ -532,8 +580,7 @@ impl App {
         .await
     }
 
-    /// Signs a user out everywhere (a lost phone); returns how many sessions ended.
-    /// The caller must already be authorized to manage users.
+    /// Signs a user out everywhere (a lost phone); returns how many sessions ended. Admins only.
     pub async fn end_all_sessions(&self, by: &Actor, user_id: &str) -> Result<u64, AppError> {
         let now = self.now_ms();
         let user_id = user_id.to_owned();
@@ -541,8 +588,18 @@ impl App {
             .actor(&by.user_id, Some(by.role.as_str()))
             .session(&by.session_id)
             .resource("user", &user_id);
+        let decision = vial_core::decide(
+            by.role,
+            vial_core::Relation::None,
+            vial_core::Resource::Administration,
+            vial_core::Action::Write,
+        );
         self.transact(move |work| {
             Box::pin(async move {
+                if let vial_core::Decision::Deny(reason) = decision {
+                    work.audit(event.denied(reason.as_str()));
+                    return Err(AppError::Forbidden(reason.as_str()));
+                }
                 let ended = work
                     .tx()
                     .await?

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use vial_core::Role;
 
-use crate::{App, AppError, AuditEvent};
+use crate::{Actor, App, AppError, AuditEvent};
 
 /// What `vial user add` supplies.
 pub struct NewUserInput {
@@ -210,6 +210,31 @@ impl App {
             user_id: id,
             totp_secret,
         })
+    }
+
+    /// Creates a user on behalf of an admin (the API's user management).
+    pub async fn create_user(
+        &self,
+        by: &Actor,
+        input: NewUserInput,
+    ) -> Result<AddedUser, AppError> {
+        let decision = vial_core::decide(
+            by.role,
+            vial_core::Relation::None,
+            vial_core::Resource::Administration,
+            vial_core::Action::Write,
+        );
+        if let vial_core::Decision::Deny(reason) = decision {
+            self.record(
+                AuditEvent::new("user.add")
+                    .actor(&by.user_id, Some(by.role.as_str()))
+                    .session(&by.session_id)
+                    .denied(reason.as_str()),
+            )
+            .await?;
+            return Err(AppError::Forbidden(reason.as_str()));
+        }
+        self.add_user(input, &by.user_id).await
     }
 
     /// A user's decrypted name and email.

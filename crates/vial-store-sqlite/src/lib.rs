@@ -622,6 +622,18 @@ impl Tx for SqliteTx {
         Ok(done.rows_affected())
     }
 
+    async fn disable_user(&mut self, user_id: &str, now_ms: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET disabled_at_ms = ?1 WHERE id = ?2 AND disabled_at_ms IS NULL",
+        )
+        .bind(now_ms)
+        .bind(user_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn sessions_of_user(&mut self, user_id: &str) -> StoreResult<Vec<SessionRecord>> {
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 ORDER BY created_at_ms DESC"

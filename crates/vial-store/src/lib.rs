@@ -117,6 +117,8 @@ pub trait Tx: Send {
         now_ms: i64,
         reason: &str,
     ) -> StoreResult<u64>;
+    /// Marks a user disabled; false if already disabled or absent.
+    async fn disable_user(&mut self, user_id: &str, now_ms: i64) -> StoreResult<bool>;
     async fn sessions_of_user(&mut self, user_id: &str) -> StoreResult<Vec<SessionRecord>>;
 
     // Savepoints: one per unit of work inside a group-committed transaction.

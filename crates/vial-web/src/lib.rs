@@ -12,6 +12,7 @@ mod headers;
 mod patients;
 mod routes;
 mod tls;
+mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -18,6 +18,7 @@ pub fn routes(app: vial_app::App) -> Router {
         .merge(crate::auth::routes())
         .merge(crate::patients::routes())
         .merge(crate::access_review::routes())
+        .merge(crate::users::routes())
         // JSON bodies here are small; anything larger is refused with 413 before parsing.
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .fallback(not_found)

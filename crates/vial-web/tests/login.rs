@@ -175,7 +175,78 @@ async fn patients_log_in_without_totp_and_bad_requests_are_refused(pg: bool) {
     assert_eq!(s.me("forged-token").await, 401);
 }
 
+async fn devices_are_listed_and_ended_and_admins_manage_accounts(pg: bool) {
+    let s = spawn(pg).await;
+    let admin = s.add_user("ann.owner@example.com", Role::Admin, None).await;
+    let admin_token = s.token(&admin).await;
+    // Admins create accounts over the API; others may not.
+    let body = json!({"email": "dr.new@example.com", "role": "provider", "name": "Dr New", "password": PASSWORD});
+    let (status, created) = s.post("/api/v1/users", Some(&admin_token), body).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["totp_secret"].as_str().unwrap().len(), 32);
+    let nia = s
+        .add_user("nia.okafor@example.com", Role::Provider, None)
+        .await;
+    let phone = s.token(&nia).await;
+    let laptop = s.token(&nia).await;
+    let body =
+        json!({"email": "x.y@example.com", "role": "staff", "name": "X", "password": PASSWORD});
+    assert_eq!(s.post("/api/v1/users", Some(&laptop), body).await.0, 403);
+    let bad_role =
+        json!({"email": "z.y@example.com", "role": "root", "name": "Z", "password": PASSWORD});
+    assert_eq!(
+        s.post("/api/v1/users", Some(&admin_token), bad_role)
+            .await
+            .0,
+        422
+    );
+
+    // A user sees their devices and ends one (the lost phone) from another.
+    let (status, list) = s.get("/api/v1/me/sessions", Some(&laptop)).await;
+    assert_eq!(status, 200);
+    let sessions = list["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    let phone_id = sessions.iter().find(|x| x["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let end = format!("/api/v1/me/sessions/{phone_id}/end");
+    assert_eq!(s.post(&end, Some(&laptop), json!({})).await.0, 204);
+    assert_eq!(s.me(&phone).await, 401);
+    assert_eq!(s.me(&laptop).await, 200);
+    // Nobody ends someone else's session through their own list.
+    let admin_sessions = s.get("/api/v1/me/sessions", Some(&admin_token)).await.1;
+    let admin_session = admin_sessions["sessions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let foreign = format!("/api/v1/me/sessions/{admin_session}/end");
+    assert_eq!(s.post(&foreign, Some(&laptop), json!({})).await.0, 404);
+
+    // An admin signs a user out everywhere, then disables the account; a provider may not.
+    let revoke = format!("/api/v1/users/{}/sessions/end", nia.id);
+    assert_eq!(s.post(&revoke, Some(&laptop), json!({})).await.0, 403);
+    let (status, ended) = s.post(&revoke, Some(&admin_token), json!({})).await;
+    assert_eq!((status, ended["ended"].as_u64()), (200, Some(1)));
+    assert_eq!(s.me(&laptop).await, 401);
+    let disable = format!("/api/v1/users/{}/disable", nia.id);
+    assert_eq!(s.post(&disable, Some(&admin_token), json!({})).await.0, 204);
+    s.next_step();
+    assert_eq!(
+        s.login(s.credentials(&nia)).await.0,
+        401,
+        "a disabled account cannot log in"
+    );
+    let own = format!("/api/v1/users/{}/disable", admin.id);
+    assert_eq!(
+        s.post(&own, Some(&admin_token), json!({})).await.0,
+        403,
+        "not oneself"
+    );
+}
+
 both_backends!(
+    devices_are_listed_and_ended_and_admins_manage_accounts,
     password_and_totp_open_a_session,
     workforce_login_without_a_valid_fresh_totp_is_refused,
     unknown_accounts_and_wrong_passwords_look_the_same,

@@ -1,0 +1,108 @@
+//! Accounts and devices over HTTP: my sessions (and ending one, e.g. a lost tablet), and for
+//! admins creating and disabling users and signing a user out everywhere.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use vial_app::{App, NewUserInput, Role};
+use zeroize::Zeroizing;
+
+use crate::{ApiError, Authenticated};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/api/v1/me/sessions", get(my_sessions))
+        .route("/api/v1/me/sessions/{id}/end", post(end_my_session))
+        .route("/api/v1/users", post(create_user))
+        .route("/api/v1/users/{id}/sessions/end", post(end_user_sessions))
+        .route("/api/v1/users/{id}/disable", post(disable_user))
+}
+
+async fn my_sessions(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Value>, ApiError> {
+    let sessions = app.my_sessions(&actor).await?;
+    let list: Vec<Value> = sessions
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id, "kind": s.kind, "device": s.device,
+                "first_addr": s.first_addr, "last_addr": s.last_addr,
+                "created_at_ms": s.created_at_ms, "last_seen_ms": s.last_seen_ms,
+                "ended_at_ms": s.ended_at_ms, "end_reason": s.end_reason,
+                "current": s.id == actor.session_id,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "sessions": list })))
+}
+
+async fn end_my_session(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    app.end_my_session(&actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateUserBody {
+    email: String,
+    role: String,
+    name: String,
+    password: Zeroizing<String>,
+    #[serde(default)]
+    patient_id: Option<String>,
+}
+
+async fn create_user(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    payload: Result<Json<CreateUserBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Json(b) = payload?;
+    let role = Role::parse(&b.role).map_err(|_| {
+        ApiError::Unprocessable("role must be one of provider, staff, admin, patient".into())
+    })?;
+    let added = app
+        .create_user(
+            &actor,
+            NewUserInput {
+                email: b.email,
+                name: b.name,
+                role,
+                password: b.password,
+                patient_id: b.patient_id,
+            },
+        )
+        .await?;
+    let mut reply = json!({ "user_id": added.user_id, "role": role.as_str() });
+    if let Some(secret) = &added.totp_secret {
+        reply["totp_secret"] = Value::String(secret.to_string());
+    }
+    Ok((StatusCode::CREATED, Json(reply)))
+}
+
+async fn end_user_sessions(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let ended = app.end_all_sessions(&actor, &id).await?;
+    Ok(Json(json!({ "ended": ended })))
+}
+
+async fn disable_user(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    app.disable_user(&actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
