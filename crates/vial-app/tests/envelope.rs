@@ -255,6 +255,20 @@ async fn bad_users_are_refused_and_store_nothing(pg: bool) {
         .add_user(input(" E.Five@Example.com", "Someone Else"), "test")
         .await;
     assert!(matches!(dup, Err(AppError::Conflict(_))), "{dup:?}");
+    for common in [
+        "password1234",
+        "qwertyuiop123",
+        "aaaaaaaaaaaa",
+        "f.six@example.com!",
+    ] {
+        let mut weak = input("f.six@example.com", "Fox Six");
+        weak.password = Zeroizing::new(common.into());
+        let r = app.add_user(weak, "test").await;
+        assert!(
+            matches!(r, Err(AppError::Invalid(_))),
+            "{common} must be refused"
+        );
+    }
     let mut short = input("f.six@example.com", "Fox Six");
     short.password = Zeroizing::new("short".into());
     assert!(matches!(
