@@ -87,12 +87,43 @@ impl App {
         &self.committer
     }
 
+    /// The store. Crate-private, so that code outside the use cases (HTTP handlers, the CLI)
+    /// cannot reach ciphertexts or skip the gateway; tests get it with `test-support`.
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    #[cfg(feature = "test-support")]
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
 
+    /// The keys; crate-private for the same reason as [`App::store`].
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) fn keys(&self) -> &Arc<Keys> {
+        &self.keys
+    }
+
+    #[cfg(feature = "test-support")]
     pub fn keys(&self) -> &Arc<Keys> {
         &self.keys
+    }
+
+    /// A database round trip, for health checks.
+    pub async fn health(&self) -> Result<(), AppError> {
+        self.store.begin_read().await?;
+        Ok(())
+    }
+
+    /// Closes the store's connections (after a final checkpoint, at shutdown).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// The key (C2SP note verifier format) that verifies audit checkpoints and exports.
+    pub fn audit_public_key(&self) -> String {
+        self.keys.audit_verifier().vkey()
     }
 
     pub fn now_ms(&self) -> i64 {

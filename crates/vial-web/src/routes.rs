@@ -31,10 +31,7 @@ async fn index() -> Html<&'static str> {
 
 /// Liveness plus a database round trip, so a load balancer drops an instance that lost its store.
 async fn health(State(app): State<vial_app::App>) -> Result<Json<Value>, ApiError> {
-    app.store()
-        .begin_read()
-        .await
-        .map_err(vial_app::AppError::from)?;
+    app.health().await?;
     Ok(Json(json!({ "status": "ok" })))
 }
 

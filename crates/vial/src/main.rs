@@ -120,7 +120,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(AuditCommand::PublicKey) => {
             let app = cli.global.open(&data_dir).await?;
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", app.keys().audit_verifier().vkey())?;
+            writeln!(out, "{}", app.audit_public_key())?;
             Ok(())
         }
         Command::Keys(KeysCommand::Status { json }) => {

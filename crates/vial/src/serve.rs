@@ -94,7 +94,7 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
     app.record(AuditEvent::new("server.stop").actor(SERVER_ACTOR, None))
         .await?;
     app.checkpoint_now().await?;
-    app.store().close().await;
+    app.close().await;
     tracing::info!("stopped");
     Ok(())
 }
