@@ -19,9 +19,64 @@ use crate::ApiError;
 /// Longest user agent kept with a session.
 const MAX_DEVICE_LEN: usize = 200;
 
-pub fn routes() -> Router<App> {
+/// Per-address limit on login attempts (the per-account lockout is in `vial-app`).
+#[derive(Debug, Clone, Copy)]
+pub struct LoginRateLimit {
+    /// Attempts an address may make at once …
+    pub burst: u32,
+    /// … and how often one more becomes available.
+    pub replenish: std::time::Duration,
+}
+
+impl Default for LoginRateLimit {
+    fn default() -> Self {
+        Self {
+            burst: 10,
+            replenish: std::time::Duration::from_secs(6),
+        }
+    }
+}
+
+pub fn routes(limit: LoginRateLimit) -> Router<App> {
+    let mut builder = tower_governor::governor::GovernorConfigBuilder::default();
+    builder
+        .per_millisecond(
+            u64::try_from(limit.replenish.as_millis())
+                .unwrap_or(u64::MAX)
+                .max(1),
+        )
+        .burst_size(limit.burst.max(1));
+    let login_route = match builder.finish() {
+        Some(config) => {
+            let config = std::sync::Arc::new(config);
+            // Forget addresses not seen for a while, so the limiter's memory stays bounded.
+            let limiter = config.limiter().clone();
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+                    loop {
+                        every.tick().await;
+                        limiter.retain_recent();
+                    }
+                });
+            }
+            post(login).layer(
+                tower_governor::GovernorLayer::new(config).error_handler(|e| {
+                    use axum::response::IntoResponse;
+                    match e {
+                        tower_governor::GovernorError::TooManyRequests { .. } => {
+                            ApiError::RateLimited.into_response()
+                        }
+                        _ => ApiError::Internal.into_response(),
+                    }
+                }),
+            )
+        }
+        // Only a zero period or burst fails to build; both are clamped above.
+        None => post(login),
+    };
     Router::new()
-        .route("/api/v1/login", post(login))
+        .route("/api/v1/login", login_route)
         .route("/api/v1/logout", post(logout))
         .route("/api/v1/me", get(me))
 }

@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use auth::Authenticated;
+pub use auth::{Authenticated, LoginRateLimit};
 pub use error::ApiError;
 pub use tls::{TlsError, TlsMaterial, ensure_self_signed, server_config};
 
@@ -29,6 +29,7 @@ pub struct ServeOptions {
     pub tls: Arc<rustls::ServerConfig>,
     /// How long in-flight requests may run after shutdown begins.
     pub shutdown_grace: Duration,
+    pub login_rate: LoginRateLimit,
 }
 
 /// A running server: its bound address and a way to stop it.
@@ -51,8 +52,8 @@ impl ServerHandle {
 }
 
 /// The HTTP application (routes plus security headers), without TLS; used by `serve` and tests.
-pub fn router(app: vial_app::App) -> axum::Router {
-    headers::secure(routes::routes(app))
+pub fn router(app: vial_app::App, login_rate: LoginRateLimit) -> axum::Router {
+    headers::secure(routes::routes(app, login_rate))
 }
 
 /// Binds and serves HTTPS until [`ServerHandle::shutdown`]; returns the handle at once and a
@@ -69,7 +70,8 @@ pub fn serve(
         grace: options.shutdown_grace,
     };
     let config = axum_server::tls_rustls::RustlsConfig::from_config(options.tls);
-    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    let service =
+        router(app, options.login_rate).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum_server::bind_rustls(options.listen, config)
         .handle(handle.inner.clone())
         .serve(service);

@@ -11,11 +11,11 @@ use crate::ApiError;
 
 const INDEX_HTML: &str = include_str!("../assets/index.html");
 
-pub fn routes(app: vial_app::App) -> Router {
+pub fn routes(app: vial_app::App, login_rate: crate::LoginRateLimit) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/api/v1/health", get(health))
-        .merge(crate::auth::routes())
+        .merge(crate::auth::routes(login_rate))
         .merge(crate::patients::routes())
         .merge(crate::access_review::routes())
         .merge(crate::users::routes())

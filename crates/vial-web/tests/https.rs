@@ -46,6 +46,7 @@ async fn spawn_server() -> Running {
             listen: "127.0.0.1:0".parse().unwrap(),
             tls,
             shutdown_grace: Duration::from_secs(5),
+            login_rate: vial_web::LoginRateLimit::default(),
         },
     );
     let server = tokio::spawn(server);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{MINUTE, PASSWORD, spawn};
+use common::{MINUTE, PASSWORD, spawn, spawn_with};
 use serde_json::json;
 use vial_app::Role;
 
@@ -245,7 +245,25 @@ async fn devices_are_listed_and_ended_and_admins_manage_accounts(pg: bool) {
     );
 }
 
+async fn an_address_is_rate_limited_before_any_account_is(pg: bool) {
+    let limit = vial_web::LoginRateLimit {
+        burst: 3,
+        replenish: std::time::Duration::from_secs(3600),
+    };
+    let s = spawn_with(pg, limit).await;
+    let body = json!({"email": "nobody@example.com", "password": "wrong password!"});
+    for _ in 0..3 {
+        assert_eq!(s.login(body.clone()).await.0, 401);
+    }
+    let (status, reply) = s.login(body).await;
+    assert_eq!(status, 429);
+    assert_eq!(reply["error"]["code"], "rate_limited");
+    // Other routes are not affected.
+    assert_eq!(s.get("/api/v1/health", None).await.0, 200);
+}
+
 both_backends!(
+    an_address_is_rate_limited_before_any_account_is,
     devices_are_listed_and_ended_and_admins_manage_accounts,
     password_and_totp_open_a_session,
     workforce_login_without_a_valid_fresh_totp_is_refused,

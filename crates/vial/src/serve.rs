@@ -64,6 +64,7 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
             listen: args.listen,
             tls,
             shutdown_grace: Duration::from_secs(10),
+            login_rate: vial_web::LoginRateLimit::default(),
         },
     );
     let server = tokio::spawn(server);

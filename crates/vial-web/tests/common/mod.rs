@@ -31,7 +31,19 @@ pub struct TestUser {
     totp_secret: Option<String>,
 }
 
+/// A server whose per-address login limit will not get in the way of a test's logins.
 pub async fn spawn(pg: bool) -> Server {
+    spawn_with(
+        pg,
+        vial_web::LoginRateLimit {
+            burst: 10_000,
+            replenish: Duration::from_millis(1),
+        },
+    )
+    .await
+}
+
+pub async fn spawn_with(pg: bool, login_rate: vial_web::LoginRateLimit) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::new(dir.path().join("data"));
     let database = if pg {
@@ -69,6 +81,7 @@ pub async fn spawn(pg: bool) -> Server {
             listen: "127.0.0.1:0".parse().unwrap(),
             tls,
             shutdown_grace: Duration::from_secs(1),
+            login_rate,
         },
     );
     tokio::spawn(server);
