@@ -18,11 +18,15 @@ pub fn routes() -> Router<App> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AuditQuery {
+pub(crate) struct AuditQuery {
     patient_id: String,
 }
 
-async fn patient_log(
+/// Every recorded access to a patient's record (admins; a patient for their own record).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
+    params(("patient_id" = String, Query)),
+    responses((status = 200, description = "`{entries: [...]}`, newest first"), (status = 403, description = "not permitted")))]
+pub(crate) async fn patient_log(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
@@ -32,7 +36,10 @@ async fn patient_log(
     Ok(Json(json!({ "entries": entries })))
 }
 
-async fn my_log(
+/// Who opened my record, when and why (patients).
+#[utoipa::path(get, path = "/api/v1/me/access-log", tag = "audit", security(("bearer" = [])),
+    responses((status = 200, description = "`{entries: [...]}`, newest first"), (status = 403, description = "patients only")))]
+pub(crate) async fn my_log(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
 ) -> Result<Json<Value>, ApiError> {

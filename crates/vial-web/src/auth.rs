@@ -81,11 +81,13 @@ pub fn routes(limit: LoginRateLimit) -> Router<App> {
         .route("/api/v1/me", get(me))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LoginBody {
+pub(crate) struct LoginBody {
     email: String,
+    #[schema(value_type = String)]
     password: Zeroizing<String>,
+    /// Six digits; required for provider, staff and admin accounts.
     #[serde(default)]
     totp: Option<String>,
 }
@@ -97,7 +99,13 @@ fn device(parts: &axum::http::HeaderMap) -> Option<String> {
         .map(|ua| ua.chars().take(MAX_DEVICE_LEN).collect())
 }
 
-async fn login(
+/// Log in: password and, for workforce accounts, a TOTP code. Returns a bearer token.
+#[utoipa::path(post, path = "/api/v1/login", request_body = LoginBody, tag = "session",
+    responses((status = 200, description = "session opened; `token` is the bearer token"),
+              (status = 401, description = "refused (never says whether the account exists)"),
+              (status = 422, description = "malformed body"),
+              (status = 429, description = "too many attempts from this address")))]
+pub(crate) async fn login(
     State(app): State<App>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
@@ -128,7 +136,10 @@ async fn login(
     })))
 }
 
-async fn logout(
+/// End this session.
+#[utoipa::path(post, path = "/api/v1/logout", tag = "session", security(("bearer" = [])),
+    responses((status = 204, description = "ended"), (status = 401, description = "no live session")))]
+pub(crate) async fn logout(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
 ) -> Result<StatusCode, ApiError> {
@@ -136,7 +147,11 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(Authenticated(actor): Authenticated) -> Json<Value> {
+/// Who is signed in.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session", security(("bearer" = [])),
+    responses((status = 200, description = "`user_id`, `role`, `session_id`"),
+              (status = 401, description = "no live session")))]
+pub(crate) async fn me(Authenticated(actor): Authenticated) -> Json<Value> {
     Json(json!({
         "user_id": actor.user_id,
         "role": actor.role.as_str(),

@@ -9,6 +9,7 @@ mod access_review;
 mod auth;
 mod error;
 mod headers;
+mod openapi;
 mod patients;
 mod routes;
 mod tls;

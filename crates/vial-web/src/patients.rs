@@ -28,9 +28,9 @@ fn body<T>(body: JsonBody<T>) -> Result<T, ApiError> {
     body.map(|Json(b)| b).map_err(ApiError::from)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub(crate) struct CreateBody {
     given: String,
     family: String,
     dob: String,
@@ -40,7 +40,11 @@ struct CreateBody {
     email: Option<String>,
 }
 
-async fn create(
+/// Register a patient (staff; a provider joins the new patient's care team).
+#[utoipa::path(post, path = "/api/v1/patients", request_body = CreateBody, tag = "patients", security(("bearer" = [])),
+    responses((status = 201, description = "`{id}`"), (status = 403, description = "not permitted (audited)"),
+              (status = 413, description = "body too large"), (status = 422, description = "invalid field, with the reason")))]
+pub(crate) async fn create(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     payload: JsonBody<CreateBody>,
@@ -71,7 +75,12 @@ fn to_json(d: &Demographics) -> Value {
     v
 }
 
-async fn read(
+/// One patient's demographics, as far as the caller may see them (admins: name and contact).
+#[utoipa::path(get, path = "/api/v1/patients/{id}", tag = "patients", security(("bearer" = [])),
+    params(("id" = String, Path, description = "patient id")),
+    responses((status = 200, description = "`{id, given, family, dob?, phone?, email?}`"),
+              (status = 403, description = "not permitted (audited)"), (status = 404, description = "no such patient")))]
+pub(crate) async fn read(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
@@ -83,9 +92,9 @@ async fn read(
     Ok(Json(to_json(&patient)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SearchParams {
+pub(crate) struct SearchParams {
     family: Option<String>,
     dob: Option<String>,
     phone: Option<String>,
@@ -116,7 +125,12 @@ async fn search(
     ))
 }
 
-async fn search_by_query(
+/// Exact-match search (SPEC §5 form). Prefer `POST /api/v1/patients/search`: no PHI in the URL.
+#[utoipa::path(get, path = "/api/v1/patients", tag = "patients", security(("bearer" = [])),
+    params(("family" = Option<String>, Query), ("dob" = Option<String>, Query),
+           ("phone" = Option<String>, Query), ("email" = Option<String>, Query)),
+    responses((status = 200, description = "`{patients: [...]}`, only those the caller may see")))]
+pub(crate) async fn search_by_query(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
@@ -125,7 +139,12 @@ async fn search_by_query(
     search(&app, &actor, params).await
 }
 
-async fn search_by_body(
+/// Exact-match search by family name and date of birth, phone, or email.
+#[utoipa::path(post, path = "/api/v1/patients/search", request_body = SearchParams, tag = "patients",
+    security(("bearer" = [])),
+    responses((status = 200, description = "`{patients: [...]}`, only those the caller may see"),
+              (status = 400, description = "not one of the three search forms")))]
+pub(crate) async fn search_by_body(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     payload: JsonBody<SearchParams>,
@@ -133,13 +152,17 @@ async fn search_by_body(
     search(&app, &actor, body(payload)?).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AssignBody {
+pub(crate) struct AssignBody {
     provider_id: String,
 }
 
-async fn assign(
+/// Put a provider on a patient's care team (staff, admin).
+#[utoipa::path(post, path = "/api/v1/patients/{id}/care-team", request_body = AssignBody, tag = "patients",
+    security(("bearer" = [])), params(("id" = String, Path, description = "patient id")),
+    responses((status = 204, description = "assigned"), (status = 403, description = "not permitted (audited)")))]
+pub(crate) async fn assign(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
@@ -150,16 +173,22 @@ async fn assign(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BreakGlassBody {
+pub(crate) struct BreakGlassBody {
     reason: String,
+    #[schema(value_type = String)]
     password: zeroize::Zeroizing<String>,
     #[serde(default)]
     totp: Option<String>,
 }
 
-async fn break_glass(
+/// Emergency access for a provider off the care team: a reason and re-authentication; one hour.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/break-glass", request_body = BreakGlassBody, tag = "patients",
+    security(("bearer" = [])), params(("id" = String, Path, description = "patient id")),
+    responses((status = 201, description = "`{expires_at_ms}`"), (status = 401, description = "re-authentication failed"),
+              (status = 403, description = "providers only"), (status = 422, description = "reason too short or long")))]
+pub(crate) async fn break_glass(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
@@ -175,7 +204,10 @@ async fn break_glass(
     ))
 }
 
-async fn break_glass_grants(
+/// Recent break-glass grants (admins).
+#[utoipa::path(get, path = "/api/v1/break-glass", tag = "audit", security(("bearer" = [])),
+    responses((status = 200, description = "`{grants: [...]}`"), (status = 403, description = "admins only")))]
+pub(crate) async fn break_glass_grants(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
 ) -> Result<Json<Value>, ApiError> {

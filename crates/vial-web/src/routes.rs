@@ -15,6 +15,7 @@ pub fn routes(app: vial_app::App, login_rate: crate::LoginRateLimit) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/api/v1/health", get(health))
+        .route("/api/v1/openapi.json", get(crate::openapi::openapi_json))
         .merge(crate::auth::routes(login_rate))
         .merge(crate::patients::routes())
         .merge(crate::access_review::routes())

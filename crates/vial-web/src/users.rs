@@ -21,7 +21,10 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/users/{id}/disable", post(disable_user))
 }
 
-async fn my_sessions(
+/// My sessions: each device, first and last address, and whether it is this one.
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "session", security(("bearer" = [])),
+    responses((status = 200, description = "`{sessions: [...]}`")))]
+pub(crate) async fn my_sessions(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
 ) -> Result<Json<Value>, ApiError> {
@@ -41,7 +44,10 @@ async fn my_sessions(
     Ok(Json(json!({ "sessions": list })))
 }
 
-async fn end_my_session(
+/// End one of my sessions (a lost phone).
+#[utoipa::path(post, path = "/api/v1/me/sessions/{id}/end", tag = "session", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 204, description = "ended"), (status = 404, description = "not mine")))]
+pub(crate) async fn end_my_session(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
@@ -50,18 +56,23 @@ async fn end_my_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateUserBody {
+pub(crate) struct CreateUserBody {
     email: String,
     role: String,
     name: String,
+    #[schema(value_type = String)]
     password: Zeroizing<String>,
     #[serde(default)]
     patient_id: Option<String>,
 }
 
-async fn create_user(
+/// Create an account (admins). Workforce accounts get a TOTP secret to enrol.
+#[utoipa::path(post, path = "/api/v1/users", request_body = CreateUserBody, tag = "users", security(("bearer" = [])),
+    responses((status = 201, description = "`{user_id, role, totp_secret?}`"), (status = 403, description = "admins only"),
+              (status = 409, description = "email already used"), (status = 422, description = "invalid field")))]
+pub(crate) async fn create_user(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     payload: Result<Json<CreateUserBody>, axum::extract::rejection::JsonRejection>,
@@ -89,7 +100,10 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(reply)))
 }
 
-async fn end_user_sessions(
+/// Sign a user out everywhere (admins).
+#[utoipa::path(post, path = "/api/v1/users/{id}/sessions/end", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, description = "`{ended}`"), (status = 403, description = "admins only")))]
+pub(crate) async fn end_user_sessions(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
@@ -98,7 +112,10 @@ async fn end_user_sessions(
     Ok(Json(json!({ "ended": ended })))
 }
 
-async fn disable_user(
+/// Disable an account and end its sessions (admins; never their own).
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 204, description = "disabled"), (status = 403, description = "not permitted")))]
+pub(crate) async fn disable_user(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,

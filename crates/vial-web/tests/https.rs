@@ -121,6 +121,53 @@ async fn pages_and_errors_carry_the_security_headers() {
     assert!(body["error"]["message"].as_str().unwrap().len() > 5);
 }
 
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let s = spawn_server().await;
+    let r = s
+        .client
+        .get(format!(
+            "https://127.0.0.1:{}/api/v1/openapi.json",
+            s.addr.port()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: serde_json::Value = r.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/login", "post"),
+        ("/api/v1/logout", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/me/sessions", "get"),
+        ("/api/v1/me/sessions/{id}/end", "post"),
+        ("/api/v1/me/access-log", "get"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users/{id}/sessions/end", "post"),
+        ("/api/v1/users/{id}/disable", "post"),
+        ("/api/v1/patients", "post"),
+        ("/api/v1/patients", "get"),
+        ("/api/v1/patients/search", "post"),
+        ("/api/v1/patients/{id}", "get"),
+        ("/api/v1/patients/{id}/care-team", "post"),
+        ("/api/v1/patients/{id}/break-glass", "post"),
+        ("/api/v1/break-glass", "get"),
+        ("/api/v1/audit", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path}"
+        );
+    }
+    assert!(doc["components"]["schemas"]["LoginBody"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
 /// A minimal TLS ClientHello offering `version` and only `suites`.
 fn client_hello(version: [u8; 2], suites: &[u16]) -> Vec<u8> {
     let mut ext = Vec::new();

@@ -1,0 +1,38 @@
+//! `GET /api/v1/openapi.json`: the API described as OpenAPI 3, generated from the handlers'
+//! annotations and the request types, so the document cannot drift from the code.
+
+use axum::Json;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Vial API", description = "HIPAA-first clinical platform for aesthetic practices"),
+    paths(
+        crate::auth::login, crate::auth::logout, crate::auth::me,
+        crate::users::my_sessions, crate::users::end_my_session, crate::users::create_user,
+        crate::users::end_user_sessions, crate::users::disable_user,
+        crate::patients::create, crate::patients::read, crate::patients::search_by_query,
+        crate::patients::search_by_body, crate::patients::assign, crate::patients::break_glass,
+        crate::patients::break_glass_grants,
+        crate::access_review::patient_log, crate::access_review::my_log,
+    ),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
