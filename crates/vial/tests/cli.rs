@@ -247,3 +247,117 @@ fn serve_initializes_prints_its_fingerprint_and_stops_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
+
+/// The server's own log, at its most verbose, never contains a patient's name, phone, email or
+/// date of birth — not even when they travel in a query string.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_log_holds_no_phi() {
+    let d = dir();
+    assert!(vial(&d.data, &["init"], None).status.success());
+    let added = json(&vial(
+        &d.data,
+        &[
+            "user",
+            "add",
+            "--email",
+            "staff.member@example.com",
+            "--role",
+            "staff",
+            "--name",
+            "Staff Member",
+            "--password-stdin",
+        ],
+        Some(PASSWORD),
+    ));
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(added["totp_secret"].as_str().unwrap().as_bytes())
+        .unwrap();
+    let log_path = d.data.parent().unwrap().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vial"))
+        .arg("--data-dir")
+        .arg(&d.data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("VIAL_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let serving = lines.next().unwrap().unwrap();
+    let base = serving
+        .trim_start_matches("Vial is serving ")
+        .trim_end_matches('/')
+        .to_owned();
+    let cert = std::fs::read(d.data.join("tls/cert.pem")).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&cert).unwrap())
+        .build()
+        .unwrap();
+    let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret).unwrap();
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/login"))
+        .json(&serde_json::json!({"email": "staff.member@example.com",
+            "password": PASSWORD.trim(), "totp": totp.generate_current().unwrap()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().expect("logged in").to_owned();
+    let created: serde_json::Value = client
+        .post(format!("{base}/api/v1/patients"))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"given": "Ophelia", "family": "Logmarker", "dob": "1979-11-23",
+            "phone": "555-867-5309", "email": "ophelia.logmarker@example.com"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    for url in [
+        format!("{base}/api/v1/patients/{id}"),
+        format!("{base}/api/v1/patients?family=Logmarker&dob=1979-11-23"),
+        format!("{base}/api/v1/patients?email=ophelia.logmarker@example.com"),
+    ] {
+        let r = client.get(url).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    // A failing request too: errors must not echo input either.
+    let r = client
+        .post(format!("{base}/api/v1/patients"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"given": "Ophelia", "family": "Logmarker", "dob": "1979-13-45"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(
+        !r.text().await.unwrap().contains("Logmarker"),
+        "errors do not echo PHI"
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success());
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("shutting down"), "the log was captured");
+    for marker in [
+        "Ophelia",
+        "Logmarker",
+        "logmarker",
+        "1979-11-23",
+        "867-5309",
+        "8675309",
+    ] {
+        assert!(!log.contains(marker), "{marker} appears in the server log");
+    }
+}
