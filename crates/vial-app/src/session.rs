@@ -68,6 +68,8 @@ pub struct LoginRequest {
     pub email: String,
     pub password: Zeroizing<String>,
     pub totp: Option<String>,
+    /// Instead of a TOTP code when the authenticator is lost; each code works once.
+    pub recovery_code: Option<String>,
     pub device: Option<String>,
     pub addr: Option<String>,
     pub kind: SessionKind,
@@ -146,6 +148,14 @@ fn unauthenticated() -> AppError {
     AppError::Unauthenticated
 }
 
+/// The second factor a workforce login presented.
+enum SecondFactor {
+    /// The TOTP time step of the code, claimed so that it works once.
+    Totp(i64),
+    /// The keyed hash of a recovery code, marked used.
+    Recovery(Vec<u8>),
+}
+
 /// Why a login was refused, as recorded in the audit log (never shown to the caller).
 #[derive(Debug, Clone, Copy)]
 enum Refusal {
@@ -219,28 +229,44 @@ impl App {
         } else {
             None
         };
-        let totp = match (refusal, role.is_workforce(), &request.totp) {
-            (Some(_), _, _) | (None, false, _) => None,
-            (None, true, None) => {
-                return self
-                    .refuse(&user, &request, Refusal::TotpMissing, now)
-                    .await;
-            }
-            (None, true, Some(code)) => match self.totp_secret(&user).await? {
-                Some(secret) => match totp_step(&secret, code.trim(), now) {
-                    Some(step) => Some(step),
+        let second = match (
+            refusal,
+            role.is_workforce(),
+            &request.totp,
+            &request.recovery_code,
+        ) {
+            (Some(_), _, _, _) | (None, false, _, _) => None,
+            (None, true, Some(code), _) => {
+                let secret = self.totp_secret(&user).await?;
+                match secret.and_then(|s| totp_step(&s, code.trim(), now)) {
+                    Some(step) => Some(SecondFactor::Totp(step)),
                     None => {
                         return self
                             .refuse(&user, &request, Refusal::TotpInvalid, now)
                             .await;
                     }
-                },
-                None => {
-                    return self
-                        .refuse(&user, &request, Refusal::TotpInvalid, now)
-                        .await;
                 }
-            },
+            }
+            (None, true, None, Some(code)) => {
+                match self
+                    .keys()
+                    .ring()
+                    .blind_index_key()
+                    .index(BlindField::RecoveryCode, code)
+                {
+                    Ok(hash) => Some(SecondFactor::Recovery(hash.0.to_vec())),
+                    Err(_) => {
+                        return self
+                            .refuse(&user, &request, Refusal::TotpInvalid, now)
+                            .await;
+                    }
+                }
+            }
+            (None, true, None, None) => {
+                return self
+                    .refuse(&user, &request, Refusal::TotpMissing, now)
+                    .await;
+            }
         };
         if let Some(refusal) = refusal {
             return self.refuse(&user, &request, refusal, now).await;
@@ -258,18 +284,28 @@ impl App {
             addr: request.addr.clone(),
             created_at_ms: now,
         };
-        let event = login_event(&request)
+        let mut event = login_event(&request)
             .actor(&user.id, Some(role.as_str()))
             .session(&session.id);
+        if matches!(second, Some(SecondFactor::Recovery(_))) {
+            event = event.reason("recovery_code_used");
+        }
         let (user_id, session_id) = (user.id.clone(), session.id.clone());
         let accepted = self
             .transact(move |work| {
                 Box::pin(async move {
                     let tx = work.tx().await?;
-                    if let Some(step) = totp
-                        && !tx.claim_totp_step(&session.user_id, step).await?
-                    {
-                        // Another login used this code first.
+                    let fresh = match &second {
+                        Some(SecondFactor::Totp(step)) => {
+                            tx.claim_totp_step(&session.user_id, *step).await?
+                        }
+                        Some(SecondFactor::Recovery(hash)) => {
+                            tx.use_recovery_code(&session.user_id, hash, now).await?
+                        }
+                        None => true,
+                    };
+                    if !fresh {
+                        // A used code, or another login used it first.
                         return Ok(false);
                     }
                     tx.set_login_state(&session.user_id, 0, None).await?;
@@ -449,6 +485,7 @@ impl App {
             email: String::new(),
             password: Zeroizing::new(password.to_owned()),
             totp: totp.map(str::to_owned),
+            recovery_code: None,
             device: None,
             addr: None,
             kind: SessionKind::Api,

@@ -30,10 +30,27 @@ impl std::fmt::Debug for NewUserInput {
     }
 }
 
-/// The result of creating a user. The TOTP secret is shown once, for enrolment.
+/// The result of creating a user. The TOTP secret and recovery codes are shown once.
 pub struct AddedUser {
     pub user_id: String,
     pub totp_secret: Option<Zeroizing<String>>,
+    /// One-time codes for signing in when the authenticator is lost (workforce accounts).
+    pub recovery_codes: Vec<Zeroizing<String>>,
+}
+
+/// Recovery codes issued per account.
+const RECOVERY_CODES: usize = 10;
+
+/// Ten random base32 characters (50 bits), shown as `ABCDE-FGHIJ`.
+fn recovery_code() -> Result<Zeroizing<String>, AppError> {
+    let mut raw = Zeroizing::new([0u8; 10]);
+    vial_crypto::random_bytes(&mut raw[..])?;
+    let encoded = Zeroizing::new(data_encoding::BASE32_NOPAD.encode(&raw[..]));
+    Ok(Zeroizing::new(format!(
+        "{}-{}",
+        &encoded[..5],
+        &encoded[5..10]
+    )))
 }
 
 impl std::fmt::Debug for AddedUser {
@@ -173,6 +190,25 @@ impl App {
         } else {
             None
         };
+        let recovery_codes = if input.role.is_workforce() {
+            (0..RECOVERY_CODES)
+                .map(|_| recovery_code())
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            Vec::new()
+        };
+        let recovery_hashes = recovery_codes
+            .iter()
+            .map(|c| {
+                Ok(self
+                    .keys()
+                    .ring()
+                    .blind_index_key()
+                    .index(BlindField::RecoveryCode, c)?
+                    .0
+                    .to_vec())
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
         let id = format!("usr_{}", uuid::Uuid::new_v4().simple());
         let email_bidx = self
             .keys()
@@ -211,6 +247,7 @@ impl App {
                         AppError::Conflict(_) => AppError::Conflict("a user with this email"),
                         other => other,
                     })?;
+                tx.insert_recovery_codes(&user_id, &recovery_hashes).await?;
                 work.audit(
                     AuditEvent::new("user.add")
                         .actor(&actor, None)
@@ -225,6 +262,7 @@ impl App {
         Ok(AddedUser {
             user_id: id,
             totp_secret,
+            recovery_codes,
         })
     }
 

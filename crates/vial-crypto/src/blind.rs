@@ -15,6 +15,8 @@ pub enum BlindField {
     BirthDate,
     Phone,
     Email,
+    /// A one-time recovery code: ten base32 characters, dashes and spaces ignored.
+    RecoveryCode,
 }
 
 impl BlindField {
@@ -24,6 +26,7 @@ impl BlindField {
             Self::BirthDate => b"dob",
             Self::Phone => b"phone",
             Self::Email => b"email",
+            Self::RecoveryCode => b"recovery",
         }
     }
 
@@ -37,6 +40,23 @@ impl BlindField {
                 .to_lowercase(),
             Self::Email => value.trim().to_lowercase(),
             Self::Phone => value.chars().filter(char::is_ascii_digit).collect(),
+            Self::RecoveryCode => {
+                let code: String = value
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && *c != '-')
+                    .map(|c| c.to_ascii_uppercase())
+                    .collect();
+                if code.len() != 10
+                    || !code
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+                {
+                    return Err(CryptoError::InvalidIndexInput(
+                        "a recovery code is ten letters and digits",
+                    ));
+                }
+                code
+            }
             Self::BirthDate => {
                 let v = value.trim();
                 let ok = v.len() == 10

@@ -526,6 +526,41 @@ impl Tx for SqliteTx {
         Ok(())
     }
 
+    async fn insert_recovery_codes(
+        &mut self,
+        user_id: &str,
+        hashes: &[Vec<u8>],
+    ) -> StoreResult<()> {
+        for hash in hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?1, ?2)")
+                .bind(user_id)
+                .bind(hash)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    async fn use_recovery_code(
+        &mut self,
+        user_id: &str,
+        hash: &[u8],
+        now_ms: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE recovery_codes SET used_at_ms = ?1 \
+             WHERE user_id = ?2 AND code_hash = ?3 AND used_at_ms IS NULL",
+        )
+        .bind(now_ms)
+        .bind(user_id)
+        .bind(hash)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn claim_totp_step(&mut self, user_id: &str, step: i64) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE users SET totp_last_step = ?1 WHERE id = ?2 \

@@ -99,6 +99,15 @@ pub trait Tx: Send {
     ) -> StoreResult<()>;
     /// Records TOTP `step` as used if it is newer than the last used one; false if it is not
     /// (a replayed or older code).
+    async fn insert_recovery_codes(&mut self, user_id: &str, hashes: &[Vec<u8>])
+    -> StoreResult<()>;
+    /// Marks an unused recovery code used; false if it is unknown or already used.
+    async fn use_recovery_code(
+        &mut self,
+        user_id: &str,
+        hash: &[u8],
+        now_ms: i64,
+    ) -> StoreResult<bool>;
     async fn claim_totp_step(&mut self, user_id: &str, step: i64) -> StoreResult<bool>;
     async fn insert_session(&mut self, session: &NewSession) -> StoreResult<()>;
     async fn session_by_token_hash(

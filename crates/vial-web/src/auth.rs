@@ -90,6 +90,9 @@ pub(crate) struct LoginBody {
     /// Six digits; required for provider, staff and admin accounts.
     #[serde(default)]
     totp: Option<String>,
+    /// Instead of `totp` when the authenticator is lost; each recovery code works once.
+    #[serde(default)]
+    recovery_code: Option<String>,
 }
 
 fn device(parts: &axum::http::HeaderMap) -> Option<String> {
@@ -120,6 +123,7 @@ pub(crate) async fn login(
             email: body.email,
             password: body.password,
             totp: body.totp,
+            recovery_code: body.recovery_code,
             device: device(&headers),
             addr: Some(peer.ip().to_string()),
             kind: SessionKind::Api,

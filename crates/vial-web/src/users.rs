@@ -96,6 +96,7 @@ pub(crate) async fn create_user(
     let mut reply = json!({ "user_id": added.user_id, "role": role.as_str() });
     if let Some(secret) = &added.totp_secret {
         reply["totp_secret"] = Value::String(secret.to_string());
+        reply["recovery_codes"] = added.recovery_codes.iter().map(|c| c.as_str()).collect();
     }
     Ok((StatusCode::CREATED, Json(reply)))
 }

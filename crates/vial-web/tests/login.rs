@@ -52,6 +52,40 @@ async fn workforce_login_without_a_valid_fresh_totp_is_refused(pg: bool) {
     assert_eq!(denied, 3);
 }
 
+async fn a_recovery_code_replaces_the_totp_once(pg: bool) {
+    let s = spawn(pg).await;
+    let nia = s
+        .add_user("nia.okafor@example.com", Role::Provider, None)
+        .await;
+    assert_eq!(nia.recovery_codes.len(), 10);
+    let code = nia.recovery_codes[3].to_lowercase().replace('-', " ");
+    let body = json!({"email": nia.email, "password": PASSWORD, "recovery_code": code});
+    let (status, reply) = s.login(body.clone()).await;
+    assert_eq!(status, 200, "{reply}; codes are case- and dash-insensitive");
+    assert_eq!(s.login(body).await.0, 401, "each code works once");
+    let made_up = json!({"email": nia.email, "password": PASSWORD, "recovery_code": "AAAAA-AAAAA"});
+    assert_eq!(s.login(made_up).await.0, 401);
+    let wrong_password = json!({"email": nia.email, "password": "wrong password!", "recovery_code": nia.recovery_codes[4]});
+    assert_eq!(
+        s.login(wrong_password).await.0,
+        401,
+        "the password is still required"
+    );
+    let pat = s
+        .add_user("pat.one@example.com", Role::Patient, Some("pat_1"))
+        .await;
+    assert!(
+        pat.recovery_codes.is_empty(),
+        "patients have no TOTP to recover"
+    );
+    assert!(
+        s.audit()
+            .await
+            .iter()
+            .any(|(a, o, _)| a == "auth.login" && o == "allowed")
+    );
+}
+
 async fn unknown_accounts_and_wrong_passwords_look_the_same(pg: bool) {
     let s = spawn(pg).await;
     let nia = s
@@ -263,6 +297,7 @@ async fn an_address_is_rate_limited_before_any_account_is(pg: bool) {
 }
 
 both_backends!(
+    a_recovery_code_replaces_the_totp_once,
     an_address_is_rate_limited_before_any_account_is,
     devices_are_listed_and_ended_and_admins_manage_accounts,
     password_and_totp_open_a_session,

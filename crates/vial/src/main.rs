@@ -203,6 +203,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut value = serde_json::json!({ "user_id": added.user_id, "role": role.as_str() });
             if let Some(secret) = &added.totp_secret {
                 value["totp_secret"] = serde_json::Value::String(secret.to_string());
+                value["recovery_codes"] = added.recovery_codes.iter().map(|c| c.as_str()).collect();
             }
             print_json(&value)
         }

@@ -29,6 +29,7 @@ pub struct TestUser {
     pub email: String,
     pub role: Role,
     totp_secret: Option<String>,
+    pub recovery_codes: Vec<String>,
 }
 
 /// A server whose per-address login limit will not get in the way of a test's logins.
@@ -123,6 +124,7 @@ impl Server {
             email: email.into(),
             role,
             totp_secret: added.totp_secret.map(|s| s.to_string()),
+            recovery_codes: added.recovery_codes.iter().map(|c| c.to_string()).collect(),
         }
     }
 
