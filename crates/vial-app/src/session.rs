@@ -598,6 +598,51 @@ impl App {
         .await
     }
 
+    /// Changes another user's role (admins, after re-authenticating; never their own). The
+    /// user's sessions end, so the new rights apply from their next login.
+    pub async fn change_role(
+        &self,
+        by: &Actor,
+        user_id: &str,
+        role: Role,
+        password: &str,
+        totp: Option<&str>,
+    ) -> Result<(), AppError> {
+        let event = AuditEvent::new("user.role_change")
+            .actor(&by.user_id, Some(by.role.as_str()))
+            .session(&by.session_id)
+            .resource("user", user_id)
+            .reason(role.as_str());
+        if let vial_core::Decision::Deny(reason) =
+            vial_core::may_change_role(&by.user_id, by.role, user_id)
+        {
+            self.record(event.denied(reason.as_str())).await?;
+            return Err(AppError::Forbidden(reason.as_str()));
+        }
+        self.reauthenticate(by, password, totp).await?;
+        let (user_id, now) = (user_id.to_owned(), self.now_ms());
+        self.transact(move |work| {
+            Box::pin(async move {
+                let tx = work.tx().await?;
+                let Some(user) = tx.user_by_id(&user_id).await? else {
+                    return Err(AppError::NotFound("user"));
+                };
+                // A patient account is tied to a patient record; workforce roles need MFA
+                // enrolment. Moving between the two is a new account, not a role change.
+                if Role::parse(&user.role)?.is_workforce() != role.is_workforce() {
+                    return Err(AppError::Invalid(
+                        "patient and workforce accounts cannot change into each other".into(),
+                    ));
+                }
+                tx.set_user_role(&user_id, role.as_str()).await?;
+                tx.end_user_sessions(&user_id, now, "role_changed").await?;
+                work.audit(event);
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// Ends the actor's own session.
     pub async fn logout(&self, actor: &Actor) -> Result<(), AppError> {
         let now = self.now_ms();

@@ -660,6 +660,16 @@ impl Tx for PgTx {
         Ok(done.rows_affected())
     }
 
+    async fn set_user_role(&mut self, user_id: &str, role: &str) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+            .bind(role)
+            .bind(user_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn disable_user(&mut self, user_id: &str, now_ms: i64) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE users SET disabled_at_ms = $1 WHERE id = $2 AND disabled_at_ms IS NULL",

@@ -126,6 +126,8 @@ pub trait Tx: Send {
         now_ms: i64,
         reason: &str,
     ) -> StoreResult<u64>;
+    /// Changes a user's role; false if the user is absent.
+    async fn set_user_role(&mut self, user_id: &str, role: &str) -> StoreResult<bool>;
     /// Marks a user disabled; false if already disabled or absent.
     async fn disable_user(&mut self, user_id: &str, now_ms: i64) -> StoreResult<bool>;
     async fn sessions_of_user(&mut self, user_id: &str) -> StoreResult<Vec<SessionRecord>>;

@@ -11,7 +11,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     paths(
         crate::auth::login, crate::auth::logout, crate::auth::me,
         crate::users::my_sessions, crate::users::end_my_session, crate::users::create_user,
-        crate::users::end_user_sessions, crate::users::disable_user,
+        crate::users::end_user_sessions, crate::users::disable_user, crate::users::change_role,
         crate::patients::create, crate::patients::read, crate::patients::search_by_query,
         crate::patients::search_by_body, crate::patients::assign, crate::patients::break_glass,
         crate::patients::break_glass_grants,

@@ -19,6 +19,7 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/users", post(create_user))
         .route("/api/v1/users/{id}/sessions/end", post(end_user_sessions))
         .route("/api/v1/users/{id}/disable", post(disable_user))
+        .route("/api/v1/users/{id}/role", post(change_role))
 }
 
 /// My sessions: each device, first and last address, and whether it is this one.
@@ -122,5 +123,36 @@ pub(crate) async fn disable_user(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     app.disable_user(&actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RoleBody {
+    role: String,
+    /// The admin's own password and a fresh TOTP code: role changes need re-authentication.
+    #[schema(value_type = String)]
+    password: Zeroizing<String>,
+    #[serde(default)]
+    totp: Option<String>,
+}
+
+/// Change another user's role (admins, re-authenticated; never their own). Ends their sessions.
+#[utoipa::path(post, path = "/api/v1/users/{id}/role", request_body = RoleBody, tag = "users",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 204, description = "changed"), (status = 401, description = "re-authentication failed"),
+              (status = 403, description = "not permitted (audited)"), (status = 422, description = "invalid role")))]
+pub(crate) async fn change_role(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    payload: Result<Json<RoleBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = payload?;
+    let role = Role::parse(&b.role).map_err(|_| {
+        ApiError::Unprocessable("role must be one of provider, staff, admin, patient".into())
+    })?;
+    app.change_role(&actor, &id, role, &b.password, b.totp.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

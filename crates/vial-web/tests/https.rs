@@ -147,6 +147,7 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/users", "post"),
         ("/api/v1/users/{id}/sessions/end", "post"),
         ("/api/v1/users/{id}/disable", "post"),
+        ("/api/v1/users/{id}/role", "post"),
         ("/api/v1/patients", "post"),
         ("/api/v1/patients", "get"),
         ("/api/v1/patients/search", "post"),

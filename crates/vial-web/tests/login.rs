@@ -279,6 +279,70 @@ async fn devices_are_listed_and_ended_and_admins_manage_accounts(pg: bool) {
     );
 }
 
+async fn role_changes_need_an_admin_reauthentication_and_never_apply_to_oneself(pg: bool) {
+    let s = spawn(pg).await;
+    let admin = s.add_user("ann.owner@example.com", Role::Admin, None).await;
+    let staff = s.add_user("sam.desk@example.com", Role::Staff, None).await;
+    let admin_token = s.token(&admin).await;
+    let staff_token = s.token(&staff).await;
+    let role_of = |who: &str| format!("/api/v1/users/{who}/role");
+
+    let bad_password =
+        json!({"role": "provider", "password": "wrong password!", "totp": s.code(&admin)});
+    assert_eq!(
+        s.post(&role_of(&staff.id), Some(&admin_token), bad_password)
+            .await
+            .0,
+        401
+    );
+    s.next_step();
+    let by_staff = json!({"role": "admin", "password": PASSWORD, "totp": s.code(&staff)});
+    assert_eq!(
+        s.post(&role_of(&staff.id), Some(&staff_token), by_staff)
+            .await
+            .0,
+        403,
+        "own role"
+    );
+    let own = json!({"role": "staff", "password": PASSWORD, "totp": s.code(&admin)});
+    assert_eq!(
+        s.post(&role_of(&admin.id), Some(&admin_token), own).await.0,
+        403,
+        "own role"
+    );
+    let into_patient = json!({"role": "patient", "password": PASSWORD, "totp": s.code(&admin)});
+    assert_eq!(
+        s.post(&role_of(&staff.id), Some(&admin_token), into_patient)
+            .await
+            .0,
+        422
+    );
+    s.next_step();
+    let ok = json!({"role": "provider", "password": PASSWORD, "totp": s.code(&admin)});
+    assert_eq!(
+        s.post(&role_of(&staff.id), Some(&admin_token), ok).await.0,
+        204
+    );
+    assert_eq!(
+        s.me(&staff_token).await,
+        401,
+        "sessions end with the old role"
+    );
+    let (_, me) = s.get("/api/v1/me", Some(&s.token(&staff).await)).await;
+    assert_eq!(me["role"], "provider");
+    let audit = s.audit().await;
+    assert!(
+        audit
+            .iter()
+            .any(|(a, o, _)| a == "user.role_change" && o == "allowed")
+    );
+    let denied = audit
+        .iter()
+        .filter(|(a, o, _)| a == "user.role_change" && o == "denied")
+        .count();
+    assert_eq!(denied, 2);
+}
+
 async fn an_address_is_rate_limited_before_any_account_is(pg: bool) {
     let limit = vial_web::LoginRateLimit {
         burst: 3,
@@ -297,6 +361,7 @@ async fn an_address_is_rate_limited_before_any_account_is(pg: bool) {
 }
 
 both_backends!(
+    role_changes_need_an_admin_reauthentication_and_never_apply_to_oneself,
     a_recovery_code_replaces_the_totp_once,
     an_address_is_rate_limited_before_any_account_is,
     devices_are_listed_and_ended_and_admins_manage_accounts,
