@@ -266,7 +266,17 @@ async fn run(
                         Err(_) => break,
                     }
                 }
-                let appended = commit_batch(&*store, &*clock, units).await;
+                // Its own task: a unit that panics fails its batch (every caller in it gets an
+                // error, nothing is committed) instead of stopping the committer for good.
+                let (batch_store, batch_clock) = (store.clone(), clock.clone());
+                let appended = tokio::spawn(async move {
+                    commit_batch(&*batch_store, &*batch_clock, units).await
+                })
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "audit batch task failed; nothing in it was committed");
+                    None
+                });
                 if let Some(size) = appended
                     && checkpointer.due(size)
                     && let Err(e) = checkpointer.checkpoint(&*store).await

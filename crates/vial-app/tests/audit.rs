@@ -481,6 +481,29 @@ async fn failed_units_keep_denials_and_nothing_else(pg: bool) {
     );
 }
 
+async fn a_panicking_unit_fails_alone_and_the_committer_carries_on(pg: bool) {
+    let env = Env::new(pg).await;
+    let app = env.app().await;
+    let result: Result<(), AppError> = app
+        .transact(|work| {
+            Box::pin(async move {
+                work.audit(AuditEvent::new("never.recorded"));
+                if work.tx().await.is_ok() {
+                    panic!("a bug in a use case");
+                }
+                Ok(())
+            })
+        })
+        .await;
+    assert!(
+        matches!(result, Err(AppError::Unavailable(_))),
+        "{result:?}"
+    );
+    app.record(AuditEvent::new("after")).await.unwrap();
+    let report = env.verify().await.unwrap();
+    assert_eq!(report.entries, 1, "only the later entry");
+}
+
 async fn concurrent_appenders_and_a_second_process_make_one_chain(pg: bool) {
     let env = Env::new(pg).await;
     let app = env.app().await;
@@ -601,6 +624,7 @@ macro_rules! both_backends {
 }
 
 both_backends!(
+    a_panicking_unit_fails_alone_and_the_committer_carries_on,
     untouched_log_verifies,
     edited_entry_is_named,
     rewritten_chain_is_caught_by_the_checkpoint,
