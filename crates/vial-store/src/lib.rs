@@ -10,6 +10,7 @@
 mod error;
 mod records;
 pub mod scenarios;
+mod sqlx_tx;
 
 pub use error::StoreError;
 pub use records::{
