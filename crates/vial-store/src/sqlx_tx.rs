@@ -1,9 +1,9 @@
 //! The SQL both backends share, generated into each backend crate by [`sqlx_tx!`].
 //!
-//! SQLite and PostgreSQL accept the same statements here (`$N` parameters, `ON CONFLICT`,
-//! `UPDATE … FROM` a `WITH … AS (VALUES …)`), so the transaction code is written once. What truly
-//! differs — connection setup, migrations, column types, how audit appends are serialized — stays
-//! in each backend crate.
+//! SQLite and PostgreSQL accept the same statements here: `$N` parameters, `ON CONFLICT`, and
+//! `UPDATE … FROM (VALUES …)` with its `column1…` names. So the transaction code is written once;
+//! what truly differs — connection setup, migrations, column types, how audit appends are
+//! serialized — stays in each backend crate.
 
 /// Generates `mod sql` with the transaction type `$tx` over `sqlx::Transaction<'static, $db>`,
 /// its [`Tx`](crate::Tx) implementation and `db` (sqlx errors to [`StoreError`](crate::StoreError)).
@@ -210,18 +210,18 @@ macro_rules! sqlx_tx {
                     return Ok(0);
                 }
                 // One statement per batch: per-statement overhead, not crypto, dominates re-wrapping.
-                let mut query =
-                    ::sqlx::QueryBuilder::<$db>::new("WITH v (id, old_version, new_version, wrapped) AS (");
+                // `VALUES` columns are named column1… in both engines; a plain join on the primary
+                // key (a CTE here made SQLite's plan markedly slower).
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "UPDATE deks SET kek_version = v.column3, wrapped = v.column4 FROM (",
+                );
                 query.push_values(rewraps, |mut row, r| {
                     row.push_bind(&r.id[..])
                         .push_bind(i64::from(r.old_version))
                         .push_bind(i64::from(r.new_version))
                         .push_bind(&r.wrapped[..]);
                 });
-                query.push(
-                    ") UPDATE deks SET kek_version = v.new_version, wrapped = v.wrapped FROM v \
-                     WHERE deks.id = v.id AND deks.kek_version = v.old_version",
-                );
+                query.push(") AS v WHERE deks.id = v.column1 AND deks.kek_version = v.column2");
                 let done = query.build().execute(&mut *self.tx).await.map_err(db)?;
                 Ok(done.rows_affected())
             }
