@@ -89,6 +89,23 @@ impl Env {
             .unwrap()
     }
 
+    /// This test binary again, running only [`child_appender`] against this environment:
+    /// a second OS process appending `count` entries (forever when 0).
+    fn spawn_child_appender(&self, count: u64) -> std::process::Child {
+        Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "child_appender",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_ENV, format!("{}|{count}", self.child_spec()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     async fn verify(&self) -> Result<vial_app::AuditVerifyReport, AppError> {
         self.app()
             .await
@@ -507,18 +524,7 @@ async fn a_panicking_unit_fails_alone_and_the_committer_carries_on(pg: bool) {
 async fn concurrent_appenders_and_a_second_process_make_one_chain(pg: bool) {
     let env = Env::new(pg).await;
     let app = env.app().await;
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child_appender",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, format!("{}|300", env.child_spec()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = env.spawn_child_appender(300);
     let mut tasks = Vec::new();
     for t in 0..8 {
         let app = app.clone();
@@ -546,18 +552,7 @@ async fn concurrent_appenders_and_a_second_process_make_one_chain(pg: bool) {
 
 async fn sigkill_mid_append_loses_nothing_committed(pg: bool) {
     let env = Env::new(pg).await;
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child_appender",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, format!("{}|0", env.child_spec()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = env.spawn_child_appender(0);
     let mut acknowledged = Vec::new();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     while acknowledged.len() < 200 {
