@@ -157,21 +157,27 @@ struct Row {
     chain: Vec<u8>,
 }
 
+/// Runs the same expression on whichever connection `raw` holds (the SQL uses `$N`
+/// parameters, which both engines accept).
+macro_rules! on_conn {
+    ($raw:expr, $conn:ident => $body:expr) => {
+        match $raw {
+            Raw::Sqlite($conn) => $body,
+            Raw::Pg($conn) => $body,
+        }
+    };
+}
+
 impl Raw {
     async fn exec(&mut self, sql: &str) -> Result<u64, sqlx::Error> {
-        match self {
-            Raw::Sqlite(c) => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected()),
-            Raw::Pg(c) => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected()),
-        }
+        on_conn!(self, c => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected()))
     }
 
     async fn rows(&mut self) -> Vec<Row> {
         let sql = "SELECT seq, entry, leaf_hash, chain_hash FROM audit_log ORDER BY seq";
         type Columns = (i64, Vec<u8>, Vec<u8>, Vec<u8>);
-        let raw: Vec<Columns> = match self {
-            Raw::Sqlite(c) => sqlx::query_as(sql).fetch_all(c).await.unwrap(),
-            Raw::Pg(c) => sqlx::query_as(sql).fetch_all(c).await.unwrap(),
-        };
+        let raw: Vec<Columns> =
+            on_conn!(self, c => sqlx::query_as(sql).fetch_all(c).await.unwrap());
         raw.into_iter()
             .map(|(seq, entry, leaf, chain)| Row {
                 seq,
@@ -184,37 +190,18 @@ impl Raw {
 
     /// Overwrites a row's stored entry and hashes (the indexed copies follow the entry).
     async fn put(&mut self, seq: i64, entry: &AuditEntry, leaf: &[u8], chain: &[u8]) {
+        let sql = "UPDATE audit_log SET entry = $1, leaf_hash = $2, chain_hash = $3 WHERE seq = $4";
         let bytes = entry.canonical_bytes();
-        let sql = match self {
-            Raw::Sqlite(_) => {
-                "UPDATE audit_log SET entry = ?, leaf_hash = ?, chain_hash = ? WHERE seq = ?"
-            }
-            Raw::Pg(_) => {
-                "UPDATE audit_log SET entry = $1, leaf_hash = $2, chain_hash = $3 WHERE seq = $4"
-            }
-        };
-        match self {
-            Raw::Sqlite(c) => {
-                sqlx::query(sql)
-                    .bind(bytes)
-                    .bind(leaf)
-                    .bind(chain)
-                    .bind(seq)
-                    .execute(c)
-                    .await
-                    .unwrap();
-            }
-            Raw::Pg(c) => {
-                sqlx::query(sql)
-                    .bind(bytes)
-                    .bind(leaf)
-                    .bind(chain)
-                    .bind(seq)
-                    .execute(c)
-                    .await
-                    .unwrap();
-            }
-        }
+        on_conn!(self, c => {
+            sqlx::query(sql)
+            .bind(&bytes)
+            .bind(leaf)
+            .bind(chain)
+            .bind(seq)
+            .execute(c)
+            .await
+            .unwrap();
+        });
     }
 
     /// Recomputes every leaf and chain hash from `from` on, as a careful attacker would.
@@ -331,36 +318,19 @@ async fn inserted_entry_is_named(pg: bool) {
     forged.resource_id = Some("forged".into());
     let leaf = vial_audit::entry_hash(&forged);
     let chain = vial_audit::chain_hash(&rows[4].chain.clone().try_into().unwrap(), &leaf);
-    let sql = match raw {
-        Raw::Sqlite(_) => {
-            "INSERT INTO audit_log (seq, time_ms, actor, patient_id, action, outcome, entry, leaf_hash, chain_hash) VALUES (5, ?, NULL, NULL, 'test.event', 'allowed', ?, ?, ?)"
-        }
-        Raw::Pg(_) => {
-            "INSERT INTO audit_log (seq, time_ms, actor, patient_id, action, outcome, entry, leaf_hash, chain_hash) VALUES (5, $1, NULL, NULL, 'test.event', 'allowed', $2, $3, $4)"
-        }
-    };
-    match &mut raw {
-        Raw::Sqlite(c) => {
-            sqlx::query(sql)
-                .bind(forged.time_ms)
-                .bind(forged.canonical_bytes())
-                .bind(&leaf[..])
-                .bind(&chain[..])
-                .execute(c)
-                .await
-                .unwrap();
-        }
-        Raw::Pg(c) => {
-            sqlx::query(sql)
-                .bind(forged.time_ms)
-                .bind(forged.canonical_bytes())
-                .bind(&leaf[..])
-                .bind(&chain[..])
-                .execute(c)
-                .await
-                .unwrap();
-        }
-    }
+    let sql = "INSERT INTO audit_log (seq, time_ms, actor, patient_id, action, outcome, entry, \
+               leaf_hash, chain_hash) VALUES (5, $1, NULL, NULL, 'test.event', 'allowed', $2, $3, $4)";
+    let bytes = forged.canonical_bytes();
+    on_conn!(&mut raw, c => {
+        sqlx::query(sql)
+        .bind(forged.time_ms)
+        .bind(&bytes)
+        .bind(&leaf[..])
+        .bind(&chain[..])
+        .execute(c)
+        .await
+        .unwrap();
+    });
     let (seq, reason) = broken_at(env.verify().await);
     assert_eq!(
         seq, 6,
