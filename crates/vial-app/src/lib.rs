@@ -6,6 +6,7 @@
 //! It must never log plaintext field values — only ids and counts.
 
 mod access_review;
+mod accounts;
 mod audit_export;
 mod audit_verify;
 mod break_glass;
@@ -26,6 +27,7 @@ mod users;
 use std::sync::Arc;
 
 pub use access_review::AccessRecord;
+pub use accounts::UserSummary;
 pub use audit_verify::AuditVerifyReport;
 pub use break_glass::{BREAK_GLASS_MS, BreakGlassGrant};
 pub use checkpoint::{AUDIT_ORIGIN, AuditPolicy, CheckpointExport, DirectoryExport};
@@ -40,7 +42,7 @@ pub use session::{Actor, LoginRequest, LoginSuccess, SessionKind, SessionPolicy}
 pub use unit_of_work::{AuditEvent, BoxFuture, Work};
 pub use users::{AddedUser, NewUserInput, UserProfile};
 pub use vial_core::Role;
-pub use vial_store::{Backend, Store};
+pub use vial_store::{Backend, SessionRecord, Store};
 
 /// Everything a use case needs: the store, the keys, the clock and the audit committer.
 #[derive(Debug, Clone)]

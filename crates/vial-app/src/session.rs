@@ -30,6 +30,8 @@ pub struct SessionPolicy {
     /// First lock length; doubles with each further failure, up to `lockout_max_ms`.
     pub lockout_base_ms: i64,
     pub lockout_max_ms: i64,
+    /// A practice setting: patients, too, must give a TOTP code (workforce always must).
+    pub patient_mfa_required: bool,
 }
 
 impl Default for SessionPolicy {
@@ -40,6 +42,7 @@ impl Default for SessionPolicy {
             lockout_after: 5,
             lockout_base_ms: 60 * 1000,
             lockout_max_ms: 60 * 60 * 1000,
+            patient_mfa_required: false,
         }
     }
 }
@@ -131,7 +134,7 @@ fn verify_password(hash: &str, password: &str) -> bool {
 }
 
 /// The time step of `code` if it is valid now (±1 step of clock skew).
-fn totp_step(secret_base32: &str, code: &str, now_ms: i64) -> Option<i64> {
+pub(crate) fn totp_step(secret_base32: &str, code: &str, now_ms: i64) -> Option<i64> {
     let secret = data_encoding::BASE32_NOPAD
         .decode(secret_base32.as_bytes())
         .ok()?;
@@ -142,6 +145,12 @@ fn totp_step(secret_base32: &str, code: &str, now_ms: i64) -> Option<i64> {
         // Constant-time comparison: totp-rs's `check` does the same for a single time.
         totp.check(code, time)
     })
+}
+
+/// Workforce accounts always give a second factor; patients when they enrolled one or the
+/// practice requires it.
+fn needs_second_factor(user: &UserRecord, role: Role, policy: &SessionPolicy) -> bool {
+    role.is_workforce() || user.totp_enc.is_some() || policy.patient_mfa_required
 }
 
 fn unauthenticated() -> AppError {
@@ -231,7 +240,7 @@ impl App {
         };
         let second = match (
             refusal,
-            role.is_workforce(),
+            needs_second_factor(&user, role, &policy),
             &request.totp,
             &request.recovery_code,
         ) {
@@ -442,6 +451,29 @@ impl App {
         })
     }
 
+    /// How long a session has left before its idle or absolute timeout, without counting as
+    /// activity: the browser's expiry check must not itself keep the session alive.
+    pub async fn session_remaining_ms(&self, token: &str) -> Result<i64, AppError> {
+        let now = self.now_ms();
+        let policy = self.session_policy();
+        let mut tx = self.store().begin_read().await?;
+        let session = tx
+            .session_by_token_hash(&token_hash(token))
+            .await?
+            .filter(|s| s.ended_at_ms.is_none())
+            .ok_or_else(unauthenticated)?;
+        let live_user = tx
+            .user_by_id(&session.user_id)
+            .await?
+            .is_some_and(|u| u.disabled_at_ms.is_none());
+        let remaining = (session.last_seen_ms + policy.idle_ms - now)
+            .min(session.created_at_ms + policy.absolute_ms - now);
+        if !live_user || remaining <= 0 {
+            return Err(unauthenticated());
+        }
+        Ok(remaining)
+    }
+
     async fn end_session_record(
         &self,
         session: &SessionRecord,
@@ -504,7 +536,10 @@ impl App {
                 .refuse_as("auth.reauth", &user, &request, Refusal::BadPassword, now)
                 .await;
         }
-        let step = match (actor.role.is_workforce(), totp) {
+        let step = match (
+            needs_second_factor(&user, actor.role, &self.session_policy()),
+            totp,
+        ) {
             (false, _) => None,
             (true, None) => {
                 return self

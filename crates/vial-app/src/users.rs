@@ -41,6 +41,13 @@ pub struct AddedUser {
 /// Recovery codes issued per account.
 const RECOVERY_CODES: usize = 10;
 
+/// A fresh TOTP secret: 160 random bits, base32 as authenticator apps expect.
+pub(crate) fn new_totp_secret() -> Result<Zeroizing<String>, AppError> {
+    let mut raw = Zeroizing::new([0u8; 20]);
+    vial_crypto::random_bytes(&mut raw[..])?;
+    Ok(Zeroizing::new(data_encoding::BASE32_NOPAD.encode(&raw[..])))
+}
+
 /// Ten random base32 characters (50 bits), shown as `ABCDE-FGHIJ`.
 fn recovery_code() -> Result<Zeroizing<String>, AppError> {
     let mut raw = Zeroizing::new([0u8; 10]);
@@ -183,14 +190,9 @@ impl App {
         let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
             .map_err(|_| AppError::Invalid("password could not be hashed".into()))??;
-        let totp_secret = if input.role.is_workforce() {
-            let mut raw = Zeroizing::new([0u8; 20]);
-            vial_crypto::random_bytes(&mut raw[..])?;
-            Some(Zeroizing::new(data_encoding::BASE32_NOPAD.encode(&raw[..])))
-        } else {
-            None
-        };
-        let recovery_codes = if input.role.is_workforce() {
+        let mfa = input.role.is_workforce() || self.session_policy().patient_mfa_required;
+        let totp_secret = mfa.then(new_totp_secret).transpose()?;
+        let recovery_codes = if mfa {
             (0..RECOVERY_CODES)
                 .map(|_| recovery_code())
                 .collect::<Result<Vec<_>, _>>()?

@@ -132,6 +132,10 @@ pub trait Tx: Send {
     /// Marks a user disabled; false if already disabled or absent.
     async fn disable_user(&mut self, user_id: &str, now_ms: i64) -> StoreResult<bool>;
     async fn sessions_of_user(&mut self, user_id: &str) -> StoreResult<Vec<SessionRecord>>;
+    /// Accounts in creation order, `limit` at most (the admin's user list).
+    async fn users(&mut self, limit: u32) -> StoreResult<Vec<UserRecord>>;
+    /// Replaces a user's TOTP secret (re-enrolment) and forgets the last accepted step.
+    async fn set_totp(&mut self, user_id: &str, totp_enc: &[u8]) -> StoreResult<bool>;
 
     // Savepoints: one per unit of work inside a group-committed transaction.
     async fn savepoint(&mut self) -> StoreResult<()>;

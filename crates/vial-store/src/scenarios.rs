@@ -123,6 +123,27 @@ pub async fn users_round_trip_and_unique_email(store: &dyn Store) {
     assert_eq!(found.disabled_at_ms, None);
     assert!(tx.user_by_id("u2").await.unwrap().is_none());
     assert!(tx.user_by_email_index(&[2; 32]).await.unwrap().is_none());
+    drop(tx);
+
+    // The admin's list, and TOTP re-enrolment resetting the replay guard.
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_user(&user("u3", 3)).await.unwrap();
+    assert!(tx.claim_totp_step("u1", 42).await.unwrap());
+    assert!(tx.set_totp("u1", &[9, 9]).await.unwrap());
+    assert!(!tx.set_totp("absent", &[9]).await.unwrap());
+    tx.commit().await.unwrap();
+    let mut tx = store.begin_read().await.unwrap();
+    let listed: Vec<String> = tx
+        .users(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(listed, ["u1", "u3"]);
+    assert_eq!(tx.users(1).await.unwrap().len(), 1);
+    let u1 = tx.user_by_id("u1").await.unwrap().unwrap();
+    assert_eq!((u1.totp_enc, u1.totp_last_step), (Some(vec![9, 9]), None));
 }
 
 /// Work in a transaction dropped without commit is rolled back.

@@ -625,6 +625,28 @@ macro_rules! sqlx_tx {
                 rows.iter().map(session_from_row).collect()
             }
 
+            async fn users(&mut self, limit: u32) -> StoreResult<Vec<UserRecord>> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at_ms, id LIMIT $1");
+                let rows = ::sqlx::query(&sql)
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(user_from_row).collect()
+            }
+
+            async fn set_totp(&mut self, user_id: &str, totp_enc: &[u8]) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE users SET totp_enc = $1, totp_last_step = NULL WHERE id = $2",
+                )
+                .bind(totp_enc)
+                .bind(user_id)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn savepoint(&mut self) -> StoreResult<()> {
                 ::sqlx::query("SAVEPOINT unit")
                     .execute(&mut *self.tx)

@@ -37,18 +37,29 @@ impl Default for LoginRateLimit {
     }
 }
 
-pub fn routes(limit: LoginRateLimit) -> Router<App> {
-    let mut builder = tower_governor::governor::GovernorConfigBuilder::default();
-    builder
-        .per_millisecond(
-            u64::try_from(limit.replenish.as_millis())
-                .unwrap_or(u64::MAX)
-                .max(1),
-        )
-        .burst_size(limit.burst.max(1));
-    let login_route = match builder.finish() {
-        Some(config) => {
-            let config = std::sync::Arc::new(config);
+type LimiterConfig = tower_governor::governor::GovernorConfig<
+    tower_governor::key_extractor::PeerIpKeyExtractor,
+    governor::middleware::NoOpMiddleware,
+>;
+
+/// The per-address limiter shared by the API login and the login form, so one address gets one
+/// budget whichever door it knocks on.
+#[derive(Clone)]
+pub(crate) struct LoginLimiter(Option<std::sync::Arc<LimiterConfig>>);
+
+impl LoginLimiter {
+    pub(crate) fn new(limit: LoginRateLimit) -> Self {
+        let mut builder = tower_governor::governor::GovernorConfigBuilder::default();
+        builder
+            .per_millisecond(
+                u64::try_from(limit.replenish.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .max(1),
+            )
+            .burst_size(limit.burst.max(1));
+        // Only a zero period or burst fails to build; both are clamped above.
+        let config = builder.finish().map(std::sync::Arc::new);
+        if let Some(config) = &config {
             // Forget addresses not seen for a while, so the limiter's memory stays bounded.
             let limiter = config.limiter().clone();
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -60,8 +71,20 @@ pub fn routes(limit: LoginRateLimit) -> Router<App> {
                     }
                 });
             }
-            post(login).layer(
-                tower_governor::GovernorLayer::new(config).error_handler(|e| {
+        }
+        Self(config)
+    }
+
+    /// `POST handler`, limited per address.
+    pub(crate) fn post<H, T>(&self, handler: H) -> axum::routing::MethodRouter<App>
+    where
+        H: axum::handler::Handler<T, App>,
+        T: 'static,
+    {
+        let route = post(handler);
+        match &self.0 {
+            Some(config) => route.layer(
+                tower_governor::GovernorLayer::new(config.clone()).error_handler(|e| {
                     use axum::response::IntoResponse;
                     match e {
                         tower_governor::GovernorError::TooManyRequests { .. } => {
@@ -70,13 +93,15 @@ pub fn routes(limit: LoginRateLimit) -> Router<App> {
                         _ => ApiError::Internal.into_response(),
                     }
                 }),
-            )
+            ),
+            None => route,
         }
-        // Only a zero period or burst fails to build; both are clamped above.
-        None => post(login),
-    };
+    }
+}
+
+pub(crate) fn routes(limiter: &LoginLimiter) -> Router<App> {
     Router::new()
-        .route("/api/v1/login", login_route)
+        .route("/api/v1/login", limiter.post(login))
         .route("/api/v1/logout", post(logout))
         .route("/api/v1/me", get(me))
 }
@@ -95,7 +120,7 @@ pub(crate) struct LoginBody {
     recovery_code: Option<String>,
 }
 
-fn device(parts: &axum::http::HeaderMap) -> Option<String> {
+pub(crate) fn device(parts: &axum::http::HeaderMap) -> Option<String> {
     parts
         .get(USER_AGENT)
         .and_then(|v| v.to_str().ok())

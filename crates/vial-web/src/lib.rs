@@ -7,9 +7,11 @@
 
 mod access_review;
 mod auth;
+mod browser;
 mod error;
 mod headers;
 mod openapi;
+mod pages;
 mod patients;
 mod routes;
 mod tls;

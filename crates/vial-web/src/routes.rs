@@ -1,22 +1,20 @@
-//! Routes. Issue by issue this grows the API of SPEC §5; for now: the start page, a health check
-//! and JSON 404s.
+//! Routes: the JSON API of SPEC §5 under `/api/v1/`, the web UI's pages, a health check and
+//! JSON 404s.
 
 use axum::extract::State;
-use axum::response::Html;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::ApiError;
 
-const INDEX_HTML: &str = include_str!("../assets/index.html");
-
 pub fn routes(app: vial_app::App, login_rate: crate::LoginRateLimit) -> Router {
+    let limiter = crate::auth::LoginLimiter::new(login_rate);
     Router::new()
-        .route("/", get(index))
         .route("/api/v1/health", get(health))
         .route("/api/v1/openapi.json", get(crate::openapi::openapi_json))
-        .merge(crate::auth::routes(login_rate))
+        .merge(crate::auth::routes(&limiter))
+        .merge(crate::pages::routes(&limiter))
         .merge(crate::patients::routes())
         .merge(crate::access_review::routes())
         .merge(crate::users::routes())
@@ -24,10 +22,6 @@ pub fn routes(app: vial_app::App, login_rate: crate::LoginRateLimit) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .fallback(not_found)
         .with_state(app)
-}
-
-async fn index() -> Html<&'static str> {
-    Html(INDEX_HTML)
 }
 
 /// Liveness plus a database round trip, so a load balancer drops an instance that lost its store.

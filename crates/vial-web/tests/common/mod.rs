@@ -22,6 +22,7 @@ pub struct Server {
     pub clock: Arc<FixedClock>,
     pub base: String,
     pub client: reqwest::Client,
+    cert_pem: Vec<u8>,
 }
 
 pub struct TestUser {
@@ -87,7 +88,8 @@ pub async fn spawn_with(pg: bool, login_rate: vial_web::LoginRateLimit) -> Serve
     );
     tokio::spawn(server);
     let addr = handle.listening().await.unwrap();
-    let cert = reqwest::Certificate::from_pem(&std::fs::read(&material.cert).unwrap()).unwrap();
+    let cert_pem = std::fs::read(&material.cert).unwrap();
+    let cert = reqwest::Certificate::from_pem(&cert_pem).unwrap();
     let client = reqwest::Client::builder()
         .tls_built_in_root_certs(false)
         .add_root_certificate(cert)
@@ -100,10 +102,38 @@ pub async fn spawn_with(pg: bool, login_rate: vial_web::LoginRateLimit) -> Serve
         clock,
         base: format!("https://127.0.0.1:{}", addr.port()),
         client,
+        cert_pem,
+    }
+}
+
+impl TestUser {
+    /// A user known only by email and the TOTP secret shown on an enrolment page.
+    pub fn with_secret(email: &str, role: Role, secret: &str) -> Self {
+        Self {
+            id: String::new(),
+            email: email.into(),
+            role,
+            totp_secret: Some(secret.into()),
+            recovery_codes: Vec::new(),
+        }
     }
 }
 
 impl Server {
+    /// A client like a browser's first request: no redirects followed, no cookies kept.
+    pub fn page_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(&self.cert_pem).unwrap())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub fn totp_secret(&self, user: &TestUser) -> Option<String> {
+        user.totp_secret.clone()
+    }
+
     pub async fn add_user(&self, email: &str, role: Role, patient: Option<&str>) -> TestUser {
         let added = self
             .app

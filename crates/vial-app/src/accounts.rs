@@ -1,0 +1,215 @@
+//! Account administration and self-service: the admin's user list and a user's devices, ending
+//! one device's session, and (re-)enrolling an authenticator app.
+//!
+//! Users, devices and keys are the admin's resources (SPEC §2); every read or change here is
+//! decided by the policy and recorded, allowed or denied. Names and emails are decrypted only
+//! for the admin's list; TOTP secrets are sealed under the user's own key and never returned
+//! except once, to the person enrolling.
+
+use vial_core::{Action, Decision, Relation, Resource};
+use vial_crypto::Aad;
+use vial_store::{SessionRecord, UserRecord};
+use zeroize::Zeroizing;
+
+use crate::session::totp_step;
+use crate::{Actor, App, AppError, AuditEvent, Role};
+
+/// Most accounts one practice's user list shows.
+const USER_LIST_LIMIT: u32 = 1_000;
+
+/// One account as the admin's list shows it.
+pub struct UserSummary {
+    pub id: String,
+    pub role: String,
+    pub name: Zeroizing<String>,
+    pub email: Zeroizing<String>,
+    pub disabled: bool,
+    pub locked: bool,
+    pub created_at_ms: i64,
+}
+
+impl std::fmt::Debug for UserSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserSummary")
+            .field("id", &self.id)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Refuses (and records the refusal) unless the actor may administer accounts.
+    async fn admin_only(
+        &self,
+        by: &Actor,
+        action: Action,
+        event: &AuditEvent,
+    ) -> Result<(), AppError> {
+        let decision = vial_core::decide(by.role, Relation::None, Resource::Administration, action);
+        if let Decision::Deny(reason) = decision {
+            self.record(event.clone().denied(reason.as_str())).await?;
+            return Err(AppError::Forbidden(reason.as_str()));
+        }
+        Ok(())
+    }
+
+    /// Every account with its decrypted name and email (admins).
+    pub async fn list_users(&self, by: &Actor) -> Result<Vec<UserSummary>, AppError> {
+        let event = admin_event("user.list", by);
+        self.admin_only(by, Action::Read, &event).await?;
+        let rows = {
+            let mut tx = self.store().begin_read().await?;
+            tx.users(USER_LIST_LIMIT).await?
+        };
+        self.record(event).await?;
+        let now = self.now_ms();
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(self.summary(row, now).await?);
+        }
+        Ok(out)
+    }
+
+    async fn summary(&self, row: UserRecord, now: i64) -> Result<UserSummary, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        let key = self.existing_data_key(&mut *tx, &row.id).await?;
+        let text = |column: &str, bytes: &[u8]| -> Result<Zeroizing<String>, AppError> {
+            let plain = key.open(Aad::new("users", column, &row.id), bytes)?;
+            String::from_utf8(plain.to_vec())
+                .map(Zeroizing::new)
+                .map_err(|_| AppError::Invalid("stored text is not UTF-8".into()))
+        };
+        Ok(UserSummary {
+            name: text("name", &row.name_enc)?,
+            email: text("email", &row.email_enc)?,
+            disabled: row.disabled_at_ms.is_some(),
+            locked: row.locked_until_ms.is_some_and(|until| until > now),
+            created_at_ms: row.created_at_ms,
+            id: row.id,
+            role: row.role,
+        })
+    }
+
+    /// A user's sessions, i.e. their devices, newest first (admins).
+    pub async fn user_sessions(
+        &self,
+        by: &Actor,
+        user_id: &str,
+    ) -> Result<Vec<SessionRecord>, AppError> {
+        let event = admin_event("user.sessions", by).resource("user", user_id);
+        self.admin_only(by, Action::Read, &event).await?;
+        let sessions = {
+            let mut tx = self.store().begin_read().await?;
+            if tx.user_by_id(user_id).await?.is_none() {
+                return Err(AppError::NotFound("user"));
+            }
+            tx.sessions_of_user(user_id).await?
+        };
+        self.record(event).await?;
+        Ok(sessions)
+    }
+
+    /// Ends one device's session of any user (admins): a lost tablet, without signing the person
+    /// out of their other devices.
+    pub async fn end_user_session(
+        &self,
+        by: &Actor,
+        user_id: &str,
+        session_id: &str,
+    ) -> Result<(), AppError> {
+        let event = admin_event("auth.session_revoked", by).resource("session", session_id);
+        self.admin_only(by, Action::Write, &event).await?;
+        let now = self.now_ms();
+        let (user_id, session_id) = (user_id.to_owned(), session_id.to_owned());
+        self.transact(move |work| {
+            Box::pin(async move {
+                let tx = work.tx().await?;
+                let theirs = tx
+                    .sessions_of_user(&user_id)
+                    .await?
+                    .into_iter()
+                    .any(|s| s.id == session_id);
+                if !theirs {
+                    return Err(AppError::NotFound("session"));
+                }
+                tx.end_session(&session_id, now, "revoked").await?;
+                work.audit(event);
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// A new authenticator secret for the enrolment page; nothing is stored until
+    /// [`App::enrol_totp`] confirms a code made from it.
+    pub fn propose_totp_secret(&self) -> Result<Zeroizing<String>, AppError> {
+        crate::users::new_totp_secret()
+    }
+
+    /// Replaces the actor's authenticator: re-authentication with the password (and the current
+    /// code, where one is enrolled), then a code from the new secret proves the app has it. The
+    /// new code's time step is claimed, so it cannot be replayed for a login.
+    pub async fn enrol_totp(
+        &self,
+        actor: &Actor,
+        password: &str,
+        current_code: Option<&str>,
+        new_secret: &str,
+        new_code: &str,
+    ) -> Result<(), AppError> {
+        let now = self.now_ms();
+        let secret = new_secret.trim().to_ascii_uppercase();
+        let valid_secret = data_encoding::BASE32_NOPAD
+            .decode(secret.as_bytes())
+            .is_ok_and(|raw| raw.len() >= 16);
+        if !valid_secret {
+            return Err(AppError::Invalid(
+                "new_secret must be the base32 secret shown on the enrolment page".into(),
+            ));
+        }
+        self.reauthenticate(actor, password, current_code).await?;
+        let step = totp_step(&secret, new_code.trim(), now).ok_or_else(|| {
+            AppError::Invalid("the code from the new authenticator does not match".into())
+        })?;
+        let (app, actor) = (self.clone(), actor.clone());
+        let event = AuditEvent::new("auth.mfa_enrol")
+            .actor(&actor.user_id, Some(actor.role.as_str()))
+            .session(&actor.session_id)
+            .resource("user", &actor.user_id);
+        let secret = Zeroizing::new(secret);
+        self.transact(move |work| {
+            Box::pin(async move {
+                let tx = work.tx().await?;
+                let key = app.data_key_for(tx, &actor.user_id).await?;
+                let sealed =
+                    key.seal(Aad::new("users", "totp", &actor.user_id), secret.as_bytes())?;
+                if !tx.set_totp(&actor.user_id, &sealed).await? {
+                    return Err(AppError::NotFound("user"));
+                }
+                tx.claim_totp_step(&actor.user_id, step).await?;
+                work.audit(event);
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The patient record a portal account is linked to.
+    pub async fn linked_patient(&self, actor: &Actor) -> Result<Option<String>, AppError> {
+        if actor.role != Role::Patient {
+            return Ok(None);
+        }
+        let mut tx = self.store().begin_read().await?;
+        Ok(tx
+            .user_by_id(&actor.user_id)
+            .await?
+            .and_then(|u| u.patient_id))
+    }
+}
+
+fn admin_event(action: &str, by: &Actor) -> AuditEvent {
+    AuditEvent::new(action)
+        .actor(&by.user_id, Some(by.role.as_str()))
+        .session(&by.session_id)
+        .purpose("operations")
+}
