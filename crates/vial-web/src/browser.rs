@@ -61,13 +61,16 @@ pub fn tokens_match(expected: &str, given: &str) -> bool {
 
 /// Whether a state-changing request comes from one of our own pages. Browsers send
 /// `Sec-Fetch-Site` and, on POST, `Origin`; either naming another site refuses the request.
+/// Under our `Referrer-Policy: no-referrer` a browser's POST says `Origin: null`, which counts
+/// only when `Sec-Fetch-Site` vouches for the request being same-origin.
 pub fn same_origin(parts: &Parts) -> bool {
     let headers = &parts.headers;
-    if let Some(site) = headers.get("sec-fetch-site")
-        && !matches!(site.to_str(), Ok("same-origin" | "none"))
-    {
-        return false;
-    }
+    let fetch_site = headers.get("sec-fetch-site").map(|v| v.to_str());
+    let site_vouches = match fetch_site {
+        None => false,
+        Some(Ok("same-origin" | "none")) => true,
+        Some(_) => return false,
+    };
     let Some(origin) = headers.get(ORIGIN) else {
         return true;
     };
@@ -76,6 +79,7 @@ pub fn same_origin(parts: &Parts) -> bool {
         .and_then(|h| h.to_str().ok())
         .or_else(|| parts.uri.authority().map(|a| a.as_str()));
     match (origin.to_str(), host) {
+        (Ok("null"), _) => site_vouches,
         (Ok(origin), Some(host)) => origin == format!("https://{host}"),
         _ => false,
     }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{MINUTE, PASSWORD, spawn, spawn_with};
+use common::{MINUTE, PASSWORD, TestUser, spawn, spawn_with, spawn_with_policy};
 use serde_json::json;
 use vial_app::Role;
 
@@ -209,6 +209,59 @@ async fn patients_log_in_without_totp_and_bad_requests_are_refused(pg: bool) {
     assert_eq!(s.me("forged-token").await, 401);
 }
 
+/// Patient MFA is optional by default (a patient who enrols an authenticator must then use it)
+/// and mandatory when the practice requires it.
+async fn patient_mfa_is_optional_or_required_by_the_practice(pg: bool) {
+    let s = spawn(pg).await;
+    let pat = s
+        .add_user("pat.optional@example.com", Role::Patient, Some("pat_2"))
+        .await;
+    assert_eq!(s.totp_secret(&pat), None);
+    let token = s.token(&pat).await;
+    let actor = s.app.authenticate(&token, None).await.unwrap();
+    let secret = s.app.propose_totp_secret().unwrap();
+    let enrolled = TestUser::with_secret(&pat.email, Role::Patient, &secret);
+    s.next_step();
+    let wrong_password = s
+        .app
+        .enrol_totp(&actor, "not my password", None, &secret, &s.code(&enrolled))
+        .await;
+    assert!(matches!(
+        wrong_password,
+        Err(vial_app::AppError::Unauthenticated)
+    ));
+    s.app
+        .enrol_totp(&actor, PASSWORD, None, &secret, &s.code(&enrolled))
+        .await
+        .unwrap();
+    s.next_step();
+    let no_code = json!({"email": pat.email, "password": PASSWORD});
+    assert_eq!(
+        s.login(no_code).await.0,
+        401,
+        "enrolled: the code is now required"
+    );
+    assert_eq!(s.login(s.credentials(&enrolled)).await.0, 200);
+
+    let strict = spawn_with_policy(
+        pg,
+        vial_app::SessionPolicy {
+            patient_mfa_required: true,
+            ..vial_app::SessionPolicy::default()
+        },
+    )
+    .await;
+    let pat = strict
+        .add_user("pat.required@example.com", Role::Patient, Some("pat_3"))
+        .await;
+    assert!(strict.totp_secret(&pat).is_some(), "patients get a secret");
+    assert_eq!(pat.recovery_codes.len(), 10);
+    let no_code = json!({"email": pat.email, "password": PASSWORD});
+    assert_eq!(strict.login(no_code).await.0, 401);
+    strict.next_step();
+    assert_eq!(strict.login(strict.credentials(&pat)).await.0, 200);
+}
+
 async fn devices_are_listed_and_ended_and_admins_manage_accounts(pg: bool) {
     let s = spawn(pg).await;
     let admin = s.add_user("ann.owner@example.com", Role::Admin, None).await;
@@ -371,4 +424,5 @@ both_backends!(
     repeated_failures_lock_out_even_the_right_password,
     logout_idle_absolute_and_revocation_each_end_the_session,
     patients_log_in_without_totp_and_bad_requests_are_refused,
+    patient_mfa_is_optional_or_required_by_the_practice,
 );

@@ -266,6 +266,8 @@ async fn every_signed_in_form_needs_its_csrf_token_and_same_origin() {
         (with("forged"), None),
         (with(&csrf), Some(("origin", "https://evil.example"))),
         (with(&csrf), Some(("sec-fetch-site", "same-site"))),
+        // `Origin: null` counts only when Sec-Fetch-Site vouches for same-origin.
+        (with(&csrf), Some(("origin", "null"))),
     ];
     for (fields, header) in refused {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -179,6 +179,9 @@ pub struct ServeArgs {
     /// Seconds between background key-maintenance passes (rotation check, re-wrap, retirement).
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub key_maintenance_secs: u64,
+    /// Practice setting: patients, too, sign in with an authenticator code.
+    #[arg(long, env = "VIAL_REQUIRE_PATIENT_MFA")]
+    pub require_patient_mfa: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,4 +217,7 @@ pub struct UserAddArgs {
     /// For a patient account: the patient record it belongs to.
     #[arg(long)]
     pub patient_id: Option<String>,
+    /// Practice setting (as for `serve`): patient accounts get an authenticator secret too.
+    #[arg(long, env = "VIAL_REQUIRE_PATIENT_MFA")]
+    pub require_patient_mfa: bool,
 }

@@ -187,7 +187,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("cannot read the password from standard input")?;
             let trimmed =
                 zeroize::Zeroizing::new(password.trim_end_matches(['\r', '\n']).to_owned());
-            let app = cli.global.open(&data_dir).await?;
+            let app =
+                cli.global
+                    .open(&data_dir)
+                    .await?
+                    .with_session_policy(vial_app::SessionPolicy {
+                        patient_mfa_required: args.require_patient_mfa,
+                        ..vial_app::SessionPolicy::default()
+                    });
             let added = app
                 .add_user(
                     NewUserInput {

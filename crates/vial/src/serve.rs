@@ -34,6 +34,7 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
         .with_session_policy(SessionPolicy {
             idle_ms: i64::from(args.session_idle_secs) * 1000,
             absolute_ms: i64::from(args.session_absolute_secs) * 1000,
+            patient_mfa_required: args.require_patient_mfa,
             ..SessionPolicy::default()
         });
     let policy = global.rotation_policy();

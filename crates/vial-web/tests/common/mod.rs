@@ -46,6 +46,27 @@ pub async fn spawn(pg: bool) -> Server {
 }
 
 pub async fn spawn_with(pg: bool, login_rate: vial_web::LoginRateLimit) -> Server {
+    spawn_configured(pg, login_rate, vial_app::SessionPolicy::default()).await
+}
+
+/// A server with the given session policy (timeouts, lockout, the patient-MFA setting).
+pub async fn spawn_with_policy(pg: bool, policy: vial_app::SessionPolicy) -> Server {
+    spawn_configured(
+        pg,
+        vial_web::LoginRateLimit {
+            burst: 10_000,
+            replenish: Duration::from_millis(1),
+        },
+        policy,
+    )
+    .await
+}
+
+async fn spawn_configured(
+    pg: bool,
+    login_rate: vial_web::LoginRateLimit,
+    policy: vial_app::SessionPolicy,
+) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::new(dir.path().join("data"));
     let database = if pg {
@@ -74,7 +95,8 @@ pub async fn spawn_with(pg: bool, login_rate: vial_web::LoginRateLimit) -> Serve
             Arc::new(data.checkpoint_export()),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .with_session_policy(policy);
     let material = vial_web::TlsMaterial::in_dir(&data.tls_dir());
     let (tls, _) = vial_web::server_config(&material).unwrap();
     let (handle, server) = vial_web::serve(

@@ -1,0 +1,378 @@
+//! The web UI in a real headless Chromium, driven over WebDriver (fantoccini + chromedriver):
+//! sign in with TOTP, land on the right home per role, be refused another role's page, and be
+//! signed out after the idle timeout with the patient's details gone from the screen.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them these
+//! tests say so and pass, unless `VIAL_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{MINUTE, PASSWORD, Server, TestUser, spawn};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use vial_app::Role;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// One chromedriver process (killed on drop) and a browser session on it.
+struct Browser {
+    client: Client,
+    _driver: tokio::process::Child,
+    _profile: tempfile::TempDir,
+}
+
+async fn browser() -> Option<Browser> {
+    let present =
+        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
+    if !present {
+        assert!(
+            std::env::var_os("VIAL_REQUIRE_BROWSER").is_none(),
+            "VIAL_REQUIRE_BROWSER is set but {CHROMEDRIVER} or {CHROMIUM} is missing: \
+             apt-get install chromium chromium-driver"
+        );
+        eprintln!("browser tests skipped: install chromium and chromium-driver to run them");
+        return None;
+    }
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let driver = tokio::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    // Wait (bounded) until the driver accepts connections.
+    let mut ready = false;
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "chromedriver did not start");
+    let profile = tempfile::tempdir().unwrap();
+    let capabilities = json!({
+        "browserName": "chrome",
+        // The test server's certificate is self-signed.
+        "acceptInsecureCerts": true,
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-extensions",
+                format!("--user-data-dir={}", profile.path().display()),
+                // A phone's screen: the UI must work there.
+                "--window-size=390,844",
+            ]
+        }
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!()
+    };
+    // The port may accept connections a moment before the driver answers; retry briefly.
+    let mut attempt = 0;
+    let client = loop {
+        let connected =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await;
+        match connected {
+            Ok(client) => break client,
+            Err(e) if attempt < 20 => {
+                attempt += 1;
+                eprintln!("chromedriver not ready yet: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("chromedriver session: {e}"),
+        }
+    };
+    Some(Browser {
+        client,
+        _driver: driver,
+        _profile: profile,
+    })
+}
+
+impl Browser {
+    async fn open(&self, server: &Server, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", server.base))
+            .await
+            .unwrap();
+    }
+
+    async fn heading(&self) -> String {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css("main h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn fill(&self, id: &str, value: &str) {
+        let field = self.client.find(Locator::Id(id)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    /// Signs in through the login form with a fresh TOTP code; returns the landing heading.
+    async fn sign_in(&self, server: &Server, user: &TestUser) -> String {
+        self.open(server, "/login").await;
+        server.next_step();
+        self.fill("email", &user.email).await;
+        self.fill("password", PASSWORD).await;
+        if server.totp_secret(user).is_some() {
+            self.fill("totp", &server.code(user)).await;
+        }
+        self.client
+            .find(Locator::Id("sign-in"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let landed = self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css("header nav"))
+            .await;
+        if landed.is_err() {
+            let url = self.client.current_url().await.unwrap();
+            let source = self.client.source().await.unwrap();
+            panic!("sign-in did not land at {url}: {source}");
+        }
+        self.heading().await
+    }
+
+    async fn sign_out(&self) {
+        self.client
+            .find(Locator::Css("header nav button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Id("sign-in"))
+            .await
+            .unwrap();
+    }
+
+    async fn close(self) {
+        self.client.close().await.unwrap();
+    }
+}
+
+/// A patient record registered through the API by `staff`, with a portal account.
+async fn patient_with_account(server: &Server, staff: &TestUser, given: &str) -> TestUser {
+    let token = server.token(staff).await;
+    let (status, body) = server
+        .post(
+            "/api/v1/patients",
+            Some(&token),
+            json!({"given": given, "family": "Browsertest", "dob": "1988-04-05"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+    server
+        .add_user(
+            &format!("{}@example.com", given.to_lowercase()),
+            Role::Patient,
+            Some(&id),
+        )
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_signs_in_with_totp_and_lands_on_its_home() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let server = spawn(false).await;
+    let provider = server
+        .add_user("ui.injector@example.com", Role::Provider, None)
+        .await;
+    let staff = server
+        .add_user("ui.desk@example.com", Role::Staff, None)
+        .await;
+    let admin = server
+        .add_user("ui.owner@example.com", Role::Admin, None)
+        .await;
+    let patient = patient_with_account(&server, &staff, "Portalmarker").await;
+
+    for (user, home) in [
+        (&provider, "Provider home"),
+        (&staff, "Front desk"),
+        (&admin, "Administration"),
+        (&patient, "My record"),
+    ] {
+        assert_eq!(
+            browser.sign_in(&server, user).await,
+            home,
+            "{:?}",
+            user.role
+        );
+        if user.role == Role::Patient {
+            let source = browser.client.source().await.unwrap();
+            assert!(
+                source.contains("Portalmarker"),
+                "the patient sees their own record"
+            );
+        }
+        browser.sign_out().await;
+    }
+
+    // A wrong code keeps the person on the login page with a message.
+    browser.open(&server, "/login").await;
+    browser.fill("email", &provider.email).await;
+    browser.fill("password", PASSWORD).await;
+    browser.fill("totp", "000000").await;
+    browser
+        .client
+        .find(Locator::Id("sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = browser
+        .client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("login-error"))
+        .await
+        .unwrap();
+    assert!(error.text().await.unwrap().contains("not accepted"));
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_another_role_is_refused() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let server = spawn(false).await;
+    let staff = server
+        .add_user("ui.frontdesk@example.com", Role::Staff, None)
+        .await;
+    let patient = patient_with_account(&server, &staff, "Otherrole").await;
+
+    assert_eq!(browser.sign_in(&server, &staff).await, "Front desk");
+    for path in [
+        "/admin/users",
+        "/admin/audit?patient_id=pat_none",
+        "/account/access-log",
+    ] {
+        browser.open(&server, path).await;
+        assert_eq!(browser.heading().await, "Not permitted", "{path}");
+    }
+    browser.open(&server, "/home").await;
+    browser.sign_out().await;
+
+    assert_eq!(browser.sign_in(&server, &patient).await, "My record");
+    browser.open(&server, "/admin/users").await;
+    assert_eq!(browser.heading().await, "Not permitted");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_timeout_signs_out_and_takes_the_record_off_the_screen() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let server = spawn(false).await;
+    let provider = server
+        .add_user("ui.np@example.com", Role::Provider, None)
+        .await;
+    assert_eq!(browser.sign_in(&server, &provider).await, "Provider home");
+
+    // Register a patient through the form and look at the record.
+    browser.open(&server, "/patients/new").await;
+    browser.fill("given", "Idlemarker").await;
+    browser.fill("family", "Screenclear").await;
+    browser
+        .client
+        .execute(
+            "document.getElementById('dob').value = '1979-12-24';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Id("register"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let name = browser
+        .client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("patient-name"))
+        .await
+        .unwrap();
+    assert_eq!(name.text().await.unwrap(), "Idlemarker Screenclear");
+
+    // The person walks away: the server's idle timeout passes. When the page next checks (on
+    // focus, or every 30 s), it empties itself and goes to the login page.
+    server.clock.advance_ms(16 * MINUTE);
+    browser
+        .client
+        .execute("window.dispatchEvent(new Event('focus'));", vec![])
+        .await
+        .unwrap();
+    browser
+        .client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("login-notice"))
+        .await
+        .unwrap();
+    let source = browser.client.source().await.unwrap();
+    assert!(!source.contains("Idlemarker"));
+    assert!(source.contains("You were signed out"));
+
+    // Going back does not bring the record back: the session is gone.
+    browser.client.back().await.unwrap();
+    browser
+        .client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id("sign-in"))
+        .await
+        .unwrap();
+    assert!(
+        !browser
+            .client
+            .source()
+            .await
+            .unwrap()
+            .contains("Idlemarker")
+    );
+    browser.close().await;
+}
