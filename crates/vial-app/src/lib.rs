@@ -7,6 +7,7 @@
 
 mod access_review;
 mod accounts;
+mod admin_ops;
 mod audit_export;
 mod audit_verify;
 mod break_glass;

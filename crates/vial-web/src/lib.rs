@@ -6,6 +6,7 @@
 //! put PHI in logs, URLs or error messages.
 
 mod access_review;
+mod admin_ops;
 mod auth;
 mod browser;
 mod error;

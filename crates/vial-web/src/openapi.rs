@@ -11,11 +11,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     paths(
         crate::auth::login, crate::auth::logout, crate::auth::me,
         crate::users::my_sessions, crate::users::end_my_session, crate::users::create_user,
-        crate::users::end_user_sessions, crate::users::disable_user, crate::users::change_role,
+        crate::users::end_user_sessions, crate::users::list_users,
+        crate::users::user_sessions, crate::users::end_user_session, crate::users::disable_user, crate::users::change_role,
         crate::patients::create, crate::patients::read, crate::patients::search_by_query,
         crate::patients::search_by_body, crate::patients::assign, crate::patients::break_glass,
         crate::patients::break_glass_grants,
         crate::access_review::patient_log, crate::access_review::my_log,
+        crate::admin_ops::export, crate::admin_ops::rotate, crate::admin_ops::status,
     ),
     modifiers(&BearerAuth)
 )]

@@ -16,8 +16,13 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/api/v1/me/sessions", get(my_sessions))
         .route("/api/v1/me/sessions/{id}/end", post(end_my_session))
-        .route("/api/v1/users", post(create_user))
+        .route("/api/v1/users", post(create_user).get(list_users))
+        .route("/api/v1/users/{id}/sessions", get(user_sessions))
         .route("/api/v1/users/{id}/sessions/end", post(end_user_sessions))
+        .route(
+            "/api/v1/users/{id}/sessions/{sid}/end",
+            post(end_user_session),
+        )
         .route("/api/v1/users/{id}/disable", post(disable_user))
         .route("/api/v1/users/{id}/role", post(change_role))
 }
@@ -30,6 +35,10 @@ pub(crate) async fn my_sessions(
     Authenticated(actor): Authenticated,
 ) -> Result<Json<Value>, ApiError> {
     let sessions = app.my_sessions(&actor).await?;
+    Ok(Json(sessions_json(&sessions, &actor.session_id)))
+}
+
+fn sessions_json(sessions: &[vial_app::SessionRecord], current: &str) -> Value {
     let list: Vec<Value> = sessions
         .iter()
         .map(|s| {
@@ -38,11 +47,11 @@ pub(crate) async fn my_sessions(
                 "first_addr": s.first_addr, "last_addr": s.last_addr,
                 "created_at_ms": s.created_at_ms, "last_seen_ms": s.last_seen_ms,
                 "ended_at_ms": s.ended_at_ms, "end_reason": s.end_reason,
-                "current": s.id == actor.session_id,
+                "current": s.id == current,
             })
         })
         .collect();
-    Ok(Json(json!({ "sessions": list })))
+    json!({ "sessions": list })
 }
 
 /// End one of my sessions (a lost phone).
@@ -100,6 +109,54 @@ pub(crate) async fn create_user(
         reply["recovery_codes"] = added.recovery_codes.iter().map(|c| c.as_str()).collect();
     }
     Ok((StatusCode::CREATED, Json(reply)))
+}
+
+/// Every account with name, email, role and status (admins).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+    responses((status = 200, description = "`{users: [...]}`"), (status = 403, description = "admins only")))]
+pub(crate) async fn list_users(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Value>, ApiError> {
+    let users: Vec<Value> = app
+        .list_users(&actor)
+        .await?
+        .iter()
+        .map(|u| {
+            json!({
+                "id": u.id, "role": u.role, "name": u.name.as_str(), "email": u.email.as_str(),
+                "disabled": u.disabled, "locked": u.locked, "created_at_ms": u.created_at_ms,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "users": users })))
+}
+
+/// A user's sessions, i.e. their devices (admins).
+#[utoipa::path(get, path = "/api/v1/users/{id}/sessions", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, description = "`{sessions: [...]}`"),
+    (status = 403, description = "admins only"), (status = 404, description = "no such user")))]
+pub(crate) async fn user_sessions(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let sessions = app.user_sessions(&actor, &id).await?;
+    Ok(Json(sessions_json(&sessions, &actor.session_id)))
+}
+
+/// Sign one device of a user out (admins): a lost tablet, without ending their other sessions.
+#[utoipa::path(post, path = "/api/v1/users/{id}/sessions/{sid}/end", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path), ("sid" = String, Path)),
+    responses((status = 204, description = "ended"), (status = 403, description = "admins only"),
+              (status = 404, description = "not a session of this user")))]
+pub(crate) async fn end_user_session(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path((id, sid)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    app.end_user_session(&actor, &id, &sid).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Sign a user out everywhere (admins).

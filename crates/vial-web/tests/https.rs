@@ -156,6 +156,12 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/patients/{id}/break-glass", "post"),
         ("/api/v1/break-glass", "get"),
         ("/api/v1/audit", "get"),
+        ("/api/v1/audit/export", "post"),
+        ("/api/v1/keys/rotate", "post"),
+        ("/api/v1/keys/status", "get"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users/{id}/sessions", "get"),
+        ("/api/v1/users/{id}/sessions/{sid}/end", "post"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

@@ -209,6 +209,120 @@ async fn patients_log_in_without_totp_and_bad_requests_are_refused(pg: bool) {
     assert_eq!(s.me("forged-token").await, 401);
 }
 
+/// Exports and key operations need the admin's password and a fresh code in the request; a
+/// lost device can be signed out alone.
+async fn sensitive_admin_operations_need_reauthentication(pg: bool) {
+    let s = spawn(pg).await;
+    let admin = s.add_user("ops.owner@example.com", Role::Admin, None).await;
+    let staff = s.add_user("ops.desk@example.com", Role::Staff, None).await;
+    let admin_token = s.token(&admin).await;
+    let staff_token = s.token(&staff).await;
+
+    let before = s.audit().await.len();
+    let body = json!({"password": PASSWORD, "totp": s.code(&staff)});
+    assert_eq!(
+        s.post("/api/v1/keys/rotate", Some(&staff_token), body)
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        s.get("/api/v1/keys/status", Some(&staff_token)).await.0,
+        403
+    );
+    assert_eq!(s.get("/api/v1/users", Some(&staff_token)).await.0, 403);
+    let denied: Vec<String> = s.audit().await[before..]
+        .iter()
+        .filter(|(_, outcome, _)| outcome == "denied")
+        .map(|(action, _, _)| action.clone())
+        .collect();
+    assert_eq!(denied, ["key.rotate", "key.status", "user.list"]);
+
+    s.next_step();
+    let no_code = json!({"password": PASSWORD});
+    assert_eq!(
+        s.post("/api/v1/keys/rotate", Some(&admin_token), no_code)
+            .await
+            .0,
+        401
+    );
+    let wrong = json!({"password": "wrong password!", "totp": s.code(&admin)});
+    assert_eq!(
+        s.post("/api/v1/keys/rotate", Some(&admin_token), wrong)
+            .await
+            .0,
+        401
+    );
+    s.next_step();
+    let right = json!({"password": PASSWORD, "totp": s.code(&admin)});
+    let (status, body) = s
+        .post("/api/v1/keys/rotate", Some(&admin_token), right.clone())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["version"], 2);
+    assert_eq!(
+        s.post("/api/v1/keys/rotate", Some(&admin_token), right)
+            .await
+            .0,
+        401,
+        "a code works once"
+    );
+    let (_, keys) = s.get("/api/v1/keys/status", Some(&admin_token)).await;
+    assert_eq!(keys["current_version"], 2);
+
+    s.next_step();
+    let export = json!({"from": 0, "to": 3, "password": PASSWORD, "totp": s.code(&admin)});
+    let r = s
+        .client
+        .post(format!("{}/api/v1/audit/export", s.base))
+        .bearer_auth(&admin_token)
+        .json(&export)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/x-ndjson");
+    let text = r.text().await.unwrap();
+    assert!(text.lines().count() >= 4, "{text}");
+    let export = json!({"from": 0, "to": 3, "password": PASSWORD, "totp": s.code(&staff)});
+    assert_eq!(
+        s.post("/api/v1/audit/export", Some(&staff_token), export)
+            .await
+            .0,
+        403
+    );
+
+    // A lost tablet: the admin lists the staff member's devices and ends only that one.
+    let tablet = s.token(&staff).await;
+    let (status, sessions) = s
+        .get(
+            &format!("/api/v1/users/{}/sessions", staff.id),
+            Some(&admin_token),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let tablet_id = sessions["sessions"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/users/{}/sessions/{tablet_id}/end", staff.id);
+    assert_eq!(s.post(&path, Some(&staff_token), json!({})).await.0, 403);
+    assert_eq!(s.post(&path, Some(&admin_token), json!({})).await.0, 204);
+    assert_eq!(s.me(&tablet).await, 401);
+    assert_eq!(s.me(&staff_token).await, 200);
+    let other_users = format!("/api/v1/users/{}/sessions/{tablet_id}/end", admin.id);
+    assert_eq!(
+        s.post(&other_users, Some(&admin_token), json!({})).await.0,
+        404
+    );
+    let (_, users) = s.get("/api/v1/users", Some(&admin_token)).await;
+    let mut emails: Vec<&str> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    emails.sort_unstable();
+    assert_eq!(emails, ["ops.desk@example.com", "ops.owner@example.com"]);
+}
+
 /// Patient MFA is optional by default (a patient who enrols an authenticator must then use it)
 /// and mandatory when the practice requires it.
 async fn patient_mfa_is_optional_or_required_by_the_practice(pg: bool) {
@@ -425,4 +539,5 @@ both_backends!(
     logout_idle_absolute_and_revocation_each_end_the_session,
     patients_log_in_without_totp_and_bad_requests_are_refused,
     patient_mfa_is_optional_or_required_by_the_practice,
+    sensitive_admin_operations_need_reauthentication,
 );
