@@ -1,0 +1,45 @@
+//! Peak memory of one `sanitize` call, measured from outside with `/usr/bin/time -v`:
+//!
+//! ```sh
+//! cargo run --release -p vial-media --example peak -- generate /tmp/p1.jpg 1
+//! cargo run --release -p vial-media --example peak -- generate /tmp/p6.jpg 6
+//! /usr/bin/time -v target/release/examples/peak sanitize /tmp/p1.jpg   # "Maximum resident…"
+//! /usr/bin/time -v target/release/examples/peak baseline /tmp/p1.jpg  # reading the file only
+//! ```
+//!
+//! `generate` writes a 4000 × 3000 noisy camera JPEG (about 8 MB, quality 95) with EXIF
+//! orientation 1 or 6; `sanitize` reads a file and sanitizes it once; `baseline` only reads it,
+//! so the difference between the two is what sanitizing costs.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a measuring tool fails loudly
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::io::Write;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "usage: peak generate PATH ORIENTATION | peak sanitize PATH | peak baseline PATH";
+    let (command, path) = (args.get(1).expect(usage), args.get(2).expect(usage));
+    let mut err = std::io::stderr();
+    match command.as_str() {
+        "generate" => {
+            let orientation: u16 = args.get(3).expect(usage).parse().unwrap();
+            let picture = common::scene(4000, 3000, 9, 42);
+            let bytes = common::camera_jpeg_quality(&picture, Some(orientation), 95);
+            std::fs::write(path, &bytes).unwrap();
+            writeln!(err, "wrote {} bytes", bytes.len()).unwrap();
+        }
+        "sanitize" => {
+            let bytes = std::fs::read(path).unwrap();
+            let started = std::time::Instant::now();
+            let out = vial_media::sanitize(&bytes, &vial_media::Limits::default()).unwrap();
+            writeln!(err, "{out:?} in {:?}", started.elapsed()).unwrap();
+        }
+        "baseline" => {
+            let bytes = std::fs::read(path).unwrap();
+            writeln!(err, "read {} bytes", bytes.len()).unwrap();
+        }
+        _ => panic!("{usage}"),
+    }
+}
