@@ -92,4 +92,9 @@ impl sql::SqliteTx {
     async fn take_audit_lock(&mut self) -> StoreResult<()> {
         Ok(())
     }
+
+    /// Likewise: one writer at a time already serializes bookings.
+    async fn take_schedule_lock(&mut self, _provider_id: &str) -> StoreResult<()> {
+        Ok(())
+    }
 }

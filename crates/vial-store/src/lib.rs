@@ -14,8 +14,9 @@ mod sqlx_tx;
 
 pub use error::StoreError;
 pub use records::{
-    AuditHead, AuditRow, Backend, BreakGlassRow, DekCount, DekRewrap, NewSession, NewUser,
-    PatientLookup, PatientRow, SessionRecord, StoredCheckpoint, StoredDek, UserRecord,
+    AppointmentRow, AuditHead, AuditRow, Backend, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
+    DekCount, DekRewrap, InventoryLotRow, LocationRow, LotUse, NewSession, NewUser, PatientLookup,
+    PatientRow, SessionRecord, StoredCheckpoint, StoredDek, UserRecord,
 };
 
 /// Result of a storage call.
@@ -136,6 +137,99 @@ pub trait Tx: Send {
     async fn users(&mut self, limit: u32) -> StoreResult<Vec<UserRecord>>;
     /// Replaces a user's TOTP secret (re-enrolment) and forgets the last accepted step.
     async fn set_totp(&mut self, user_id: &str, totp_enc: &[u8]) -> StoreResult<bool>;
+
+    // Scheduling.
+    /// Serializes bookings of one provider until commit, so two cannot both pass the overlap check.
+    async fn lock_schedule(&mut self, provider_id: &str) -> StoreResult<()>;
+    async fn insert_location(&mut self, location: &LocationRow) -> StoreResult<()>;
+    async fn locations(&mut self) -> StoreResult<Vec<LocationRow>>;
+    async fn insert_appointment(&mut self, appointment: &AppointmentRow) -> StoreResult<()>;
+    async fn appointment_by_id(&mut self, id: &str) -> StoreResult<Option<AppointmentRow>>;
+    /// A provider's booked or checked-in appointments overlapping `[start_ms, end_ms)`.
+    async fn active_overlapping(
+        &mut self,
+        provider_id: &str,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> StoreResult<Vec<AppointmentRow>>;
+    /// Appointments starting in `[start_ms, end_ms)`, of one provider or all, by start time.
+    async fn appointments_between(
+        &mut self,
+        start_ms: i64,
+        end_ms: i64,
+        provider_id: Option<&str>,
+    ) -> StoreResult<Vec<AppointmentRow>>;
+    async fn appointments_of_patient(
+        &mut self,
+        patient_id: &str,
+    ) -> StoreResult<Vec<AppointmentRow>>;
+    /// Moves an appointment from `from` to `to`; false if its status was not `from`.
+    async fn set_appointment_status(
+        &mut self,
+        id: &str,
+        from: &str,
+        to: &str,
+        now_ms: i64,
+    ) -> StoreResult<bool>;
+
+    // Clinical records.
+    async fn insert_record(&mut self, record: &ClinicalRecordRow) -> StoreResult<()>;
+    async fn record_by_id(&mut self, id: &str) -> StoreResult<Option<ClinicalRecordRow>>;
+    /// A patient's records of one kind (or all), oldest first.
+    async fn records_of_patient(
+        &mut self,
+        patient_id: &str,
+        kind: Option<&str>,
+    ) -> StoreResult<Vec<ClinicalRecordRow>>;
+    /// Amendments of a record, oldest first.
+    async fn amendments_of(&mut self, parent_id: &str) -> StoreResult<Vec<ClinicalRecordRow>>;
+    /// Replaces the body of a draft (or a `current` document) if it is still at `version`.
+    async fn update_record_body(
+        &mut self,
+        id: &str,
+        body_enc: &[u8],
+        version: i64,
+        now_ms: i64,
+    ) -> StoreResult<bool>;
+    /// Signs a draft; false if it is no longer a draft.
+    async fn sign_record(
+        &mut self,
+        id: &str,
+        signer: &str,
+        cosign: &str,
+        now_ms: i64,
+    ) -> StoreResult<bool>;
+    /// Records a co-signature; false unless the record awaits one.
+    async fn cosign_record(&mut self, id: &str, cosigner: &str, now_ms: i64) -> StoreResult<bool>;
+    /// Revokes a signed record (a consent); false if it was not signed.
+    async fn revoke_record(&mut self, id: &str, now_ms: i64) -> StoreResult<bool>;
+    /// Records awaiting co-signature, oldest first.
+    async fn records_awaiting_cosign(&mut self, limit: u32) -> StoreResult<Vec<ClinicalRecordRow>>;
+    async fn insert_lot_use(
+        &mut self,
+        lot_bidx: &[u8],
+        record_id: &str,
+        patient_id: &str,
+    ) -> StoreResult<()>;
+    async fn lot_uses(&mut self, lot_bidx: &[u8]) -> StoreResult<Vec<LotUse>>;
+
+    // Catalogue, stock, consent forms, settings.
+    async fn insert_product(&mut self, code: &str, body: &str, now_ms: i64) -> StoreResult<()>;
+    /// `(code, body)` of every product.
+    async fn products(&mut self) -> StoreResult<Vec<(String, String)>>;
+    async fn insert_inventory_lot(&mut self, lot: &InventoryLotRow) -> StoreResult<()>;
+    async fn inventory_lots(&mut self) -> StoreResult<Vec<InventoryLotRow>>;
+    /// Takes `quantity` from a lot's remaining stock; false if the lot is unknown or short.
+    async fn draw_down(
+        &mut self,
+        product_code: &str,
+        lot: &str,
+        quantity: i64,
+    ) -> StoreResult<bool>;
+    async fn insert_consent_form(&mut self, form: &ConsentFormRow) -> StoreResult<()>;
+    async fn consent_forms(&mut self) -> StoreResult<Vec<ConsentFormRow>>;
+    async fn setting(&mut self, key: &str) -> StoreResult<Option<String>>;
+    async fn set_setting(&mut self, key: &str, value: &str) -> StoreResult<()>;
 
     // Savepoints: one per unit of work inside a group-committed transaction.
     async fn savepoint(&mut self) -> StoreResult<()>;

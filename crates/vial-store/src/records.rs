@@ -164,3 +164,83 @@ pub struct BreakGlassRow {
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
 }
+
+/// An appointment as stored: scheduling facts in clear, the service and a mobile visit's
+/// address sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentRow {
+    pub id: String,
+    pub patient_id: String,
+    pub provider_id: String,
+    pub location_id: Option<String>,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub status: String,
+    pub service_enc: Vec<u8>,
+    pub address_enc: Option<Vec<u8>>,
+    pub created_by: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+/// A clinic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationRow {
+    pub id: String,
+    pub name: String,
+    pub created_at_ms: i64,
+}
+
+/// A clinical document as stored: a sealed body and its life cycle in clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClinicalRecordRow {
+    pub id: String,
+    pub patient_id: String,
+    /// `treatment`, `soap_note`, `plan`, `consent`, `history` or `amendment`.
+    pub kind: String,
+    pub parent_id: Option<String>,
+    pub author_id: String,
+    /// `draft`, `signed`, `revoked` or `current`.
+    pub state: String,
+    /// A code without clinical detail (a consent's kind, a treatment's type).
+    pub label: Option<String>,
+    pub body_enc: Vec<u8>,
+    pub version: i64,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub signed_by: Option<String>,
+    pub signed_at_ms: Option<i64>,
+    /// `not_required`, `awaiting` or `cosigned`.
+    pub cosign: Option<String>,
+    pub cosigned_by: Option<String>,
+    pub cosigned_at_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// One treatment that used a lot, for a recall.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LotUse {
+    pub record_id: String,
+    pub patient_id: String,
+}
+
+/// Received stock of one lot; quantities in hundredths of the product's unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryLotRow {
+    pub id: String,
+    pub product_code: String,
+    pub lot: String,
+    pub expiry: String,
+    pub received: i64,
+    pub remaining: i64,
+    pub received_at_ms: i64,
+}
+
+/// A published consent form version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentFormRow {
+    pub kind: String,
+    pub version: String,
+    pub text: String,
+    pub created_at_ms: i64,
+}

@@ -4,7 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure must be loud
 
-use crate::{DekRewrap, NewUser, Store, StoreError, StoredDek, UserCipherColumn};
+use crate::{
+    AppointmentRow, ClinicalRecordRow, ConsentFormRow, DekRewrap, InventoryLotRow, LocationRow,
+    NewUser, PatientRow, Store, StoreError, StoredDek, UserCipherColumn,
+};
 
 fn dek(n: u8, owner: &str, version: u32) -> StoredDek {
     StoredDek {
@@ -146,6 +149,237 @@ pub async fn users_round_trip_and_unique_email(store: &dyn Store) {
     assert_eq!((u1.totp_enc, u1.totp_last_step), (Some(vec![9, 9]), None));
 }
 
+fn patient_row(id: &str) -> PatientRow {
+    PatientRow {
+        id: id.to_owned(),
+        given_enc: vec![1],
+        family_enc: vec![2],
+        dob_enc: vec![3],
+        phone_enc: None,
+        email_enc: None,
+        family_bidx: vec![4; 32],
+        dob_bidx: vec![5; 32],
+        phone_bidx: None,
+        email_bidx: None,
+        created_at_ms: 1,
+    }
+}
+
+fn appointment(id: &str, start_ms: i64, end_ms: i64) -> AppointmentRow {
+    AppointmentRow {
+        id: id.to_owned(),
+        patient_id: "p1".to_owned(),
+        provider_id: "u1".to_owned(),
+        location_id: None,
+        start_ms,
+        end_ms,
+        status: "booked".to_owned(),
+        service_enc: vec![9],
+        address_enc: None,
+        created_by: "u1".to_owned(),
+        created_at_ms: 1,
+        updated_at_ms: 1,
+    }
+}
+
+fn record(id: &str, kind: &str, state: &str) -> ClinicalRecordRow {
+    ClinicalRecordRow {
+        id: id.to_owned(),
+        patient_id: "p1".to_owned(),
+        kind: kind.to_owned(),
+        parent_id: None,
+        author_id: "u1".to_owned(),
+        state: state.to_owned(),
+        label: None,
+        body_enc: vec![7, 7],
+        version: 1,
+        created_at_ms: 10,
+        updated_at_ms: 10,
+        signed_by: None,
+        signed_at_ms: None,
+        cosign: None,
+        cosigned_by: None,
+        cosigned_at_ms: None,
+        revoked_at_ms: None,
+    }
+}
+
+async fn with_patient(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_user(&user("u1", 1)).await.unwrap();
+    tx.insert_patient(&patient_row("p1")).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Overlap is half-open and ignores cancelled visits; statuses move only from where they are;
+/// a malformed interval is refused by the schema.
+pub async fn appointments_overlap_and_move_through_statuses(store: &dyn Store) {
+    with_patient(store).await;
+    let mut tx = store.begin().await.unwrap();
+    tx.lock_schedule("u1").await.unwrap();
+    tx.insert_appointment(&appointment("a1", 100, 200))
+        .await
+        .unwrap();
+    tx.insert_appointment(&appointment("a2", 200, 300))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let bad = tx.insert_appointment(&appointment("bad", 300, 300)).await;
+    assert!(bad.is_err(), "end must be after start");
+    drop(tx);
+    let mut tx = store.begin().await.unwrap();
+    let ids = |rows: Vec<AppointmentRow>| rows.into_iter().map(|a| a.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(tx.active_overlapping("u1", 150, 250).await.unwrap()),
+        ["a1", "a2"]
+    );
+    assert_eq!(
+        ids(tx.active_overlapping("u1", 200, 201).await.unwrap()),
+        ["a2"]
+    );
+    assert!(
+        tx.active_overlapping("u2", 0, 1000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        tx.set_appointment_status("a1", "booked", "cancelled", 5)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.set_appointment_status("a1", "booked", "checked_in", 6)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        ids(tx.active_overlapping("u1", 0, 1000).await.unwrap()),
+        ["a2"]
+    );
+    assert_eq!(
+        ids(tx.appointments_between(0, 200, None).await.unwrap()),
+        ["a1"]
+    );
+    assert_eq!(
+        ids(tx.appointments_between(0, 1000, Some("u1")).await.unwrap()),
+        ["a1", "a2"]
+    );
+    assert_eq!(
+        ids(tx.appointments_of_patient("p1").await.unwrap()),
+        ["a1", "a2"]
+    );
+    let a1 = tx.appointment_by_id("a1").await.unwrap().unwrap();
+    assert_eq!((a1.status.as_str(), a1.updated_at_ms), ("cancelled", 5));
+    tx.insert_location(&LocationRow {
+        id: "l1".into(),
+        name: "Main clinic".into(),
+        created_at_ms: 1,
+    })
+    .await
+    .unwrap();
+    assert_eq!(tx.locations().await.unwrap().len(), 1);
+    tx.commit().await.unwrap();
+}
+
+/// A draft is edited at its version only, signed once, then only amended; co-signature and
+/// revocation move once; lot uses are found by the lot's index.
+pub async fn clinical_records_sign_once_and_recall_by_lot(store: &dyn Store) {
+    with_patient(store).await;
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_record(&record("r1", "soap_note", "draft"))
+        .await
+        .unwrap();
+    assert!(tx.update_record_body("r1", &[8], 1, 11).await.unwrap());
+    assert!(
+        !tx.update_record_body("r1", &[9], 1, 12).await.unwrap(),
+        "stale version"
+    );
+    assert!(tx.sign_record("r1", "u1", "awaiting", 13).await.unwrap());
+    assert!(
+        !tx.sign_record("r1", "u1", "awaiting", 14).await.unwrap(),
+        "signed once"
+    );
+    assert!(
+        !tx.update_record_body("r1", &[9], 3, 15).await.unwrap(),
+        "signed is locked"
+    );
+    let mut amendment = record("r2", "amendment", "draft");
+    amendment.parent_id = Some("r1".into());
+    tx.insert_record(&amendment).await.unwrap();
+    assert_eq!(tx.amendments_of("r1").await.unwrap().len(), 1);
+    assert_eq!(tx.records_awaiting_cosign(10).await.unwrap().len(), 1);
+    assert!(tx.cosign_record("r1", "u9", 16).await.unwrap());
+    assert!(!tx.cosign_record("r1", "u9", 17).await.unwrap());
+    let r1 = tx.record_by_id("r1").await.unwrap().unwrap();
+    assert_eq!(r1.body_enc, [8]);
+    assert_eq!(
+        (r1.state.as_str(), r1.cosign.as_deref()),
+        ("signed", Some("cosigned"))
+    );
+    assert!(tx.revoke_record("r1", 18).await.unwrap());
+    assert!(!tx.revoke_record("r1", 19).await.unwrap());
+    tx.insert_record(&record("t1", "treatment", "signed"))
+        .await
+        .unwrap();
+    tx.insert_lot_use(&[3; 32], "t1", "p1").await.unwrap();
+    tx.insert_lot_use(&[3; 32], "t1", "p1").await.unwrap();
+    assert_eq!(tx.lot_uses(&[3; 32]).await.unwrap().len(), 1);
+    assert!(tx.lot_uses(&[4; 32]).await.unwrap().is_empty());
+    assert_eq!(
+        tx.records_of_patient("p1", Some("treatment"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(tx.records_of_patient("p1", None).await.unwrap().len(), 3);
+    tx.set_setting("cosign_required", "true").await.unwrap();
+    tx.set_setting("cosign_required", "false").await.unwrap();
+    assert_eq!(
+        tx.setting("cosign_required").await.unwrap().as_deref(),
+        Some("false")
+    );
+    assert_eq!(tx.setting("absent").await.unwrap(), None);
+    tx.commit().await.unwrap();
+}
+
+/// Stock is drawn down only while enough remains; consent forms and products round-trip.
+pub async fn stock_is_drawn_down_never_below_zero(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_product("botox", "{}", 1).await.unwrap();
+    tx.insert_inventory_lot(&InventoryLotRow {
+        id: "lot1".into(),
+        product_code: "botox".into(),
+        lot: "C1234".into(),
+        expiry: "2027-01-01".into(),
+        received: 10_000,
+        remaining: 10_000,
+        received_at_ms: 1,
+    })
+    .await
+    .unwrap();
+    assert!(tx.draw_down("botox", "C1234", 6_000).await.unwrap());
+    assert!(!tx.draw_down("botox", "C1234", 6_000).await.unwrap());
+    assert!(!tx.draw_down("botox", "OTHER", 1).await.unwrap());
+    assert_eq!(tx.inventory_lots().await.unwrap()[0].remaining, 4_000);
+    tx.insert_consent_form(&ConsentFormRow {
+        kind: "photography".into(),
+        version: "v1".into(),
+        text: "I agree".into(),
+        created_at_ms: 1,
+    })
+    .await
+    .unwrap();
+    assert_eq!(tx.consent_forms().await.unwrap().len(), 1);
+    assert_eq!(
+        tx.products().await.unwrap(),
+        [("botox".to_owned(), "{}".to_owned())]
+    );
+    tx.commit().await.unwrap();
+}
+
 /// Work in a transaction dropped without commit is rolled back.
 pub async fn uncommitted_work_is_rolled_back(store: &dyn Store) {
     let mut tx = store.begin().await.unwrap();
@@ -175,6 +409,9 @@ macro_rules! scenario_tests {
         $crate::scenario_tests!(@one $fresh, users_round_trip_and_unique_email);
         $crate::scenario_tests!(@one $fresh, uncommitted_work_is_rolled_back);
         $crate::scenario_tests!(@one $fresh, schema_refuses_unknown_role);
+        $crate::scenario_tests!(@one $fresh, appointments_overlap_and_move_through_statuses);
+        $crate::scenario_tests!(@one $fresh, clinical_records_sign_once_and_recall_by_lot);
+        $crate::scenario_tests!(@one $fresh, stock_is_drawn_down_never_below_zero);
     };
     (@one $fresh:path, $name:ident) => {
         #[tokio::test]

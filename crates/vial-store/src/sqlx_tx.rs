@@ -7,7 +7,8 @@
 
 /// Generates `mod sql` with the transaction type `$tx` over `sqlx::Transaction<'static, $db>`,
 /// its [`Tx`](crate::Tx) implementation and `db` (sqlx errors to [`StoreError`](crate::StoreError)).
-/// The backend must provide `impl sql::$tx { async fn take_audit_lock(&mut self) -> StoreResult<()> }`.
+/// The backend must provide `impl sql::$tx { async fn take_audit_lock(&mut self) -> StoreResult<()> }`
+/// and `async fn take_schedule_lock(&mut self, provider_id: &str) -> StoreResult<()>`.
 #[macro_export]
 macro_rules! sqlx_tx {
     ($tx:ident, $db:ty, $row:ty) => {
@@ -15,7 +16,8 @@ macro_rules! sqlx_tx {
         pub(crate) mod sql {
         use ::sqlx::Row as _;
         use $crate::{
-            AuditHead, AuditRow, BreakGlassRow, DekCount, DekRewrap, NewSession, NewUser,
+            AppointmentRow, AuditHead, AuditRow, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
+            DekCount, DekRewrap, InventoryLotRow, LocationRow, LotUse, NewSession, NewUser,
             PatientLookup, PatientRow, SessionRecord, StoreError, StoreResult, StoredCheckpoint,
             StoredDek, Tx, UserCipherColumn, UserRecord,
         };
@@ -143,6 +145,65 @@ macro_rules! sqlx_tx {
         const USER_COLUMNS: &str = "id, role, email_enc, name_enc, password_hash, totp_enc, patient_id, \
                                     created_at_ms, disabled_at_ms, failed_logins, locked_until_ms, \
                                     totp_last_step";
+
+        const APPOINTMENT_COLUMNS: &str = "id, patient_id, provider_id, location_id, start_ms, end_ms, \
+                                           status, service_enc, address_enc, created_by, created_at_ms, \
+                                           updated_at_ms";
+
+        fn appointment_from_row(row: &$row) -> StoreResult<AppointmentRow> {
+            Ok(AppointmentRow {
+                id: row.try_get("id").map_err(db)?,
+                patient_id: row.try_get("patient_id").map_err(db)?,
+                provider_id: row.try_get("provider_id").map_err(db)?,
+                location_id: row.try_get("location_id").map_err(db)?,
+                start_ms: row.try_get("start_ms").map_err(db)?,
+                end_ms: row.try_get("end_ms").map_err(db)?,
+                status: row.try_get("status").map_err(db)?,
+                service_enc: row.try_get("service_enc").map_err(db)?,
+                address_enc: row.try_get("address_enc").map_err(db)?,
+                created_by: row.try_get("created_by").map_err(db)?,
+                created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+                updated_at_ms: row.try_get("updated_at_ms").map_err(db)?,
+            })
+        }
+
+        const RECORD_COLUMNS: &str = "id, patient_id, kind, parent_id, author_id, state, label, body_enc, \
+                                      version, created_at_ms, updated_at_ms, signed_by, signed_at_ms, \
+                                      cosign, cosigned_by, cosigned_at_ms, revoked_at_ms";
+
+        fn record_from_row(row: &$row) -> StoreResult<ClinicalRecordRow> {
+            Ok(ClinicalRecordRow {
+                id: row.try_get("id").map_err(db)?,
+                patient_id: row.try_get("patient_id").map_err(db)?,
+                kind: row.try_get("kind").map_err(db)?,
+                parent_id: row.try_get("parent_id").map_err(db)?,
+                author_id: row.try_get("author_id").map_err(db)?,
+                state: row.try_get("state").map_err(db)?,
+                label: row.try_get("label").map_err(db)?,
+                body_enc: row.try_get("body_enc").map_err(db)?,
+                version: row.try_get("version").map_err(db)?,
+                created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+                updated_at_ms: row.try_get("updated_at_ms").map_err(db)?,
+                signed_by: row.try_get("signed_by").map_err(db)?,
+                signed_at_ms: row.try_get("signed_at_ms").map_err(db)?,
+                cosign: row.try_get("cosign").map_err(db)?,
+                cosigned_by: row.try_get("cosigned_by").map_err(db)?,
+                cosigned_at_ms: row.try_get("cosigned_at_ms").map_err(db)?,
+                revoked_at_ms: row.try_get("revoked_at_ms").map_err(db)?,
+            })
+        }
+
+        fn inventory_from_row(row: &$row) -> StoreResult<InventoryLotRow> {
+            Ok(InventoryLotRow {
+                id: row.try_get("id").map_err(db)?,
+                product_code: row.try_get("product_code").map_err(db)?,
+                lot: row.try_get("lot").map_err(db)?,
+                expiry: row.try_get("expiry").map_err(db)?,
+                received: row.try_get("received").map_err(db)?,
+                remaining: row.try_get("remaining").map_err(db)?,
+                received_at_ms: row.try_get("received_at_ms").map_err(db)?,
+            })
+        }
 
         #[::async_trait::async_trait]
         impl Tx for $tx {
@@ -791,6 +852,454 @@ macro_rules! sqlx_tx {
                         })
                     })
                     .collect()
+            }
+
+            async fn lock_schedule(&mut self, provider_id: &str) -> StoreResult<()> {
+                self.take_schedule_lock(provider_id).await
+            }
+
+            async fn insert_location(&mut self, l: &LocationRow) -> StoreResult<()> {
+                ::sqlx::query("INSERT INTO locations (id, name, created_at_ms) VALUES ($1, $2, $3)")
+                    .bind(&l.id)
+                    .bind(&l.name)
+                    .bind(l.created_at_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn locations(&mut self) -> StoreResult<Vec<LocationRow>> {
+                let rows = ::sqlx::query("SELECT id, name, created_at_ms FROM locations ORDER BY name, id")
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(LocationRow {
+                            id: r.try_get("id").map_err(db)?,
+                            name: r.try_get("name").map_err(db)?,
+                            created_at_ms: r.try_get("created_at_ms").map_err(db)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn insert_appointment(&mut self, a: &AppointmentRow) -> StoreResult<()> {
+                let sql = format!(
+                    "INSERT INTO appointments ({APPOINTMENT_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                );
+                ::sqlx::query(&sql)
+                    .bind(&a.id)
+                    .bind(&a.patient_id)
+                    .bind(&a.provider_id)
+                    .bind(&a.location_id)
+                    .bind(a.start_ms)
+                    .bind(a.end_ms)
+                    .bind(&a.status)
+                    .bind(&a.service_enc)
+                    .bind(&a.address_enc)
+                    .bind(&a.created_by)
+                    .bind(a.created_at_ms)
+                    .bind(a.updated_at_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn appointment_by_id(&mut self, id: &str) -> StoreResult<Option<AppointmentRow>> {
+                let sql = format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id = $1");
+                let row = ::sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(appointment_from_row).transpose()
+            }
+
+            async fn active_overlapping(
+                &mut self,
+                provider_id: &str,
+                start_ms: i64,
+                end_ms: i64,
+            ) -> StoreResult<Vec<AppointmentRow>> {
+                let sql = format!(
+                    "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE provider_id = $1 \
+                     AND status IN ('booked', 'checked_in') AND start_ms < $3 AND end_ms > $2 \
+                     ORDER BY start_ms"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(provider_id)
+                    .bind(start_ms)
+                    .bind(end_ms)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(appointment_from_row).collect()
+            }
+
+            async fn appointments_between(
+                &mut self,
+                start_ms: i64,
+                end_ms: i64,
+                provider_id: Option<&str>,
+            ) -> StoreResult<Vec<AppointmentRow>> {
+                let sql = format!(
+                    "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE start_ms >= $1 AND start_ms < $2 \
+                     AND ($3 IS NULL OR provider_id = $3) ORDER BY start_ms, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(start_ms)
+                    .bind(end_ms)
+                    .bind(provider_id)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(appointment_from_row).collect()
+            }
+
+            async fn appointments_of_patient(
+                &mut self,
+                patient_id: &str,
+            ) -> StoreResult<Vec<AppointmentRow>> {
+                let sql = format!(
+                    "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE patient_id = $1 ORDER BY start_ms, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(patient_id)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(appointment_from_row).collect()
+            }
+
+            async fn set_appointment_status(
+                &mut self,
+                id: &str,
+                from: &str,
+                to: &str,
+                now_ms: i64,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE appointments SET status = $1, updated_at_ms = $2 WHERE id = $3 AND status = $4",
+                )
+                .bind(to)
+                .bind(now_ms)
+                .bind(id)
+                .bind(from)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_record(&mut self, r: &ClinicalRecordRow) -> StoreResult<()> {
+                let sql = format!(
+                    "INSERT INTO clinical_records ({RECORD_COLUMNS}) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+                );
+                ::sqlx::query(&sql)
+                    .bind(&r.id)
+                    .bind(&r.patient_id)
+                    .bind(&r.kind)
+                    .bind(&r.parent_id)
+                    .bind(&r.author_id)
+                    .bind(&r.state)
+                    .bind(&r.label)
+                    .bind(&r.body_enc)
+                    .bind(r.version)
+                    .bind(r.created_at_ms)
+                    .bind(r.updated_at_ms)
+                    .bind(&r.signed_by)
+                    .bind(r.signed_at_ms)
+                    .bind(&r.cosign)
+                    .bind(&r.cosigned_by)
+                    .bind(r.cosigned_at_ms)
+                    .bind(r.revoked_at_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn record_by_id(&mut self, id: &str) -> StoreResult<Option<ClinicalRecordRow>> {
+                let sql = format!("SELECT {RECORD_COLUMNS} FROM clinical_records WHERE id = $1");
+                let row = ::sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(record_from_row).transpose()
+            }
+
+            async fn records_of_patient(
+                &mut self,
+                patient_id: &str,
+                kind: Option<&str>,
+            ) -> StoreResult<Vec<ClinicalRecordRow>> {
+                let sql = format!(
+                    "SELECT {RECORD_COLUMNS} FROM clinical_records WHERE patient_id = $1 \
+                     AND ($2 IS NULL OR kind = $2) ORDER BY created_at_ms, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(patient_id)
+                    .bind(kind)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(record_from_row).collect()
+            }
+
+            async fn amendments_of(&mut self, parent_id: &str) -> StoreResult<Vec<ClinicalRecordRow>> {
+                let sql = format!(
+                    "SELECT {RECORD_COLUMNS} FROM clinical_records WHERE parent_id = $1 ORDER BY created_at_ms, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(parent_id)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(record_from_row).collect()
+            }
+
+            async fn update_record_body(
+                &mut self,
+                id: &str,
+                body_enc: &[u8],
+                version: i64,
+                now_ms: i64,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE clinical_records SET body_enc = $1, version = version + 1, updated_at_ms = $2 \
+                     WHERE id = $3 AND version = $4 AND state IN ('draft', 'current')",
+                )
+                .bind(body_enc)
+                .bind(now_ms)
+                .bind(id)
+                .bind(version)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn sign_record(
+                &mut self,
+                id: &str,
+                signer: &str,
+                cosign: &str,
+                now_ms: i64,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE clinical_records SET state = 'signed', signed_by = $1, signed_at_ms = $2, \
+                     cosign = $3, updated_at_ms = $2, version = version + 1 WHERE id = $4 AND state = 'draft'",
+                )
+                .bind(signer)
+                .bind(now_ms)
+                .bind(cosign)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn cosign_record(&mut self, id: &str, cosigner: &str, now_ms: i64) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE clinical_records SET cosign = 'cosigned', cosigned_by = $1, cosigned_at_ms = $2, \
+                     updated_at_ms = $2 WHERE id = $3 AND cosign = 'awaiting'",
+                )
+                .bind(cosigner)
+                .bind(now_ms)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn revoke_record(&mut self, id: &str, now_ms: i64) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE clinical_records SET state = 'revoked', revoked_at_ms = $1, updated_at_ms = $1 \
+                     WHERE id = $2 AND state = 'signed'",
+                )
+                .bind(now_ms)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn records_awaiting_cosign(&mut self, limit: u32) -> StoreResult<Vec<ClinicalRecordRow>> {
+                let sql = format!(
+                    "SELECT {RECORD_COLUMNS} FROM clinical_records WHERE cosign = 'awaiting' \
+                     ORDER BY signed_at_ms, id LIMIT $1"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(record_from_row).collect()
+            }
+
+            async fn insert_lot_use(
+                &mut self,
+                lot_bidx: &[u8],
+                record_id: &str,
+                patient_id: &str,
+            ) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO record_lots (lot_bidx, record_id, patient_id) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(lot_bidx)
+                .bind(record_id)
+                .bind(patient_id)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn lot_uses(&mut self, lot_bidx: &[u8]) -> StoreResult<Vec<LotUse>> {
+                let rows = ::sqlx::query(
+                    "SELECT record_id, patient_id FROM record_lots WHERE lot_bidx = $1 ORDER BY record_id",
+                )
+                .bind(lot_bidx)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(LotUse {
+                            record_id: r.try_get("record_id").map_err(db)?,
+                            patient_id: r.try_get("patient_id").map_err(db)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn insert_product(&mut self, code: &str, body: &str, now_ms: i64) -> StoreResult<()> {
+                ::sqlx::query("INSERT INTO products (code, body, created_at_ms) VALUES ($1, $2, $3)")
+                    .bind(code)
+                    .bind(body)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn products(&mut self) -> StoreResult<Vec<(String, String)>> {
+                let rows = ::sqlx::query("SELECT code, body FROM products ORDER BY code")
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("code").map_err(db)?, r.try_get("body").map_err(db)?)))
+                    .collect()
+            }
+
+            async fn insert_inventory_lot(&mut self, l: &InventoryLotRow) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO inventory_lots (id, product_code, lot, expiry, received, remaining, received_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&l.id)
+                .bind(&l.product_code)
+                .bind(&l.lot)
+                .bind(&l.expiry)
+                .bind(l.received)
+                .bind(l.remaining)
+                .bind(l.received_at_ms)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn inventory_lots(&mut self) -> StoreResult<Vec<InventoryLotRow>> {
+                let rows = ::sqlx::query(
+                    "SELECT id, product_code, lot, expiry, received, remaining, received_at_ms \
+                     FROM inventory_lots ORDER BY product_code, expiry, lot",
+                )
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                rows.iter().map(inventory_from_row).collect()
+            }
+
+            async fn draw_down(&mut self, product_code: &str, lot: &str, quantity: i64) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE inventory_lots SET remaining = remaining - $1 \
+                     WHERE product_code = $2 AND lot = $3 AND remaining >= $1",
+                )
+                .bind(quantity)
+                .bind(product_code)
+                .bind(lot)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_consent_form(&mut self, f: &ConsentFormRow) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO consent_forms (kind, version, text, created_at_ms) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&f.kind)
+                .bind(&f.version)
+                .bind(&f.text)
+                .bind(f.created_at_ms)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn consent_forms(&mut self) -> StoreResult<Vec<ConsentFormRow>> {
+                let rows = ::sqlx::query(
+                    "SELECT kind, version, text, created_at_ms FROM consent_forms ORDER BY kind, created_at_ms, version",
+                )
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(ConsentFormRow {
+                            kind: r.try_get("kind").map_err(db)?,
+                            version: r.try_get("version").map_err(db)?,
+                            text: r.try_get("text").map_err(db)?,
+                            created_at_ms: r.try_get("created_at_ms").map_err(db)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn setting(&mut self, key: &str) -> StoreResult<Option<String>> {
+                let row = ::sqlx::query("SELECT value FROM practice_settings WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                row.map(|r| r.try_get("value").map_err(db)).transpose()
+            }
+
+            async fn set_setting(&mut self, key: &str, value: &str) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO practice_settings (key, value) VALUES ($1, $2) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(key)
+                .bind(value)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                Ok(())
             }
 
             async fn debug_overwrite_user_column(
