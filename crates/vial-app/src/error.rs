@@ -14,6 +14,10 @@ pub enum AppError {
     Conflict(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The request conflicts with the record's state (a signed note edited, a double booking);
+    /// the message says what to do instead.
+    #[error("{0}")]
+    State(String),
     /// The policy refused; the code says why (it is also in the audit entry).
     #[error("not permitted: {0}")]
     Forbidden(&'static str),
@@ -41,6 +45,15 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Conflict(what) => Self::Conflict(what),
             other => Self::Store(other),
+        }
+    }
+}
+
+impl From<vial_clinical::ClinicalError> for AppError {
+    fn from(e: vial_clinical::ClinicalError) -> Self {
+        match e {
+            vial_clinical::ClinicalError::Conflict(_) => Self::State(e.to_string()),
+            other => Self::Invalid(other.to_string()),
         }
     }
 }

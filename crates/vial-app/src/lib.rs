@@ -12,6 +12,7 @@ mod audit_export;
 mod audit_verify;
 mod break_glass;
 mod checkpoint;
+mod clinical;
 mod clock;
 mod datadir;
 mod datakeys;
@@ -32,6 +33,10 @@ pub use accounts::UserSummary;
 pub use audit_verify::AuditVerifyReport;
 pub use break_glass::{BREAK_GLASS_MS, BreakGlassGrant};
 pub use checkpoint::{AUDIT_ORIGIN, AuditPolicy, CheckpointExport, DirectoryExport};
+pub use clinical::{
+    AmendmentView, AppointmentView, ConsentFormView, ConsentView, DocumentKind, DocumentView,
+    HistoryView, InventoryLot, ProductView, RecallEntry, ScheduleRange, TreatmentView,
+};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use datadir::{DataDir, DatabaseChoice};
 pub use error::AppError;

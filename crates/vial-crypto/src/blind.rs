@@ -17,6 +17,9 @@ pub enum BlindField {
     Email,
     /// A one-time recovery code: ten base32 characters, dashes and spaces ignored.
     RecoveryCode,
+    /// A product lot number, as `vial-clinical` normalizes it (trimmed, upper case), for recall:
+    /// a lot tied to a patient is PHI.
+    Lot,
 }
 
 impl BlindField {
@@ -27,6 +30,7 @@ impl BlindField {
             Self::Phone => b"phone",
             Self::Email => b"email",
             Self::RecoveryCode => b"recovery",
+            Self::Lot => b"lot",
         }
     }
 
@@ -40,6 +44,7 @@ impl BlindField {
                 .to_lowercase(),
             Self::Email => value.trim().to_lowercase(),
             Self::Phone => value.chars().filter(char::is_ascii_digit).collect(),
+            Self::Lot => value.trim().to_ascii_uppercase(),
             Self::RecoveryCode => {
                 let code: String = value
                     .chars()

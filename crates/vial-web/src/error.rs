@@ -61,6 +61,7 @@ impl From<AppError> for ApiError {
             AppError::Invalid(msg) => Self::Unprocessable(msg),
             AppError::Conflict(what) => Self::Conflict(format!("{what} already exists")),
             AppError::NotFound(what) => Self::NotFound(format!("{what} not found")),
+            AppError::State(msg) => Self::Conflict(msg),
             AppError::Unauthenticated => Self::Unauthenticated,
             AppError::Forbidden(reason) => Self::Forbidden(reason),
             other => {

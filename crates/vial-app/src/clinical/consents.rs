@@ -1,0 +1,300 @@
+//! Consents: the practice publishes form versions; a consent records the exact version signed,
+//! the signer (the patient in the portal, or collected by staff or a provider), the signature
+//! and the time; revocation keeps the record. Admins see status only. Photography consent is not
+//! marketing consent: [`App::has_active_consent`] matches the kind exactly.
+
+use serde::Serialize;
+use vial_clinical::{
+    ConsentFormInput, ConsentInput, ConsentKind, ConsentState, revoke, validate_consent,
+    validate_consent_form,
+};
+use vial_core::{Action, Resource, Scope};
+use vial_store::{ClinicalRecordRow, ConsentFormRow};
+
+use super::{new_id, open_json, purpose_of, seal_json};
+use crate::gateway::Access;
+use crate::{Actor, App, AppError, AuditEvent, Role};
+
+const TABLE: &str = "clinical_records";
+
+/// A published form version.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentFormView {
+    pub kind: String,
+    pub version: String,
+    pub text: String,
+}
+
+/// A signed consent; `signature` only for those who may read the signed form itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentView {
+    pub id: String,
+    pub patient_id: String,
+    pub kind: String,
+    pub form_version: String,
+    pub signed_at_ms: i64,
+    /// Who recorded it: the patient, or the staff member or provider who collected it.
+    pub collected_by: String,
+    pub active: bool,
+    pub revoked_at_ms: Option<i64>,
+    pub signature: Option<vial_clinical::SignatureInput>,
+}
+
+impl App {
+    /// Publishes a consent form version (admins).
+    pub async fn publish_consent_form(
+        &self,
+        actor: &Actor,
+        input: ConsentFormInput,
+    ) -> Result<(), AppError> {
+        let form = validate_consent_form(&input)?;
+        if let vial_core::Decision::Deny(reason) = vial_core::decide(
+            actor.role,
+            vial_core::Relation::None,
+            Resource::Administration,
+            Action::Write,
+        ) {
+            return Err(AppError::Forbidden(reason.as_str()));
+        }
+        let row = ConsentFormRow {
+            kind: form.kind().as_str().to_owned(),
+            version: form.version().as_str().to_owned(),
+            text: form.text().to_owned(),
+            created_at_ms: self.now_ms(),
+        };
+        let event = AuditEvent::new("consent_form.publish")
+            .actor(&actor.user_id, Some(actor.role.as_str()))
+            .session(&actor.session_id)
+            .resource("consent_form", &format!("{}@{}", row.kind, row.version));
+        self.transact(move |work| {
+            Box::pin(async move {
+                work.tx().await?.insert_consent_form(&row).await.map_err(
+                    |e| match AppError::from(e) {
+                        AppError::Conflict(_) => AppError::Conflict("this form version"),
+                        other => other,
+                    },
+                )?;
+                work.audit(event);
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The practice's consent forms (anyone signed in: patients read what they sign).
+    pub async fn consent_forms(&self) -> Result<Vec<ConsentFormView>, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        Ok(tx
+            .consent_forms()
+            .await?
+            .into_iter()
+            .map(|f| ConsentFormView {
+                kind: f.kind,
+                version: f.version,
+                text: f.text,
+            })
+            .collect())
+    }
+
+    async fn checked_forms(&self) -> Result<Vec<vial_clinical::ConsentForm>, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        tx.consent_forms()
+            .await?
+            .into_iter()
+            .map(|f| {
+                validate_consent_form(&ConsentFormInput {
+                    kind: f.kind,
+                    version: f.version,
+                    text: f.text,
+                })
+                .map_err(AppError::from)
+            })
+            .collect()
+    }
+
+    /// Records a signed consent: the patient signs their own, staff collect, providers write.
+    pub async fn sign_consent(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        input: ConsentInput,
+    ) -> Result<String, AppError> {
+        let consent = validate_consent(&input, &self.checked_forms().await?)?;
+        let action = match actor.role {
+            Role::Patient => Action::Sign,
+            Role::Staff => Action::Collect,
+            _ => Action::Write,
+        };
+        let id = new_id("cns");
+        let now = self.now_ms();
+        let label = consent.kind().as_str().to_owned();
+        let (app, actor, patient_id, consent_id) = (
+            self.clone(),
+            actor.clone(),
+            patient_id.to_owned(),
+            id.clone(),
+        );
+        self.transact(move |work| {
+            Box::pin(async move {
+                if work.tx().await?.patient_by_id(&patient_id).await?.is_none() {
+                    return Err(AppError::NotFound("patient"));
+                }
+                app.authorize(
+                    work,
+                    &actor,
+                    Access {
+                        patient_id: &patient_id,
+                        resource: Resource::Consents,
+                        action,
+                        audit_action: "consent.sign",
+                        purpose: purpose_of(actor.role),
+                    },
+                )
+                .await?;
+                let tx = work.tx().await?;
+                let key = app.data_key_for(tx, &patient_id).await?;
+                tx.insert_record(&ClinicalRecordRow {
+                    body_enc: seal_json(&key, TABLE, "body", &consent_id, &input)?,
+                    id: consent_id,
+                    patient_id,
+                    kind: "consent".into(),
+                    parent_id: None,
+                    author_id: actor.user_id.clone(),
+                    state: "signed".into(),
+                    label: Some(label),
+                    version: 1,
+                    created_at_ms: now,
+                    updated_at_ms: now,
+                    signed_by: Some(actor.user_id.clone()),
+                    signed_at_ms: Some(now),
+                    cosign: None,
+                    cosigned_by: None,
+                    cosigned_at_ms: None,
+                    revoked_at_ms: None,
+                })
+                .await?;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(id)
+    }
+
+    /// Revokes a consent (the patient their own; staff and providers on their behalf).
+    pub async fn revoke_consent(&self, actor: &Actor, consent_id: &str) -> Result<(), AppError> {
+        let row = {
+            let mut tx = self.store().begin_read().await?;
+            tx.record_by_id(consent_id).await?
+        }
+        .filter(|r| r.kind == "consent")
+        .ok_or(AppError::NotFound("consent"))?;
+        let action = match actor.role {
+            Role::Patient => Action::Sign,
+            Role::Staff => Action::Collect,
+            _ => Action::Write,
+        };
+        let (app, actor, now) = (self.clone(), actor.clone(), self.now_ms());
+        self.transact(move |work| {
+            Box::pin(async move {
+                app.authorize(
+                    work,
+                    &actor,
+                    Access {
+                        patient_id: &row.patient_id,
+                        resource: Resource::Consents,
+                        action,
+                        audit_action: "consent.revoke",
+                        purpose: purpose_of(actor.role),
+                    },
+                )
+                .await?;
+                let state = if row.state == "revoked" {
+                    ConsentState::Revoked
+                } else {
+                    ConsentState::Active
+                };
+                revoke(state)?;
+                if !work.tx().await?.revoke_record(&row.id, now).await? {
+                    return Err(AppError::State("the consent was revoked meanwhile".into()));
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// A patient's consents, oldest first; admins get status only.
+    pub async fn consents_of(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+    ) -> Result<Vec<ConsentView>, AppError> {
+        let rows = {
+            let mut tx = self.store().begin_read().await?;
+            tx.records_of_patient(patient_id, Some("consent")).await?
+        };
+        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
+        self.transact(move |work| {
+            Box::pin(async move {
+                let scope = app
+                    .authorize(
+                        work,
+                        &actor,
+                        Access {
+                            patient_id: &patient_id,
+                            resource: Resource::Consents,
+                            action: Action::Read,
+                            audit_action: "consent.read",
+                            purpose: purpose_of(actor.role),
+                        },
+                    )
+                    .await?;
+                let full = !matches!(scope, Scope::StatusOnly);
+                let tx = work.tx().await?;
+                let key = if full && !rows.is_empty() {
+                    Some(app.existing_data_key(tx, &patient_id).await?)
+                } else {
+                    None
+                };
+                rows.into_iter()
+                    .map(|row| {
+                        let input: Option<ConsentInput> = key
+                            .as_ref()
+                            .map(|k| open_json(k, TABLE, "body", &row.id, &row.body_enc))
+                            .transpose()?;
+                        Ok(ConsentView {
+                            kind: row.label.clone().unwrap_or_default(),
+                            form_version: input
+                                .as_ref()
+                                .map(|i| i.form_version.clone())
+                                .unwrap_or_default(),
+                            signed_at_ms: row.signed_at_ms.unwrap_or(row.created_at_ms),
+                            collected_by: row.author_id,
+                            active: row.state == "signed",
+                            revoked_at_ms: row.revoked_at_ms,
+                            signature: input.map(|i| i.signature),
+                            id: row.id,
+                            patient_id: row.patient_id,
+                        })
+                    })
+                    .collect()
+            })
+        })
+        .await
+    }
+
+    /// Whether the patient holds an active consent of exactly this kind (no decryption: the kind
+    /// and state are in clear). For gating photos and marketing use.
+    pub async fn has_active_consent(
+        &self,
+        patient_id: &str,
+        kind: ConsentKind,
+    ) -> Result<bool, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        Ok(tx
+            .records_of_patient(patient_id, Some("consent"))
+            .await?
+            .iter()
+            .any(|r| r.state == "signed" && r.label.as_deref() == Some(kind.as_str())))
+    }
+}

@@ -1,0 +1,473 @@
+//! SOAP notes and treatment plans: draft → signed (locked) → amendments appended and signed,
+//! the original kept and shown; co-signature by the medical director where the practice
+//! requires it, with a queue of charts awaiting it.
+
+use serde::{Deserialize, Serialize};
+use vial_clinical::{
+    AmendmentInput, CosignStatus, Document, SignState, SoapInput, TreatmentPlanInput, cosign,
+    ensure_amendable, ensure_editable, sign, validate_amendment, validate_plan, validate_soap,
+};
+use vial_core::{Action, Resource, Scope};
+use vial_store::ClinicalRecordRow;
+
+use super::{new_id, open_json, purpose_of, seal_json};
+use crate::gateway::Access;
+use crate::{Actor, App, AppError, Role};
+
+const TABLE: &str = "clinical_records";
+
+/// A note or a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    Note,
+    Plan,
+}
+
+impl DocumentKind {
+    fn stored(self) -> &'static str {
+        match self {
+            Self::Note => "soap_note",
+            Self::Plan => "plan",
+        }
+    }
+
+    fn document(self) -> Document {
+        match self {
+            Self::Note => Document::Note,
+            Self::Plan => Document::Plan,
+        }
+    }
+
+    fn from_stored(kind: &str) -> Option<Self> {
+        match kind {
+            "soap_note" => Some(Self::Note),
+            "plan" => Some(Self::Plan),
+            _ => None,
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Self::Note => "note",
+            Self::Plan => "plan",
+        }
+    }
+}
+
+/// An amendment as shown under its document.
+#[derive(Debug, Clone, Serialize)]
+pub struct AmendmentView {
+    pub id: String,
+    pub author_id: String,
+    pub signed_at_ms: Option<i64>,
+    pub text: String,
+}
+
+/// A note or plan with its life cycle and amendments.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    pub id: String,
+    pub kind: DocumentKind,
+    pub patient_id: String,
+    pub author_id: String,
+    pub state: String,
+    pub version: i64,
+    pub created_at_ms: i64,
+    pub signed_by: Option<String>,
+    pub signed_at_ms: Option<i64>,
+    pub cosign: Option<String>,
+    pub cosigned_by: Option<String>,
+    /// The SOAP fields or the plan, as written.
+    pub body: serde_json::Value,
+    pub amendments: Vec<AmendmentView>,
+}
+
+fn state_of(row: &ClinicalRecordRow) -> Result<SignState, AppError> {
+    SignState::parse(&row.state)
+        .ok_or_else(|| AppError::Unavailable(format!("record {} has state {}", row.id, row.state)))
+}
+
+impl App {
+    /// Checks a body for its kind and returns it normalized, as stored.
+    async fn checked_body(
+        &self,
+        kind: DocumentKind,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value, AppError> {
+        let invalid = |e: serde_json::Error| AppError::Invalid(format!("body: {e}"));
+        let normalized = match kind {
+            DocumentKind::Note => {
+                let input: SoapInput = serde_json::from_value(body).map_err(invalid)?;
+                serde_json::to_value(validate_soap(&input)?.to_input())
+            }
+            DocumentKind::Plan => {
+                let input: TreatmentPlanInput = serde_json::from_value(body).map_err(invalid)?;
+                let catalogue = self.catalogue().await?;
+                serde_json::to_value(validate_plan(&input, &catalogue)?.to_input())
+            }
+        };
+        normalized.map_err(|_| AppError::Invalid("body cannot be encoded".into()))
+    }
+
+    async fn document_row(&self, id: &str) -> Result<(ClinicalRecordRow, DocumentKind), AppError> {
+        let row = {
+            let mut tx = self.store().begin_read().await?;
+            tx.record_by_id(id).await?
+        };
+        row.and_then(|r| DocumentKind::from_stored(&r.kind).map(|k| (r, k)))
+            .ok_or(AppError::NotFound("note or plan"))
+    }
+
+    /// Starts a draft note or plan (providers on the care team).
+    pub async fn create_document(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        kind: DocumentKind,
+        body: serde_json::Value,
+    ) -> Result<String, AppError> {
+        let body = self.checked_body(kind, body).await?;
+        let id = new_id(kind.prefix());
+        let now = self.now_ms();
+        let (app, actor, patient_id, doc_id) = (
+            self.clone(),
+            actor.clone(),
+            patient_id.to_owned(),
+            id.clone(),
+        );
+        self.transact(move |work| {
+            Box::pin(async move {
+                if work.tx().await?.patient_by_id(&patient_id).await?.is_none() {
+                    return Err(AppError::NotFound("patient"));
+                }
+                app.authorize(
+                    work,
+                    &actor,
+                    access(&patient_id, Action::Write, "document.create"),
+                )
+                .await?;
+                let tx = work.tx().await?;
+                let key = app.data_key_for(tx, &patient_id).await?;
+                tx.insert_record(&ClinicalRecordRow {
+                    body_enc: seal_json(&key, TABLE, "body", &doc_id, &body)?,
+                    id: doc_id,
+                    patient_id,
+                    kind: kind.stored().into(),
+                    parent_id: None,
+                    author_id: actor.user_id.clone(),
+                    state: "draft".into(),
+                    label: None,
+                    version: 1,
+                    created_at_ms: now,
+                    updated_at_ms: now,
+                    signed_by: None,
+                    signed_at_ms: None,
+                    cosign: None,
+                    cosigned_by: None,
+                    cosigned_at_ms: None,
+                    revoked_at_ms: None,
+                })
+                .await?;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(id)
+    }
+
+    /// Replaces a draft's body; a signed document → conflict ("add an amendment"). `version` is
+    /// the one the editor read, so two editors cannot overwrite each other.
+    pub async fn update_document(
+        &self,
+        actor: &Actor,
+        id: &str,
+        version: i64,
+        body: serde_json::Value,
+    ) -> Result<(), AppError> {
+        let (row, kind) = self.document_row(id).await?;
+        let body = self.checked_body(kind, body).await?;
+        let now = self.now_ms();
+        let (app, actor) = (self.clone(), actor.clone());
+        self.transact(move |work| {
+            Box::pin(async move {
+                app.authorize(
+                    work,
+                    &actor,
+                    access(&row.patient_id, Action::Write, "document.edit"),
+                )
+                .await?;
+                ensure_editable(kind.document(), state_of(&row)?)?;
+                let tx = work.tx().await?;
+                let key = app.existing_data_key(tx, &row.patient_id).await?;
+                let sealed = seal_json(&key, TABLE, "body", &row.id, &body)?;
+                if !tx
+                    .update_record_body(&row.id, &sealed, version, now)
+                    .await?
+                {
+                    return Err(AppError::State(
+                        "the document changed since it was opened (or was signed); reload it"
+                            .into(),
+                    ));
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Signs a draft; it is locked from then on. Where the practice requires co-signature and the
+    /// signer is not the medical director, it joins the co-signature queue (and the director the
+    /// patient's care team).
+    pub async fn sign_document(&self, actor: &Actor, id: &str) -> Result<(), AppError> {
+        let (row, kind) = self.document_row(id).await?;
+        let cosign_status = self.cosign_on_signing(&actor.user_id).await?;
+        let director = {
+            let mut tx = self.store().begin_read().await?;
+            tx.setting("medical_director").await?
+        };
+        let (app, actor, now) = (self.clone(), actor.clone(), self.now_ms());
+        self.transact(move |work| {
+            Box::pin(async move {
+                app.authorize(
+                    work,
+                    &actor,
+                    access(&row.patient_id, Action::Sign, "document.sign"),
+                )
+                .await?;
+                sign(kind.document(), state_of(&row)?)?;
+                let tx = work.tx().await?;
+                if !tx
+                    .sign_record(&row.id, &actor.user_id, cosign_status.as_str(), now)
+                    .await?
+                {
+                    return Err(AppError::State("the document was signed meanwhile".into()));
+                }
+                if let (CosignStatus::Awaiting, Some(director)) = (cosign_status, director) {
+                    tx.add_to_care_team(&row.patient_id, &director, "assigned", now)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Appends a signed amendment to a signed document; the original stays as it was.
+    pub async fn amend_document(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: AmendmentInput,
+    ) -> Result<String, AppError> {
+        let (row, kind) = self.document_row(id).await?;
+        let amendment = validate_amendment(&input)?.to_input();
+        let amendment_id = new_id("amd");
+        let (app, actor, now, new_id) = (
+            self.clone(),
+            actor.clone(),
+            self.now_ms(),
+            amendment_id.clone(),
+        );
+        self.transact(move |work| {
+            Box::pin(async move {
+                app.authorize(
+                    work,
+                    &actor,
+                    access(&row.patient_id, Action::Amend, "document.amend"),
+                )
+                .await?;
+                ensure_amendable(kind.document(), state_of(&row)?)?;
+                let tx = work.tx().await?;
+                let key = app.existing_data_key(tx, &row.patient_id).await?;
+                tx.insert_record(&ClinicalRecordRow {
+                    body_enc: seal_json(&key, TABLE, "body", &new_id, &amendment)?,
+                    id: new_id,
+                    patient_id: row.patient_id.clone(),
+                    kind: "amendment".into(),
+                    parent_id: Some(row.id.clone()),
+                    author_id: actor.user_id.clone(),
+                    state: "signed".into(),
+                    label: None,
+                    version: 1,
+                    created_at_ms: now,
+                    updated_at_ms: now,
+                    signed_by: Some(actor.user_id.clone()),
+                    signed_at_ms: Some(now),
+                    cosign: None,
+                    cosigned_by: None,
+                    cosigned_at_ms: None,
+                    revoked_at_ms: None,
+                })
+                .await?;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(amendment_id)
+    }
+
+    /// Co-signs a chart awaiting it (the practice's medical director; never the signer).
+    pub async fn cosign_document(&self, actor: &Actor, id: &str) -> Result<(), AppError> {
+        let (row, kind) = self.document_row(id).await?;
+        let director = {
+            let mut tx = self.store().begin_read().await?;
+            tx.setting("medical_director").await?
+        };
+        if director.as_deref() != Some(actor.user_id.as_str()) {
+            return Err(AppError::Forbidden("not_medical_director"));
+        }
+        let (app, actor, now) = (self.clone(), actor.clone(), self.now_ms());
+        self.transact(move |work| {
+            Box::pin(async move {
+                app.authorize(
+                    work,
+                    &actor,
+                    access(&row.patient_id, Action::Sign, "document.cosign"),
+                )
+                .await?;
+                let status = row
+                    .cosign
+                    .as_deref()
+                    .and_then(CosignStatus::parse)
+                    .unwrap_or(CosignStatus::NotRequired);
+                cosign(
+                    kind.document(),
+                    state_of(&row)?,
+                    status,
+                    row.signed_by.as_deref().unwrap_or_default(),
+                    actor.user_id.as_str(),
+                )?;
+                if !work
+                    .tx()
+                    .await?
+                    .cosign_record(&row.id, &actor.user_id, now)
+                    .await?
+                {
+                    return Err(AppError::State("the chart was co-signed meanwhile".into()));
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Charts awaiting the medical director's co-signature (ids and patients only).
+    pub async fn cosign_queue(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(String, String, String)>, AppError> {
+        let director = {
+            let mut tx = self.store().begin_read().await?;
+            tx.setting("medical_director").await?
+        };
+        if actor.role != Role::Provider || director.as_deref() != Some(actor.user_id.as_str()) {
+            return Err(AppError::Forbidden("not_medical_director"));
+        }
+        let mut tx = self.store().begin_read().await?;
+        Ok(tx
+            .records_awaiting_cosign(500)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.kind, r.patient_id))
+            .collect())
+    }
+
+    /// A note or plan with its amendments (providers on the care team; the patient, signed only).
+    pub async fn read_document(&self, actor: &Actor, id: &str) -> Result<DocumentView, AppError> {
+        let (row, _) = self.document_row(id).await?;
+        let patient_id = row.patient_id.clone();
+        let mut views = self.document_views(actor, &patient_id, vec![row]).await?;
+        views.pop().ok_or(AppError::NotFound("note or plan"))
+    }
+
+    /// A patient's notes or plans, oldest first.
+    pub async fn documents_of(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        kind: DocumentKind,
+    ) -> Result<Vec<DocumentView>, AppError> {
+        let rows = {
+            let mut tx = self.store().begin_read().await?;
+            tx.records_of_patient(patient_id, Some(kind.stored()))
+                .await?
+        };
+        self.document_views(actor, patient_id, rows).await
+    }
+
+    async fn document_views(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        rows: Vec<ClinicalRecordRow>,
+    ) -> Result<Vec<DocumentView>, AppError> {
+        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
+        self.transact(move |work| {
+            Box::pin(async move {
+                let scope = app
+                    .authorize(
+                        work,
+                        &actor,
+                        Access {
+                            patient_id: &patient_id,
+                            resource: Resource::ClinicalRecords,
+                            action: Action::Read,
+                            audit_action: "document.read",
+                            purpose: purpose_of(actor.role),
+                        },
+                    )
+                    .await?;
+                let tx = work.tx().await?;
+                let key = app.existing_data_key(tx, &patient_id).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    if matches!(scope, Scope::SignedOnly) && row.state != "signed" {
+                        continue;
+                    }
+                    let Some(kind) = DocumentKind::from_stored(&row.kind) else {
+                        continue;
+                    };
+                    let mut amendments = Vec::new();
+                    for a in tx.amendments_of(&row.id).await? {
+                        let input: AmendmentInput =
+                            open_json(&key, TABLE, "body", &a.id, &a.body_enc)?;
+                        amendments.push(AmendmentView {
+                            id: a.id,
+                            author_id: a.author_id,
+                            signed_at_ms: a.signed_at_ms,
+                            text: input.text.as_str().to_owned(),
+                        });
+                    }
+                    out.push(DocumentView {
+                        body: open_json(&key, TABLE, "body", &row.id, &row.body_enc)?,
+                        id: row.id,
+                        kind,
+                        patient_id: row.patient_id,
+                        author_id: row.author_id,
+                        state: row.state,
+                        version: row.version,
+                        created_at_ms: row.created_at_ms,
+                        signed_by: row.signed_by,
+                        signed_at_ms: row.signed_at_ms,
+                        cosign: row.cosign,
+                        cosigned_by: row.cosigned_by,
+                        amendments,
+                    });
+                }
+                Ok(out)
+            })
+        })
+        .await
+    }
+}
+
+fn access<'a>(patient_id: &'a str, action: Action, audit_action: &'static str) -> Access<'a> {
+    Access {
+        patient_id,
+        resource: Resource::ClinicalRecords,
+        action,
+        audit_action,
+        purpose: "treatment",
+    }
+}

@@ -1,0 +1,144 @@
+//! Medical history relevant to aesthetics (allergies, medications, pregnancy, anticoagulants…):
+//! one current document per patient, written by providers on the care team, read by them and by
+//! the patient. Charting reads it to raise warnings.
+
+use serde::Serialize;
+use vial_clinical::{MedicalHistoryInput, validate_history};
+use vial_core::{Action, Resource};
+use vial_store::{ClinicalRecordRow, Tx};
+
+use super::{new_id, open_json, purpose_of, seal_json};
+use crate::gateway::Access;
+use crate::{Actor, App, AppError};
+
+const TABLE: &str = "clinical_records";
+
+/// The current history and when it was last changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryView {
+    pub patient_id: String,
+    pub updated_at_ms: i64,
+    pub updated_by: String,
+    pub history: MedicalHistoryInput,
+}
+
+impl App {
+    pub(crate) async fn current_history(
+        &self,
+        tx: &mut dyn Tx,
+        patient_id: &str,
+    ) -> Result<Option<ClinicalRecordRow>, AppError> {
+        Ok(tx
+            .records_of_patient(patient_id, Some("history"))
+            .await?
+            .pop())
+    }
+
+    /// Records or replaces a patient's medical history (providers on the care team).
+    pub async fn put_history(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        input: MedicalHistoryInput,
+    ) -> Result<(), AppError> {
+        let normalized = validate_history(&input)?.to_input();
+        let now = self.now_ms();
+        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
+        self.transact(move |work| {
+            Box::pin(async move {
+                if work.tx().await?.patient_by_id(&patient_id).await?.is_none() {
+                    return Err(AppError::NotFound("patient"));
+                }
+                app.authorize(
+                    work,
+                    &actor,
+                    Access {
+                        patient_id: &patient_id,
+                        resource: Resource::MedicalHistory,
+                        action: Action::Write,
+                        audit_action: "history.write",
+                        purpose: "treatment",
+                    },
+                )
+                .await?;
+                let tx = work.tx().await?;
+                let key = app.data_key_for(tx, &patient_id).await?;
+                match app.current_history(tx, &patient_id).await? {
+                    Some(current) => {
+                        let body = seal_json(&key, TABLE, "body", &current.id, &normalized)?;
+                        if !tx
+                            .update_record_body(&current.id, &body, current.version, now)
+                            .await?
+                        {
+                            return Err(AppError::State(
+                                "the history changed meanwhile; reload it".into(),
+                            ));
+                        }
+                    }
+                    None => {
+                        let id = new_id("hst");
+                        tx.insert_record(&ClinicalRecordRow {
+                            body_enc: seal_json(&key, TABLE, "body", &id, &normalized)?,
+                            id,
+                            patient_id: patient_id.clone(),
+                            kind: "history".into(),
+                            parent_id: None,
+                            author_id: actor.user_id.clone(),
+                            state: "current".into(),
+                            label: None,
+                            version: 1,
+                            created_at_ms: now,
+                            updated_at_ms: now,
+                            signed_by: None,
+                            signed_at_ms: None,
+                            cosign: None,
+                            cosigned_by: None,
+                            cosigned_at_ms: None,
+                            revoked_at_ms: None,
+                        })
+                        .await?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// A patient's medical history, if recorded (providers on the care team; the patient).
+    pub async fn history(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+    ) -> Result<Option<HistoryView>, AppError> {
+        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
+        self.transact(move |work| {
+            Box::pin(async move {
+                app.authorize(
+                    work,
+                    &actor,
+                    Access {
+                        patient_id: &patient_id,
+                        resource: Resource::MedicalHistory,
+                        action: Action::Read,
+                        audit_action: "history.read",
+                        purpose: purpose_of(actor.role),
+                    },
+                )
+                .await?;
+                let tx = work.tx().await?;
+                let Some(row) = app.current_history(tx, &patient_id).await? else {
+                    return Ok(None);
+                };
+                let key = app.existing_data_key(tx, &patient_id).await?;
+                Ok(Some(HistoryView {
+                    history: open_json(&key, TABLE, "body", &row.id, &row.body_enc)?,
+                    patient_id: row.patient_id,
+                    updated_at_ms: row.updated_at_ms,
+                    updated_by: row.author_id,
+                }))
+            })
+        })
+        .await
+    }
+}

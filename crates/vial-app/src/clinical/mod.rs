@@ -1,0 +1,79 @@
+//! Clinical charting through the PHI gateway: scheduling, treatment records with lot
+//! traceability, SOAP notes and plans (draft → signed → amended, co-signature), consents and
+//! medical history.
+//!
+//! Every use case validates with `vial-clinical` first (nothing is stored from bad input), then
+//! in one unit of work asks [`App::authorize`](crate::App) — which records the access, allowed
+//! or denied — and only then seals or opens a body under the patient's DEK. Bodies are JSON
+//! documents sealed with AAD `(clinical_records | appointments, column, id)`; what stays in clear
+//! is what scheduling, recall and the life cycle need.
+
+mod catalogue;
+mod consents;
+mod documents;
+mod history;
+mod scheduling;
+mod treatments;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use vial_crypto::{Aad, DataKey};
+use zeroize::Zeroizing;
+
+use crate::{AppError, Role};
+
+pub use catalogue::{InventoryLot, ProductView};
+pub use consents::{ConsentFormView, ConsentView};
+pub use documents::{AmendmentView, DocumentKind, DocumentView};
+pub use history::HistoryView;
+pub use scheduling::{AppointmentView, ScheduleRange};
+pub use treatments::{RecallEntry, TreatmentView};
+
+/// The purpose of use recorded for a role's access to clinical data.
+pub(crate) fn purpose_of(role: Role) -> &'static str {
+    match role {
+        Role::Provider => "treatment",
+        Role::Staff | Role::Admin => "operations",
+        Role::Patient => "patient_access",
+    }
+}
+
+/// A new opaque id with a kind prefix.
+pub(crate) fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Seals a value as JSON under the patient's key, bound to its table, column and row.
+pub(crate) fn seal_json<T: Serialize>(
+    key: &DataKey,
+    table: &str,
+    column: &str,
+    id: &str,
+    value: &T,
+) -> Result<Vec<u8>, AppError> {
+    let json = Zeroizing::new(
+        serde_json::to_vec(value)
+            .map_err(|_| AppError::Invalid("body cannot be encoded".into()))?,
+    );
+    Ok(key.seal(Aad::new(table, column, id), &json)?)
+}
+
+/// Opens a value sealed by [`seal_json`].
+pub(crate) fn open_json<T: DeserializeOwned>(
+    key: &DataKey,
+    table: &str,
+    column: &str,
+    id: &str,
+    sealed: &[u8],
+) -> Result<T, AppError> {
+    let plain = key.open(Aad::new(table, column, id), sealed)?;
+    serde_json::from_slice(&plain)
+        .map_err(|_| AppError::Unavailable(format!("{table} {id} does not decode")))
+}
+
+/// Today's date (UTC) at the app's clock.
+pub(crate) fn today(now_ms: i64) -> Result<time::Date, AppError> {
+    time::OffsetDateTime::from_unix_timestamp(now_ms.div_euclid(1000))
+        .map(|t| t.date())
+        .map_err(|_| AppError::Invalid("clock out of range".into()))
+}

@@ -1,0 +1,489 @@
+//! Scheduling: booking (no double-booking of a provider; booking puts the provider on the care
+//! team), day and week views, a patient's own appointments, and the status flow
+//! booked → checked_in → completed / cancelled / no_show.
+//!
+//! Times, status, provider and patient ids are in clear (scheduling needs them); the service and
+//! a mobile visit's address are sealed under the patient's DEK. Every appointment shown is an
+//! audited access to that patient's record.
+
+use serde::{Deserialize, Serialize};
+use vial_clinical::{
+    AppointmentInput, Location, Status, TimeRange, day_bounds, overlaps, parse_date, transition,
+    validate_appointment, week_bounds,
+};
+use vial_core::{Action, Resource};
+use vial_crypto::Aad;
+use vial_store::AppointmentRow;
+use zeroize::Zeroizing;
+
+use super::{new_id, purpose_of};
+use crate::gateway::Access;
+use crate::{Actor, App, AppError, AuditEvent, Role};
+
+/// A day or a week (Monday first), in the practice's UTC offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleRange {
+    Day,
+    Week,
+}
+
+/// One appointment as a schedule shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppointmentView {
+    pub id: String,
+    pub patient_id: String,
+    /// "Given Family", for those who may read the patient's name.
+    pub patient_name: Option<String>,
+    pub provider_id: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub status: String,
+    pub service: String,
+    /// A clinic id, or `mobile`.
+    pub location: String,
+    /// A mobile visit's address (staff, the provider, the patient).
+    pub address: Option<String>,
+}
+
+/// Address and service as sealed together.
+#[derive(Serialize, Deserialize)]
+struct Sealed {
+    service: String,
+    address: Option<String>,
+}
+
+const MOBILE: &str = "mobile";
+
+impl App {
+    /// The practice's UTC offset for day views (setting `utc_offset_minutes`, default 0).
+    async fn utc_offset(&self) -> Result<i32, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        Ok(tx
+            .setting("utc_offset_minutes")
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Books an appointment. Staff book anyone with any provider; a provider books on their own
+    /// schedule; a patient requests one for themselves. Refused with a conflict when the
+    /// provider is already booked then.
+    pub async fn book_appointment(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        provider_id: &str,
+        input: AppointmentInput,
+    ) -> Result<String, AppError> {
+        let checked = validate_appointment(&input)?;
+        if actor.role == Role::Provider && provider_id != actor.user_id {
+            return self
+                .refuse_schedule(actor, patient_id, "appointment.book")
+                .await;
+        }
+        let provider_is_provider = {
+            let mut tx = self.store().begin_read().await?;
+            let provider = tx.user_by_id(provider_id).await?;
+            if let Location::Clinic(clinic) = checked.location() {
+                let known = tx
+                    .locations()
+                    .await?
+                    .iter()
+                    .any(|l| l.id == clinic.as_str());
+                if !known {
+                    return Err(AppError::Invalid(
+                        "location.clinic_id: no such clinic".into(),
+                    ));
+                }
+            }
+            provider
+                .is_some_and(|u| u.role == Role::Provider.as_str() && u.disabled_at_ms.is_none())
+        };
+        if !provider_is_provider {
+            return Err(AppError::Invalid(
+                "provider_id: not an active provider account".into(),
+            ));
+        }
+        let (location_id, address) = match checked.location() {
+            Location::Clinic(c) => (Some(c.as_str().to_owned()), None),
+            Location::Mobile(a) => (None, Some(a.as_str().to_owned())),
+        };
+        let sealed = Sealed {
+            service: checked.service().as_str().to_owned(),
+            address,
+        };
+        let time = checked.time();
+        let id = new_id("apt");
+        let now = self.now_ms();
+        let (app, actor, patient_id, provider_id, apt_id) = (
+            self.clone(),
+            actor.clone(),
+            patient_id.to_owned(),
+            provider_id.to_owned(),
+            id.clone(),
+        );
+        self.transact(move |work| {
+            Box::pin(async move {
+                if work.tx().await?.patient_by_id(&patient_id).await?.is_none() {
+                    return Err(AppError::NotFound("patient"));
+                }
+                app.authorize(
+                    work,
+                    &actor,
+                    Access {
+                        patient_id: &patient_id,
+                        resource: Resource::Appointments,
+                        action: Action::Write,
+                        audit_action: "appointment.book",
+                        purpose: purpose_of(actor.role),
+                    },
+                )
+                .await?;
+                let tx = work.tx().await?;
+                tx.lock_schedule(&provider_id).await?;
+                let clash = tx
+                    .active_overlapping(&provider_id, time.start_ms(), time.end_ms())
+                    .await?
+                    .into_iter()
+                    .any(|a| {
+                        TimeRange::new(a.start_ms, a.end_ms)
+                            .is_ok_and(|other| overlaps(time, other))
+                    });
+                if clash {
+                    return Err(AppError::State(
+                        "the provider is already booked at that time".into(),
+                    ));
+                }
+                let key = app.data_key_for(tx, &patient_id).await?;
+                let body = Zeroizing::new(
+                    serde_json::to_vec(&sealed)
+                        .map_err(|_| AppError::Invalid("appointment".into()))?,
+                );
+                tx.insert_appointment(&AppointmentRow {
+                    id: apt_id.clone(),
+                    patient_id: patient_id.clone(),
+                    provider_id: provider_id.clone(),
+                    location_id,
+                    start_ms: time.start_ms(),
+                    end_ms: time.end_ms(),
+                    status: Status::Booked.as_str().to_owned(),
+                    service_enc: key.seal(Aad::new("appointments", "service", &apt_id), &body)?,
+                    address_enc: None,
+                    created_by: actor.user_id.clone(),
+                    created_at_ms: now,
+                    updated_at_ms: now,
+                })
+                .await?;
+                // Booked with this provider: on the care team from now on.
+                tx.add_to_care_team(&patient_id, &provider_id, "booked", now)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(id)
+    }
+
+    async fn refuse_schedule<T>(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        action: &str,
+    ) -> Result<T, AppError> {
+        self.record(
+            AuditEvent::new(action)
+                .actor(&actor.user_id, Some(actor.role.as_str()))
+                .session(&actor.session_id)
+                .patient(patient_id)
+                .resource("patient", patient_id)
+                .denied("own_schedule_only"),
+        )
+        .await?;
+        Err(AppError::Forbidden("own_schedule_only"))
+    }
+
+    /// A day or week of appointments: staff and admins see everyone's; a provider their own.
+    /// `date` is `YYYY-MM-DD` in the practice's time zone.
+    pub async fn schedule(
+        &self,
+        actor: &Actor,
+        date: &str,
+        range: ScheduleRange,
+        provider_id: Option<&str>,
+    ) -> Result<Vec<AppointmentView>, AppError> {
+        let day = parse_date("date", date)?;
+        let offset = self.utc_offset().await?;
+        let (start, end) = match range {
+            ScheduleRange::Day => day_bounds(day, offset)?,
+            ScheduleRange::Week => week_bounds(day, offset, time::Weekday::Monday)?,
+        };
+        let provider = match actor.role {
+            Role::Provider => Some(actor.user_id.clone()),
+            Role::Staff | Role::Admin => provider_id.map(str::to_owned),
+            Role::Patient => return Err(AppError::Forbidden("not_permitted_for_role")),
+        };
+        let rows = {
+            let mut tx = self.store().begin_read().await?;
+            tx.appointments_between(start, end, provider.as_deref())
+                .await?
+        };
+        self.show_appointments(actor, rows, "appointment.list")
+            .await
+    }
+
+    /// The signed-in patient's own appointments.
+    pub async fn my_appointments(&self, actor: &Actor) -> Result<Vec<AppointmentView>, AppError> {
+        let patient_id = self
+            .linked_patient(actor)
+            .await?
+            .ok_or(AppError::Forbidden("not_permitted_for_role"))?;
+        let rows = {
+            let mut tx = self.store().begin_read().await?;
+            tx.appointments_of_patient(&patient_id).await?
+        };
+        self.show_appointments(actor, rows, "appointment.list")
+            .await
+    }
+
+    /// One patient's appointments (the chart).
+    pub async fn appointments_of(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+    ) -> Result<Vec<AppointmentView>, AppError> {
+        let rows = {
+            let mut tx = self.store().begin_read().await?;
+            tx.appointments_of_patient(patient_id).await?
+        };
+        if rows.is_empty() {
+            // Still decide and record, so a probe for another patient's schedule is audited.
+            let (app, actor, id) = (self.clone(), actor.clone(), patient_id.to_owned());
+            self.transact(move |work| {
+                Box::pin(async move {
+                    app.authorize(
+                        work,
+                        &actor,
+                        Access {
+                            patient_id: &id,
+                            resource: Resource::Appointments,
+                            action: Action::Read,
+                            audit_action: "appointment.list",
+                            purpose: purpose_of(actor.role),
+                        },
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await?;
+            return Ok(Vec::new());
+        }
+        self.show_appointments(actor, rows, "appointment.list")
+            .await
+    }
+
+    /// Authorizes and records each appointment's patient, then opens what the actor may see;
+    /// appointments of patients the actor may not see are left out (and the denial recorded).
+    async fn show_appointments(
+        &self,
+        actor: &Actor,
+        rows: Vec<AppointmentRow>,
+        audit_action: &'static str,
+    ) -> Result<Vec<AppointmentView>, AppError> {
+        let (app, actor) = (self.clone(), actor.clone());
+        self.transact(move |work| {
+            Box::pin(async move {
+                let mut out = Vec::with_capacity(rows.len());
+                let mut decided: std::collections::HashMap<String, bool> =
+                    std::collections::HashMap::new();
+                for row in rows {
+                    let allowed = match decided.get(&row.patient_id) {
+                        Some(allowed) => *allowed,
+                        None => {
+                            let decision = app
+                                .decide_and_record(
+                                    work,
+                                    &actor,
+                                    Access {
+                                        patient_id: &row.patient_id,
+                                        resource: Resource::Appointments,
+                                        action: Action::Read,
+                                        audit_action,
+                                        purpose: purpose_of(actor.role),
+                                    },
+                                )
+                                .await?;
+                            decided.insert(row.patient_id.clone(), decision.is_allowed());
+                            decision.is_allowed()
+                        }
+                    };
+                    if !allowed {
+                        continue;
+                    }
+                    out.push(app.open_appointment(work, &actor, row).await?);
+                }
+                Ok(out)
+            })
+        })
+        .await
+    }
+
+    async fn open_appointment(
+        &self,
+        work: &mut crate::Work,
+        actor: &Actor,
+        row: AppointmentRow,
+    ) -> Result<AppointmentView, AppError> {
+        let tx = work.tx().await?;
+        let key = self.existing_data_key(tx, &row.patient_id).await?;
+        let plain = key.open(
+            Aad::new("appointments", "service", &row.id),
+            &row.service_enc,
+        )?;
+        let sealed: Sealed = serde_json::from_slice(&plain)
+            .map_err(|_| AppError::Unavailable("appointment does not decode".into()))?;
+        // Admins see operations (who is booked when), not where a patient lives.
+        let address = if actor.role == Role::Admin {
+            None
+        } else {
+            sealed.address
+        };
+        let patient_name = match tx.patient_by_id(&row.patient_id).await? {
+            Some(p) => {
+                let given = key.open(Aad::new("patients", "given", &p.id), &p.given_enc)?;
+                let family = key.open(Aad::new("patients", "family", &p.id), &p.family_enc)?;
+                Some(format!(
+                    "{} {}",
+                    String::from_utf8_lossy(&given),
+                    String::from_utf8_lossy(&family)
+                ))
+            }
+            None => None,
+        };
+        Ok(AppointmentView {
+            location: row.location_id.unwrap_or_else(|| MOBILE.to_owned()),
+            id: row.id,
+            patient_id: row.patient_id,
+            patient_name,
+            provider_id: row.provider_id,
+            start_ms: row.start_ms,
+            end_ms: row.end_ms,
+            status: row.status,
+            service: sealed.service,
+            address,
+        })
+    }
+
+    /// Moves an appointment along its status flow (staff, the provider on their own schedule;
+    /// a patient may only cancel their own).
+    pub async fn set_appointment_status(
+        &self,
+        actor: &Actor,
+        appointment_id: &str,
+        to: &str,
+    ) -> Result<(), AppError> {
+        let to = Status::parse_at("status", to)?;
+        let row = {
+            let mut tx = self.store().begin_read().await?;
+            tx.appointment_by_id(appointment_id).await?
+        }
+        .ok_or(AppError::NotFound("appointment"))?;
+        if actor.role == Role::Provider && row.provider_id != actor.user_id {
+            return self
+                .refuse_schedule(actor, &row.patient_id, "appointment.status")
+                .await;
+        }
+        let action = if actor.role == Role::Patient {
+            if to != Status::Cancelled {
+                return Err(AppError::Forbidden("patients_may_only_cancel"));
+            }
+            Action::Cancel
+        } else {
+            Action::Write
+        };
+        let from = Status::parse_at("status", &row.status)?;
+        transition(from, to)?;
+        let (app, actor, now) = (self.clone(), actor.clone(), self.now_ms());
+        self.transact(move |work| {
+            Box::pin(async move {
+                app.authorize(
+                    work,
+                    &actor,
+                    Access {
+                        patient_id: &row.patient_id,
+                        resource: Resource::Appointments,
+                        action,
+                        audit_action: "appointment.status",
+                        purpose: purpose_of(actor.role),
+                    },
+                )
+                .await?;
+                let moved = work
+                    .tx()
+                    .await?
+                    .set_appointment_status(&row.id, from.as_str(), to.as_str(), now)
+                    .await?;
+                if !moved {
+                    return Err(AppError::State(
+                        "the appointment changed meanwhile; reload it".into(),
+                    ));
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+}
+
+impl App {
+    /// Adds a clinic where appointments take place (admins).
+    pub async fn add_location(&self, actor: &Actor, name: &str) -> Result<String, AppError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(AppError::Invalid(
+                "name: must be 1 to 100 characters without control characters".into(),
+            ));
+        }
+        if let vial_core::Decision::Deny(reason) = vial_core::decide(
+            actor.role,
+            vial_core::Relation::None,
+            Resource::Administration,
+            Action::Write,
+        ) {
+            return Err(AppError::Forbidden(reason.as_str()));
+        }
+        let id = vial_clinical::ClinicId::parse(&new_id("clinic"))?
+            .as_str()
+            .to_owned();
+        let row = vial_store::LocationRow {
+            id: id.clone(),
+            name: name.to_owned(),
+            created_at_ms: self.now_ms(),
+        };
+        let event = AuditEvent::new("location.add")
+            .actor(&actor.user_id, Some(actor.role.as_str()))
+            .session(&actor.session_id)
+            .resource("location", &id);
+        self.transact(move |work| {
+            Box::pin(async move {
+                work.tx().await?.insert_location(&row).await?;
+                work.audit(event);
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(id)
+    }
+
+    /// The practice's clinics (anyone signed in).
+    pub async fn locations(&self) -> Result<Vec<(String, String)>, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        Ok(tx
+            .locations()
+            .await?
+            .into_iter()
+            .map(|l| (l.id, l.name))
+            .collect())
+    }
+}

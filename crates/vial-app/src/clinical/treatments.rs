@@ -1,0 +1,433 @@
+//! Treatment records (neurotoxin, filler, other procedures, complications) with lot
+//! traceability: charting validates against the practice catalogue and refuses expired lots,
+//! draws the used quantity from the received lot, indexes the lot (blind) for recall, and shows
+//! the medical-history warnings. A treatment record is signed by its provider when charted.
+
+use serde::Serialize;
+use vial_clinical::{
+    CosignRequirement, CosignStatus, MedicalHistoryInput, TreatmentBody, TreatmentInput,
+    TreatmentKind, cosign_status_on_signing, validate_history, validate_treatment, warnings,
+};
+use vial_core::{Action, Decision, Resource, Scope};
+use vial_crypto::{Aad, BlindField};
+use vial_store::ClinicalRecordRow;
+
+use super::{new_id, open_json, purpose_of, seal_json, today};
+use crate::gateway::Access;
+use crate::{Actor, App, AppError, Role};
+
+const TABLE: &str = "clinical_records";
+
+/// A treatment record as the chart shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TreatmentView {
+    pub id: String,
+    pub patient_id: String,
+    pub author_id: String,
+    pub state: String,
+    pub cosign: Option<String>,
+    pub created_at_ms: i64,
+    pub treatment: TreatmentInput,
+    /// Derived: neurotoxin units in total.
+    pub total_units: Option<f64>,
+    /// Derived: filler mL in total.
+    pub total_volume_ml: Option<f64>,
+}
+
+/// A charting warning from the patient's medical history.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartWarning {
+    pub code: &'static str,
+    pub severity: &'static str,
+    pub message: &'static str,
+}
+
+/// The result of charting: the record's id and the warnings it raised.
+#[derive(Debug, Clone, Serialize)]
+pub struct Charted {
+    pub id: String,
+    pub warnings: Vec<ChartWarning>,
+}
+
+/// One treatment that used a recalled lot.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecallEntry {
+    pub treatment_id: String,
+    pub patient_id: String,
+    pub given: String,
+    pub family: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Treatment date and product (providers only; admins see names and contact only).
+    pub date: Option<String>,
+    pub product: Option<String>,
+}
+
+impl App {
+    /// The co-signature status a record signed by `signer` gets under the practice's setting.
+    pub(crate) async fn cosign_on_signing(&self, signer: &str) -> Result<CosignStatus, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        let requirement = tx
+            .setting("cosign_requirement")
+            .await?
+            .and_then(|v| CosignRequirement::parse(&v))
+            .unwrap_or(CosignRequirement::NotRequired);
+        let director = tx.setting("medical_director").await?;
+        Ok(cosign_status_on_signing(
+            requirement,
+            director.as_deref() == Some(signer),
+        ))
+    }
+
+    /// Charts a treatment for a patient (providers on the care team).
+    pub async fn chart_treatment(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        input: TreatmentInput,
+    ) -> Result<Charted, AppError> {
+        let catalogue = self.catalogue().await?;
+        let treatment = validate_treatment(&input, &catalogue, today(self.now_ms())?)?;
+        let normalized = treatment.to_input();
+        let body = treatment.body();
+        let (label, draw) = match body {
+            TreatmentBody::Neurotoxin(n) => (
+                "neurotoxin",
+                Some((
+                    n.product().as_str(),
+                    n.lot().as_str(),
+                    i64::from(n.total_units().hundredths()),
+                )),
+            ),
+            TreatmentBody::Filler(f) => (
+                "filler",
+                Some((
+                    f.product().as_str(),
+                    f.lot().as_str(),
+                    i64::from(f.syringes_opened()) * 100,
+                )),
+            ),
+            TreatmentBody::Procedure(_) => ("procedure", None),
+        };
+        let draw = draw.map(|(p, l, q)| (p.to_owned(), l.to_owned(), q));
+        let lot_bidx = body
+            .lot()
+            .map(|lot| {
+                self.keys()
+                    .ring()
+                    .blind_index_key()
+                    .index(BlindField::Lot, lot.as_str())
+            })
+            .transpose()?;
+        let kind = match body {
+            TreatmentBody::Neurotoxin(_) => TreatmentKind::Neurotoxin,
+            TreatmentBody::Filler(_) => TreatmentKind::Filler,
+            TreatmentBody::Procedure(p) => TreatmentKind::Procedure(p.kind()),
+        };
+        let product = body
+            .product()
+            .and_then(|p| catalogue.find(p.as_str()))
+            .cloned();
+        let cosign = self.cosign_on_signing(&actor.user_id).await?;
+        let id = new_id("trt");
+        let now = self.now_ms();
+        let (app, actor, patient_id, record_id) = (
+            self.clone(),
+            actor.clone(),
+            patient_id.to_owned(),
+            id.clone(),
+        );
+        let found = self
+            .transact(move |work| {
+                Box::pin(async move {
+                    if work.tx().await?.patient_by_id(&patient_id).await?.is_none() {
+                        return Err(AppError::NotFound("patient"));
+                    }
+                    app.authorize(
+                        work,
+                        &actor,
+                        Access {
+                            patient_id: &patient_id,
+                            resource: Resource::ClinicalRecords,
+                            action: Action::Write,
+                            audit_action: "treatment.chart",
+                            purpose: "treatment",
+                        },
+                    )
+                    .await?;
+                    let tx = work.tx().await?;
+                    if let Some((product, lot, quantity)) = &draw {
+                        let stock = tx
+                            .inventory_lots()
+                            .await?
+                            .into_iter()
+                            .find(|l| &l.product_code == product && &l.lot == lot);
+                        match stock {
+                            None => {
+                                return Err(AppError::Invalid(format!(
+                                    "body.lot: lot {lot} of {product} has not been received into inventory"
+                                )));
+                            }
+                            Some(s) if s.remaining < *quantity => {
+                                return Err(AppError::Invalid(format!(
+                                    "body.lot: only {} left of lot {lot}",
+                                    s.remaining as f64 / 100.0
+                                )));
+                            }
+                            Some(_) => {}
+                        }
+                        if !tx.draw_down(product, lot, *quantity).await? {
+                            return Err(AppError::State("the lot's stock changed; try again".into()));
+                        }
+                    }
+                    let key = app.data_key_for(tx, &patient_id).await?;
+                    let history = app.current_history(tx, &patient_id).await?;
+                    tx.insert_record(&ClinicalRecordRow {
+                        id: record_id.clone(),
+                        patient_id: patient_id.clone(),
+                        kind: "treatment".into(),
+                        parent_id: None,
+                        author_id: actor.user_id.clone(),
+                        state: "signed".into(),
+                        label: Some(label.into()),
+                        body_enc: seal_json(&key, TABLE, "body", &record_id, &normalized)?,
+                        version: 1,
+                        created_at_ms: now,
+                        updated_at_ms: now,
+                        signed_by: Some(actor.user_id.clone()),
+                        signed_at_ms: Some(now),
+                        cosign: Some(cosign.as_str().into()),
+                        cosigned_by: None,
+                        cosigned_at_ms: None,
+                        revoked_at_ms: None,
+                    })
+                    .await?;
+                    if let Some(bidx) = &lot_bidx {
+                        tx.insert_lot_use(&bidx.0, &record_id, &patient_id).await?;
+                    }
+                    let history = match history {
+                        Some(row) => Some(open_json::<MedicalHistoryInput>(
+                            &key, TABLE, "body", &row.id, &row.body_enc,
+                        )?),
+                        None => None,
+                    };
+                    Ok(history)
+                })
+            })
+            .await?;
+        let warnings = match found {
+            Some(history) => {
+                let history = validate_history(&history)?;
+                warnings(&history, kind, product.as_ref())
+                    .into_iter()
+                    .map(|w| ChartWarning {
+                        code: w.code.as_str(),
+                        severity: w.severity.as_str(),
+                        message: w.message,
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        Ok(Charted { id, warnings })
+    }
+
+    /// One treatment record (providers on the care team; the patient, once signed).
+    pub async fn read_treatment(
+        &self,
+        actor: &Actor,
+        treatment_id: &str,
+    ) -> Result<TreatmentView, AppError> {
+        let row = {
+            let mut tx = self.store().begin_read().await?;
+            tx.record_by_id(treatment_id).await?
+        }
+        .filter(|r| r.kind == "treatment")
+        .ok_or(AppError::NotFound("treatment"))?;
+        let mut views = self
+            .treatment_views(actor, &row.patient_id.clone(), vec![row])
+            .await?;
+        views.pop().ok_or(AppError::NotFound("treatment"))
+    }
+
+    /// A patient's treatment records, oldest first.
+    pub async fn treatments_of(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+    ) -> Result<Vec<TreatmentView>, AppError> {
+        let rows = {
+            let mut tx = self.store().begin_read().await?;
+            tx.records_of_patient(patient_id, Some("treatment")).await?
+        };
+        self.treatment_views(actor, patient_id, rows).await
+    }
+
+    async fn treatment_views(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        rows: Vec<ClinicalRecordRow>,
+    ) -> Result<Vec<TreatmentView>, AppError> {
+        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
+        self.transact(move |work| {
+            Box::pin(async move {
+                let scope = app
+                    .authorize(
+                        work,
+                        &actor,
+                        Access {
+                            patient_id: &patient_id,
+                            resource: Resource::ClinicalRecords,
+                            action: Action::Read,
+                            audit_action: "treatment.read",
+                            purpose: purpose_of(actor.role),
+                        },
+                    )
+                    .await?;
+                let key = app.existing_data_key(work.tx().await?, &patient_id).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    if matches!(scope, Scope::SignedOnly) && row.state != "signed" {
+                        continue;
+                    }
+                    let treatment: TreatmentInput =
+                        open_json(&key, TABLE, "body", &row.id, &row.body_enc)?;
+                    let (total_units, total_volume_ml) = totals(&treatment);
+                    out.push(TreatmentView {
+                        id: row.id,
+                        patient_id: row.patient_id,
+                        author_id: row.author_id,
+                        state: row.state,
+                        cosign: row.cosign,
+                        created_at_ms: row.created_at_ms,
+                        treatment,
+                        total_units,
+                        total_volume_ml,
+                    });
+                }
+                Ok(out)
+            })
+        })
+        .await
+    }
+
+    /// Every patient and treatment that used a lot: providers see their care-team patients with
+    /// the treatment's date and product; admins see every patient's name and contact only. Each
+    /// patient's inclusion (or withholding) is recorded.
+    pub async fn recall_lot(&self, actor: &Actor, lot: &str) -> Result<Vec<RecallEntry>, AppError> {
+        let lot = vial_clinical::LotNumber::parse(lot)?;
+        let (resource, audit_action) = match actor.role {
+            Role::Provider => (Resource::ClinicalRecords, "lot.recall"),
+            Role::Admin => (Resource::Demographics, "lot.recall"),
+            _ => {
+                self.record(
+                    crate::AuditEvent::new("lot.recall")
+                        .actor(&actor.user_id, Some(actor.role.as_str()))
+                        .session(&actor.session_id)
+                        .denied("not_permitted_for_role"),
+                )
+                .await?;
+                return Err(AppError::Forbidden("not_permitted_for_role"));
+            }
+        };
+        let bidx = self
+            .keys()
+            .ring()
+            .blind_index_key()
+            .index(BlindField::Lot, lot.as_str())?;
+        let uses = {
+            let mut tx = self.store().begin_read().await?;
+            tx.lot_uses(&bidx.0).await?
+        };
+        let (app, actor) = (self.clone(), actor.clone());
+        self.transact(move |work| {
+            Box::pin(async move {
+                let mut out = Vec::with_capacity(uses.len());
+                for used in uses {
+                    let decision = app
+                        .decide_and_record(
+                            work,
+                            &actor,
+                            Access {
+                                patient_id: &used.patient_id,
+                                resource,
+                                action: Action::Read,
+                                audit_action,
+                                purpose: "recall",
+                            },
+                        )
+                        .await?;
+                    let Decision::Allow(scope) = decision else {
+                        continue;
+                    };
+                    let tx = work.tx().await?;
+                    let Some(patient) = tx.patient_by_id(&used.patient_id).await? else {
+                        continue;
+                    };
+                    let key = app.existing_data_key(tx, &used.patient_id).await?;
+                    let open = |column: &str, sealed: &[u8]| -> Result<String, AppError> {
+                        let plain = key.open(Aad::new("patients", column, &patient.id), sealed)?;
+                        Ok(String::from_utf8_lossy(&plain).into_owned())
+                    };
+                    let (date, product) =
+                        if matches!(scope, Scope::Full) && actor.role == Role::Provider {
+                            match tx.record_by_id(&used.record_id).await? {
+                                Some(row) => {
+                                    let t: TreatmentInput =
+                                        open_json(&key, TABLE, "body", &row.id, &row.body_enc)?;
+                                    let product = match &t.body {
+                                        vial_clinical::TreatmentBodyInput::Neurotoxin(n) => {
+                                            Some(n.product.clone())
+                                        }
+                                        vial_clinical::TreatmentBodyInput::Filler(f) => {
+                                            Some(f.product.clone())
+                                        }
+                                        vial_clinical::TreatmentBodyInput::Procedure(_) => None,
+                                    };
+                                    (Some(t.date), product)
+                                }
+                                None => (None, None),
+                            }
+                        } else {
+                            (None, None)
+                        };
+                    out.push(RecallEntry {
+                        treatment_id: used.record_id,
+                        patient_id: used.patient_id.clone(),
+                        given: open("given", &patient.given_enc)?,
+                        family: open("family", &patient.family_enc)?,
+                        phone: patient
+                            .phone_enc
+                            .as_deref()
+                            .map(|v| open("phone", v))
+                            .transpose()?,
+                        email: patient
+                            .email_enc
+                            .as_deref()
+                            .map(|v| open("email", v))
+                            .transpose()?,
+                        date,
+                        product,
+                    });
+                }
+                Ok(out)
+            })
+        })
+        .await
+    }
+}
+
+/// Totals of a stored (validated, two-decimal) record, rounded back to two decimals.
+fn totals(t: &TreatmentInput) -> (Option<f64>, Option<f64>) {
+    let sum = |values: &mut dyn Iterator<Item = f64>| (values.sum::<f64>() * 100.0).round() / 100.0;
+    match &t.body {
+        vial_clinical::TreatmentBodyInput::Neurotoxin(n) => {
+            (Some(sum(&mut n.points.iter().map(|p| p.units))), None)
+        }
+        vial_clinical::TreatmentBodyInput::Filler(f) => {
+            (None, Some(sum(&mut f.areas.iter().map(|a| a.volume_ml))))
+        }
+        vial_clinical::TreatmentBodyInput::Procedure(_) => (None, None),
+    }
+}
