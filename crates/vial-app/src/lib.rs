@@ -35,7 +35,8 @@ pub use break_glass::{BREAK_GLASS_MS, BreakGlassGrant};
 pub use checkpoint::{AUDIT_ORIGIN, AuditPolicy, CheckpointExport, DirectoryExport};
 pub use clinical::{
     AmendmentView, AppointmentView, ConsentFormView, ConsentView, DocumentKind, DocumentView,
-    HistoryView, InventoryLot, ProductView, RecallEntry, ScheduleRange, TreatmentView,
+    ChartWarning, Charted, HistoryView, InventoryLot, PracticeSetting, ProductView, RecallEntry,
+    ScheduleRange, TreatmentView,
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use datadir::{DataDir, DatabaseChoice};

@@ -9,6 +9,7 @@ mod access_review;
 mod admin_ops;
 mod auth;
 mod browser;
+mod clinical_api;
 mod error;
 mod headers;
 mod openapi;

@@ -18,6 +18,7 @@ pub fn routes(app: vial_app::App, login_rate: crate::LoginRateLimit) -> Router {
         .merge(crate::patients::routes())
         .merge(crate::access_review::routes())
         .merge(crate::admin_ops::routes())
+        .merge(crate::clinical_api::routes())
         .merge(crate::users::routes())
         // JSON bodies here are small; anything larger is refused with 413 before parsing.
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))

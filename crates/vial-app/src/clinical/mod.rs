@@ -13,6 +13,7 @@ mod consents;
 mod documents;
 mod history;
 mod scheduling;
+mod settings;
 mod treatments;
 
 use serde::Serialize;
@@ -27,7 +28,8 @@ pub use consents::{ConsentFormView, ConsentView};
 pub use documents::{AmendmentView, DocumentKind, DocumentView};
 pub use history::HistoryView;
 pub use scheduling::{AppointmentView, ScheduleRange};
-pub use treatments::{RecallEntry, TreatmentView};
+pub use settings::PracticeSetting;
+pub use treatments::{ChartWarning, Charted, RecallEntry, TreatmentView};
 
 /// The purpose of use recorded for a role's access to clinical data.
 pub(crate) fn purpose_of(role: Role) -> &'static str {
