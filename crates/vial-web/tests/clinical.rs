@@ -1,0 +1,827 @@
+//! Clinical charting through the real HTTPS stack, on SQLite and PostgreSQL: every route allowed
+//! and denied per the SPEC §2 matrix (each denial audited), bad input refused precisely with
+//! nothing stored, the draft → signed → amended life cycle, double-booking, stock draw-down and
+//! lot recall, consents, and nothing clinical in clear under the data dir.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod common;
+
+use common::{Server, TestUser, spawn};
+use serde_json::{Value, json};
+use vial_app::Role;
+
+const HOUR: i64 = 3_600_000;
+/// The test clock's "now" (2027-01-15 08:00 UTC) and its date.
+const TODAY: &str = "2027-01-15";
+const NOTE_MARKER: &str = "Qwertynotemarker";
+const LOT: &str = "C4567X";
+
+struct Clinic {
+    s: Server,
+    patient: String,
+    other_patient: String,
+    provider: TestUser,
+    off_team: TestUser,
+    staff: TestUser,
+    admin: TestUser,
+    patient_user: TestUser,
+    other_patient_user: TestUser,
+    clinic_id: String,
+}
+
+struct Tokens {
+    provider: String,
+    off_team: String,
+    staff: String,
+    admin: String,
+    patient: String,
+    other_patient: String,
+}
+
+async fn clinic(pg: bool) -> Clinic {
+    let s = spawn(pg).await;
+    let staff = s.add_user("cl.desk@example.com", Role::Staff, None).await;
+    let admin = s.add_user("cl.owner@example.com", Role::Admin, None).await;
+    let provider = s.add_user("cl.np@example.com", Role::Provider, None).await;
+    let off_team = s.add_user("cl.md@example.com", Role::Provider, None).await;
+    let staff_token = s.token(&staff).await;
+    let mut ids = Vec::new();
+    for given in ["Charta", "Othera"] {
+        let (status, body) = s
+            .post(
+                "/api/v1/patients",
+                Some(&staff_token),
+                json!({"given": given, "family": "Clinicaltest", "dob": "1985-06-07",
+                       "phone": "555 0100 333", "email": format!("{given}@example.com")}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    let (patient, other_patient) = (ids[0].clone(), ids[1].clone());
+    let (status, _) = s
+        .post(
+            &format!("/api/v1/patients/{patient}/care-team"),
+            Some(&staff_token),
+            json!({"provider_id": provider.id}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let patient_user = s
+        .add_user("charta@example.com", Role::Patient, Some(&patient))
+        .await;
+    let other_patient_user = s
+        .add_user("othera@example.com", Role::Patient, Some(&other_patient))
+        .await;
+    let admin_token = s.token(&admin).await;
+    let (status, body) = s
+        .post(
+            "/api/v1/locations",
+            Some(&admin_token),
+            json!({"name": "Main Street"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let clinic_id = body["id"].as_str().unwrap().to_owned();
+    let (status, body) = s
+        .post(
+            "/api/v1/consent-forms",
+            Some(&admin_token),
+            json!({"kind": "treatment", "version": "v1", "text": "I consent to treatment."}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    Clinic {
+        s,
+        patient,
+        other_patient,
+        provider,
+        off_team,
+        staff,
+        admin,
+        patient_user,
+        other_patient_user,
+        clinic_id,
+    }
+}
+
+impl Clinic {
+    async fn tokens(&self) -> Tokens {
+        Tokens {
+            provider: self.s.token(&self.provider).await,
+            off_team: self.s.token(&self.off_team).await,
+            staff: self.s.token(&self.staff).await,
+            admin: self.s.token(&self.admin).await,
+            patient: self.s.token(&self.patient_user).await,
+            other_patient: self.s.token(&self.other_patient_user).await,
+        }
+    }
+
+    async fn receive_lot(&self, token: &str, quantity: u32) {
+        let (status, body) = self
+            .s
+            .post(
+                "/api/v1/inventory",
+                Some(token),
+                json!({"product": "botox_100", "lot": LOT, "expiry": "2027-06-30", "quantity": quantity}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+
+    fn path(&self, suffix: &str) -> String {
+        format!("/api/v1/patients/{}/{suffix}", self.patient)
+    }
+}
+
+fn neurotoxin(units: f64, site: &str, lot: &str, expiry: &str) -> Value {
+    json!({
+        "date": TODAY,
+        "body": {"type": "neurotoxin", "product": "botox_100", "dilution_ml": 2.5, "lot": lot,
+                 "expiry": expiry,
+                 "points": [{"site": "glabella_procerus", "units": 4.0, "x": 0.5, "y": 0.3},
+                            {"site": site, "units": units, "x": 0.4, "y": 0.31}]},
+        "notes": format!("{NOTE_MARKER} tolerated well")
+    })
+}
+
+fn soap(text: &str) -> Value {
+    json!({"subjective": text, "objective": "Dynamic glabellar lines", "assessment": "Good candidate", "plan": "20 U"})
+}
+
+/// Entries recorded since `before` with outcome `denied`, as action names.
+async fn denied_since(s: &Server, before: usize) -> Vec<String> {
+    s.audit().await[before..]
+        .iter()
+        .filter(|(_, outcome, _)| outcome == "denied")
+        .map(|(action, _, _)| action.clone())
+        .collect()
+}
+
+/// Treatments: only providers on the care team chart and read; the patient reads their own;
+/// staff, admins, another patient and a provider off the care team are refused and audited.
+async fn treatment_cells(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    c.receive_lot(&t.provider, 200).await;
+    let chart = c.path("treatments");
+    let body = neurotoxin(6.0, "corrugator_l", LOT, "2027-06-30");
+    let before = c.s.audit().await.len();
+    for (who, token) in [
+        ("staff", &t.staff),
+        ("admin", &t.admin),
+        ("off team", &t.off_team),
+        ("patient", &t.patient),
+    ] {
+        let (status, reply) = c.s.post(&chart, Some(token), body.clone()).await;
+        assert_eq!(status, 403, "{who}: {reply}");
+    }
+    assert_eq!(
+        denied_since(&c.s, before).await.len(),
+        4,
+        "every denial audited"
+    );
+    let (status, reply) = c.s.post(&chart, Some(&t.provider), body.clone()).await;
+    assert_eq!(status, 201, "{reply}");
+    let id = reply["id"].as_str().unwrap().to_owned();
+
+    let (status, reply) =
+        c.s.get(&format!("/api/v1/treatments/{id}"), Some(&t.provider))
+            .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["total_units"], 10.0, "derived, never accepted");
+    assert_eq!(reply["treatment"]["body"]["lot"], LOT);
+    let (status, reply) = c.s.get(&chart, Some(&t.patient)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        reply["treatments"].as_array().unwrap().len(),
+        1,
+        "the patient reads signed records"
+    );
+    let before = c.s.audit().await.len();
+    for (who, token) in [
+        ("staff", &t.staff),
+        ("admin", &t.admin),
+        ("off team", &t.off_team),
+        ("other patient", &t.other_patient),
+    ] {
+        let (status, _) = c.s.get(&chart, Some(token)).await;
+        assert_eq!(status, 403, "{who}");
+        let (status, _) =
+            c.s.get(&format!("/api/v1/treatments/{id}"), Some(token))
+                .await;
+        assert_eq!(status, 403, "{who}");
+    }
+    assert_eq!(denied_since(&c.s, before).await.len(), 8);
+    let (status, _) =
+        c.s.get("/api/v1/treatments/trt_absent", Some(&t.provider))
+            .await;
+    assert_eq!(status, 404);
+
+    // Stock was drawn down by the 10 units.
+    let (_, stock) = c.s.get("/api/v1/inventory", Some(&t.provider)).await;
+    assert_eq!(stock["lots"][0]["remaining"], 190.0);
+    assert_eq!(c.s.get("/api/v1/inventory", Some(&t.patient)).await.0, 403);
+}
+
+/// Bad treatment input: a precise 422 naming the field, and nothing stored or drawn down.
+async fn bad_treatments_are_refused_and_store_nothing(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    c.receive_lot(&t.provider, 20).await;
+    let chart = c.path("treatments");
+    let mut missing = neurotoxin(6.0, "corrugator_l", LOT, "2027-06-30");
+    missing["body"].as_object_mut().unwrap().remove("lot");
+    let mut bad_date = neurotoxin(6.0, "corrugator_l", LOT, "2027-06-30");
+    bad_date["date"] = json!("15/01/2027");
+    let mut huge = neurotoxin(6.0, "corrugator_l", LOT, "2027-06-30");
+    huge["notes"] = json!("x".repeat(10_001));
+    let cases = [
+        (
+            neurotoxin(-2.0, "corrugator_l", LOT, "2027-06-30"),
+            422,
+            "body.points[1].units",
+        ),
+        (
+            neurotoxin(6.0, "forehead_middle", LOT, "2027-06-30"),
+            422,
+            "body.points[1].site",
+        ),
+        (
+            neurotoxin(6.0, "corrugator_l", LOT, "2026-12-31"),
+            422,
+            "expired on 2026-12-31",
+        ),
+        (
+            neurotoxin(6.0, "corrugator_l", "NOTRECEIVED", "2027-06-30"),
+            422,
+            "has not been received",
+        ),
+        (
+            neurotoxin(30.0, "corrugator_l", LOT, "2027-06-30"),
+            422,
+            "only 20 left",
+        ),
+        (bad_date, 422, "date"),
+        (huge, 422, "notes"),
+        (missing, 422, "lot"),
+        (json!({"date": TODAY}), 422, "body"),
+    ];
+    for (body, status, needle) in cases {
+        let (got, reply) = c.s.post(&chart, Some(&t.provider), body).await;
+        assert_eq!(got, status, "{needle}: {reply}");
+        let message = reply["error"]["message"].as_str().unwrap();
+        assert!(message.contains(needle), "{needle}: {message}");
+        assert!(!message.contains(NOTE_MARKER), "no echo of clinical text");
+    }
+    let big = "y".repeat(600 * 1024);
+    let (status, _) =
+        c.s.post(
+            &chart,
+            Some(&t.provider),
+            json!({"date": TODAY, "notes": big}),
+        )
+        .await;
+    assert_eq!(status, 413);
+    let (_, list) = c.s.get(&chart, Some(&t.provider)).await;
+    assert_eq!(
+        list["treatments"].as_array().unwrap().len(),
+        0,
+        "nothing stored"
+    );
+    let (_, stock) = c.s.get("/api/v1/inventory", Some(&t.provider)).await;
+    assert_eq!(stock["lots"][0]["remaining"], 20.0, "nothing drawn down");
+}
+
+/// SOAP notes: draft edited at its version, signed once, then only amended (409 on edit); the
+/// patient sees signed notes only; staff and admins never see notes.
+async fn notes_are_signed_then_only_amended(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    let (status, reply) =
+        c.s.post(&c.path("notes"), Some(&t.provider), soap(NOTE_MARKER))
+            .await;
+    assert_eq!(status, 201, "{reply}");
+    let id = reply["id"].as_str().unwrap().to_owned();
+    let note = format!("/api/v1/notes/{id}");
+    let (_, list) = c.s.get(&c.path("notes"), Some(&t.patient)).await;
+    assert_eq!(
+        list["notes"].as_array().unwrap().len(),
+        0,
+        "drafts are not shown to the patient"
+    );
+    assert_eq!(c.s.get(&note, Some(&t.patient)).await.0, 404);
+
+    let (status, _) =
+        c.s.put(
+            &note,
+            Some(&t.provider),
+            json!({"version": 1, "body": soap("Edited once")}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, reply) =
+        c.s.put(
+            &note,
+            Some(&t.provider),
+            json!({"version": 1, "body": soap("Stale edit")}),
+        )
+        .await;
+    assert_eq!(status, 409, "{reply}");
+    let (status, reply) =
+        c.s.put(&note, Some(&t.provider), json!({"version": 2, "body": {}}))
+            .await;
+    assert_eq!(status, 422, "an empty note: {reply}");
+    for token in [&t.staff, &t.admin, &t.off_team, &t.other_patient] {
+        assert_eq!(
+            c.s.post(&format!("{note}/sign"), Some(token), json!({}))
+                .await
+                .0,
+            403
+        );
+        assert_eq!(c.s.get(&note, Some(token)).await.0, 403);
+    }
+    let (status, reply) =
+        c.s.post(
+            &format!("{note}/amendments"),
+            Some(&t.provider),
+            json!({"text": "too early"}),
+        )
+        .await;
+    assert_eq!(status, 409, "a draft is edited, not amended: {reply}");
+    assert_eq!(
+        c.s.post(&format!("{note}/sign"), Some(&t.provider), json!({}))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        c.s.post(&format!("{note}/sign"), Some(&t.provider), json!({}))
+            .await
+            .0,
+        409
+    );
+    let (status, reply) =
+        c.s.put(
+            &note,
+            Some(&t.provider),
+            json!({"version": 3, "body": soap("After signing")}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("amendment"),
+        "{reply}"
+    );
+    let (status, _) =
+        c.s.post(
+            &format!("{note}/amendments"),
+            Some(&t.provider),
+            json!({"text": "Corrected dose: 18 U"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, shown) = c.s.get(&note, Some(&t.patient)).await;
+    assert_eq!(shown["state"], "signed");
+    assert_eq!(
+        shown["body"]["subjective"], "Edited once",
+        "the original is kept"
+    );
+    assert_eq!(shown["amendments"][0]["text"], "Corrected dose: 18 U");
+}
+
+/// Co-signature: with the requirement on, a provider's signed note waits for the medical
+/// director, who co-signs it (never their own); nobody else may.
+async fn charts_await_the_medical_directors_cosignature(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    let settings =
+        json!({"medical_director": c.off_team.id, "cosign_requirement": "medical_director"});
+    assert_eq!(
+        c.s.post("/api/v1/settings", Some(&t.staff), settings.clone())
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        c.s.post("/api/v1/settings", Some(&t.admin), settings)
+            .await
+            .0,
+        204
+    );
+    let (_, reply) =
+        c.s.post(&c.path("notes"), Some(&t.provider), soap("Needs co-sign"))
+            .await;
+    let note = format!("/api/v1/notes/{}", reply["id"].as_str().unwrap());
+    c.s.post(&format!("{note}/sign"), Some(&t.provider), json!({}))
+        .await;
+    assert_eq!(
+        c.s.get("/api/v1/cosign-queue", Some(&t.provider)).await.0,
+        403
+    );
+    let (status, queue) = c.s.get("/api/v1/cosign-queue", Some(&t.off_team)).await;
+    assert_eq!(status, 200);
+    assert_eq!(queue["charts"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        c.s.post(&format!("{note}/cosign"), Some(&t.provider), json!({}))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        c.s.post(&format!("{note}/cosign"), Some(&t.off_team), json!({}))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        c.s.post(&format!("{note}/cosign"), Some(&t.off_team), json!({}))
+            .await
+            .0,
+        409
+    );
+    let (_, shown) = c.s.get(&note, Some(&t.off_team)).await;
+    assert_eq!(shown["cosign"], "cosigned");
+    assert_eq!(shown["cosigned_by"], c.off_team.id.as_str());
+}
+
+/// Scheduling: staff book anyone, a provider only their own schedule, no double booking,
+/// booking joins the care team, the status flow is enforced, patients see and cancel their own.
+async fn appointments_follow_the_matrix(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    let start = 1_800_000_000_000_i64 + 2 * HOUR;
+    let booking = |patient: &str, provider: &str, start: i64| {
+        json!({"patient_id": patient, "provider_id": provider, "start_ms": start,
+               "end_ms": start + HOUR / 2, "service": "neurotoxin_treatment",
+               "location": {"type": "clinic", "clinic_id": c.clinic_id}})
+    };
+    let (status, reply) =
+        c.s.post(
+            "/api/v1/appointments",
+            Some(&t.staff),
+            booking(&c.other_patient, &c.off_team.id, start),
+        )
+        .await;
+    assert_eq!(status, 201, "{reply}");
+    let first = reply["id"].as_str().unwrap().to_owned();
+    // Booked: the provider is on the other patient's care team now.
+    assert_eq!(
+        c.s.get(
+            &format!("/api/v1/patients/{}", c.other_patient),
+            Some(&t.off_team)
+        )
+        .await
+        .0,
+        200
+    );
+    let (status, reply) =
+        c.s.post(
+            "/api/v1/appointments",
+            Some(&t.staff),
+            booking(&c.patient, &c.off_team.id, start + HOUR / 4),
+        )
+        .await;
+    assert_eq!(status, 409, "double booking: {reply}");
+    let (status, _) =
+        c.s.post(
+            "/api/v1/appointments",
+            Some(&t.staff),
+            booking(&c.patient, &c.off_team.id, start + HOUR / 2),
+        )
+        .await;
+    assert_eq!(status, 201, "back to back is fine");
+    let before = c.s.audit().await.len();
+    let (status, _) =
+        c.s.post(
+            "/api/v1/appointments",
+            Some(&t.provider),
+            booking(&c.patient, &c.off_team.id, start + 3 * HOUR),
+        )
+        .await;
+    assert_eq!(status, 403, "a provider books only their own schedule");
+    assert_eq!(
+        c.s.post(
+            "/api/v1/appointments",
+            Some(&t.admin),
+            booking(&c.patient, &c.provider.id, start)
+        )
+        .await
+        .0,
+        403
+    );
+    let (status, _) =
+        c.s.post(
+            "/api/v1/appointments",
+            Some(&t.patient),
+            booking(&c.other_patient, &c.provider.id, start),
+        )
+        .await;
+    assert_eq!(status, 403, "a patient books only for themselves");
+    assert_eq!(denied_since(&c.s, before).await.len(), 3);
+    let mut bad = booking(&c.patient, &c.provider.id, start);
+    bad["service"] = json!("tattoo");
+    let (status, reply) = c.s.post("/api/v1/appointments", Some(&t.staff), bad).await;
+    assert_eq!(status, 422);
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("service"),
+        "{reply}"
+    );
+    let mut backwards = booking(&c.patient, &c.provider.id, start);
+    backwards["end_ms"] = json!(start - 1);
+    assert_eq!(
+        c.s.post("/api/v1/appointments", Some(&t.staff), backwards)
+            .await
+            .0,
+        422
+    );
+
+    let day = "2027-01-15";
+    let (status, list) =
+        c.s.get(&format!("/api/v1/appointments?date={day}"), Some(&t.staff))
+            .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["appointments"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        list["appointments"][0]["patient_name"],
+        "Othera Clinicaltest"
+    );
+    let (_, mine) =
+        c.s.get(
+            &format!("/api/v1/appointments?date={day}"),
+            Some(&t.provider),
+        )
+        .await;
+    assert_eq!(
+        mine["appointments"].as_array().unwrap().len(),
+        0,
+        "a provider's own day"
+    );
+    let (_, theirs) =
+        c.s.get(
+            &format!("/api/v1/appointments?date={day}"),
+            Some(&t.off_team),
+        )
+        .await;
+    assert_eq!(theirs["appointments"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        c.s.get("/api/v1/appointments?date=15-01-2027", Some(&t.staff))
+            .await
+            .0,
+        422
+    );
+    assert_eq!(
+        c.s.get(
+            &format!("/api/v1/appointments?date={day}"),
+            Some(&t.patient)
+        )
+        .await
+        .0,
+        403
+    );
+
+    let status_path = format!("/api/v1/appointments/{first}/status");
+    assert_eq!(
+        c.s.post(&status_path, Some(&t.staff), json!({"status": "completed"}))
+            .await
+            .0,
+        409
+    );
+    assert_eq!(
+        c.s.post(
+            &status_path,
+            Some(&t.provider),
+            json!({"status": "checked_in"})
+        )
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        c.s.post(
+            &status_path,
+            Some(&t.staff),
+            json!({"status": "checked_in"})
+        )
+        .await
+        .0,
+        204
+    );
+    assert_eq!(
+        c.s.post(
+            &status_path,
+            Some(&t.off_team),
+            json!({"status": "completed"})
+        )
+        .await
+        .0,
+        204
+    );
+    let (_, own) =
+        c.s.get("/api/v1/me/appointments", Some(&t.other_patient))
+            .await;
+    assert_eq!(own["appointments"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        c.s.get("/api/v1/me/appointments", Some(&t.staff)).await.0,
+        403
+    );
+}
+
+/// Lot recall: providers see their patients with the treatment, admins names and contact only,
+/// staff and patients nothing.
+async fn lot_recall_by_role(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    c.receive_lot(&t.provider, 200).await;
+    let (status, _) =
+        c.s.post(
+            &c.path("treatments"),
+            Some(&t.provider),
+            neurotoxin(6.0, "corrugator_r", LOT, "2027-06-30"),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let recall = format!("/api/v1/lots/{}/treatments", LOT.to_lowercase());
+    let (status, reply) = c.s.get(&recall, Some(&t.provider)).await;
+    assert_eq!(status, 200, "{reply}");
+    let entry = &reply["treatments"][0];
+    assert_eq!(entry["family"], "Clinicaltest");
+    assert_eq!(entry["date"], TODAY);
+    assert_eq!(entry["product"], "botox_100");
+    let (_, reply) = c.s.get(&recall, Some(&t.admin)).await;
+    let entry = &reply["treatments"][0];
+    assert_eq!(entry["email"], "Charta@example.com");
+    assert!(
+        entry["date"].is_null() && entry["product"].is_null(),
+        "no treatment detail: {entry}"
+    );
+    let (_, reply) = c.s.get(&recall, Some(&t.off_team)).await;
+    assert_eq!(
+        reply["treatments"].as_array().unwrap().len(),
+        0,
+        "not their patient"
+    );
+    assert_eq!(c.s.get(&recall, Some(&t.staff)).await.0, 403);
+    assert_eq!(c.s.get(&recall, Some(&t.patient)).await.0, 403);
+    assert_eq!(
+        c.s.get("/api/v1/lots/%20/treatments", Some(&t.provider))
+            .await
+            .0,
+        422
+    );
+}
+
+/// Consents: provider, staff and the patient record them; admins see status only; revocation
+/// happens once; an unknown form version is refused.
+async fn consents_by_role(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    let consent = json!({"kind": "treatment", "form_version": "v1",
+                         "signature": {"type": "typed", "name": "Charta Clinicaltest"}});
+    let path = c.path("consents");
+    let (status, reply) = c.s.post(&path, Some(&t.staff), consent.clone()).await;
+    assert_eq!(status, 201, "staff collect: {reply}");
+    assert_eq!(
+        c.s.post(&path, Some(&t.patient), consent.clone()).await.0,
+        201
+    );
+    assert_eq!(
+        c.s.post(&path, Some(&t.other_patient), consent.clone())
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        c.s.post(&path, Some(&t.admin), consent.clone()).await.0,
+        403
+    );
+    assert_eq!(
+        c.s.post(&path, Some(&t.off_team), consent.clone()).await.0,
+        403
+    );
+    let mut unknown = consent.clone();
+    unknown["form_version"] = json!("v9");
+    let (status, reply) = c.s.post(&path, Some(&t.provider), unknown).await;
+    assert_eq!(status, 422, "{reply}");
+    let (_, list) = c.s.get(&path, Some(&t.admin)).await;
+    let first = &list["consents"][0];
+    assert_eq!(first["kind"], "treatment");
+    assert!(first["signature"].is_null(), "admins: status only");
+    let (_, list) = c.s.get(&path, Some(&t.provider)).await;
+    assert_eq!(
+        list["consents"][0]["signature"]["name"],
+        "Charta Clinicaltest"
+    );
+    let id = list["consents"][0]["id"].as_str().unwrap().to_owned();
+    let revoke = format!("/api/v1/consents/{id}/revoke");
+    assert_eq!(
+        c.s.post(&revoke, Some(&t.other_patient), json!({})).await.0,
+        403
+    );
+    assert_eq!(c.s.post(&revoke, Some(&t.patient), json!({})).await.0, 204);
+    assert_eq!(c.s.post(&revoke, Some(&t.patient), json!({})).await.0, 409);
+}
+
+/// Medical history: providers write and read, the patient reads, staff and admin never; a
+/// pregnancy flag warns when a neurotoxin is charted.
+async fn history_warns_when_charting(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    c.receive_lot(&t.provider, 200).await;
+    let history = json!({"allergies": ["penicillin"], "medications": [], "pregnant_or_breastfeeding": true,
+        "autoimmune_disease": false, "keloid_history": false, "prior_filler_complication": false,
+        "prior_neurotoxin_complication": false, "anticoagulants": false, "active_infection_at_site": false});
+    let path = c.path("history");
+    for token in [&t.staff, &t.admin, &t.patient, &t.off_team] {
+        assert_eq!(c.s.put(&path, Some(token), history.clone()).await.0, 403);
+    }
+    let (status, reply) = c.s.put(&path, Some(&t.provider), history.clone()).await;
+    assert_eq!(status, 204, "{reply}");
+    let (status, shown) = c.s.get(&path, Some(&t.patient)).await;
+    assert_eq!(status, 200);
+    assert_eq!(shown["history"]["history"]["allergies"][0], "penicillin");
+    assert_eq!(c.s.get(&path, Some(&t.staff)).await.0, 403);
+    let mut incomplete = history.clone();
+    incomplete.as_object_mut().unwrap().remove("anticoagulants");
+    assert_eq!(c.s.put(&path, Some(&t.provider), incomplete).await.0, 422);
+    let (status, charted) =
+        c.s.post(
+            &c.path("treatments"),
+            Some(&t.provider),
+            neurotoxin(6.0, "corrugator_l", LOT, "2027-06-30"),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(charted["warnings"][0]["code"], "pregnancy_or_breastfeeding");
+    assert_eq!(charted["warnings"][0]["severity"], "contraindication");
+}
+
+both_backends!(
+    treatment_cells,
+    bad_treatments_are_refused_and_store_nothing,
+    notes_are_signed_then_only_amended,
+    charts_await_the_medical_directors_cosignature,
+    appointments_follow_the_matrix,
+    lot_recall_by_role,
+    consents_by_role,
+    history_warns_when_charting,
+);
+
+/// Nothing under the data dir holds note text, lots tied to patients, or demographics in clear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_dir_holds_no_clinical_text_in_clear() {
+    let c = clinic(false).await;
+    let t = c.tokens().await;
+    c.receive_lot(&t.provider, 200).await;
+    let (status, _) =
+        c.s.post(
+            &c.path("treatments"),
+            Some(&t.provider),
+            neurotoxin(6.0, "corrugator_l", LOT, "2027-06-30"),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) =
+        c.s.post(&c.path("notes"), Some(&t.provider), soap(NOTE_MARKER))
+            .await;
+    assert_eq!(status, 201);
+    c.s.app.store().close().await;
+    let mut bytes = Vec::new();
+    for entry in walk(&c.s.data_root) {
+        bytes.extend(std::fs::read(entry).unwrap());
+    }
+    for marker in [
+        NOTE_MARKER,
+        "Charta",
+        "Clinicaltest",
+        "1985-06-07",
+        "glabella_procerus",
+        "neurotoxin_treatment",
+    ] {
+        assert!(
+            !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
+            "{marker} found in clear under the data dir"
+        );
+    }
+    // The lot number itself is stock data (the inventory table); tied to a patient it exists only
+    // inside the sealed record and as a blind index in `record_lots`.
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
