@@ -41,7 +41,7 @@ impl App {
         self.unwrap_stored(&stored)
     }
 
-    fn unwrap_stored(&self, stored: &StoredDek) -> Result<DataKey, AppError> {
+    pub(crate) fn unwrap_stored(&self, stored: &StoredDek) -> Result<DataKey, AppError> {
         let wrapped = WrappedKey::from_bytes(stored.wrapped.clone())?;
         self.keys().unwrap(DekId(stored.id), &wrapped)
     }

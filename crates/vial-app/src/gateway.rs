@@ -45,21 +45,31 @@ impl App {
         access: Access<'_>,
     ) -> Result<Decision, AppError> {
         let relation = self.relation(work, actor, access.patient_id).await?;
-        let decision = vial_core::decide(actor.role, relation, access.resource, access.action);
-        let event = AuditEvent::new(access.audit_action)
-            .actor(&actor.user_id, Some(actor.role.as_str()))
-            .session(&actor.session_id)
-            .patient(access.patient_id)
-            .resource("patient", access.patient_id)
-            .purpose(access.purpose);
-        work.audit(match decision {
-            Decision::Allow(_) => event,
-            Decision::Deny(reason) => event.denied(reason.as_str()),
-        });
-        Ok(decision)
+        Ok(decide_with(work, actor, relation, access))
     }
 
-    /// The actor's relation to a patient, from stored data only.
+    /// A provider's relations to many patients at once (care team, live break-glass), for lists
+    /// that would otherwise look each patient up: feed each to [`decide_with`].
+    pub(crate) async fn provider_relations(
+        &self,
+        work: &mut Work,
+        actor: &Actor,
+    ) -> Result<ProviderRelations, AppError> {
+        if actor.role != Role::Provider {
+            return Ok(ProviderRelations::default());
+        }
+        let (team, glass) = work
+            .tx()
+            .await?
+            .provider_patients(&actor.user_id, self.now_ms())
+            .await?;
+        Ok(ProviderRelations {
+            team: team.into_iter().collect(),
+            glass: glass.into_iter().collect(),
+        })
+    }
+
+    /// The actor's relation to a patient, from stored data only (patients: their own record).
     async fn relation(
         &self,
         work: &mut Work,
@@ -93,4 +103,45 @@ impl App {
             _ => Relation::None,
         })
     }
+}
+
+/// A provider's patients, for deciding many patients in one go.
+#[derive(Debug, Default)]
+pub(crate) struct ProviderRelations {
+    team: std::collections::HashSet<String>,
+    glass: std::collections::HashSet<String>,
+}
+
+impl ProviderRelations {
+    pub(crate) fn relation(&self, patient_id: &str) -> Relation {
+        if self.team.contains(patient_id) {
+            Relation::CareTeam
+        } else if self.glass.contains(patient_id) {
+            Relation::BreakGlass
+        } else {
+            Relation::None
+        }
+    }
+}
+
+/// Decides one access with a known relation and records the decision in the unit of work: the
+/// single shape of a gateway audit entry.
+pub(crate) fn decide_with(
+    work: &mut Work,
+    actor: &Actor,
+    relation: Relation,
+    access: Access<'_>,
+) -> Decision {
+    let decision = vial_core::decide(actor.role, relation, access.resource, access.action);
+    let event = AuditEvent::new(access.audit_action)
+        .actor(&actor.user_id, Some(actor.role.as_str()))
+        .session(&actor.session_id)
+        .patient(access.patient_id)
+        .resource("patient", access.patient_id)
+        .purpose(access.purpose);
+    work.audit(match decision {
+        Decision::Allow(_) => event,
+        Decision::Deny(reason) => event.denied(reason.as_str()),
+    });
+    decision
 }

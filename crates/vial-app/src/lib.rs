@@ -34,9 +34,9 @@ pub use audit_verify::AuditVerifyReport;
 pub use break_glass::{BREAK_GLASS_MS, BreakGlassGrant};
 pub use checkpoint::{AUDIT_ORIGIN, AuditPolicy, CheckpointExport, DirectoryExport};
 pub use clinical::{
-    AmendmentView, AppointmentView, ConsentFormView, ConsentView, DocumentKind, DocumentView,
-    ChartWarning, Charted, HistoryView, InventoryLot, PracticeSetting, ProductView, RecallEntry,
-    ScheduleRange, TreatmentView,
+    AmendmentView, AppointmentView, ChartWarning, Charted, ConsentFormView, ConsentView,
+    DocumentKind, DocumentView, HistoryView, InventoryLot, PracticeSetting, ProductView,
+    RecallEntry, ScheduleRange, TreatmentView,
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use datadir::{DataDir, DatabaseChoice};

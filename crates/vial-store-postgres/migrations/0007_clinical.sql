@@ -57,12 +57,13 @@ CREATE INDEX clinical_records_by_patient ON clinical_records (patient_id, kind, 
 CREATE INDEX clinical_records_by_parent ON clinical_records (parent_id) WHERE parent_id IS NOT NULL;
 CREATE INDEX clinical_records_awaiting ON clinical_records (cosign) WHERE cosign = 'awaiting';
 
--- Lot recall: the treatment records that used a lot, found by the lot number's blind index.
-CREATE TABLE record_lots (
+-- Lot recall: for each lot (by the lot number's blind index) and patient, the treatments that
+-- used it, as a list sealed under the patient's DEK, so a recall reads one row per patient.
+CREATE TABLE lot_patients (
     lot_bidx   BYTEA NOT NULL CHECK (length(lot_bidx) = 32),
-    record_id  TEXT NOT NULL REFERENCES clinical_records (id),
-    patient_id TEXT NOT NULL REFERENCES patients (id),
-    PRIMARY KEY (lot_bidx, record_id)
+    patient_id TEXT  NOT NULL REFERENCES patients (id),
+    uses_enc   BYTEA NOT NULL,
+    PRIMARY KEY (lot_bidx, patient_id)
 );
 
 -- The practice's product catalogue and received stock: operational data, not PHI.

@@ -10,8 +10,8 @@ use vial_store::{Backend, Store, StoreError, StoreResult, Tx};
 
 /// Advisory lock key serializing audit appends (ASCII "vialaudt").
 const AUDIT_APPEND_LOCK: i64 = 0x7669_616c_6175_6474;
-/// Seed of the hash that turns a provider id into a schedule lock key.
-const SCHEDULE_LOCK_SEED: i64 = 0x7669_616c_7363;
+/// Seed of the hash that turns a lock name into an advisory lock key.
+const NAMED_LOCK_SEED: i64 = 0x7669_616c_7363;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -100,12 +100,12 @@ impl sql::PgTx {
         Ok(())
     }
 
-    /// One provider's bookings are serialized across instances until commit (a transaction-level
-    /// advisory lock keyed by the provider id), so two cannot both pass the overlap check.
-    async fn take_schedule_lock(&mut self, provider_id: &str) -> StoreResult<()> {
+    /// A transaction-level advisory lock keyed by a hash of `name`, held until commit across
+    /// instances, so two transactions cannot both pass the same check-then-write.
+    async fn take_named_lock(&mut self, name: &str) -> StoreResult<()> {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))")
-            .bind(provider_id)
-            .bind(SCHEDULE_LOCK_SEED)
+            .bind(name)
+            .bind(NAMED_LOCK_SEED)
             .execute(&mut *self.tx)
             .await
             .map_err(db)?;

@@ -93,8 +93,8 @@ impl sql::SqliteTx {
         Ok(())
     }
 
-    /// Likewise: one writer at a time already serializes bookings.
-    async fn take_schedule_lock(&mut self, _provider_id: &str) -> StoreResult<()> {
+    /// Likewise: one writer at a time already serializes every check-then-write.
+    async fn take_named_lock(&mut self, _name: &str) -> StoreResult<()> {
         Ok(())
     }
 }

@@ -15,8 +15,8 @@ mod sqlx_tx;
 pub use error::StoreError;
 pub use records::{
     AppointmentRow, AuditHead, AuditRow, Backend, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
-    DekCount, DekRewrap, InventoryLotRow, LocationRow, LotUse, NewSession, NewUser, PatientLookup,
-    PatientRow, SessionRecord, StoredCheckpoint, StoredDek, UserRecord,
+    DekCount, DekRewrap, InventoryLotRow, LocationRow, NewSession, NewUser, PatientLookup,
+    PatientRow, RecallRow, SessionRecord, StoredCheckpoint, StoredDek, UserRecord,
 };
 
 /// Result of a storage call.
@@ -139,8 +139,9 @@ pub trait Tx: Send {
     async fn set_totp(&mut self, user_id: &str, totp_enc: &[u8]) -> StoreResult<bool>;
 
     // Scheduling.
-    /// Serializes bookings of one provider until commit, so two cannot both pass the overlap check.
-    async fn lock_schedule(&mut self, provider_id: &str) -> StoreResult<()>;
+    /// Holds a lock named `name` until commit (a provider's schedule, a patient's lot uses), so
+    /// two transactions cannot both pass a check-then-write on the same thing.
+    async fn lock_named(&mut self, name: &str) -> StoreResult<()>;
     async fn insert_location(&mut self, location: &LocationRow) -> StoreResult<()>;
     async fn locations(&mut self) -> StoreResult<Vec<LocationRow>>;
     async fn insert_appointment(&mut self, appointment: &AppointmentRow) -> StoreResult<()>;
@@ -205,13 +206,28 @@ pub trait Tx: Send {
     async fn revoke_record(&mut self, id: &str, now_ms: i64) -> StoreResult<bool>;
     /// Records awaiting co-signature, oldest first.
     async fn records_awaiting_cosign(&mut self, limit: u32) -> StoreResult<Vec<ClinicalRecordRow>>;
-    async fn insert_lot_use(
+    /// A patient's sealed list of uses of a lot, if any.
+    async fn lot_patient_uses(
         &mut self,
         lot_bidx: &[u8],
-        record_id: &str,
         patient_id: &str,
+    ) -> StoreResult<Option<Vec<u8>>>;
+    /// Stores (inserts or replaces) a patient's sealed list of uses of a lot.
+    async fn put_lot_patient_uses(
+        &mut self,
+        lot_bidx: &[u8],
+        patient_id: &str,
+        uses_enc: &[u8],
     ) -> StoreResult<()>;
-    async fn lot_uses(&mut self, lot_bidx: &[u8]) -> StoreResult<Vec<LotUse>>;
+    /// Everything a recall of one lot shows, in one query, one row per patient.
+    async fn lot_recall(&mut self, lot_bidx: &[u8]) -> StoreResult<Vec<RecallRow>>;
+    /// The patients a provider is on the care team of, and those they hold live break-glass
+    /// access to: a provider's relations in bulk (recall lists).
+    async fn provider_patients(
+        &mut self,
+        provider_id: &str,
+        now_ms: i64,
+    ) -> StoreResult<(Vec<String>, Vec<String>)>;
 
     // Catalogue, stock, consent forms, settings.
     async fn insert_product(&mut self, code: &str, body: &str, now_ms: i64) -> StoreResult<()>;

@@ -217,13 +217,6 @@ pub struct ClinicalRecordRow {
     pub revoked_at_ms: Option<i64>,
 }
 
-/// One treatment that used a lot, for a recall.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LotUse {
-    pub record_id: String,
-    pub patient_id: String,
-}
-
 /// Received stock of one lot; quantities in hundredths of the product's unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InventoryLotRow {
@@ -243,4 +236,17 @@ pub struct ConsentFormRow {
     pub version: String,
     pub text: String,
     pub created_at_ms: i64,
+}
+
+/// One patient's uses of a recalled lot, with everything a recall shows, fetched in one query:
+/// the sealed list of uses, the patient's sealed name and contact, and the patient's wrapped DEK.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecallRow {
+    pub patient_id: String,
+    pub uses_enc: Vec<u8>,
+    pub given_enc: Vec<u8>,
+    pub family_enc: Vec<u8>,
+    pub phone_enc: Option<Vec<u8>>,
+    pub email_enc: Option<Vec<u8>>,
+    pub dek: StoredDek,
 }

@@ -216,7 +216,7 @@ async fn with_patient(store: &dyn Store) {
 pub async fn appointments_overlap_and_move_through_statuses(store: &dyn Store) {
     with_patient(store).await;
     let mut tx = store.begin().await.unwrap();
-    tx.lock_schedule("u1").await.unwrap();
+    tx.lock_named("schedule:u1").await.unwrap();
     tx.insert_appointment(&appointment("a1", 100, 200))
         .await
         .unwrap();
@@ -323,10 +323,25 @@ pub async fn clinical_records_sign_once_and_recall_by_lot(store: &dyn Store) {
     tx.insert_record(&record("t1", "treatment", "signed"))
         .await
         .unwrap();
-    tx.insert_lot_use(&[3; 32], "t1", "p1").await.unwrap();
-    tx.insert_lot_use(&[3; 32], "t1", "p1").await.unwrap();
-    assert_eq!(tx.lot_uses(&[3; 32]).await.unwrap().len(), 1);
-    assert!(tx.lot_uses(&[4; 32]).await.unwrap().is_empty());
+    assert_eq!(tx.lot_patient_uses(&[3; 32], "p1").await.unwrap(), None);
+    tx.put_lot_patient_uses(&[3; 32], "p1", &[1]).await.unwrap();
+    tx.put_lot_patient_uses(&[3; 32], "p1", &[1, 2])
+        .await
+        .unwrap();
+    assert_eq!(
+        tx.lot_patient_uses(&[3; 32], "p1").await.unwrap(),
+        Some(vec![1, 2])
+    );
+    tx.insert_dek(&dek(9, "p1", 1)).await.unwrap();
+    let recall = tx.lot_recall(&[3; 32]).await.unwrap();
+    assert_eq!(recall.len(), 1, "one row per patient");
+    assert_eq!(
+        (recall[0].uses_enc.as_slice(), recall[0].dek.owner.as_str()),
+        ([1u8, 2].as_slice(), "p1")
+    );
+    assert!(tx.lot_recall(&[4; 32]).await.unwrap().is_empty());
+    let (team, glass) = tx.provider_patients("u1", 0).await.unwrap();
+    assert!(team.is_empty() && glass.is_empty());
     assert_eq!(
         tx.records_of_patient("p1", Some("treatment"))
             .await

@@ -8,7 +8,7 @@
 /// Generates `mod sql` with the transaction type `$tx` over `sqlx::Transaction<'static, $db>`,
 /// its [`Tx`](crate::Tx) implementation and `db` (sqlx errors to [`StoreError`](crate::StoreError)).
 /// The backend must provide `impl sql::$tx { async fn take_audit_lock(&mut self) -> StoreResult<()> }`
-/// and `async fn take_schedule_lock(&mut self, provider_id: &str) -> StoreResult<()>`.
+/// and `async fn take_named_lock(&mut self, name: &str) -> StoreResult<()>`.
 #[macro_export]
 macro_rules! sqlx_tx {
     ($tx:ident, $db:ty, $row:ty) => {
@@ -17,8 +17,8 @@ macro_rules! sqlx_tx {
         use ::sqlx::Row as _;
         use $crate::{
             AppointmentRow, AuditHead, AuditRow, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
-            DekCount, DekRewrap, InventoryLotRow, LocationRow, LotUse, NewSession, NewUser,
-            PatientLookup, PatientRow, SessionRecord, StoreError, StoreResult, StoredCheckpoint,
+            DekCount, DekRewrap, InventoryLotRow, LocationRow, NewSession, NewUser,
+            PatientLookup, PatientRow, RecallRow, SessionRecord, StoreError, StoreResult, StoredCheckpoint,
             StoredDek, Tx, UserCipherColumn, UserRecord,
         };
 
@@ -854,8 +854,8 @@ macro_rules! sqlx_tx {
                     .collect()
             }
 
-            async fn lock_schedule(&mut self, provider_id: &str) -> StoreResult<()> {
-                self.take_schedule_lock(provider_id).await
+            async fn lock_named(&mut self, name: &str) -> StoreResult<()> {
+                self.take_named_lock(name).await
             }
 
             async fn insert_location(&mut self, l: &LocationRow) -> StoreResult<()> {
@@ -1146,28 +1146,49 @@ macro_rules! sqlx_tx {
                 rows.iter().map(record_from_row).collect()
             }
 
-            async fn insert_lot_use(
+            async fn lot_patient_uses(
                 &mut self,
                 lot_bidx: &[u8],
-                record_id: &str,
                 patient_id: &str,
-            ) -> StoreResult<()> {
-                ::sqlx::query(
-                    "INSERT INTO record_lots (lot_bidx, record_id, patient_id) VALUES ($1, $2, $3) \
-                     ON CONFLICT DO NOTHING",
+            ) -> StoreResult<Option<Vec<u8>>> {
+                ::sqlx::query_scalar(
+                    "SELECT uses_enc FROM lot_patients WHERE lot_bidx = $1 AND patient_id = $2",
                 )
                 .bind(lot_bidx)
-                .bind(record_id)
                 .bind(patient_id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db)
+            }
+
+            async fn put_lot_patient_uses(
+                &mut self,
+                lot_bidx: &[u8],
+                patient_id: &str,
+                uses_enc: &[u8],
+            ) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO lot_patients (lot_bidx, patient_id, uses_enc) VALUES ($1, $2, $3) \
+                     ON CONFLICT (lot_bidx, patient_id) DO UPDATE SET uses_enc = excluded.uses_enc",
+                )
+                .bind(lot_bidx)
+                .bind(patient_id)
+                .bind(uses_enc)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(db)?;
                 Ok(())
             }
 
-            async fn lot_uses(&mut self, lot_bidx: &[u8]) -> StoreResult<Vec<LotUse>> {
+            async fn lot_recall(&mut self, lot_bidx: &[u8]) -> StoreResult<Vec<RecallRow>> {
                 let rows = ::sqlx::query(
-                    "SELECT record_id, patient_id FROM record_lots WHERE lot_bidx = $1 ORDER BY record_id",
+                    "SELECT l.patient_id, l.uses_enc, p.given_enc, p.family_enc, p.phone_enc, \
+                     p.email_enc, d.id AS dek_id, d.kek_version, d.wrapped, \
+                     d.created_at_ms AS dek_created_at_ms \
+                     FROM lot_patients l \
+                     JOIN patients p ON p.id = l.patient_id \
+                     JOIN deks d ON d.owner = l.patient_id \
+                     WHERE l.lot_bidx = $1 ORDER BY l.patient_id",
                 )
                 .bind(lot_bidx)
                 .fetch_all(&mut *self.tx)
@@ -1175,12 +1196,49 @@ macro_rules! sqlx_tx {
                 .map_err(db)?;
                 rows.iter()
                     .map(|r| {
-                        Ok(LotUse {
-                            record_id: r.try_get("record_id").map_err(db)?,
-                            patient_id: r.try_get("patient_id").map_err(db)?,
+                        let patient_id: String = r.try_get("patient_id").map_err(db)?;
+                        let id: Vec<u8> = r.try_get("dek_id").map_err(db)?;
+                        let kek_version: i64 = r.try_get("kek_version").map_err(db)?;
+                        Ok(RecallRow {
+                            uses_enc: r.try_get("uses_enc").map_err(db)?,
+                            given_enc: r.try_get("given_enc").map_err(db)?,
+                            family_enc: r.try_get("family_enc").map_err(db)?,
+                            phone_enc: r.try_get("phone_enc").map_err(db)?,
+                            email_enc: r.try_get("email_enc").map_err(db)?,
+                            dek: StoredDek {
+                                id: id.try_into().map_err(|_| corrupt("dek id is not 16 bytes"))?,
+                                owner: patient_id.clone(),
+                                kek_version: u32::try_from(kek_version)
+                                    .map_err(|_| corrupt("kek version out of range"))?,
+                                wrapped: r.try_get("wrapped").map_err(db)?,
+                                created_at_ms: r.try_get("dek_created_at_ms").map_err(db)?,
+                            },
+                            patient_id,
                         })
                     })
                     .collect()
+            }
+
+            async fn provider_patients(
+                &mut self,
+                provider_id: &str,
+                now_ms: i64,
+            ) -> StoreResult<(Vec<String>, Vec<String>)> {
+                let team: Vec<String> =
+                    ::sqlx::query_scalar("SELECT patient_id FROM care_team WHERE provider_id = $1")
+                        .bind(provider_id)
+                        .fetch_all(&mut *self.tx)
+                        .await
+                        .map_err(db)?;
+                let glass: Vec<String> = ::sqlx::query_scalar(
+                    "SELECT DISTINCT patient_id FROM break_glass WHERE provider_id = $1 AND expires_at_ms > $2",
+                )
+                .bind(provider_id)
+                .bind(now_ms)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                Ok((team, glass))
             }
 
             async fn insert_product(&mut self, code: &str, body: &str, now_ms: i64) -> StoreResult<()> {

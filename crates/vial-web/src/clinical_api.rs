@@ -27,15 +27,27 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/appointments", post(book).get(schedule))
         .route("/api/v1/appointments/{id}/status", post(appointment_status))
         .route("/api/v1/me/appointments", get(my_appointments))
-        .route("/api/v1/patients/{id}/appointments", get(patient_appointments))
+        .route(
+            "/api/v1/patients/{id}/appointments",
+            get(patient_appointments),
+        )
         .route("/api/v1/locations", post(add_location).get(locations))
-        .route("/api/v1/patients/{id}/treatments", post(chart).get(treatments))
+        .route(
+            "/api/v1/patients/{id}/treatments",
+            post(chart).get(treatments),
+        )
         .route("/api/v1/treatments/{id}", get(treatment))
         .route("/api/v1/lots/{lot}/treatments", get(recall))
         .route("/api/v1/patients/{id}/notes", post(create_note).get(notes))
         .route("/api/v1/patients/{id}/plans", post(create_plan).get(plans))
-        .route("/api/v1/notes/{id}", get(read_document).put(update_document))
-        .route("/api/v1/plans/{id}", get(read_document).put(update_document))
+        .route(
+            "/api/v1/notes/{id}",
+            get(read_document).put(update_document),
+        )
+        .route(
+            "/api/v1/plans/{id}",
+            get(read_document).put(update_document),
+        )
         .route("/api/v1/notes/{id}/sign", post(sign_document))
         .route("/api/v1/plans/{id}/sign", post(sign_document))
         .route("/api/v1/notes/{id}/amendments", post(amend_document))
@@ -43,10 +55,19 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/notes/{id}/cosign", post(cosign_document))
         .route("/api/v1/plans/{id}/cosign", post(cosign_document))
         .route("/api/v1/cosign-queue", get(cosign_queue))
-        .route("/api/v1/consent-forms", post(publish_form).get(consent_forms))
-        .route("/api/v1/patients/{id}/consents", post(sign_consent).get(consents))
+        .route(
+            "/api/v1/consent-forms",
+            post(publish_form).get(consent_forms),
+        )
+        .route(
+            "/api/v1/patients/{id}/consents",
+            post(sign_consent).get(consents),
+        )
         .route("/api/v1/consents/{id}/revoke", post(revoke_consent))
-        .route("/api/v1/patients/{id}/history", get(history).put(put_history))
+        .route(
+            "/api/v1/patients/{id}/history",
+            get(history).put(put_history),
+        )
         .route("/api/v1/products", post(add_product).get(products))
         .route("/api/v1/inventory", post(receive_lot).get(inventory))
         .route("/api/v1/settings", post(settings))
@@ -143,7 +164,9 @@ pub(crate) async fn my_appointments(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "appointments": app.my_appointments(&actor).await? })))
+    Ok(Json(
+        json!({ "appointments": app.my_appointments(&actor).await? }),
+    ))
 }
 
 /// One patient's appointments.
@@ -154,7 +177,9 @@ pub(crate) async fn patient_appointments(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "appointments": app.appointments_of(&actor, &id).await? })))
+    Ok(Json(
+        json!({ "appointments": app.appointments_of(&actor, &id).await? }),
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -218,7 +243,9 @@ pub(crate) async fn treatments(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "treatments": app.treatments_of(&actor, &id).await? })))
+    Ok(Json(
+        json!({ "treatments": app.treatments_of(&actor, &id).await? }),
+    ))
 }
 
 /// One treatment record.
@@ -242,7 +269,9 @@ pub(crate) async fn recall(
     Authenticated(actor): Authenticated,
     Path(lot): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "treatments": app.recall_lot(&actor, &lot).await? })))
+    Ok(Json(
+        json!({ "treatments": app.recall_lot(&actor, &lot).await? }),
+    ))
 }
 
 async fn create(
@@ -294,7 +323,9 @@ pub(crate) async fn notes(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "notes": app.documents_of(&actor, &id, DocumentKind::Note).await? })))
+    Ok(Json(
+        json!({ "notes": app.documents_of(&actor, &id, DocumentKind::Note).await? }),
+    ))
 }
 
 /// A patient's treatment plans.
@@ -305,7 +336,9 @@ pub(crate) async fn plans(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "plans": app.documents_of(&actor, &id, DocumentKind::Plan).await? })))
+    Ok(Json(
+        json!({ "plans": app.documents_of(&actor, &id, DocumentKind::Plan).await? }),
+    ))
 }
 
 /// A note (or plan) with its amendments.
@@ -448,7 +481,9 @@ pub(crate) async fn consents(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "consents": app.consents_of(&actor, &id).await? })))
+    Ok(Json(
+        json!({ "consents": app.consents_of(&actor, &id).await? }),
+    ))
 }
 
 /// Revoke a consent; the record is kept.

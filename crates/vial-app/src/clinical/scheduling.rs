@@ -141,7 +141,7 @@ impl App {
                 )
                 .await?;
                 let tx = work.tx().await?;
-                tx.lock_schedule(&provider_id).await?;
+                tx.lock_named(&format!("schedule:{provider_id}")).await?;
                 let clash = tx
                     .active_overlapping(&provider_id, time.start_ms(), time.end_ms())
                     .await?

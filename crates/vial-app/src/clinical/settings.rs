@@ -53,9 +53,12 @@ impl App {
             .actor(&actor.user_id, Some(actor.role.as_str()))
             .session(&actor.session_id)
             .resource("setting", key);
-        if let Decision::Deny(reason) =
-            vial_core::decide(actor.role, Relation::None, Resource::Administration, Action::Write)
-        {
+        if let Decision::Deny(reason) = vial_core::decide(
+            actor.role,
+            Relation::None,
+            Resource::Administration,
+            Action::Write,
+        ) {
             self.record(event.denied(reason.as_str())).await?;
             return Err(AppError::Forbidden(reason.as_str()));
         }

@@ -13,7 +13,7 @@ use vial_crypto::{Aad, BlindField};
 use vial_store::ClinicalRecordRow;
 
 use super::{new_id, open_json, purpose_of, seal_json, today};
-use crate::gateway::Access;
+use crate::gateway::{Access, decide_with};
 use crate::{Actor, App, AppError, Role};
 
 const TABLE: &str = "clinical_records";
@@ -203,7 +203,12 @@ impl App {
                     })
                     .await?;
                     if let Some(bidx) = &lot_bidx {
-                        tx.insert_lot_use(&bidx.0, &record_id, &patient_id).await?;
+                        let used = LotUse {
+                            treatment_id: record_id.clone(),
+                            date: normalized.date.clone(),
+                            product: draw.as_ref().map(|(p, _, _)| p.clone()),
+                        };
+                        record_lot_use(tx, &key, &bidx.0, &patient_id, used).await?;
                     }
                     let history = match history {
                         Some(row) => Some(open_json::<MedicalHistoryInput>(
@@ -314,12 +319,14 @@ impl App {
 
     /// Every patient and treatment that used a lot: providers see their care-team patients with
     /// the treatment's date and product; admins see every patient's name and contact only. Each
-    /// patient's inclusion (or withholding) is recorded.
+    /// patient's inclusion (or withholding) is recorded once per recall. One query fetches the
+    /// sealed rows and one the provider's relations, so a recall of tens of thousands of
+    /// treatments stays one round trip.
     pub async fn recall_lot(&self, actor: &Actor, lot: &str) -> Result<Vec<RecallEntry>, AppError> {
         let lot = vial_clinical::LotNumber::parse(lot)?;
-        let (resource, audit_action) = match actor.role {
-            Role::Provider => (Resource::ClinicalRecords, "lot.recall"),
-            Role::Admin => (Resource::Demographics, "lot.recall"),
+        let resource = match actor.role {
+            Role::Provider => Resource::ClinicalRecords,
+            Role::Admin => Resource::Demographics,
             _ => {
                 self.record(
                     crate::AuditEvent::new("lot.recall")
@@ -336,86 +343,113 @@ impl App {
             .ring()
             .blind_index_key()
             .index(BlindField::Lot, lot.as_str())?;
-        let uses = {
-            let mut tx = self.store().begin_read().await?;
-            tx.lot_uses(&bidx.0).await?
-        };
         let (app, actor) = (self.clone(), actor.clone());
         self.transact(move |work| {
             Box::pin(async move {
-                let mut out = Vec::with_capacity(uses.len());
-                for used in uses {
-                    let decision = app
-                        .decide_and_record(
-                            work,
-                            &actor,
-                            Access {
-                                patient_id: &used.patient_id,
-                                resource,
-                                action: Action::Read,
-                                audit_action,
-                                purpose: "recall",
-                            },
-                        )
-                        .await?;
+                let relations = app.provider_relations(work, &actor).await?;
+                let rows = work.tx().await?.lot_recall(&bidx.0).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let decision = decide_with(
+                        work,
+                        &actor,
+                        relations.relation(&row.patient_id),
+                        Access {
+                            patient_id: &row.patient_id,
+                            resource,
+                            action: Action::Read,
+                            audit_action: "lot.recall",
+                            purpose: "recall",
+                        },
+                    );
                     let Decision::Allow(scope) = decision else {
                         continue;
                     };
-                    let tx = work.tx().await?;
-                    let Some(patient) = tx.patient_by_id(&used.patient_id).await? else {
-                        continue;
-                    };
-                    let key = app.existing_data_key(tx, &used.patient_id).await?;
+                    let key = app.unwrap_stored(&row.dek)?;
                     let open = |column: &str, sealed: &[u8]| -> Result<String, AppError> {
-                        let plain = key.open(Aad::new("patients", column, &patient.id), sealed)?;
+                        let plain =
+                            key.open(Aad::new("patients", column, &row.patient_id), sealed)?;
                         Ok(String::from_utf8_lossy(&plain).into_owned())
                     };
-                    let (date, product) =
-                        if matches!(scope, Scope::Full) && actor.role == Role::Provider {
-                            match tx.record_by_id(&used.record_id).await? {
-                                Some(row) => {
-                                    let t: TreatmentInput =
-                                        open_json(&key, TABLE, "body", &row.id, &row.body_enc)?;
-                                    let product = match &t.body {
-                                        vial_clinical::TreatmentBodyInput::Neurotoxin(n) => {
-                                            Some(n.product.clone())
-                                        }
-                                        vial_clinical::TreatmentBodyInput::Filler(f) => {
-                                            Some(f.product.clone())
-                                        }
-                                        vial_clinical::TreatmentBodyInput::Procedure(_) => None,
-                                    };
-                                    (Some(t.date), product)
-                                }
-                                None => (None, None),
-                            }
-                        } else {
-                            (None, None)
-                        };
-                    out.push(RecallEntry {
-                        treatment_id: used.record_id,
-                        patient_id: used.patient_id.clone(),
-                        given: open("given", &patient.given_enc)?,
-                        family: open("family", &patient.family_enc)?,
-                        phone: patient
-                            .phone_enc
-                            .as_deref()
-                            .map(|v| open("phone", v))
-                            .transpose()?,
-                        email: patient
-                            .email_enc
-                            .as_deref()
-                            .map(|v| open("email", v))
-                            .transpose()?,
-                        date,
-                        product,
-                    });
+                    let (given, family) = (
+                        open("given", &row.given_enc)?,
+                        open("family", &row.family_enc)?,
+                    );
+                    let phone = row
+                        .phone_enc
+                        .as_deref()
+                        .map(|v| open("phone", v))
+                        .transpose()?;
+                    let email = row
+                        .email_enc
+                        .as_deref()
+                        .map(|v| open("email", v))
+                        .transpose()?;
+                    let uses: Vec<LotUse> = open_json(
+                        &key,
+                        USES_TABLE,
+                        "uses",
+                        &uses_row(&bidx.0, &row.patient_id),
+                        &row.uses_enc,
+                    )?;
+                    let detail = matches!(scope, Scope::Full) && actor.role == Role::Provider;
+                    for used in uses {
+                        out.push(RecallEntry {
+                            treatment_id: used.treatment_id,
+                            patient_id: row.patient_id.clone(),
+                            given: given.clone(),
+                            family: family.clone(),
+                            phone: phone.clone(),
+                            email: email.clone(),
+                            date: detail.then_some(used.date),
+                            product: if detail { used.product } else { None },
+                        });
+                    }
                 }
                 Ok(out)
             })
         })
         .await
     }
+}
+
+/// One use of a lot, in a patient's sealed list (`lot_patients.uses_enc`).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+struct LotUse {
+    treatment_id: String,
+    date: String,
+    product: Option<String>,
+}
+
+const USES_TABLE: &str = "lot_patients";
+
+/// The AAD row of a patient's list of uses of one lot: patient and lot index together, so a
+/// list moved to another patient or lot fails to open.
+fn uses_row(lot_bidx: &[u8], patient_id: &str) -> String {
+    let hex: String = lot_bidx.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{patient_id}:{hex}")
+}
+
+/// Appends a use to the patient's sealed list for the lot, under a lock so concurrent charting
+/// of the same patient cannot lose one.
+async fn record_lot_use(
+    tx: &mut dyn vial_store::Tx,
+    key: &vial_crypto::DataKey,
+    lot_bidx: &[u8],
+    patient_id: &str,
+    used: LotUse,
+) -> Result<(), AppError> {
+    let row = uses_row(lot_bidx, patient_id);
+    tx.lock_named(&format!("lot_uses:{patient_id}")).await?;
+    let mut uses: Vec<LotUse> = match tx.lot_patient_uses(lot_bidx, patient_id).await? {
+        Some(sealed) => open_json(key, USES_TABLE, "uses", &row, &sealed)?,
+        None => Vec::new(),
+    };
+    uses.push(used);
+    let sealed = seal_json(key, USES_TABLE, "uses", &row, &uses)?;
+    tx.put_lot_patient_uses(lot_bidx, patient_id, &sealed)
+        .await?;
+    Ok(())
 }
 
 /// Totals of a stored (validated, two-decimal) record, rounded back to two decimals.
