@@ -136,6 +136,16 @@ pub enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// A demo practice with synthetic patients (into a new data directory).
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Create demo accounts, a clinic, stock, patients, appointments, treatments and notes;
+    /// prints the accounts (one password, each account's TOTP secret) as JSON.
+    Seed,
 }
 
 #[derive(Debug, Subcommand)]

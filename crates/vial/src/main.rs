@@ -2,6 +2,7 @@
 //! together and turns every failure into one line on stderr and a non-zero exit.
 
 mod cli;
+mod demo;
 mod serve;
 
 use std::io::Write;
@@ -11,7 +12,7 @@ use anyhow::Context;
 use clap::Parser;
 use vial_app::{AuditEvent, DataDir, NewUserInput, Role};
 
-use crate::cli::{AuditCommand, Cli, Command, KeysCommand, UserCommand};
+use crate::cli::{AuditCommand, Cli, Command, DemoCommand, KeysCommand, UserCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -71,6 +72,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(options) => serve::run(&data_dir, &cli.global, options).await,
+        Command::Demo(DemoCommand::Seed) => {
+            if !data_dir.is_initialized() {
+                serve::init(&data_dir, &database).await?;
+            }
+            let app = cli.global.open(&data_dir).await?;
+            let seeded = demo::seed(&app).await;
+            app.close().await;
+            seeded
+        }
         Command::Audit(AuditCommand::Verify) => {
             let app = cli.global.open(&data_dir).await?;
             let export = cli.global.checkpoint_export(&data_dir);

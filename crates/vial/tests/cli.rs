@@ -186,6 +186,37 @@ fn init_user_add_and_key_rotation() {
     assert!(String::from_utf8_lossy(&table.stdout).contains("current"));
 }
 
+/// `vial demo seed` makes a working practice in a new data directory, audited like real work,
+/// and refuses one that already holds a practice.
+#[test]
+fn demo_seed_makes_a_practice_once() {
+    let d = dir();
+    let out = vial(&d.data, &["demo", "seed"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seeded = json(&out);
+    let accounts = seeded["accounts"].as_array().unwrap();
+    let roles: Vec<&str> = accounts
+        .iter()
+        .map(|a| a["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["admin", "provider", "provider", "staff", "patient"]);
+    assert!(accounts[1]["totp_secret"].as_str().unwrap().len() >= 32);
+    assert_eq!(seeded["patients"], 24);
+    let verify = vial(&d.data, &["audit", "verify"], None);
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let again = vial(&d.data, &["demo", "seed"], None);
+    assert!(!again.status.success());
+    assert!(one_error_line(&again).contains("already holds a practice"));
+}
+
 #[test]
 fn a_key_file_readable_by_others_stops_start_up() {
     let d = dir();

@@ -5,6 +5,7 @@
 
 mod account;
 mod admin;
+mod clinical;
 mod login;
 mod patients;
 
@@ -21,6 +22,8 @@ use crate::browser::BrowserSession;
 
 const CSS: &str = include_str!("../../assets/vial.css");
 const SESSION_JS: &str = include_str!("../../assets/session.js");
+const CLINICAL_CSS: &str = include_str!("../../assets/clinical.css");
+const FACEMAP_JS: &str = include_str!("../../assets/facemap.js");
 
 pub fn routes(limiter: &crate::auth::LoginLimiter) -> Router<App> {
     Router::new()
@@ -28,10 +31,13 @@ pub fn routes(limiter: &crate::auth::LoginLimiter) -> Router<App> {
         .route("/home", get(home))
         .route("/static/vial.css", get(css))
         .route("/static/session.js", get(session_js))
+        .route("/static/clinical.css", get(clinical_css))
+        .route("/static/facemap.js", get(facemap_js))
         .merge(login::routes(limiter))
         .merge(account::routes())
         .merge(admin::routes())
         .merge(patients::routes())
+        .merge(clinical::routes())
 }
 
 /// What every page's frame needs: the signed-in role for the navigation, the CSRF token for
@@ -180,6 +186,17 @@ async fn session_js() -> impl IntoResponse {
     (
         [(CONTENT_TYPE, "text/javascript; charset=utf-8")],
         SESSION_JS,
+    )
+}
+
+async fn clinical_css() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/css; charset=utf-8")], CLINICAL_CSS)
+}
+
+async fn facemap_js() -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        FACEMAP_JS,
     )
 }
 

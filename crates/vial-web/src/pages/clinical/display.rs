@@ -1,0 +1,119 @@
+//! How clinical values read on a page: dates and times (UTC, the practice's default offset of 0;
+//! see `day_start_ms`), numbers without trailing zeros, and labels for the vocabularies' codes.
+//! Nothing here reads data; every value comes from a use case.
+
+use time::{Date, OffsetDateTime};
+use vial_app::App;
+use vial_clinical::{FillerArea, InjectionSite};
+
+/// The face diagram's drawing size (its `viewBox`); positions are stored relative to it (0..1).
+pub const FACE_WIDTH: f64 = 300.0;
+pub const FACE_HEIGHT: f64 = 400.0;
+
+/// `12`, `2.5`, `0.55`: at most two decimals, no trailing zeros.
+pub fn number(value: f64) -> String {
+    let text = format!("{:.2}", (value * 100.0).round() / 100.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// `neurotoxin_consult` → `Neurotoxin consult`.
+pub fn code_label(code: &str) -> String {
+    let spaced = code.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+pub fn site_label(code: &str) -> String {
+    InjectionSite::parse(code).map_or_else(|| code_label(code), |s| s.label().to_owned())
+}
+
+pub fn area_label(code: &str) -> String {
+    FillerArea::parse(code).map_or_else(|| code_label(code), |a| a.label().to_owned())
+}
+
+fn at(ms: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+}
+
+/// `HH:MM` (UTC).
+pub fn clock(ms: i64) -> String {
+    at(ms).map_or_else(
+        || "—".to_owned(),
+        |t| format!("{:02}:{:02}", t.hour(), t.minute()),
+    )
+}
+
+/// The calendar date of an instant (UTC).
+pub fn date_of(ms: i64) -> Option<Date> {
+    at(ms).map(|t| t.date())
+}
+
+/// `YYYY-MM-DD`.
+pub fn iso(date: Date) -> String {
+    vial_clinical::format_date(date)
+}
+
+/// `Fri 15 Jan 2027`.
+pub fn long_date(date: Date) -> String {
+    let weekday = date.weekday().to_string();
+    let month = date.month().to_string();
+    format!(
+        "{} {} {} {}",
+        &weekday[..3],
+        date.day(),
+        &month[..3],
+        date.year()
+    )
+}
+
+/// Today at the app's clock (UTC).
+pub fn today(app: &App) -> Date {
+    date_of(app.now_ms()).unwrap_or(Date::MIN)
+}
+
+/// The first millisecond of a date. Times entered on the forms are read as UTC: the practice's
+/// `utc_offset_minutes` setting is not readable outside the admin API yet, and its default is 0.
+pub fn day_start_ms(date: Date) -> i64 {
+    date.midnight().assume_utc().unix_timestamp() * 1000
+}
+
+/// `HH:MM` → minutes after midnight.
+pub fn minutes_of(time: &str) -> Option<i64> {
+    let (h, m) = time.trim().split_once(':')?;
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.get(..2)?.parse().ok()?);
+    ((0..24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 + m)
+}
+
+/// When something was signed or recorded, for a chart: `2027-01-15 10:30 UTC`.
+pub fn stamp(ms: i64) -> String {
+    super::super::when(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(number(32.0), "32");
+        assert_eq!(number(2.5), "2.5");
+        assert_eq!(number(0.55), "0.55");
+        assert_eq!(number(0.0), "0");
+    }
+
+    #[test]
+    fn times_and_days() {
+        let date = vial_clinical::parse_date("d", "2027-01-15").unwrap_or(Date::MIN);
+        assert_eq!(day_start_ms(date), 1_800_000_000_000 - 28_800_000);
+        assert_eq!(clock(1_800_000_000_000), "08:00");
+        assert_eq!(long_date(date), "Fri 15 Jan 2027");
+        assert_eq!(minutes_of("10:30"), Some(630));
+        assert_eq!(minutes_of("10:30:00"), Some(630));
+        assert_eq!(minutes_of("24:00"), None);
+        assert_eq!(code_label("no_show"), "No show");
+        assert_eq!(site_label("dao_l"), "Depressor anguli oris (L)");
+    }
+}

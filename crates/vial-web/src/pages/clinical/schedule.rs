@@ -1,0 +1,390 @@
+//! The front desk's schedule: a day or week of appointments with their status buttons (check in,
+//! complete, cancel, no-show), booking a patient found by search with a provider, and moving an
+//! appointment along its status flow. Staff and admins see every provider's appointments, a
+//! provider their own; admins only look (the matrix gives them read). Booking is in
+//! [`super::booking`].
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use time::{Date, Duration};
+use vial_app::{App, AppointmentView, Role, ScheduleRange};
+use vial_clinical::{Service, Status};
+
+use super::display::{clock, code_label, date_of, iso, long_date, today};
+use super::{Names, Refusal, is_opaque_id, refusal};
+use crate::browser::{BrowserSession, CsrfForm};
+use crate::pages::{Layout, PageError, render};
+
+/// A value and its label, for a `<select>` or `<datalist>`.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// A patient found by the booking search.
+pub struct PatientChoice {
+    pub id: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+/// A status button on an appointment.
+pub struct StatusAction {
+    pub status: &'static str,
+    pub label: &'static str,
+    pub danger: bool,
+}
+
+pub struct AppointmentRow {
+    pub id: String,
+    pub start: String,
+    pub end: String,
+    pub patient: String,
+    pub patient_link: Option<String>,
+    pub consents_link: Option<String>,
+    pub provider: String,
+    pub service: String,
+    pub location: String,
+    pub status: String,
+    pub status_label: String,
+    pub actions: Vec<StatusAction>,
+    pub just_booked: bool,
+}
+
+pub struct DayGroup {
+    pub label: String,
+    pub rows: Vec<AppointmentRow>,
+}
+
+/// What the booking form shows again after a refusal.
+#[derive(Default)]
+pub struct BookingKeep {
+    pub patient_record: String,
+    pub provider_id: String,
+    pub time: String,
+    pub minutes: String,
+    pub service: String,
+    pub location: String,
+    pub address: String,
+}
+
+#[derive(Template)]
+#[template(path = "clinical/schedule.html")]
+struct SchedulePage {
+    layout: Layout,
+    date: String,
+    week: bool,
+    view: &'static str,
+    heading: String,
+    prev: String,
+    next: String,
+    today: String,
+    back: String,
+    days: Vec<DayGroup>,
+    count: usize,
+    can_book: bool,
+    provider_self: bool,
+    providers: Vec<Choice>,
+    services: Vec<Choice>,
+    clinics: Vec<Choice>,
+    found: Option<Vec<PatientChoice>>,
+    keep: BookingKeep,
+    error: Option<String>,
+    booked: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ScheduleQuery {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    view: String,
+    #[serde(default)]
+    booked: String,
+}
+
+/// The day asked for (today by default) and whether the week is shown.
+pub fn day_and_range(app: &App, date: &str, view: &str) -> Result<(Date, bool), PageError> {
+    let day = if date.trim().is_empty() {
+        today(app)
+    } else {
+        vial_clinical::parse_date("date", date.trim())
+            .map_err(|e| PageError::Invalid(e.to_string()))?
+    };
+    Ok((day, view == "week"))
+}
+
+/// Everything the schedule page needs besides the form's own state.
+pub struct View {
+    pub day: Date,
+    pub week: bool,
+    pub booked: String,
+    pub found: Option<Vec<PatientChoice>>,
+    pub keep: BookingKeep,
+    pub refused: Option<Refusal>,
+}
+
+pub async fn show(app: &App, session: &BrowserSession, view: View) -> Result<Response, PageError> {
+    let actor = &session.actor;
+    let range = if view.week {
+        ScheduleRange::Week
+    } else {
+        ScheduleRange::Day
+    };
+    let appointments = app.schedule(actor, &iso(view.day), range, None).await?;
+    let clinics: Vec<Choice> = app
+        .locations()
+        .await?
+        .into_iter()
+        .map(|(value, label)| Choice { value, label })
+        .collect();
+    let mut names = Names::default();
+    let mut providers: Vec<Choice> = Vec::new();
+    if actor.role == Role::Admin {
+        // Admins may list accounts; the others learn providers from the schedule itself.
+        for user in app.list_users(actor).await? {
+            if user.role == Role::Provider.as_str() && !user.disabled {
+                providers.push(Choice {
+                    value: user.id,
+                    label: user.name.to_string(),
+                });
+            }
+        }
+    }
+    let can_change = matches!(actor.role, Role::Staff | Role::Provider);
+    let back = format!(
+        "/schedule?date={}&view={}",
+        iso(view.day),
+        if view.week { "week" } else { "day" }
+    );
+    let mut days: Vec<DayGroup> = Vec::new();
+    let count = appointments.len();
+    for a in appointments {
+        let provider = names.of(app, &a.provider_id).await;
+        if !providers.iter().any(|p| p.value == a.provider_id) {
+            providers.push(Choice {
+                value: a.provider_id.clone(),
+                label: provider.clone(),
+            });
+        }
+        let label = date_of(a.start_ms).map_or_else(String::new, long_date);
+        let row = row(actor.role, a, provider, &clinics, can_change, &view.booked);
+        match days.last_mut() {
+            Some(group) if group.label == label => group.rows.push(row),
+            _ => days.push(DayGroup {
+                label,
+                rows: vec![row],
+            }),
+        }
+    }
+    let step = Duration::days(if view.week { 7 } else { 1 });
+    let (prev, next) = (
+        view.day.checked_sub(step).unwrap_or(view.day),
+        view.day.checked_add(step).unwrap_or(view.day),
+    );
+    let heading = if view.week {
+        let monday = view
+            .day
+            .checked_sub(Duration::days(i64::from(
+                view.day.weekday().number_days_from_monday(),
+            )))
+            .unwrap_or(view.day);
+        format!("Week of {}", long_date(monday))
+    } else {
+        long_date(view.day)
+    };
+    let (status, error) = match view.refused {
+        Some(r) => (r.status, Some(r.message)),
+        None => (StatusCode::OK, None),
+    };
+    let page = SchedulePage {
+        layout: Layout::signed_in("Schedule", session, app),
+        date: iso(view.day),
+        week: view.week,
+        view: if view.week { "week" } else { "day" },
+        heading,
+        prev: iso(prev),
+        next: iso(next),
+        today: iso(today(app)),
+        back,
+        days,
+        count,
+        can_book: can_change,
+        provider_self: actor.role == Role::Provider,
+        providers,
+        services: Service::ALL
+            .iter()
+            .map(|s| Choice {
+                value: s.as_str().to_owned(),
+                label: code_label(s.as_str()),
+            })
+            .collect(),
+        clinics,
+        found: view.found,
+        keep: view.keep,
+        error,
+        booked: !view.booked.is_empty(),
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+/// The buttons each status offers: where to, the label, whether it ends the visit.
+const MOVES: [(Status, Status, &str, bool); 5] = [
+    (Status::Booked, Status::CheckedIn, "Check in", false),
+    (Status::Booked, Status::NoShow, "No-show", true),
+    (Status::Booked, Status::Cancelled, "Cancel", true),
+    (Status::CheckedIn, Status::Completed, "Complete", false),
+    (Status::CheckedIn, Status::Cancelled, "Cancel", true),
+];
+
+fn row(
+    role: Role,
+    a: AppointmentView,
+    provider: String,
+    clinics: &[Choice],
+    can_change: bool,
+    booked: &str,
+) -> AppointmentRow {
+    let actions = match Status::parse(&a.status) {
+        Some(from) if can_change => MOVES
+            .iter()
+            .filter(|(at, ..)| *at == from)
+            .map(|&(_, to, label, danger)| StatusAction {
+                status: to.as_str(),
+                label,
+                danger,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let location = if a.location == "mobile" {
+        match &a.address {
+            Some(address) => format!("Mobile visit: {address}"),
+            None => "Mobile visit".to_owned(),
+        }
+    } else {
+        clinics
+            .iter()
+            .find(|c| c.value == a.location)
+            .map_or_else(|| a.location.clone(), |c| c.label.clone())
+    };
+    let patient_link = match role {
+        Role::Provider => Some(format!("/patients/{}/chart", a.patient_id)),
+        Role::Staff => Some(format!("/patients/{}", a.patient_id)),
+        _ => None,
+    };
+    let consents_link =
+        (role == Role::Staff).then(|| format!("/patients/{}/consents", a.patient_id));
+    AppointmentRow {
+        consents_link,
+        just_booked: a.id == booked,
+        start: clock(a.start_ms),
+        end: clock(a.end_ms),
+        patient: a
+            .patient_name
+            .unwrap_or_else(|| "(name not shown)".to_owned()),
+        patient_link,
+        provider,
+        service: code_label(&a.service),
+        location,
+        status_label: code_label(&a.status),
+        status: a.status,
+        actions,
+        id: a.id,
+    }
+}
+
+pub async fn page(
+    State(app): State<App>,
+    Query(query): Query<ScheduleQuery>,
+    session: BrowserSession,
+) -> Result<Response, PageError> {
+    let (day, week) = day_and_range(&app, &query.date, &query.view)?;
+    let booked = if is_opaque_id(&query.booked) {
+        query.booked
+    } else {
+        String::new()
+    };
+    show(
+        &app,
+        &session,
+        View {
+            day,
+            week,
+            booked,
+            found: None,
+            keep: BookingKeep::default(),
+            refused: None,
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct StatusFields {
+    status: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Where a status form may send the browser back to: our own schedule, portal or chart pages.
+fn safe_back(back: &str) -> &str {
+    let ours = ["/schedule", "/portal", "/patients/"]
+        .iter()
+        .any(|p| back.starts_with(p));
+    let plain = back
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/?=&-_".contains(&b));
+    if ours && plain && !back.starts_with("//") {
+        back
+    } else {
+        "/schedule"
+    }
+}
+
+/// Checks in, completes, cancels or marks a no-show; a move the flow does not allow (or one
+/// someone else made first) is explained on a page of its own.
+pub async fn set_status(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    form: CsrfForm<StatusFields>,
+) -> Result<Response, PageError> {
+    let CsrfForm { session, form } = form;
+    let back = safe_back(&form.back);
+    match app
+        .set_appointment_status(&session.actor, &id, &form.status)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(back).into_response()),
+        Err(e) => {
+            let refused = refusal(e)?;
+            let page = super::RefusedPage {
+                layout: Layout::signed_in("Not changed", &session, &app),
+                heading: "Not changed",
+                message: refused.message,
+                back: back.to_owned(),
+            };
+            Ok((refused.status, render(&page)?).into_response())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_back;
+
+    #[test]
+    fn only_our_pages_are_return_targets() {
+        assert_eq!(
+            safe_back("/schedule?date=2027-01-15&view=day"),
+            "/schedule?date=2027-01-15&view=day"
+        );
+        assert_eq!(safe_back("/portal"), "/portal");
+        assert_eq!(safe_back("https://evil.example/"), "/schedule");
+        assert_eq!(safe_back("//evil.example/schedule"), "/schedule");
+        assert_eq!(safe_back("/schedule\\@evil"), "/schedule");
+    }
+}
