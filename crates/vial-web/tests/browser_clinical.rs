@@ -154,6 +154,36 @@ impl Browser {
         self.find(css).await.click().await.unwrap();
     }
 
+    /// Clicks a button that submits a form and waits (bounded) until the next page has loaded,
+    /// so that waits after it cannot find an element of the page that was left.
+    async fn submit(&self, css: &str) {
+        self.client
+            .execute("window.__vialLeaving = true;", vec![])
+            .await
+            .unwrap();
+        self.click(css).await;
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let left = self
+                .client
+                .execute(
+                    "return window.__vialLeaving === undefined && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .map(|v| v.as_bool() == Some(true))
+                .unwrap_or(false);
+            if left {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{css} did not lead to a new page"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn fill(&self, id: &str, value: &str) {
         let field = self.client.find(Locator::Id(id)).await.unwrap();
         field.clear().await.unwrap();
@@ -333,7 +363,7 @@ async fn the_front_desk_books_a_patient_and_checks_them_in() {
     // Find the patient (posted, so nothing identifying lands in a URL) and pick the result.
     browser.fill("find-family", "Bookable").await;
     browser.set("find-dob", "1985-03-02").await;
-    browser.click("#find-submit").await;
+    browser.submit("#find-submit").await;
     let chosen = browser
         .wait_for("#found-patients input[type=radio]:checked")
         .await;
@@ -365,7 +395,7 @@ async fn the_front_desk_books_a_patient_and_checks_them_in() {
         .select_by_value(&p.clinic)
         .await
         .unwrap();
-    browser.click("#book-submit").await;
+    browser.submit("#book-submit").await;
 
     browser.wait_for("#booked-notice").await;
     let booked = browser.wait_for("li.appointment.just-booked").await;
@@ -384,7 +414,7 @@ async fn the_front_desk_books_a_patient_and_checks_them_in() {
 
     // The patient arrives.
     browser
-        .click(&format!("#{apt} button[data-action=checked_in]"))
+        .submit(&format!("#{apt} button[data-action=checked_in]"))
         .await;
     let arrived = browser
         .wait_for(&format!("#{apt}[data-status=checked_in]"))
@@ -400,7 +430,7 @@ async fn the_front_desk_books_a_patient_and_checks_them_in() {
     assert_eq!(day[0].provider_id, p.provider.id);
 
     // Next day is empty; the week view still shows the visit.
-    browser.click("#next-day").await;
+    browser.submit("#next-day").await;
     browser.wait_for("#no-appointments").await;
     browser
         .open(&server, &format!("/schedule?date={TODAY}&view=week"))
@@ -437,7 +467,7 @@ async fn the_provider_charts_neurotoxin_by_tapping_the_face_map() {
     browser
         .click("#history-form input[name=anticoagulants][value=yes]")
         .await;
-    browser.click("#history-save").await;
+    browser.submit("#history-save").await;
     let cautions = browser.wait_for("#toxin-warnings").await;
     assert!(cautions.text().await.unwrap().contains("Anticoagulant"));
     assert_eq!(
@@ -456,7 +486,7 @@ async fn the_provider_charts_neurotoxin_by_tapping_the_face_map() {
     browser.fill("toxin-dilution", "2.5").await;
 
     // Submitted without a point: refused with a clear message, nothing stored.
-    browser.click("#neurotoxin-submit").await;
+    browser.submit("#neurotoxin-submit").await;
     let refused = browser.wait_for("#form-error").await;
     assert!(
         refused
@@ -500,7 +530,7 @@ async fn the_provider_charts_neurotoxin_by_tapping_the_face_map() {
         browser.find("#points-total").await.text().await.unwrap(),
         "32"
     );
-    browser.click("#neurotoxin-submit").await;
+    browser.submit("#neurotoxin-submit").await;
 
     let notice = browser.wait_for("#charted-notice").await;
     let said = notice.text().await.unwrap();
@@ -571,7 +601,7 @@ async fn the_provider_charts_neurotoxin_by_tapping_the_face_map() {
         .unwrap();
     let syringe = browser.find("#filler-form input[name=syringe]").await;
     syringe.send_keys("1").await.unwrap();
-    browser.click("#filler-submit").await;
+    browser.submit("#filler-submit").await;
     let notice = browser.wait_for("#charted-notice").await;
     assert!(notice.text().await.unwrap().contains("0.6 mL"));
     let filler = browser
@@ -610,7 +640,7 @@ async fn a_signed_note_is_locked_and_amended_and_the_patient_reads_it() {
     browser
         .fill("note-plan", "Glabella 20 units, review in two weeks")
         .await;
-    browser.click("#note-save").await;
+    browser.submit("#note-save").await;
 
     let draft = browser.wait_for("article.note.draft").await;
     let note = draft.attr("id").await.unwrap().unwrap();
@@ -623,7 +653,7 @@ async fn a_signed_note_is_locked_and_amended_and_the_patient_reads_it() {
             .await
             .is_ok()
     );
-    browser.click(&format!("#sign-{note_id} button")).await;
+    browser.submit(&format!("#sign-{note_id} button")).await;
 
     let signed = browser.wait_for(&format!("#{note}.signed")).await;
     assert!(
@@ -688,7 +718,7 @@ async fn a_signed_note_is_locked_and_amended_and_the_patient_reads_it() {
         .send_keys("Correction: 18 units were given at the glabella")
         .await
         .unwrap();
-    browser.click(&format!("#amend-{note_id} button")).await;
+    browser.submit(&format!("#amend-{note_id} button")).await;
     let amendment = browser.wait_for(&format!("#{note} .amendment")).await;
     assert!(
         amendment
