@@ -343,73 +343,88 @@ impl App {
             .ring()
             .blind_index_key()
             .index(BlindField::Lot, lot.as_str())?;
-        let (app, actor) = (self.clone(), actor.clone());
-        self.transact(move |work| {
-            Box::pin(async move {
-                let relations = app.provider_relations(work, &actor).await?;
-                let rows = work.tx().await?.lot_recall(&bidx.0).await?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let decision = decide_with(
-                        work,
-                        &actor,
-                        relations.relation(&row.patient_id),
-                        Access {
-                            patient_id: &row.patient_id,
-                            resource,
-                            action: Action::Read,
-                            audit_action: "lot.recall",
-                            purpose: "recall",
-                        },
-                    );
-                    let Decision::Allow(scope) = decision else {
-                        continue;
-                    };
-                    let key = app.unwrap_stored(&row.dek)?;
-                    let open = |column: &str, sealed: &[u8]| -> Result<String, AppError> {
-                        let plain =
-                            key.open(Aad::new("patients", column, &row.patient_id), sealed)?;
-                        Ok(String::from_utf8_lossy(&plain).into_owned())
-                    };
-                    let (given, family) = (
-                        open("given", &row.given_enc)?,
-                        open("family", &row.family_enc)?,
-                    );
-                    let phone = row
-                        .phone_enc
-                        .as_deref()
-                        .map(|v| open("phone", v))
-                        .transpose()?;
-                    let email = row
-                        .email_enc
-                        .as_deref()
-                        .map(|v| open("email", v))
-                        .transpose()?;
-                    let uses: Vec<LotUse> = open_json(
-                        &key,
-                        USES_TABLE,
-                        "uses",
-                        &uses_row(&bidx.0, &row.patient_id),
-                        &row.uses_enc,
-                    )?;
-                    let detail = matches!(scope, Scope::Full) && actor.role == Role::Provider;
-                    for used in uses {
-                        out.push(RecallEntry {
-                            treatment_id: used.treatment_id,
-                            patient_id: row.patient_id.clone(),
-                            given: given.clone(),
-                            family: family.clone(),
-                            phone: phone.clone(),
-                            email: email.clone(),
-                            date: detail.then_some(used.date),
-                            product: if detail { used.product } else { None },
-                        });
-                    }
-                }
-                Ok(out)
+        // Ciphertext only, read outside the writer; nothing is opened before the decisions
+        // below are committed to the audit log.
+        let rows = {
+            let mut tx = self.store().begin_read().await?;
+            tx.lot_recall(&bidx.0).await?
+        };
+        let patients: Vec<String> = rows.iter().map(|r| r.patient_id.clone()).collect();
+        let (app, unit_actor) = (self.clone(), actor.clone());
+        let scopes: Vec<Option<Scope>> = self
+            .transact(move |work| {
+                Box::pin(async move {
+                    let relations = app.provider_relations(work, &unit_actor).await?;
+                    Ok(patients
+                        .iter()
+                        .map(|patient_id| {
+                            let access = Access {
+                                patient_id,
+                                resource,
+                                action: Action::Read,
+                                audit_action: "lot.recall",
+                                purpose: "recall",
+                            };
+                            match decide_with(
+                                work,
+                                &unit_actor,
+                                relations.relation(patient_id),
+                                access,
+                            ) {
+                                Decision::Allow(scope) => Some(scope),
+                                Decision::Deny(_) => None,
+                            }
+                        })
+                        .collect())
+                })
             })
-        })
-        .await
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (row, scope) in rows.into_iter().zip(scopes) {
+            let Some(scope) = scope else {
+                continue;
+            };
+            let key = self.unwrap_stored(&row.dek)?;
+            let open = |column: &str, sealed: &[u8]| -> Result<String, AppError> {
+                let plain = key.open(Aad::new("patients", column, &row.patient_id), sealed)?;
+                Ok(String::from_utf8_lossy(&plain).into_owned())
+            };
+            let (given, family) = (
+                open("given", &row.given_enc)?,
+                open("family", &row.family_enc)?,
+            );
+            let phone = row
+                .phone_enc
+                .as_deref()
+                .map(|v| open("phone", v))
+                .transpose()?;
+            let email = row
+                .email_enc
+                .as_deref()
+                .map(|v| open("email", v))
+                .transpose()?;
+            let uses: Vec<LotUse> = open_json(
+                &key,
+                USES_TABLE,
+                "uses",
+                &uses_row(&bidx.0, &row.patient_id),
+                &row.uses_enc,
+            )?;
+            let detail = matches!(scope, Scope::Full) && actor.role == Role::Provider;
+            for used in uses {
+                out.push(RecallEntry {
+                    treatment_id: used.treatment_id,
+                    patient_id: row.patient_id.clone(),
+                    given: given.clone(),
+                    family: family.clone(),
+                    phone: phone.clone(),
+                    email: email.clone(),
+                    date: detail.then_some(used.date),
+                    product: if detail { used.product } else { None },
+                });
+            }
+        }
+        Ok(out)
     }
 }
 
