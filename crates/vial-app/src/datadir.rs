@@ -1,4 +1,5 @@
-//! The data directory: SQLite database, key file and TLS material in one private folder.
+//! The data directory: SQLite database, key file, sealed photo blobs (`blobs/`, unless object
+//! storage is configured) and TLS material in one private folder.
 //!
 //! Initialization builds everything in a sibling temporary folder and renames it into place, so a
 //! failed `vial init` (or first start) leaves nothing behind and a half-initialized directory
@@ -55,6 +56,11 @@ impl DataDir {
     /// Where signed audit checkpoints are exported by default.
     pub fn checkpoint_export(&self) -> DirectoryExport {
         DirectoryExport::new(self.root.join("audit-checkpoints"))
+    }
+
+    /// Where photos are stored (sealed) when no object storage is configured.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.root.join("blobs")
     }
 
     pub fn tls_dir(&self) -> PathBuf {
@@ -178,7 +184,9 @@ impl DataDir {
             )));
         }
         let keys = Arc::new(Keys::load(self.key_file())?);
+        let blobs = vial_blob::BlobStore::local(self.blob_dir())
+            .map_err(|e| AppError::DataDir(format!("{}: {e}", self.blob_dir().display())))?;
         let store = self.open_store(database).await?;
-        Ok(App::new(store, keys, clock, audit, export))
+        Ok(App::new(store, keys, clock, audit, export).with_blob_store(blobs))
     }
 }

@@ -35,6 +35,13 @@ pub enum AppError {
     /// The audit log (or the store behind it) could not record the action: nothing happened.
     #[error("{0}")]
     Unavailable(String),
+    /// A photo upload or export was refused by `vial-media` (too large, not an image, a bomb,
+    /// undecodable, a bad region).
+    #[error(transparent)]
+    Media(#[from] vial_media::MediaError),
+    /// The blob store failed (never its bytes or credentials in the message).
+    #[error(transparent)]
+    Blob(#[from] vial_blob::BlobError),
     /// Verification found the first entry that does not check out.
     #[error("audit log broken at seq {seq}: {reason}")]
     AuditBroken { seq: u64, reason: String },

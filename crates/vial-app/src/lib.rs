@@ -21,6 +21,7 @@ mod gateway;
 mod keyfile;
 mod keys;
 mod patients;
+mod photos;
 mod rotation;
 mod session;
 mod unit_of_work;
@@ -44,11 +45,15 @@ pub use error::AppError;
 pub use keyfile::{KeyFileError, LocalKeyFile};
 pub use keys::Keys;
 pub use patients::{Demographics, NewPatient, PatientQuery};
+pub use photos::{
+    DEFAULT_PHOTO_MAX_BYTES, ExportRequest, PhotoContent, PhotoPart, PhotoSummary, PhotoUpload,
+};
 pub use rotation::{KeyStatus, KeyVersionStatus, RewrapReport, RotationPolicy};
 pub use session::{Actor, LoginRequest, LoginSuccess, SessionKind, SessionPolicy};
 pub use unit_of_work::{AuditEvent, BoxFuture, Work};
 pub use users::{AddedUser, NewUserInput, UserProfile};
 pub use vial_core::Role;
+pub use vial_media::{Limits as PhotoLimits, MediaError};
 pub use vial_store::{Backend, SessionRecord, Store};
 
 /// Everything a use case needs: the store, the keys, the clock and the audit committer.
@@ -59,6 +64,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     committer: unit_of_work::Committer,
     sessions: SessionPolicy,
+    photos: photos::PhotoStorage,
 }
 
 impl App {
@@ -79,6 +85,7 @@ impl App {
             clock,
             committer,
             sessions: SessionPolicy::default(),
+            photos: photos::PhotoStorage::default(),
         }
     }
 
@@ -86,6 +93,24 @@ impl App {
     pub fn with_session_policy(mut self, sessions: SessionPolicy) -> Self {
         self.sessions = sessions;
         self
+    }
+
+    /// Stores photos in `blobs` (a local directory or S3); without one, photo uploads and
+    /// downloads fail as unavailable. [`DataDir::open`] sets `<data-dir>/blobs`.
+    pub fn with_blob_store(mut self, blobs: vial_blob::BlobStore) -> Self {
+        self.photos.blobs = Some(blobs);
+        self
+    }
+
+    /// Replaces the photo upload limits (default: 25 MiB, 50 megapixels).
+    pub fn with_photo_limits(mut self, limits: vial_media::Limits) -> Self {
+        self.photos.limits = limits;
+        self
+    }
+
+    /// The photo upload limits, for the web layer's body limit.
+    pub fn photo_limits(&self) -> vial_media::Limits {
+        self.photos.limits
     }
 
     pub fn session_policy(&self) -> SessionPolicy {

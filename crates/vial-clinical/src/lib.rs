@@ -74,6 +74,7 @@ pub mod history;
 pub mod lot;
 pub mod neurotoxin;
 pub mod note;
+pub mod photo;
 pub mod plan;
 pub mod procedure;
 pub mod quantity;
@@ -114,6 +115,7 @@ pub use neurotoxin::{
     InjectionPoint, InjectionPointInput, Neurotoxin, NeurotoxinInput, validate_neurotoxin,
 };
 pub use note::{NoteState, SoapInput, SoapNote, validate_soap};
+pub use photo::{BodyArea, PhotoDescription, PhotoPhase, PhotoView, validate_photo_description};
 pub use plan::{
     PlanState, PlannedSession, PlannedSessionInput, TreatmentPlan, TreatmentPlanInput,
     validate_plan,

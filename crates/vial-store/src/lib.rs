@@ -16,7 +16,7 @@ pub use error::StoreError;
 pub use records::{
     AppointmentRow, AuditHead, AuditRow, Backend, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
     DekCount, DekRewrap, InventoryLotRow, LocationRow, NewSession, NewUser, PatientLookup,
-    PatientRow, RecallRow, SessionRecord, StoredCheckpoint, StoredDek, UserRecord,
+    PatientRow, PhotoRow, RecallRow, SessionRecord, StoredCheckpoint, StoredDek, UserRecord,
 };
 
 /// Result of a storage call.
@@ -172,6 +172,15 @@ pub trait Tx: Send {
         to: &str,
         now_ms: i64,
     ) -> StoreResult<bool>;
+
+    // Photos.
+    async fn insert_photo(&mut self, photo: &PhotoRow) -> StoreResult<()>;
+    /// A photo, deleted or not.
+    async fn photo_by_id(&mut self, id: &str) -> StoreResult<Option<PhotoRow>>;
+    /// A patient's photos that are not deleted, oldest first.
+    async fn photos_of_patient(&mut self, patient_id: &str) -> StoreResult<Vec<PhotoRow>>;
+    /// Marks a photo deleted (its row and blobs are kept); false if absent or already deleted.
+    async fn soft_delete_photo(&mut self, id: &str, by: &str, now_ms: i64) -> StoreResult<bool>;
 
     // Clinical records.
     async fn insert_record(&mut self, record: &ClinicalRecordRow) -> StoreResult<()>;

@@ -250,3 +250,25 @@ pub struct RecallRow {
     pub email_enc: Option<Vec<u8>>,
     pub dek: StoredDek,
 }
+
+/// A clinical photo as stored: the picture and thumbnail are sealed blobs elsewhere; here only
+/// ids, times, sizes and the stored format are in clear, and the view, body area and phase are
+/// sealed in `meta_enc`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoRow {
+    pub id: String,
+    pub patient_id: String,
+    pub author_id: String,
+    pub treatment_id: Option<String>,
+    /// `jpeg` or `png`.
+    pub format: String,
+    pub width: i64,
+    pub height: i64,
+    /// Plaintext sizes of the picture and thumbnail.
+    pub photo_bytes: i64,
+    pub thumb_bytes: i64,
+    pub meta_enc: Vec<u8>,
+    pub created_at_ms: i64,
+    pub deleted_at_ms: Option<i64>,
+    pub deleted_by: Option<String>,
+}

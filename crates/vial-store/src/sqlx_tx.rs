@@ -18,9 +18,30 @@ macro_rules! sqlx_tx {
         use $crate::{
             AppointmentRow, AuditHead, AuditRow, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
             DekCount, DekRewrap, InventoryLotRow, LocationRow, NewSession, NewUser,
-            PatientLookup, PatientRow, RecallRow, SessionRecord, StoreError, StoreResult, StoredCheckpoint,
+            PatientLookup, PatientRow, PhotoRow, RecallRow, SessionRecord, StoreError, StoreResult, StoredCheckpoint,
             StoredDek, Tx, UserCipherColumn, UserRecord,
         };
+
+        const PHOTO_COLUMNS: &str = "id, patient_id, author_id, treatment_id, format, width, height, \
+                                     photo_bytes, thumb_bytes, meta_enc, created_at_ms, deleted_at_ms, deleted_by";
+
+        fn photo_from_row(row: &$row) -> StoreResult<PhotoRow> {
+            Ok(PhotoRow {
+                id: row.try_get("id").map_err(db)?,
+                patient_id: row.try_get("patient_id").map_err(db)?,
+                author_id: row.try_get("author_id").map_err(db)?,
+                treatment_id: row.try_get("treatment_id").map_err(db)?,
+                format: row.try_get("format").map_err(db)?,
+                width: row.try_get("width").map_err(db)?,
+                height: row.try_get("height").map_err(db)?,
+                photo_bytes: row.try_get("photo_bytes").map_err(db)?,
+                thumb_bytes: row.try_get("thumb_bytes").map_err(db)?,
+                meta_enc: row.try_get("meta_enc").map_err(db)?,
+                created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+                deleted_at_ms: row.try_get("deleted_at_ms").map_err(db)?,
+                deleted_by: row.try_get("deleted_by").map_err(db)?,
+            })
+        }
 
         pub(crate) struct $tx {
             pub(crate) tx: ::sqlx::Transaction<'static, $db>,
@@ -1022,6 +1043,68 @@ macro_rules! sqlx_tx {
                     .await
                     .map_err(db)?;
                 Ok(())
+            }
+
+            async fn insert_photo(&mut self, p: &PhotoRow) -> StoreResult<()> {
+                let sql = format!(
+                    "INSERT INTO photos ({PHOTO_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                );
+                ::sqlx::query(&sql)
+                    .bind(&p.id)
+                    .bind(&p.patient_id)
+                    .bind(&p.author_id)
+                    .bind(&p.treatment_id)
+                    .bind(&p.format)
+                    .bind(p.width)
+                    .bind(p.height)
+                    .bind(p.photo_bytes)
+                    .bind(p.thumb_bytes)
+                    .bind(&p.meta_enc)
+                    .bind(p.created_at_ms)
+                    .bind(p.deleted_at_ms)
+                    .bind(&p.deleted_by)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn photo_by_id(&mut self, id: &str) -> StoreResult<Option<PhotoRow>> {
+                let sql = format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE id = $1");
+                let row = ::sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(photo_from_row).transpose()
+            }
+
+            async fn photos_of_patient(&mut self, patient_id: &str) -> StoreResult<Vec<PhotoRow>> {
+                let sql = format!(
+                    "SELECT {PHOTO_COLUMNS} FROM photos WHERE patient_id = $1 \
+                     AND deleted_at_ms IS NULL ORDER BY created_at_ms, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(patient_id)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(photo_from_row).collect()
+            }
+
+            async fn soft_delete_photo(&mut self, id: &str, by: &str, now_ms: i64) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE photos SET deleted_at_ms = $1, deleted_by = $2 \
+                     WHERE id = $3 AND deleted_at_ms IS NULL",
+                )
+                .bind(now_ms)
+                .bind(by)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn record_by_id(&mut self, id: &str) -> StoreResult<Option<ClinicalRecordRow>> {

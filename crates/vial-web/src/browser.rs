@@ -4,14 +4,15 @@
 //! The cookie holds the same kind of server-side session token the API hands out as a bearer
 //! token: `Secure`, `HttpOnly`, `SameSite=Strict`, `Path=/`, no `Domain` (the `__Host-` prefix
 //! makes the browser enforce all of that). A state-changing form must come from our own origin
-//! (`Sec-Fetch-Site`/`Origin`) and carry a token only the page could have: for a signed-in user
+//! (`Sec-Fetch-Site`/`Origin`) and carry a token only the page could have (a photo upload: as
+//! its first multipart part, checked before the file is read): for a signed-in user
 //! it is derived from their session token, before sign-in it is a random double-submit cookie.
 //! A new session token is minted at every login, so a cookie planted before login is useless.
 
 use std::net::SocketAddr;
 
 use aws_lc_rs::{constant_time, digest};
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::header::{HOST, ORIGIN};
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -155,5 +156,42 @@ impl<T: DeserializeOwned> FromRequest<App> for CsrfForm<T> {
         let form = serde_urlencoded::from_bytes(&bytes)
             .map_err(|e| PageError::Invalid(format!("form: {e}")))?;
         Ok(Self { session, form })
+    }
+}
+
+/// A `multipart/form-data` post (a photo upload) from a signed-in browser on our own origin,
+/// whose first part is the right `_csrf` token: checked before any other part — the file — is
+/// read. The rest of the form is left in `multipart` for the handler.
+#[derive(Debug)]
+pub struct CsrfMultipart {
+    pub session: BrowserSession,
+    pub multipart: Multipart,
+}
+
+impl FromRequest<App> for CsrfMultipart {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let session = BrowserSession::from_request_parts(&mut parts, app).await?;
+        if !same_origin(&parts) {
+            return Err(PageError::CrossSite);
+        }
+        let mut multipart = Multipart::from_request(Request::from_parts(parts, body), app)
+            .await
+            .map_err(|e| PageError::Invalid(e.body_text()))?;
+        let first = multipart
+            .next_field()
+            .await
+            .map_err(|_| PageError::CrossSite)?
+            .ok_or(PageError::CrossSite)?;
+        if first.name() != Some("_csrf") {
+            return Err(PageError::CrossSite);
+        }
+        let given = first.text().await.map_err(|_| PageError::CrossSite)?;
+        if given.len() > 128 || !tokens_match(&session.csrf, &given) {
+            return Err(PageError::CrossSite);
+        }
+        Ok(Self { session, multipart })
     }
 }

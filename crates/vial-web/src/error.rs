@@ -5,6 +5,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use vial_app::AppError;
+use vial_app::MediaError;
 
 /// An HTTP-facing error.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +65,21 @@ impl From<AppError> for ApiError {
             AppError::State(msg) => Self::Conflict(msg),
             AppError::Unauthenticated => Self::Unauthenticated,
             AppError::Forbidden(reason) => Self::Forbidden(reason),
+            AppError::Media(media) => match media {
+                MediaError::TooLarge { .. } => {
+                    Self::Rejected(StatusCode::PAYLOAD_TOO_LARGE, media.to_string())
+                }
+                MediaError::UnsupportedType => {
+                    Self::Rejected(StatusCode::UNSUPPORTED_MEDIA_TYPE, media.to_string())
+                }
+                MediaError::TooManyPixels { .. }
+                | MediaError::Undecodable(_)
+                | MediaError::InvalidRegion(_) => Self::Unprocessable(media.to_string()),
+                MediaError::Encode(_) => {
+                    tracing::error!(error = %media, "request failed");
+                    Self::Internal
+                }
+            },
             other => {
                 // The variant's Display names stores, keys or paths — never PHI values.
                 tracing::error!(error = %other, "request failed");

@@ -15,6 +15,8 @@ mod headers;
 mod openapi;
 mod pages;
 mod patients;
+mod photo_form;
+mod photos_api;
 mod routes;
 mod tls;
 mod users;

@@ -31,6 +31,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         crate::clinical_api::put_history, crate::clinical_api::history, crate::clinical_api::add_product,
         crate::clinical_api::products, crate::clinical_api::receive_lot, crate::clinical_api::inventory,
         crate::clinical_api::settings,
+        crate::photos_api::upload, crate::photos_api::list, crate::photos_api::content,
+        crate::photos_api::thumbnail, crate::photos_api::remove, crate::photos_api::export,
     ),
     modifiers(&BearerAuth)
 )]

@@ -20,6 +20,8 @@ pub fn routes(app: vial_app::App, login_rate: crate::LoginRateLimit) -> Router {
         .merge(crate::admin_ops::routes())
         .merge(crate::clinical_api::routes())
         .merge(crate::users::routes())
+        .merge(crate::photos_api::routes(app.photo_limits().max_bytes))
+        .merge(crate::pages::photo_routes(app.photo_limits().max_bytes))
         // JSON bodies here are small; anything larger is refused with 413 before parsing.
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .fallback(not_found)

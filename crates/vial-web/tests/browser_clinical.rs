@@ -1,8 +1,8 @@
 //! The clinical web UI in a real headless Chromium (phone-sized), driven over WebDriver
 //! (fantoccini + chromedriver): the front desk books and checks in a patient, the provider
 //! charts neurotoxin by tapping the face map, writes, signs and amends a SOAP note (the signed
-//! note refusing edits), the patient reads the signed result in the portal, and staff are refused
-//! the chart.
+//! note refusing edits), the patient reads the signed result in the portal, staff are refused
+//! the chart, and the provider uploads photos from the chart and compares before and after.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them these tests say so and pass,
 //! unless `VIAL_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure. No sleeps: every step
@@ -787,4 +787,157 @@ async fn staff_are_refused_the_chart() {
         "{audit:?}"
     );
     browser.close().await;
+}
+
+/// A JPEG file of a `width`×`height` picture with a red block at the top-left corner.
+fn photo_file(dir: &std::path::Path, name: &str, width: u32, height: u32) -> String {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        if x < 16 && y < 16 {
+            image::Rgb([220, 30, 30])
+        } else {
+            image::Rgb([30, 60, ((x + y) % 200) as u8])
+        }
+    });
+    let path = dir.join(name);
+    picture.save(&path).unwrap();
+    path.display().to_string()
+}
+
+/// Waits (bounded) until every image matching `css` has loaded with pixels; returns how many.
+async fn images_loaded(b: &Browser, css: &str) -> u64 {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let loaded = b
+            .client
+            .execute(
+                "const imgs = [...document.querySelectorAll(arguments[0])]; \
+                 return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0) \
+                   ? imgs.length : 0;",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap_or(0);
+        if loaded > 0 {
+            return loaded;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{css} images did not load"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_provider_uploads_photos_and_compares_before_and_after() {
+    let Some(b) = browser().await else { return };
+    let server = spawn(false).await;
+    let p = practice(&server, "Photographed").await;
+    ready_to_treat(&server, &p).await;
+    let owner = server
+        .add_user("photo.owner@example.com", Role::Admin, None)
+        .await;
+    let owner = actor(&server, &owner).await;
+    server
+        .app
+        .publish_consent_form(
+            &owner,
+            serde_json::from_value(
+                json!({"kind": "photography", "version": "v1", "text": "Photos for my record."}),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    server
+        .app
+        .sign_consent(
+            &p.staff_actor,
+            &p.patient_id,
+            serde_json::from_value(json!({"kind": "photography", "form_version": "v1",
+                "signature": {"type": "typed", "name": "Avery Photographed"}}))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let before = photo_file(files.path(), "before.jpg", 120, 90);
+    let after = photo_file(files.path(), "after.jpg", 120, 90);
+
+    b.sign_in(&server, &p.provider).await;
+    b.open(&server, &format!("/patients/{}/chart#photos", p.patient_id))
+        .await;
+    b.wait_for("#photo-upload").await;
+    assert!(
+        b.find("#no-photos")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("No photos")
+    );
+    let capture = b.find("#photo-file").await.attr("capture").await.unwrap();
+    assert_eq!(capture.as_deref(), Some("environment"));
+    for (file, phase) in [(&before, "before"), (&after, "after")] {
+        b.wait_for("#photo-file").await;
+        b.set("photo-view", "front").await;
+        b.set("photo-area", "lips").await;
+        b.set("photo-phase", phase).await;
+        b.find("#photo-file").await.send_keys(file).await.unwrap();
+        b.submit("#photo-save").await;
+    }
+    b.wait_for("#photo-gallery img").await;
+    assert_eq!(
+        images_loaded(&b, "#photo-gallery img").await,
+        2,
+        "two thumbnails"
+    );
+    let gallery = b.find("#photo-gallery").await.text().await.unwrap();
+    assert!(gallery.contains("Front · Lips · Before"), "{gallery}");
+    assert!(gallery.contains("Front · Lips · After"), "{gallery}");
+
+    b.submit("#photo-compare").await;
+    assert_eq!(b.heading().await, "Before and after");
+    assert_eq!(images_loaded(&b, "#compare-pair img").await, 2);
+    assert_eq!(images_loaded(&b, "#compare-slider img").await, 2);
+    let before_alt = b
+        .find("#compare-before-img")
+        .await
+        .attr("alt")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(before_alt.contains("Before"), "{before_alt}");
+    // The slider (external script) clips the "after" picture as the range moves.
+    b.client
+        .execute(
+            "const r = document.getElementById('compare-range'); r.value = 80; \
+             r.dispatchEvent(new Event('input'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let reveal = b
+        .client
+        .execute(
+            "const o = document.getElementById('compare-over'); \
+             return [o.dataset.reveal, o.style.clipPath];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(reveal, json!(["80", "inset(0px 0px 0px 20%)"]));
+    b.close().await;
+
+    // Every thumbnail and picture fetched was an audited view (the browser may reuse an image
+    // already in the document, so at least the two thumbnails and the two pictures).
+    let views = server
+        .audit()
+        .await
+        .into_iter()
+        .filter(|(action, outcome, _)| action.starts_with("photo.view") && outcome == "allowed")
+        .count();
+    assert!(views >= 4, "{views} audited views");
 }

@@ -192,6 +192,57 @@ pub struct ServeArgs {
     /// Practice setting: patients, too, sign in with an authenticator code.
     #[arg(long, env = "VIAL_REQUIRE_PATIENT_MFA")]
     pub require_patient_mfa: bool,
+    /// Largest photo upload in bytes (default 25 MiB).
+    #[arg(long, env = "VIAL_PHOTO_MAX_BYTES", default_value_t = 25 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1024..=256 * 1024 * 1024))]
+    pub photo_max_bytes: u64,
+    #[command(flatten)]
+    pub s3: S3Args,
+}
+
+/// Photo storage in an S3-compatible bucket instead of `<data-dir>/blobs`. The secret access
+/// key comes only from the environment (`VIAL_S3_SECRET_ACCESS_KEY`), never from a flag that
+/// other users could read in the process list.
+#[derive(Debug, Args)]
+pub struct S3Args {
+    /// S3 endpoint URL (https; http only to a loopback address with --s3-allow-http); AWS
+    /// itself when omitted.
+    #[arg(long, env = "VIAL_S3_ENDPOINT", requires = "s3_bucket")]
+    pub s3_endpoint: Option<String>,
+    /// Bucket for photos; setting it switches photo storage to S3.
+    #[arg(long, env = "VIAL_S3_BUCKET", requires_all = ["s3_region", "s3_access_key_id"])]
+    pub s3_bucket: Option<String>,
+    /// Region the bucket is in (requests are signed for it).
+    #[arg(long, env = "VIAL_S3_REGION", requires = "s3_bucket")]
+    pub s3_region: Option<String>,
+    /// Access key id; the secret is read from VIAL_S3_SECRET_ACCESS_KEY.
+    #[arg(long, env = "VIAL_S3_ACCESS_KEY_ID", requires = "s3_bucket")]
+    pub s3_access_key_id: Option<String>,
+    /// Allow a plain-HTTP endpoint on a loopback address (an object store on this machine).
+    #[arg(long, env = "VIAL_S3_ALLOW_HTTP", requires = "s3_bucket")]
+    pub s3_allow_http: bool,
+}
+
+impl S3Args {
+    /// The configured bucket, or `None` for the data directory's `blobs/` folder.
+    pub fn config(&self) -> anyhow::Result<Option<vial_blob::S3Config>> {
+        let (Some(bucket), Some(region), Some(access_key_id)) =
+            (&self.s3_bucket, &self.s3_region, &self.s3_access_key_id)
+        else {
+            return Ok(None);
+        };
+        let secret = std::env::var("VIAL_S3_SECRET_ACCESS_KEY").map_err(|_| {
+            anyhow::anyhow!("--s3-bucket needs the secret access key in VIAL_S3_SECRET_ACCESS_KEY")
+        })?;
+        Ok(Some(vial_blob::S3Config {
+            endpoint: self.s3_endpoint.clone(),
+            region: region.clone(),
+            bucket: bucket.clone(),
+            access_key_id: access_key_id.clone(),
+            secret_access_key: secrecy::SecretString::from(secret),
+            allow_http: self.s3_allow_http,
+        }))
+    }
 }
 
 #[derive(Debug, Subcommand)]

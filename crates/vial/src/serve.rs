@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
-use vial_app::{AuditEvent, DataDir, DatabaseChoice, SessionPolicy, SystemClock};
+use vial_app::{AuditEvent, DataDir, DatabaseChoice, PhotoLimits, SessionPolicy, SystemClock};
 use vial_web::{ServeOptions, TlsMaterial};
 
 use crate::cli::{Global, ServeArgs};
@@ -36,7 +36,20 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
             absolute_ms: i64::from(args.session_absolute_secs) * 1000,
             patient_mfa_required: args.require_patient_mfa,
             ..SessionPolicy::default()
+        })
+        .with_photo_limits(PhotoLimits {
+            max_bytes: usize::try_from(args.photo_max_bytes)
+                .context("--photo-max-bytes does not fit this machine")?,
+            ..PhotoLimits::DEFAULT
         });
+    let app = match args.s3.config()? {
+        Some(config) => {
+            let blobs = vial_blob::BlobStore::s3(&config).context("photo storage (S3)")?;
+            tracing::info!(bucket = %config.bucket, region = %config.region, "photos are stored in S3");
+            app.with_blob_store(blobs)
+        }
+        None => app,
+    };
     let policy = global.rotation_policy();
     let material = match (args.cert, args.key) {
         (Some(cert), Some(key)) => TlsMaterial { cert, key },

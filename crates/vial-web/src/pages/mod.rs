@@ -24,6 +24,7 @@ const CSS: &str = include_str!("../../assets/vial.css");
 const SESSION_JS: &str = include_str!("../../assets/session.js");
 const CLINICAL_CSS: &str = include_str!("../../assets/clinical.css");
 const FACEMAP_JS: &str = include_str!("../../assets/facemap.js");
+const COMPARE_JS: &str = include_str!("../../assets/compare.js");
 
 pub fn routes(limiter: &crate::auth::LoginLimiter) -> Router<App> {
     Router::new()
@@ -33,6 +34,7 @@ pub fn routes(limiter: &crate::auth::LoginLimiter) -> Router<App> {
         .route("/static/session.js", get(session_js))
         .route("/static/clinical.css", get(clinical_css))
         .route("/static/facemap.js", get(facemap_js))
+        .route("/static/compare.js", get(compare_js))
         .merge(login::routes(limiter))
         .merge(account::routes())
         .merge(admin::routes())
@@ -191,6 +193,18 @@ async fn session_js() -> impl IntoResponse {
 
 async fn clinical_css() -> impl IntoResponse {
     ([(CONTENT_TYPE, "text/css; charset=utf-8")], CLINICAL_CSS)
+}
+
+async fn compare_js() -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        COMPARE_JS,
+    )
+}
+
+/// The photo pages (upload, pictures, comparison), with their own body limit.
+pub fn photo_routes(max_bytes: usize) -> Router<App> {
+    clinical::photos::routes(max_bytes)
 }
 
 async fn facemap_js() -> impl IntoResponse {

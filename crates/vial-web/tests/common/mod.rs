@@ -62,10 +62,44 @@ pub async fn spawn_with_policy(pg: bool, policy: vial_app::SessionPolicy) -> Ser
     .await
 }
 
+/// A server whose photos obey `limits` and, if given, live in `blobs` (e.g. S3) instead of the
+/// data dir's `blobs/` folder.
+pub async fn spawn_with_photos(
+    pg: bool,
+    limits: vial_app::PhotoLimits,
+    blobs: Option<vial_blob::BlobStore>,
+) -> Server {
+    spawn_full(
+        pg,
+        vial_web::LoginRateLimit {
+            burst: 10_000,
+            replenish: Duration::from_millis(1),
+        },
+        vial_app::SessionPolicy::default(),
+        |app| {
+            let app = app.with_photo_limits(limits);
+            match blobs {
+                Some(blobs) => app.with_blob_store(blobs),
+                None => app,
+            }
+        },
+    )
+    .await
+}
+
 async fn spawn_configured(
     pg: bool,
     login_rate: vial_web::LoginRateLimit,
     policy: vial_app::SessionPolicy,
+) -> Server {
+    spawn_full(pg, login_rate, policy, |app| app).await
+}
+
+async fn spawn_full(
+    pg: bool,
+    login_rate: vial_web::LoginRateLimit,
+    policy: vial_app::SessionPolicy,
+    configure: impl FnOnce(App) -> App,
 ) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::new(dir.path().join("data"));
@@ -97,6 +131,7 @@ async fn spawn_configured(
         .await
         .unwrap()
         .with_session_policy(policy);
+    let app = configure(app);
     let material = vial_web::TlsMaterial::in_dir(&data.tls_dir());
     let (tls, _) = vial_web::server_config(&material).unwrap();
     let (handle, server) = vial_web::serve(

@@ -1,7 +1,7 @@
 //! The provider's chart of one patient: demographics, medical history (with the warnings it
 //! raises before treating), appointments, treatments with their derived totals and face maps,
 //! the neurotoxin (face-map) and filler charting forms, SOAP notes with signing and amendments,
-//! and consents. Only providers on the care team get past the gateway's first clinical read;
+//! consents and photos. Only providers on the care team get past the gateway's first clinical read;
 //! everyone else gets its refusal (403), recorded like every other decision.
 
 use askama::Template;
@@ -17,6 +17,7 @@ use vial_clinical::{
 
 use super::consents::{FormOption, consent_rows, form_options};
 use super::display::{FACE_HEIGHT, FACE_WIDTH, code_label, iso, number, stamp, today};
+use super::photos::{self, PhotoCard};
 use super::records::{
     ConsentRow, HistoryForm, NoteRow, TreatmentRow, WarningRow, history_form, note_row,
     treatment_row, warning_rows,
@@ -108,6 +109,9 @@ struct ChartPage {
     notes: Vec<NoteRow>,
     consents: Vec<ConsentRow>,
     forms: Vec<FormOption>,
+    photos: Vec<PhotoCard>,
+    photo_views: Vec<Choice>,
+    photo_areas: Vec<Choice>,
     from: &'static str,
     keep: Keep,
     face_width: f64,
@@ -163,6 +167,7 @@ pub async fn show(
     let products = app.products(actor).await?;
     let inventory = app.inventory(actor).await?;
     let forms = app.consent_forms().await?;
+    let photos = photos::gallery(app, actor, patient_id).await?;
 
     let mut names = Names::default();
     let history = history_view
@@ -360,6 +365,9 @@ pub async fn show(
         notes,
         consents: consent_rows,
         forms: form_options(forms),
+        photos,
+        photo_views: photos::view_choices(),
+        photo_areas: photos::area_choices(),
         from: "chart",
         keep,
         face_width: FACE_WIDTH,

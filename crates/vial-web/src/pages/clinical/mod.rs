@@ -1,6 +1,6 @@
 //! Clinical pages: the front desk's schedule and booking, the provider's chart (medical history,
-//! face-map charting, filler, SOAP notes with signing and amendments, consents) and the patient's
-//! portal summary.
+//! face-map charting, filler, SOAP notes with signing and amendments, consents, photos) and the
+//! patient's portal summary.
 //!
 //! Every read and write goes through the `vial-app` use cases, which decide by the SPEC §2 matrix
 //! and audit; these handlers only translate between forms and those calls. PHI appears only in a
@@ -14,6 +14,7 @@ mod charting;
 mod consents;
 mod display;
 mod notes;
+pub(crate) mod photos;
 mod portal;
 mod records;
 mod schedule;

@@ -1,5 +1,5 @@
 //! The patient's portal summary: their appointments (with a cancel button for booked ones),
-//! signed notes with their amendments, treatment summaries and consents — read through the
+//! signed notes with their amendments, treatment summaries, consents and their photos — read through the
 //! same gateway as everyone else's, which shows a patient only what is signed.
 
 use askama::Template;
@@ -51,6 +51,7 @@ struct PortalPage {
     treatments: Vec<SummaryRow>,
     notes: Vec<SignedNote>,
     consents: Vec<ConsentLine>,
+    photos: Vec<super::photos::PhotoCard>,
 }
 
 pub async fn page(
@@ -69,6 +70,7 @@ pub async fn page(
         .documents_of(actor, &patient_id, DocumentKind::Note)
         .await?;
     let consents = app.consents_of(actor, &patient_id).await?;
+    let photos = super::photos::gallery(&app, actor, &patient_id).await?;
     // The practice's catalogue is for the workforce; the seed's names cover the common products.
     let seed = vial_clinical::default_catalogue();
     let product_name = |code: &str| {
@@ -172,5 +174,6 @@ pub async fn page(
         treatments,
         notes,
         consents,
+        photos,
     })
 }

@@ -1,0 +1,185 @@
+//! Clinical photos through the PHI gateway: capture (providers on the care team, with an active
+//! photography consent), viewing the picture or its thumbnail (the care team, the patient their
+//! own), listing, soft deletion, and de-identified marketing copies (an active marketing
+//! consent plus re-authentication, recorded as a disclosure).
+//!
+//! An upload is validated and sanitized by `vial-media` (size, magic bytes, bomb limits, full
+//! decode, metadata stripped, upright) before anything is stored. The picture and its thumbnail
+//! are sealed under the patient's DEK with AAD `(photos, content | thumbnail, <photo id>)` and
+//! stored in the [`BlobStore`] as `photos/<id>` and `thumbs/<id>`; the `photos` row keeps ids,
+//! times, sizes and the stored format in clear and seals the view, body area and phase as JSON
+//! (AAD `(photos, meta, <id>)`). It must never log or return image bytes except to an actor the
+//! gateway allowed, and never store an unsealed byte.
+
+mod capture;
+mod export;
+mod read;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use vial_blob::{BlobId, BlobStore};
+use vial_media::Limits;
+use zeroize::Zeroizing;
+
+use crate::AppError;
+
+pub use export::ExportRequest;
+
+/// Default largest photo upload: 25 MiB.
+pub const DEFAULT_PHOTO_MAX_BYTES: usize = Limits::DEFAULT.max_bytes;
+
+/// Sanitizations (and de-identifications) running at once: each holds a decoded picture (about
+/// 36 MB for 12 megapixels), so memory stays bounded whatever the number of uploads.
+const MEDIA_PERMITS: usize = 2;
+
+const TABLE: &str = "photos";
+
+/// Where photos go and what an upload may be; part of [`crate::App`].
+#[derive(Debug, Clone)]
+pub(crate) struct PhotoStorage {
+    pub(crate) blobs: Option<BlobStore>,
+    pub(crate) limits: Limits,
+    permits: Arc<Semaphore>,
+}
+
+impl Default for PhotoStorage {
+    fn default() -> Self {
+        Self {
+            blobs: None,
+            limits: Limits::DEFAULT,
+            permits: Arc::new(Semaphore::new(MEDIA_PERMITS)),
+        }
+    }
+}
+
+impl PhotoStorage {
+    fn blobs(&self) -> Result<&BlobStore, AppError> {
+        self.blobs
+            .as_ref()
+            .ok_or_else(|| AppError::Unavailable("no photo storage is configured".into()))
+    }
+
+    /// Runs CPU-heavy image work off the async threads, at most [`MEDIA_PERMITS`] at once.
+    async fn media<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| AppError::Unavailable("photo processing stopped".into()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|_| AppError::Unavailable("photo processing failed".into()))?
+    }
+}
+
+/// A photo as uploaded: the file's bytes and its description codes (checked by
+/// `vial_clinical::validate_photo_description`).
+pub struct PhotoUpload {
+    pub view: String,
+    pub body_area: String,
+    pub treatment_id: Option<String>,
+    pub phase: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for PhotoUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhotoUpload")
+            .field("bytes", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A photo's description, as the chart lists it (no pixels).
+#[derive(Debug, Clone, Serialize)]
+pub struct PhotoSummary {
+    pub id: String,
+    pub patient_id: String,
+    pub author_id: String,
+    pub view: String,
+    pub body_area: String,
+    pub phase: Option<String>,
+    pub treatment_id: Option<String>,
+    /// `image/jpeg` or `image/png`.
+    pub content_type: &'static str,
+    pub width: i64,
+    pub height: i64,
+    pub bytes: i64,
+    pub created_at_ms: i64,
+}
+
+/// Which stored picture of a photo to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoPart {
+    /// The full picture.
+    Content,
+    /// The JPEG thumbnail.
+    Thumbnail,
+}
+
+/// Decrypted picture bytes for an allowed viewer. Zeroized on drop; `Debug` shows the size only.
+pub struct PhotoContent {
+    pub photo_id: String,
+    pub content_type: &'static str,
+    /// The file extension matching `content_type`, without the dot.
+    pub extension: &'static str,
+    pub bytes: Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for PhotoContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhotoContent")
+            .field("photo_id", &self.photo_id)
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// The sealed description of a photo (`meta_enc`).
+#[derive(Serialize, Deserialize)]
+struct PhotoMeta {
+    view: String,
+    body_area: String,
+    phase: Option<String>,
+}
+
+/// Stored format codes and their media types; only JPEG and PNG are ever stored.
+fn format_code(format: vial_media::Format) -> &'static str {
+    match format {
+        vial_media::Format::Png => "png",
+        vial_media::Format::Jpeg | vial_media::Format::Heic => "jpeg",
+    }
+}
+
+fn content_type(code: &str) -> (&'static str, &'static str) {
+    match code {
+        "png" => ("image/png", "png"),
+        _ => ("image/jpeg", "jpg"),
+    }
+}
+
+/// The blob id of a photo id (ids are `ph_<32 hex>`, which are valid blob ids).
+fn blob_id(photo_id: &str) -> Result<BlobId, AppError> {
+    BlobId::parse(photo_id).map_err(|_| AppError::NotFound("photo"))
+}
+
+fn part_column(part: PhotoPart) -> &'static str {
+    match part {
+        PhotoPart::Content => "content",
+        PhotoPart::Thumbnail => "thumbnail",
+    }
+}
+
+fn blob_kind(part: PhotoPart) -> vial_blob::BlobKind {
+    match part {
+        PhotoPart::Content => vial_blob::BlobKind::Photo,
+        PhotoPart::Thumbnail => vial_blob::BlobKind::Thumbnail,
+    }
+}
