@@ -2,7 +2,7 @@
 //! test (see `garage/mod.rs`), reached through `object_store`'s S3 client as in production.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-mod garage;
+use vial_testkit::garage;
 mod scenario;
 
 use std::time::{Duration, Instant};

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod common;
-mod garage;
+use vial_testkit::garage;
 
 use std::io::Cursor;
 use std::path::Path;

@@ -5,9 +5,6 @@
 //! Without a `garage` binary the S3 tests print a notice and pass, unless `VIAL_REQUIRE_S3=1`
 //! (set by CI), which turns the absence into a failure. `VIAL_GARAGE_BIN` points at a binary
 //! outside `PATH` and `~/.cargo/bin`.
-//!
-//! A copy of `crates/vial-blob/tests/garage/mod.rs` (test helpers cannot be shared across
-//! crates without a test-kit crate); keep the two in step.
 
 use std::fmt::Write as _;
 use std::net::TcpListener;
@@ -32,6 +29,14 @@ pub struct Garage {
     pub s3_endpoint: String,
     pub access_key_id: String,
     pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for Garage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Garage")
+            .field("s3_endpoint", &self.s3_endpoint)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Garage {
