@@ -274,7 +274,7 @@ impl App {
         let (app, actor, id) = (self.clone(), actor.clone(), patient_id.to_owned());
         self.transact(move |work| {
             Box::pin(async move {
-                let Some(row) = work.tx().await?.patient_by_id(&id).await? else {
+                let Some((row, dek)) = work.tx().await?.patient_with_dek(&id).await? else {
                     work.audit(
                         AuditEvent::new("patient.read")
                             .actor(&actor.user_id, Some(actor.role.as_str()))
@@ -292,7 +292,8 @@ impl App {
                     purpose: purpose_of(actor.role),
                 };
                 let scope = app.authorize(work, &actor, access).await?;
-                app.decrypt_patient(work, &row, scope).await
+                let key = app.unwrap_stored(&dek.ok_or(AppError::NotFound("data key"))?)?;
+                decrypt_patient(&key, &row, scope)
             })
         })
         .await
@@ -337,7 +338,8 @@ impl App {
                     if let Decision::Allow(scope) =
                         app.decide_and_record(work, &actor, access).await?
                     {
-                        found.push(app.decrypt_patient(work, &row, scope).await?);
+                        let key = app.existing_data_key(work.tx().await?, &row.id).await?;
+                        found.push(decrypt_patient(&key, &row, scope)?);
                     }
                 }
                 Ok(found)
@@ -390,37 +392,36 @@ impl App {
         })
         .await
     }
+}
 
-    async fn decrypt_patient(
-        &self,
-        work: &mut crate::Work,
-        row: &PatientRow,
-        scope: Scope,
-    ) -> Result<Demographics, AppError> {
-        let key = self.existing_data_key(work.tx().await?, &row.id).await?;
-        let id = row.id.as_str();
-        let full = !matches!(scope, Scope::NameAndContactOnly);
-        Ok(Demographics {
-            id: row.id.clone(),
-            given: open(&key, id, "given", &row.given_enc)?,
-            family: open(&key, id, "family", &row.family_enc)?,
-            dob: if full {
-                Some(open(&key, id, "dob", &row.dob_enc)?)
-            } else {
-                None
-            },
-            phone: row
-                .phone_enc
-                .as_deref()
-                .map(|v| open(&key, id, "phone", v))
-                .transpose()?,
-            email: row
-                .email_enc
-                .as_deref()
-                .map(|v| open(&key, id, "email", v))
-                .transpose()?,
-        })
-    }
+/// Opens the demographics the scope allows; called only after the gateway recorded the access.
+fn decrypt_patient(
+    key: &DataKey,
+    row: &PatientRow,
+    scope: Scope,
+) -> Result<Demographics, AppError> {
+    let id = row.id.as_str();
+    let full = !matches!(scope, Scope::NameAndContactOnly);
+    Ok(Demographics {
+        id: row.id.clone(),
+        given: open(key, id, "given", &row.given_enc)?,
+        family: open(key, id, "family", &row.family_enc)?,
+        dob: if full {
+            Some(open(key, id, "dob", &row.dob_enc)?)
+        } else {
+            None
+        },
+        phone: row
+            .phone_enc
+            .as_deref()
+            .map(|v| open(key, id, "phone", v))
+            .transpose()?,
+        email: row
+            .email_enc
+            .as_deref()
+            .map(|v| open(key, id, "email", v))
+            .transpose()?,
+    })
 }
 
 /// The purpose of use recorded for a role's access to demographics.

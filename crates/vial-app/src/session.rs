@@ -403,21 +403,18 @@ impl App {
     pub async fn authenticate(&self, token: &str, addr: Option<&str>) -> Result<Actor, AppError> {
         let now = self.now_ms();
         let policy = self.session_policy();
-        let (session, user) = {
+        let auth = {
             let mut tx = self.store().begin_read().await?;
-            let Some(session) = tx.session_by_token_hash(&token_hash(token)).await? else {
-                return Err(unauthenticated());
-            };
-            let user = tx.user_by_id(&session.user_id).await?;
-            (session, user)
+            tx.session_auth(&token_hash(token)).await?
         };
+        let Some(auth) = auth else {
+            return Err(unauthenticated());
+        };
+        let session = auth.session;
         if session.ended_at_ms.is_some() {
             return Err(unauthenticated());
         }
-        let Some(user) = user else {
-            return Err(unauthenticated());
-        };
-        let expired = if user.disabled_at_ms.is_some() {
+        let expired = if auth.user_disabled_at_ms.is_some() {
             Some("account_disabled")
         } else if now - session.created_at_ms >= policy.absolute_ms {
             Some("absolute_timeout")
@@ -445,8 +442,8 @@ impl App {
             .await?;
         }
         Ok(Actor {
-            user_id: user.id,
-            role: Role::parse(&user.role)?,
+            role: Role::parse(&auth.role)?,
+            user_id: session.user_id,
             session_id: session.id,
         })
     }

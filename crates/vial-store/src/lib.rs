@@ -16,7 +16,8 @@ pub use error::StoreError;
 pub use records::{
     AppointmentRow, AuditHead, AuditRow, Backend, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
     DekCount, DekRewrap, InventoryLotRow, LocationRow, NewSession, NewUser, PatientLookup,
-    PatientRow, PhotoRow, RecallRow, SessionRecord, StoredCheckpoint, StoredDek, UserRecord,
+    PatientRow, PhotoRow, RecallRow, SessionAuth, SessionRecord, StoredCheckpoint, StoredDek,
+    UserRecord,
 };
 
 /// Result of a storage call.
@@ -112,6 +113,14 @@ pub trait Tx: Send {
     ) -> StoreResult<bool>;
     async fn claim_totp_step(&mut self, user_id: &str, step: i64) -> StoreResult<bool>;
     async fn insert_session(&mut self, session: &NewSession) -> StoreResult<()>;
+    /// The session with this token hash and its user's role and disabled time, in one query
+    /// (every authenticated request asks this).
+    async fn session_auth(&mut self, hash: &[u8; 32]) -> StoreResult<Option<SessionAuth>>;
+    /// A patient with their wrapped DEK, in one query (the hot read path).
+    async fn patient_with_dek(
+        &mut self,
+        id: &str,
+    ) -> StoreResult<Option<(PatientRow, Option<StoredDek>)>>;
     async fn session_by_token_hash(
         &mut self,
         hash: &[u8; 32],

@@ -272,3 +272,11 @@ pub struct PhotoRow {
     pub deleted_at_ms: Option<i64>,
     pub deleted_by: Option<String>,
 }
+
+/// A session with what authenticating it needs of its user, read in one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionAuth {
+    pub session: SessionRecord,
+    pub role: String,
+    pub user_disabled_at_ms: Option<i64>,
+}

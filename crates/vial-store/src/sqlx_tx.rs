@@ -18,7 +18,7 @@ macro_rules! sqlx_tx {
         use $crate::{
             AppointmentRow, AuditHead, AuditRow, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
             DekCount, DekRewrap, InventoryLotRow, LocationRow, NewSession, NewUser,
-            PatientLookup, PatientRow, PhotoRow, RecallRow, SessionRecord, StoreError, StoreResult, StoredCheckpoint,
+            PatientLookup, PatientRow, PhotoRow, RecallRow, SessionAuth, SessionRecord, StoreError, StoreResult, StoredCheckpoint,
             StoredDek, Tx, UserCipherColumn, UserRecord,
         };
 
@@ -606,6 +606,65 @@ macro_rules! sqlx_tx {
                 .await
                 .map_err(db)?;
                 Ok(())
+            }
+
+            async fn session_auth(&mut self, hash: &[u8; 32]) -> StoreResult<Option<SessionAuth>> {
+                let row = ::sqlx::query(
+                    "SELECT s.id, s.user_id, s.kind, s.device, s.first_addr, s.last_addr, s.created_at_ms, \
+                     s.last_seen_ms, s.reauth_at_ms, s.ended_at_ms, s.end_reason, u.role AS user_role, \
+                     u.disabled_at_ms AS user_disabled_at_ms \
+                     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+                )
+                .bind(&hash[..])
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                row.as_ref()
+                    .map(|r| {
+                        Ok(SessionAuth {
+                            session: session_from_row(r)?,
+                            role: r.try_get("user_role").map_err(db)?,
+                            user_disabled_at_ms: r.try_get("user_disabled_at_ms").map_err(db)?,
+                        })
+                    })
+                    .transpose()
+            }
+
+            async fn patient_with_dek(
+                &mut self,
+                id: &str,
+            ) -> StoreResult<Option<(PatientRow, Option<StoredDek>)>> {
+                let row = ::sqlx::query(
+                    "SELECT p.id, p.given_enc, p.family_enc, p.dob_enc, p.phone_enc, p.email_enc, \
+                     p.family_bidx, p.dob_bidx, p.phone_bidx, p.email_bidx, p.created_at_ms, \
+                     d.id AS dek_id, d.kek_version AS dek_kek_version, d.wrapped AS dek_wrapped, \
+                     d.created_at_ms AS dek_created_at_ms \
+                     FROM patients p LEFT JOIN deks d ON d.owner = p.id WHERE p.id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db)?;
+                let Some(r) = row else {
+                    return Ok(None);
+                };
+                let patient = patient_from_row(&r)?;
+                let dek_id: Option<Vec<u8>> = r.try_get("dek_id").map_err(db)?;
+                let dek = match dek_id {
+                    None => None,
+                    Some(dek_id) => {
+                        let version: i64 = r.try_get("dek_kek_version").map_err(db)?;
+                        Some(StoredDek {
+                            id: dek_id.try_into().map_err(|_| corrupt("dek id is not 16 bytes"))?,
+                            owner: patient.id.clone(),
+                            kek_version: u32::try_from(version)
+                                .map_err(|_| corrupt("kek version out of range"))?,
+                            wrapped: r.try_get("dek_wrapped").map_err(db)?,
+                            created_at_ms: r.try_get("dek_created_at_ms").map_err(db)?,
+                        })
+                    }
+                };
+                Ok(Some((patient, dek)))
             }
 
             async fn session_by_token_hash(
