@@ -2,4 +2,5 @@
 //! server. Helpers fail loudly (panics) because a test that cannot set up must not pass.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test setup fails loudly by design
 
+pub mod chromium;
 pub mod garage;

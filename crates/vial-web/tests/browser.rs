@@ -8,103 +8,26 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::{MINUTE, PASSWORD, Server, TestUser, spawn};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::json;
 use vial_app::Role;
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
 const WAIT: Duration = Duration::from_secs(20);
 
 /// One chromedriver process (killed on drop) and a browser session on it.
 struct Browser {
     client: Client,
-    _driver: tokio::process::Child,
-    _profile: tempfile::TempDir,
+    _session: vial_testkit::chromium::Chromium,
 }
 
 async fn browser() -> Option<Browser> {
-    let present =
-        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
-    if !present {
-        assert!(
-            std::env::var_os("VIAL_REQUIRE_BROWSER").is_none(),
-            "VIAL_REQUIRE_BROWSER is set but {CHROMEDRIVER} or {CHROMIUM} is missing: \
-             apt-get install chromium chromium-driver"
-        );
-        eprintln!("browser tests skipped: install chromium and chromium-driver to run them");
-        return None;
-    }
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    let driver = tokio::process::Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
-    // Wait (bounded) until the driver accepts connections.
-    let mut ready = false;
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(ready, "chromedriver did not start");
-    let profile = tempfile::tempdir().unwrap();
-    let capabilities = json!({
-        "browserName": "chrome",
-        // The test server's certificate is self-signed.
-        "acceptInsecureCerts": true,
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-extensions",
-                format!("--user-data-dir={}", profile.path().display()),
-                // A phone's screen: the UI must work there.
-                "--window-size=390,844",
-            ]
-        }
-    });
-    let serde_json::Value::Object(capabilities) = capabilities else {
-        unreachable!()
-    };
-    // The port may accept connections a moment before the driver answers; retry briefly.
-    let mut attempt = 0;
-    let client = loop {
-        let connected =
-            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                .capabilities(capabilities.clone())
-                .connect(&url)
-                .await;
-        match connected {
-            Ok(client) => break client,
-            Err(e) if attempt < 20 => {
-                attempt += 1;
-                eprintln!("chromedriver not ready yet: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("chromedriver session: {e}"),
-        }
-    };
+    let session = vial_testkit::chromium::start().await?;
     Some(Browser {
-        client,
-        _driver: driver,
-        _profile: profile,
+        client: session.client.clone(),
+        _session: session,
     })
 }
 
