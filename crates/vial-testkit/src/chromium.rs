@@ -44,6 +44,9 @@ pub async fn start() -> Option<Chromium> {
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        // Its own process group, so that dropping the session also ends the Chromium processes
+        // chromedriver started (they outlive chromedriver otherwise, e.g. after a failed test).
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()
         .unwrap();
@@ -103,4 +106,15 @@ pub async fn start() -> Option<Chromium> {
         _driver: driver,
         _profile: profile,
     })
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        if let Some(pid) = self._driver.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
 }
