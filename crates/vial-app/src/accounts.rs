@@ -38,14 +38,27 @@ impl std::fmt::Debug for UserSummary {
 }
 
 impl App {
-    /// Refuses (and records the refusal) unless the actor may administer accounts.
-    async fn admin_only(
+    /// Refuses (and records the refusal) unless the actor may administer the practice.
+    pub(crate) async fn admin_only(
         &self,
         by: &Actor,
         action: Action,
         event: &AuditEvent,
     ) -> Result<(), AppError> {
-        let decision = vial_core::decide(by.role, Relation::None, Resource::Administration, action);
+        self.practice_wide(by, Resource::Administration, action, event)
+            .await
+    }
+
+    /// Refuses (and records the refusal) unless the policy grants `action` on a practice-wide
+    /// `resource` (administration, the audit log) to the actor's role.
+    pub(crate) async fn practice_wide(
+        &self,
+        by: &Actor,
+        resource: Resource,
+        action: Action,
+        event: &AuditEvent,
+    ) -> Result<(), AppError> {
+        let decision = vial_core::decide(by.role, Relation::None, resource, action);
         if let Decision::Deny(reason) = decision {
             self.record(event.clone().denied(reason.as_str())).await?;
             return Err(AppError::Forbidden(reason.as_str()));

@@ -2,7 +2,7 @@
 //! who accessed what) and key rotation. Each is decided by the policy, needs re-authentication
 //! (password and a fresh TOTP code) and is recorded, refusals included.
 
-use vial_core::{Action, Decision, Relation, Resource};
+use vial_core::{Action, Resource};
 
 use crate::{Actor, App, AppError, AuditEvent, KeyStatus};
 
@@ -16,11 +16,7 @@ impl App {
         password: &str,
         totp: Option<&str>,
     ) -> Result<(), AppError> {
-        if let Decision::Deny(reason) = vial_core::decide(by.role, Relation::None, resource, action)
-        {
-            self.record(event.clone().denied(reason.as_str())).await?;
-            return Err(AppError::Forbidden(reason.as_str()));
-        }
+        self.practice_wide(by, resource, action, event).await?;
         self.reauthenticate(by, password, totp).await
     }
 
@@ -71,15 +67,7 @@ impl App {
     /// KEK versions, ages and DEK counts (admins).
     pub async fn key_status_as(&self, by: &Actor) -> Result<KeyStatus, AppError> {
         let event = event("key.status", by);
-        if let Decision::Deny(reason) = vial_core::decide(
-            by.role,
-            Relation::None,
-            Resource::Administration,
-            Action::Read,
-        ) {
-            self.record(event.denied(reason.as_str())).await?;
-            return Err(AppError::Forbidden(reason.as_str()));
-        }
+        self.admin_only(by, Action::Read, &event).await?;
         let status = self.key_status().await?;
         self.record(event).await?;
         Ok(status)

@@ -131,19 +131,30 @@ macro_rules! sqlx_tx {
         }
 
         fn dek_from_row(row: &$row) -> StoreResult<StoredDek> {
-            let id: Vec<u8> = row.try_get("id").map_err(db)?;
-            let version: i64 = row.try_get("kek_version").map_err(db)?;
+            dek_columns(row, "")
+        }
+
+        /// The `deks` columns of a row, named with `prefix` (joins alias them `dek_id`, …).
+        fn dek_columns(row: &$row, prefix: &str) -> StoreResult<StoredDek> {
+            let column = |name: &str| format!("{prefix}{name}");
+            let id: Vec<u8> = row.try_get(column("id").as_str()).map_err(db)?;
+            let version: i64 = row.try_get(column("kek_version").as_str()).map_err(db)?;
             Ok(StoredDek {
                 id: id
                     .try_into()
                     .map_err(|_| StoreError::Corrupt("deks.id is not 16 bytes".into()))?,
-                owner: row.try_get("owner").map_err(db)?,
+                owner: row.try_get(column("owner").as_str()).map_err(db)?,
                 kek_version: u32::try_from(version)
                     .map_err(|_| StoreError::Corrupt("deks.kek_version out of range".into()))?,
-                wrapped: row.try_get("wrapped").map_err(db)?,
-                created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+                wrapped: row.try_get(column("wrapped").as_str()).map_err(db)?,
+                created_at_ms: row.try_get(column("created_at_ms").as_str()).map_err(db)?,
             })
         }
+
+        /// The `deks` columns as joins select them, to be read by `dek_columns(row, "dek_")`.
+        const JOINED_DEK_COLUMNS: &str = "d.id AS dek_id, d.owner AS dek_owner, \
+                                          d.kek_version AS dek_kek_version, d.wrapped AS dek_wrapped, \
+                                          d.created_at_ms AS dek_created_at_ms";
 
         fn user_from_row(row: &$row) -> StoreResult<UserRecord> {
             Ok(UserRecord {
@@ -634,13 +645,12 @@ macro_rules! sqlx_tx {
                 &mut self,
                 id: &str,
             ) -> StoreResult<Option<(PatientRow, Option<StoredDek>)>> {
-                let row = ::sqlx::query(
+                let sql = format!(
                     "SELECT p.id, p.given_enc, p.family_enc, p.dob_enc, p.phone_enc, p.email_enc, \
                      p.family_bidx, p.dob_bidx, p.phone_bidx, p.email_bidx, p.created_at_ms, \
-                     d.id AS dek_id, d.kek_version AS dek_kek_version, d.wrapped AS dek_wrapped, \
-                     d.created_at_ms AS dek_created_at_ms \
-                     FROM patients p LEFT JOIN deks d ON d.owner = p.id WHERE p.id = $1",
-                )
+                     {JOINED_DEK_COLUMNS} FROM patients p LEFT JOIN deks d ON d.owner = p.id WHERE p.id = $1"
+                );
+                let row = ::sqlx::query(&sql)
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
                 .await
@@ -649,21 +659,9 @@ macro_rules! sqlx_tx {
                     return Ok(None);
                 };
                 let patient = patient_from_row(&r)?;
+                // LEFT JOIN: a patient without a DEK has NULL dek columns.
                 let dek_id: Option<Vec<u8>> = r.try_get("dek_id").map_err(db)?;
-                let dek = match dek_id {
-                    None => None,
-                    Some(dek_id) => {
-                        let version: i64 = r.try_get("dek_kek_version").map_err(db)?;
-                        Some(StoredDek {
-                            id: dek_id.try_into().map_err(|_| corrupt("dek id is not 16 bytes"))?,
-                            owner: patient.id.clone(),
-                            kek_version: u32::try_from(version)
-                                .map_err(|_| corrupt("kek version out of range"))?,
-                            wrapped: r.try_get("dek_wrapped").map_err(db)?,
-                            created_at_ms: r.try_get("dek_created_at_ms").map_err(db)?,
-                        })
-                    }
-                };
+                let dek = dek_id.map(|_| dek_columns(&r, "dek_")).transpose()?;
                 Ok(Some((patient, dek)))
             }
 
@@ -1323,39 +1321,29 @@ macro_rules! sqlx_tx {
             }
 
             async fn lot_recall(&mut self, lot_bidx: &[u8]) -> StoreResult<Vec<RecallRow>> {
-                let rows = ::sqlx::query(
+                let sql = format!(
                     "SELECT l.patient_id, l.uses_enc, p.given_enc, p.family_enc, p.phone_enc, \
-                     p.email_enc, d.id AS dek_id, d.kek_version, d.wrapped, \
-                     d.created_at_ms AS dek_created_at_ms \
+                     p.email_enc, {JOINED_DEK_COLUMNS} \
                      FROM lot_patients l \
                      JOIN patients p ON p.id = l.patient_id \
                      JOIN deks d ON d.owner = l.patient_id \
-                     WHERE l.lot_bidx = $1 ORDER BY l.patient_id",
-                )
+                     WHERE l.lot_bidx = $1 ORDER BY l.patient_id"
+                );
+                let rows = ::sqlx::query(&sql)
                 .bind(lot_bidx)
                 .fetch_all(&mut *self.tx)
                 .await
                 .map_err(db)?;
                 rows.iter()
                     .map(|r| {
-                        let patient_id: String = r.try_get("patient_id").map_err(db)?;
-                        let id: Vec<u8> = r.try_get("dek_id").map_err(db)?;
-                        let kek_version: i64 = r.try_get("kek_version").map_err(db)?;
                         Ok(RecallRow {
                             uses_enc: r.try_get("uses_enc").map_err(db)?,
                             given_enc: r.try_get("given_enc").map_err(db)?,
                             family_enc: r.try_get("family_enc").map_err(db)?,
                             phone_enc: r.try_get("phone_enc").map_err(db)?,
                             email_enc: r.try_get("email_enc").map_err(db)?,
-                            dek: StoredDek {
-                                id: id.try_into().map_err(|_| corrupt("dek id is not 16 bytes"))?,
-                                owner: patient_id.clone(),
-                                kek_version: u32::try_from(kek_version)
-                                    .map_err(|_| corrupt("kek version out of range"))?,
-                                wrapped: r.try_get("wrapped").map_err(db)?,
-                                created_at_ms: r.try_get("dek_created_at_ms").map_err(db)?,
-                            },
-                            patient_id,
+                            dek: dek_columns(r, "dek_")?,
+                            patient_id: r.try_get("patient_id").map_err(db)?,
                         })
                     })
                     .collect()

@@ -11,7 +11,7 @@ use vial_clinical::{
 use vial_core::{Action, Resource, Scope};
 use vial_store::{ClinicalRecordRow, ConsentFormRow};
 
-use super::{new_id, open_json, purpose_of, seal_json};
+use super::{new_id, new_signed_record, open_json, purpose_of, seal_json};
 use crate::gateway::Access;
 use crate::{Actor, App, AppError, AuditEvent, Role};
 
@@ -153,24 +153,17 @@ impl App {
                 .await?;
                 let tx = work.tx().await?;
                 let key = app.data_key_for(tx, &patient_id).await?;
+                let body = seal_json(&key, TABLE, "body", &consent_id, &input)?;
                 tx.insert_record(&ClinicalRecordRow {
-                    body_enc: seal_json(&key, TABLE, "body", &consent_id, &input)?,
-                    id: consent_id,
-                    patient_id,
-                    kind: "consent".into(),
-                    parent_id: None,
-                    author_id: actor.user_id.clone(),
-                    state: "signed".into(),
                     label: Some(label),
-                    version: 1,
-                    created_at_ms: now,
-                    updated_at_ms: now,
-                    signed_by: Some(actor.user_id.clone()),
-                    signed_at_ms: Some(now),
-                    cosign: None,
-                    cosigned_by: None,
-                    cosigned_at_ms: None,
-                    revoked_at_ms: None,
+                    ..new_signed_record(
+                        consent_id,
+                        patient_id,
+                        "consent",
+                        &actor.user_id,
+                        body,
+                        now,
+                    )
                 })
                 .await?;
                 Ok(())

@@ -10,7 +10,7 @@ use vial_clinical::{
 use vial_core::{Action, Resource, Scope};
 use vial_store::ClinicalRecordRow;
 
-use super::{new_id, open_json, purpose_of, seal_json};
+use super::{new_id, new_record, new_signed_record, open_json, purpose_of, seal_json};
 use crate::gateway::Access;
 use crate::{Actor, App, AppError, Role};
 
@@ -149,25 +149,16 @@ impl App {
                 .await?;
                 let tx = work.tx().await?;
                 let key = app.data_key_for(tx, &patient_id).await?;
-                tx.insert_record(&ClinicalRecordRow {
-                    body_enc: seal_json(&key, TABLE, "body", &doc_id, &body)?,
-                    id: doc_id,
+                let sealed = seal_json(&key, TABLE, "body", &doc_id, &body)?;
+                tx.insert_record(&new_record(
+                    doc_id,
                     patient_id,
-                    kind: kind.stored().into(),
-                    parent_id: None,
-                    author_id: actor.user_id.clone(),
-                    state: "draft".into(),
-                    label: None,
-                    version: 1,
-                    created_at_ms: now,
-                    updated_at_ms: now,
-                    signed_by: None,
-                    signed_at_ms: None,
-                    cosign: None,
-                    cosigned_by: None,
-                    cosigned_at_ms: None,
-                    revoked_at_ms: None,
-                })
+                    kind.stored(),
+                    &actor.user_id,
+                    "draft",
+                    sealed,
+                    now,
+                ))
                 .await?;
                 Ok(())
             })
@@ -280,24 +271,17 @@ impl App {
                 ensure_amendable(kind.document(), state_of(&row)?)?;
                 let tx = work.tx().await?;
                 let key = app.existing_data_key(tx, &row.patient_id).await?;
+                let body = seal_json(&key, TABLE, "body", &new_id, &amendment)?;
                 tx.insert_record(&ClinicalRecordRow {
-                    body_enc: seal_json(&key, TABLE, "body", &new_id, &amendment)?,
-                    id: new_id,
-                    patient_id: row.patient_id.clone(),
-                    kind: "amendment".into(),
                     parent_id: Some(row.id.clone()),
-                    author_id: actor.user_id.clone(),
-                    state: "signed".into(),
-                    label: None,
-                    version: 1,
-                    created_at_ms: now,
-                    updated_at_ms: now,
-                    signed_by: Some(actor.user_id.clone()),
-                    signed_at_ms: Some(now),
-                    cosign: None,
-                    cosigned_by: None,
-                    cosigned_at_ms: None,
-                    revoked_at_ms: None,
+                    ..new_signed_record(
+                        new_id,
+                        row.patient_id.clone(),
+                        "amendment",
+                        &actor.user_id,
+                        body,
+                        now,
+                    )
                 })
                 .await?;
                 Ok(())

@@ -7,7 +7,7 @@ use vial_clinical::{MedicalHistoryInput, validate_history};
 use vial_core::{Action, Resource};
 use vial_store::{ClinicalRecordRow, Tx};
 
-use super::{new_id, open_json, purpose_of, seal_json};
+use super::{new_id, new_record, open_json, purpose_of, seal_json};
 use crate::gateway::Access;
 use crate::{Actor, App, AppError};
 
@@ -77,25 +77,16 @@ impl App {
                     }
                     None => {
                         let id = new_id("hst");
-                        tx.insert_record(&ClinicalRecordRow {
-                            body_enc: seal_json(&key, TABLE, "body", &id, &normalized)?,
+                        let body = seal_json(&key, TABLE, "body", &id, &normalized)?;
+                        tx.insert_record(&new_record(
                             id,
-                            patient_id: patient_id.clone(),
-                            kind: "history".into(),
-                            parent_id: None,
-                            author_id: actor.user_id.clone(),
-                            state: "current".into(),
-                            label: None,
-                            version: 1,
-                            created_at_ms: now,
-                            updated_at_ms: now,
-                            signed_by: None,
-                            signed_at_ms: None,
-                            cosign: None,
-                            cosigned_by: None,
-                            cosigned_at_ms: None,
-                            revoked_at_ms: None,
-                        })
+                            patient_id.clone(),
+                            "history",
+                            &actor.user_id,
+                            "current",
+                            body,
+                            now,
+                        ))
                         .await?;
                     }
                 }

@@ -73,6 +73,54 @@ pub(crate) fn open_json<T: DeserializeOwned>(
         .map_err(|_| AppError::Unavailable(format!("{table} {id} does not decode")))
 }
 
+/// A new clinical record written now by `author`: version 1, no parent, label, signature,
+/// co-signature or revocation yet (set those fields on the result where they apply).
+pub(crate) fn new_record(
+    id: String,
+    patient_id: String,
+    kind: &str,
+    author: &str,
+    state: &str,
+    body_enc: Vec<u8>,
+    now: i64,
+) -> vial_store::ClinicalRecordRow {
+    vial_store::ClinicalRecordRow {
+        id,
+        patient_id,
+        kind: kind.to_owned(),
+        parent_id: None,
+        author_id: author.to_owned(),
+        state: state.to_owned(),
+        label: None,
+        body_enc,
+        version: 1,
+        created_at_ms: now,
+        updated_at_ms: now,
+        signed_by: None,
+        signed_at_ms: None,
+        cosign: None,
+        cosigned_by: None,
+        cosigned_at_ms: None,
+        revoked_at_ms: None,
+    }
+}
+
+/// A new record signed by its author on creation (treatments, consents, amendments).
+pub(crate) fn new_signed_record(
+    id: String,
+    patient_id: String,
+    kind: &str,
+    author: &str,
+    body_enc: Vec<u8>,
+    now: i64,
+) -> vial_store::ClinicalRecordRow {
+    vial_store::ClinicalRecordRow {
+        signed_by: Some(author.to_owned()),
+        signed_at_ms: Some(now),
+        ..new_record(id, patient_id, kind, author, "signed", body_enc, now)
+    }
+}
+
 /// Today's date (UTC) at the app's clock.
 pub(crate) fn today(now_ms: i64) -> Result<time::Date, AppError> {
     time::OffsetDateTime::from_unix_timestamp(now_ms.div_euclid(1000))

@@ -2,7 +2,7 @@
 //! co-signature, who the director is, and the practice's UTC offset for day views. Admins only.
 
 use vial_clinical::CosignRequirement;
-use vial_core::{Action, Decision, Relation, Resource};
+use vial_core::Action;
 
 use crate::{Actor, App, AppError, AuditEvent, Role};
 
@@ -53,15 +53,7 @@ impl App {
             .actor(&actor.user_id, Some(actor.role.as_str()))
             .session(&actor.session_id)
             .resource("setting", key);
-        if let Decision::Deny(reason) = vial_core::decide(
-            actor.role,
-            Relation::None,
-            Resource::Administration,
-            Action::Write,
-        ) {
-            self.record(event.denied(reason.as_str())).await?;
-            return Err(AppError::Forbidden(reason.as_str()));
-        }
+        self.admin_only(actor, Action::Write, &event).await?;
         self.transact(move |work| {
             Box::pin(async move {
                 work.tx().await?.set_setting(key, &value).await?;

@@ -12,7 +12,7 @@ use vial_core::{Action, Decision, Resource, Scope};
 use vial_crypto::{Aad, BlindField};
 use vial_store::ClinicalRecordRow;
 
-use super::{new_id, open_json, purpose_of, seal_json, today};
+use super::{new_id, new_signed_record, open_json, purpose_of, seal_json, today};
 use crate::gateway::{Access, decide_with};
 use crate::{Actor, App, AppError, Role};
 
@@ -183,23 +183,16 @@ impl App {
                     let key = app.data_key_for(tx, &patient_id).await?;
                     let history = app.current_history(tx, &patient_id).await?;
                     tx.insert_record(&ClinicalRecordRow {
-                        id: record_id.clone(),
-                        patient_id: patient_id.clone(),
-                        kind: "treatment".into(),
-                        parent_id: None,
-                        author_id: actor.user_id.clone(),
-                        state: "signed".into(),
                         label: Some(label.into()),
-                        body_enc: seal_json(&key, TABLE, "body", &record_id, &normalized)?,
-                        version: 1,
-                        created_at_ms: now,
-                        updated_at_ms: now,
-                        signed_by: Some(actor.user_id.clone()),
-                        signed_at_ms: Some(now),
                         cosign: Some(cosign.as_str().into()),
-                        cosigned_by: None,
-                        cosigned_at_ms: None,
-                        revoked_at_ms: None,
+                        ..new_signed_record(
+                            record_id.clone(),
+                            patient_id.clone(),
+                            "treatment",
+                            &actor.user_id,
+                            seal_json(&key, TABLE, "body", &record_id, &normalized)?,
+                            now,
+                        )
                     })
                     .await?;
                     if let Some(bidx) = &lot_bidx {
@@ -441,8 +434,7 @@ const USES_TABLE: &str = "lot_patients";
 /// The AAD row of a patient's list of uses of one lot: patient and lot index together, so a
 /// list moved to another patient or lot fails to open.
 fn uses_row(lot_bidx: &[u8], patient_id: &str) -> String {
-    let hex: String = lot_bidx.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{patient_id}:{hex}")
+    format!("{patient_id}:{}", data_encoding::HEXLOWER.encode(lot_bidx))
 }
 
 /// Appends a use to the patient's sealed list for the lot, under a lock so concurrent charting

@@ -79,13 +79,10 @@ async fn sessions(
     })
 }
 
-#[derive(Deserialize)]
-struct Nothing {}
-
 async fn end_session(
     State(app): State<App>,
     Path(id): Path<String>,
-    form: CsrfForm<Nothing>,
+    form: CsrfForm<super::NoFields>,
 ) -> Result<Redirect, PageError> {
     app.end_my_session(&form.session.actor, &id).await?;
     Ok(Redirect::to(if id == form.session.actor.session_id {
@@ -189,7 +186,7 @@ async fn status(
 }
 
 /// "Stay signed in": counts as activity.
-async fn ping(form: CsrfForm<Nothing>) -> axum::http::StatusCode {
+async fn ping(form: CsrfForm<super::NoFields>) -> axum::http::StatusCode {
     let _ = form.session;
     axum::http::StatusCode::NO_CONTENT
 }

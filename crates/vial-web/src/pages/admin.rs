@@ -159,9 +159,6 @@ async fn user(
     })
 }
 
-#[derive(Deserialize)]
-struct Nothing {}
-
 fn back_to(id: &str) -> Redirect {
     Redirect::to(&format!("/admin/users/{id}"))
 }
@@ -169,7 +166,7 @@ fn back_to(id: &str) -> Redirect {
 async fn disable(
     State(app): State<App>,
     Path(id): Path<String>,
-    form: CsrfForm<Nothing>,
+    form: CsrfForm<super::NoFields>,
 ) -> Result<Redirect, PageError> {
     app.disable_user(&form.session.actor, &id).await?;
     Ok(back_to(&id))
@@ -178,7 +175,7 @@ async fn disable(
 async fn end_all(
     State(app): State<App>,
     Path(id): Path<String>,
-    form: CsrfForm<Nothing>,
+    form: CsrfForm<super::NoFields>,
 ) -> Result<Redirect, PageError> {
     app.end_all_sessions(&form.session.actor, &id).await?;
     Ok(back_to(&id))
@@ -187,7 +184,7 @@ async fn end_all(
 async fn end_one(
     State(app): State<App>,
     Path((id, sid)): Path<(String, String)>,
-    form: CsrfForm<Nothing>,
+    form: CsrfForm<super::NoFields>,
 ) -> Result<Redirect, PageError> {
     app.end_user_session(&form.session.actor, &id, &sid).await?;
     Ok(back_to(&id))

@@ -145,13 +145,10 @@ async fn submit(
     }
 }
 
-#[derive(Deserialize)]
-struct Nothing {}
-
 async fn logout(
     State(app): State<App>,
     jar: CookieJar,
-    form: CsrfForm<Nothing>,
+    form: CsrfForm<super::NoFields>,
 ) -> Result<Response, PageError> {
     app.logout(&form.session.actor).await?;
     Ok((jar.remove(removal(SESSION_COOKIE)), Redirect::to("/login")).into_response())

@@ -42,6 +42,10 @@ pub fn routes(limiter: &crate::auth::LoginLimiter) -> Router<App> {
         .merge(clinical::routes())
 }
 
+/// A form whose only field is the CSRF token (sign out, end a session, disable…).
+#[derive(Debug, serde::Deserialize)]
+pub struct NoFields {}
+
 /// What every page's frame needs: the signed-in role for the navigation, the CSRF token for
 /// its forms, and the idle timeout for the session script.
 #[derive(Debug)]
