@@ -7,6 +7,7 @@
 //! error for the caller but a committed audit entry all the same.
 
 use vial_core::{Action, Decision, Relation, Resource, Scope};
+use vial_store::Tx;
 
 use crate::{Actor, App, AppError, AuditEvent, Role, Work};
 
@@ -44,7 +45,9 @@ impl App {
         actor: &Actor,
         access: Access<'_>,
     ) -> Result<Decision, AppError> {
-        let relation = self.relation(work, actor, access.patient_id).await?;
+        let relation = self
+            .relation_in(work.tx().await?, actor, access.patient_id, None)
+            .await?;
         Ok(decide_with(work, actor, relation, access))
     }
 
@@ -69,16 +72,22 @@ impl App {
         })
     }
 
-    /// The actor's relation to a patient, from stored data only (patients: their own record).
-    async fn relation(
+    /// The actor's relation to a patient, from data stored in `tx` (patients: their own
+    /// record). `on_care_team` is passed when the caller's own query already told.
+    pub(crate) async fn relation_in(
         &self,
-        work: &mut Work,
+        tx: &mut dyn Tx,
         actor: &Actor,
         patient_id: &str,
+        on_care_team: Option<bool>,
     ) -> Result<Relation, AppError> {
-        let tx = work.tx().await?;
         Ok(match actor.role {
-            Role::Provider if tx.on_care_team(patient_id, &actor.user_id).await? => {
+            Role::Provider
+                if match on_care_team {
+                    Some(known) => known,
+                    None => tx.on_care_team(patient_id, &actor.user_id).await?,
+                } =>
+            {
                 Relation::CareTeam
             }
             Role::Provider

@@ -10,7 +10,7 @@ use vial_crypto::{Aad, BlindField, DataKey};
 use vial_store::{PatientLookup, PatientRow};
 use zeroize::Zeroizing;
 
-use crate::gateway::Access;
+use crate::gateway::{Access, decide_with};
 use crate::{Actor, App, AppError, AuditEvent, Role};
 
 const MAX_NAME: usize = 100;
@@ -274,7 +274,7 @@ impl App {
         let (app, actor, id) = (self.clone(), actor.clone(), patient_id.to_owned());
         self.transact(move |work| {
             Box::pin(async move {
-                let Some((row, dek)) = work.tx().await?.patient_with_dek(&id).await? else {
+                let Some(read) = work.tx().await?.patient_for(&id, &actor.user_id).await? else {
                     work.audit(
                         AuditEvent::new("patient.read")
                             .actor(&actor.user_id, Some(actor.role.as_str()))
@@ -284,6 +284,9 @@ impl App {
                     );
                     return Err(AppError::NotFound("patient"));
                 };
+                let relation = app
+                    .relation_in(work.tx().await?, &actor, &id, Some(read.on_care_team))
+                    .await?;
                 let access = Access {
                     patient_id: &id,
                     resource: Resource::Demographics,
@@ -291,9 +294,12 @@ impl App {
                     audit_action: "patient.read",
                     purpose: purpose_of(actor.role),
                 };
-                let scope = app.authorize(work, &actor, access).await?;
-                let key = app.unwrap_stored(&dek.ok_or(AppError::NotFound("data key"))?)?;
-                decrypt_patient(&key, &row, scope)
+                let scope = match decide_with(work, &actor, relation, access) {
+                    Decision::Allow(scope) => scope,
+                    Decision::Deny(reason) => return Err(AppError::Forbidden(reason.as_str())),
+                };
+                let key = app.unwrap_stored(&read.dek.ok_or(AppError::NotFound("data key"))?)?;
+                decrypt_patient(&key, &read.patient, scope)
             })
         })
         .await

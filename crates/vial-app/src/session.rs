@@ -404,7 +404,7 @@ impl App {
         let now = self.now_ms();
         let policy = self.session_policy();
         let auth = {
-            let mut tx = self.store().begin_read().await?;
+            let mut tx = self.store().reader().await?;
             tx.session_auth(&token_hash(token)).await?
         };
         let Some(auth) = auth else {

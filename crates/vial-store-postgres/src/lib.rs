@@ -70,12 +70,17 @@ impl PgStore {
 impl Store for PgStore {
     async fn begin(&self) -> StoreResult<Box<dyn Tx>> {
         let tx = self.pool.begin().await.map_err(db)?;
-        Ok(Box::new(sql::PgTx { tx }))
+        Ok(Box::new(sql::PgTx::Transaction(tx)))
     }
 
     async fn begin_read(&self) -> StoreResult<Box<dyn Tx>> {
         let tx = self.pool.begin().await.map_err(db)?;
-        Ok(Box::new(sql::PgTx { tx }))
+        Ok(Box::new(sql::PgTx::Transaction(tx)))
+    }
+
+    async fn reader(&self) -> StoreResult<Box<dyn Tx>> {
+        let conn = self.pool.acquire().await.map_err(db)?;
+        Ok(Box::new(sql::PgTx::Autocommit(conn)))
     }
 
     fn backend(&self) -> Backend {
@@ -94,7 +99,7 @@ impl sql::PgTx {
     async fn take_audit_lock(&mut self) -> StoreResult<()> {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(AUDIT_APPEND_LOCK)
-            .execute(&mut *self.tx)
+            .execute(self.conn())
             .await
             .map_err(db)?;
         Ok(())
@@ -106,7 +111,7 @@ impl sql::PgTx {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))")
             .bind(name)
             .bind(NAMED_LOCK_SEED)
-            .execute(&mut *self.tx)
+            .execute(self.conn())
             .await
             .map_err(db)?;
         Ok(())

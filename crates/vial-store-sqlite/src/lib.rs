@@ -41,8 +41,11 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // No ping before each acquire: a local file has no dropped connections to detect, and
+        // each ping is a round trip to the connection's worker thread.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(base.clone().create_if_missing(true))
             .await
             .map_err(db)?;
@@ -52,6 +55,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::Migration(Box::new(e)))?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(base.read_only(true))
             .await
             .map_err(db)?;
@@ -67,12 +71,17 @@ impl Store for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db)?;
-        Ok(Box::new(sql::SqliteTx { tx }))
+        Ok(Box::new(sql::SqliteTx::Transaction(tx)))
     }
 
     async fn begin_read(&self) -> StoreResult<Box<dyn Tx>> {
         let tx = self.readers.begin().await.map_err(db)?;
-        Ok(Box::new(sql::SqliteTx { tx }))
+        Ok(Box::new(sql::SqliteTx::Transaction(tx)))
+    }
+
+    async fn reader(&self) -> StoreResult<Box<dyn Tx>> {
+        let conn = self.readers.acquire().await.map_err(db)?;
+        Ok(Box::new(sql::SqliteTx::Autocommit(conn)))
     }
 
     fn backend(&self) -> Backend {

@@ -16,8 +16,8 @@ pub use error::StoreError;
 pub use records::{
     AppointmentRow, AuditHead, AuditRow, Backend, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
     DekCount, DekRewrap, InventoryLotRow, LocationRow, NewSession, NewUser, PatientLookup,
-    PatientRow, PhotoRow, RecallRow, SessionAuth, SessionRecord, StoredCheckpoint, StoredDek,
-    UserRecord,
+    PatientRead, PatientRow, PhotoRow, RecallRow, SessionAuth, SessionRecord, StoredCheckpoint,
+    StoredDek, UserRecord,
 };
 
 /// Result of a storage call.
@@ -28,8 +28,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// A transaction that may write. On SQLite it takes the write lock up front.
     async fn begin(&self) -> StoreResult<Box<dyn Tx>>;
-    /// A transaction that only reads.
+    /// A transaction that only reads: its statements see one snapshot.
     async fn begin_read(&self) -> StoreResult<Box<dyn Tx>>;
+    /// A read connection outside any transaction, each statement seeing the latest commit:
+    /// for single-statement reads on hot paths, which need no snapshot and no `BEGIN`.
+    async fn reader(&self) -> StoreResult<Box<dyn Tx>>;
     fn backend(&self) -> Backend;
     /// Closes connections, letting in-flight work finish.
     async fn close(&self);
@@ -116,11 +119,9 @@ pub trait Tx: Send {
     /// The session with this token hash and its user's role and disabled time, in one query
     /// (every authenticated request asks this).
     async fn session_auth(&mut self, hash: &[u8; 32]) -> StoreResult<Option<SessionAuth>>;
-    /// A patient with their wrapped DEK, in one query (the hot read path).
-    async fn patient_with_dek(
-        &mut self,
-        id: &str,
-    ) -> StoreResult<Option<(PatientRow, Option<StoredDek>)>>;
+    /// A patient with their wrapped DEK and whether `reader_id` is on their care team, in one
+    /// query (the hot read path).
+    async fn patient_for(&mut self, id: &str, reader_id: &str) -> StoreResult<Option<PatientRead>>;
     async fn session_by_token_hash(
         &mut self,
         hash: &[u8; 32],

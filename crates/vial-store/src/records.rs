@@ -280,3 +280,12 @@ pub struct SessionAuth {
     pub role: String,
     pub user_disabled_at_ms: Option<i64>,
 }
+
+/// A patient read for one user: the row, the wrapped DEK and whether that user is on the
+/// patient's care team, in one query (the hot read path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientRead {
+    pub patient: PatientRow,
+    pub dek: Option<StoredDek>,
+    pub on_care_team: bool,
+}

@@ -18,7 +18,7 @@ macro_rules! sqlx_tx {
         use $crate::{
             AppointmentRow, AuditHead, AuditRow, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
             DekCount, DekRewrap, InventoryLotRow, LocationRow, NewSession, NewUser,
-            PatientLookup, PatientRow, PhotoRow, RecallRow, SessionAuth, SessionRecord, StoreError, StoreResult, StoredCheckpoint,
+            PatientLookup, PatientRead, PatientRow, PhotoRow, RecallRow, SessionAuth, SessionRecord, StoreError, StoreResult, StoredCheckpoint,
             StoredDek, Tx, UserCipherColumn, UserRecord,
         };
 
@@ -43,8 +43,20 @@ macro_rules! sqlx_tx {
             })
         }
 
-        pub(crate) struct $tx {
-            pub(crate) tx: ::sqlx::Transaction<'static, $db>,
+        /// A transaction, or (for single-statement reads) a plain pooled connection in
+        /// autocommit mode: no `BEGIN`/`ROLLBACK` round trips on the hot read path.
+        pub(crate) enum $tx {
+            Transaction(::sqlx::Transaction<'static, $db>),
+            Autocommit(::sqlx::pool::PoolConnection<$db>),
+        }
+
+        impl $tx {
+            pub(crate) fn conn(&mut self) -> &mut <$db as ::sqlx::Database>::Connection {
+                match self {
+                    Self::Transaction(tx) => &mut **tx,
+                    Self::Autocommit(conn) => &mut **conn,
+                }
+            }
         }
 
         pub(crate) fn db(e: ::sqlx::Error) -> StoreError {
@@ -240,7 +252,10 @@ macro_rules! sqlx_tx {
         #[::async_trait::async_trait]
         impl Tx for $tx {
             async fn commit(self: Box<Self>) -> StoreResult<()> {
-                self.tx.commit().await.map_err(db)
+                match *self {
+                    Self::Transaction(tx) => tx.commit().await.map_err(db),
+                    Self::Autocommit(_) => Ok(()),
+                }
             }
 
             async fn insert_dek(&mut self, dek: &StoredDek) -> StoreResult<()> {
@@ -253,7 +268,7 @@ macro_rules! sqlx_tx {
                 .bind(i64::from(dek.kek_version))
                 .bind(&dek.wrapped)
                 .bind(dek.created_at_ms)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(())
@@ -263,7 +278,7 @@ macro_rules! sqlx_tx {
                 let sql = format!("SELECT {DEK_COLUMNS} FROM deks WHERE owner = $1");
                 let row = ::sqlx::query(&sql)
                     .bind(owner)
-                    .fetch_optional(&mut *self.tx)
+                    .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
                 row.as_ref().map(dek_from_row).transpose()
@@ -273,7 +288,7 @@ macro_rules! sqlx_tx {
                 let sql = format!("SELECT {DEK_COLUMNS} FROM deks WHERE id = $1");
                 let row = ::sqlx::query(&sql)
                     .bind(&id[..])
-                    .fetch_optional(&mut *self.tx)
+                    .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
                 row.as_ref().map(dek_from_row).transpose()
@@ -292,7 +307,7 @@ macro_rules! sqlx_tx {
                     .bind(i64::from(version))
                     .bind(after.map(|a| a.to_vec()).unwrap_or_default())
                     .bind(i64::from(limit))
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
                 rows.iter().map(dek_from_row).collect()
@@ -315,7 +330,7 @@ macro_rules! sqlx_tx {
                         .push_bind(&r.wrapped[..]);
                 });
                 query.push(") AS v WHERE deks.id = v.column1 AND deks.kek_version = v.column2");
-                let done = query.build().execute(&mut *self.tx).await.map_err(db)?;
+                let done = query.build().execute(self.conn()).await.map_err(db)?;
                 Ok(done.rows_affected())
             }
 
@@ -323,7 +338,7 @@ macro_rules! sqlx_tx {
                 let rows = ::sqlx::query(
                     "SELECT kek_version, count(*) AS n FROM deks GROUP BY kek_version ORDER BY kek_version",
                 )
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
                 rows.iter()
@@ -353,7 +368,7 @@ macro_rules! sqlx_tx {
                 .bind(&user.totp_enc)
                 .bind(&user.patient_id)
                 .bind(user.created_at_ms)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(())
@@ -363,7 +378,7 @@ macro_rules! sqlx_tx {
                 let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
                 let row = ::sqlx::query(&sql)
                     .bind(id)
-                    .fetch_optional(&mut *self.tx)
+                    .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
                 row.as_ref().map(user_from_row).transpose()
@@ -373,7 +388,7 @@ macro_rules! sqlx_tx {
                 let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email_bidx = $1");
                 let row = ::sqlx::query(&sql)
                     .bind(email_bidx)
-                    .fetch_optional(&mut *self.tx)
+                    .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
                 row.as_ref().map(user_from_row).transpose()
@@ -396,7 +411,7 @@ macro_rules! sqlx_tx {
                 .bind(&p.phone_bidx)
                 .bind(&p.email_bidx)
                 .bind(p.created_at_ms)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(())
@@ -406,7 +421,7 @@ macro_rules! sqlx_tx {
                 let sql = format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE id = $1");
                 let row = ::sqlx::query(&sql)
                     .bind(id)
-                    .fetch_optional(&mut *self.tx)
+                    .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
                 row.as_ref().map(patient_from_row).transpose()
@@ -439,7 +454,7 @@ macro_rules! sqlx_tx {
                 }
                 let rows = query
                     .bind(i64::from(limit))
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
                 rows.iter().map(patient_from_row).collect()
@@ -460,7 +475,7 @@ macro_rules! sqlx_tx {
                 .bind(provider_id)
                 .bind(reason)
                 .bind(at_ms)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -472,7 +487,7 @@ macro_rules! sqlx_tx {
                 )
                 .bind(patient_id)
                 .bind(provider_id)
-                .fetch_one(&mut *self.tx)
+                .fetch_one(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(found > 0)
@@ -489,7 +504,7 @@ macro_rules! sqlx_tx {
                 .bind(&g.reason_enc)
                 .bind(g.created_at_ms)
                 .bind(g.expires_at_ms)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(())
@@ -508,7 +523,7 @@ macro_rules! sqlx_tx {
                 .bind(patient_id)
                 .bind(provider_id)
                 .bind(now_ms)
-                .fetch_one(&mut *self.tx)
+                .fetch_one(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(n > 0)
@@ -520,7 +535,7 @@ macro_rules! sqlx_tx {
                      FROM break_glass ORDER BY created_at_ms DESC LIMIT $1",
                 )
                 .bind(i64::from(limit))
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
                 rows.iter()
@@ -547,7 +562,7 @@ macro_rules! sqlx_tx {
                     .bind(failed_logins)
                     .bind(locked_until_ms)
                     .bind(user_id)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn())
                     .await
                     .map_err(db)?;
                 Ok(())
@@ -562,7 +577,7 @@ macro_rules! sqlx_tx {
                     ::sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
                         .bind(user_id)
                         .bind(hash)
-                        .execute(&mut *self.tx)
+                        .execute(self.conn())
                         .await
                         .map_err(db)?;
                 }
@@ -582,7 +597,7 @@ macro_rules! sqlx_tx {
                 .bind(now_ms)
                 .bind(user_id)
                 .bind(hash)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -595,7 +610,7 @@ macro_rules! sqlx_tx {
                 )
                 .bind(step)
                 .bind(user_id)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -613,7 +628,7 @@ macro_rules! sqlx_tx {
                 .bind(&s.device)
                 .bind(&s.addr)
                 .bind(s.created_at_ms)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(())
@@ -627,7 +642,7 @@ macro_rules! sqlx_tx {
                      FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
                 )
                 .bind(&hash[..])
-                .fetch_optional(&mut *self.tx)
+                .fetch_optional(self.conn())
                 .await
                 .map_err(db)?;
                 row.as_ref()
@@ -641,28 +656,30 @@ macro_rules! sqlx_tx {
                     .transpose()
             }
 
-            async fn patient_with_dek(
-                &mut self,
-                id: &str,
-            ) -> StoreResult<Option<(PatientRow, Option<StoredDek>)>> {
+            async fn patient_for(&mut self, id: &str, reader_id: &str) -> StoreResult<Option<PatientRead>> {
                 let sql = format!(
                     "SELECT p.id, p.given_enc, p.family_enc, p.dob_enc, p.phone_enc, p.email_enc, \
                      p.family_bidx, p.dob_bidx, p.phone_bidx, p.email_bidx, p.created_at_ms, \
-                     {JOINED_DEK_COLUMNS} FROM patients p LEFT JOIN deks d ON d.owner = p.id WHERE p.id = $1"
+                     {JOINED_DEK_COLUMNS}, EXISTS (SELECT 1 FROM care_team c \
+                     WHERE c.patient_id = p.id AND c.provider_id = $2) AS on_care_team \
+                     FROM patients p LEFT JOIN deks d ON d.owner = p.id WHERE p.id = $1"
                 );
                 let row = ::sqlx::query(&sql)
                 .bind(id)
-                .fetch_optional(&mut *self.tx)
+                .bind(reader_id)
+                .fetch_optional(self.conn())
                 .await
                 .map_err(db)?;
                 let Some(r) = row else {
                     return Ok(None);
                 };
-                let patient = patient_from_row(&r)?;
                 // LEFT JOIN: a patient without a DEK has NULL dek columns.
                 let dek_id: Option<Vec<u8>> = r.try_get("dek_id").map_err(db)?;
-                let dek = dek_id.map(|_| dek_columns(&r, "dek_")).transpose()?;
-                Ok(Some((patient, dek)))
+                Ok(Some(PatientRead {
+                    patient: patient_from_row(&r)?,
+                    dek: dek_id.map(|_| dek_columns(&r, "dek_")).transpose()?,
+                    on_care_team: r.try_get("on_care_team").map_err(db)?,
+                }))
             }
 
             async fn session_by_token_hash(
@@ -672,7 +689,7 @@ macro_rules! sqlx_tx {
                 let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1");
                 let row = ::sqlx::query(&sql)
                     .bind(&hash[..])
-                    .fetch_optional(&mut *self.tx)
+                    .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
                 row.as_ref().map(session_from_row).transpose()
@@ -691,7 +708,7 @@ macro_rules! sqlx_tx {
                 .bind(now_ms)
                 .bind(addr)
                 .bind(id)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(())
@@ -705,7 +722,7 @@ macro_rules! sqlx_tx {
                 .bind(now_ms)
                 .bind(reason)
                 .bind(id)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -724,7 +741,7 @@ macro_rules! sqlx_tx {
                 .bind(now_ms)
                 .bind(reason)
                 .bind(user_id)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected())
@@ -734,7 +751,7 @@ macro_rules! sqlx_tx {
                 let done = ::sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
                     .bind(role)
                     .bind(user_id)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn())
                     .await
                     .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -746,7 +763,7 @@ macro_rules! sqlx_tx {
                 )
                 .bind(now_ms)
                 .bind(user_id)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -758,7 +775,7 @@ macro_rules! sqlx_tx {
                 );
                 let rows = ::sqlx::query(&sql)
                     .bind(user_id)
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
                 rows.iter().map(session_from_row).collect()
@@ -768,7 +785,7 @@ macro_rules! sqlx_tx {
                 let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at_ms, id LIMIT $1");
                 let rows = ::sqlx::query(&sql)
                     .bind(i64::from(limit))
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
                 rows.iter().map(user_from_row).collect()
@@ -780,7 +797,7 @@ macro_rules! sqlx_tx {
                 )
                 .bind(totp_enc)
                 .bind(user_id)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -788,7 +805,7 @@ macro_rules! sqlx_tx {
 
             async fn savepoint(&mut self) -> StoreResult<()> {
                 ::sqlx::query("SAVEPOINT unit")
-                    .execute(&mut *self.tx)
+                    .execute(self.conn())
                     .await
                     .map_err(db)?;
                 Ok(())
@@ -796,7 +813,7 @@ macro_rules! sqlx_tx {
 
             async fn release_savepoint(&mut self) -> StoreResult<()> {
                 ::sqlx::query("RELEASE SAVEPOINT unit")
-                    .execute(&mut *self.tx)
+                    .execute(self.conn())
                     .await
                     .map_err(db)?;
                 Ok(())
@@ -804,7 +821,7 @@ macro_rules! sqlx_tx {
 
             async fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
                 ::sqlx::query("ROLLBACK TO SAVEPOINT unit")
-                    .execute(&mut *self.tx)
+                    .execute(self.conn())
                     .await
                     .map_err(db)?;
                 self.release_savepoint().await
@@ -814,7 +831,7 @@ macro_rules! sqlx_tx {
                 // Backend-specific: how concurrent appenders are serialized.
                 self.take_audit_lock().await?;
                 let row = ::sqlx::query("SELECT seq, chain_hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                    .fetch_optional(&mut *self.tx)
+                    .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
                 row.map(|row| {
@@ -846,7 +863,7 @@ macro_rules! sqlx_tx {
                             .push_bind(&r.leaf_hash[..])
                             .push_bind(&r.chain_hash[..]);
                     });
-                    query.build().execute(&mut *self.tx).await.map_err(db)?;
+                    query.build().execute(self.conn()).await.map_err(db)?;
                 }
                 Ok(())
             }
@@ -859,7 +876,7 @@ macro_rules! sqlx_tx {
                 )
                 .bind(after)
                 .bind(i64::from(limit))
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
                 rows.iter().map(audit_row).collect()
@@ -876,7 +893,7 @@ macro_rules! sqlx_tx {
                 )
                 .bind(patient_id)
                 .bind(i64::from(limit))
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
                 rows.iter().map(audit_row).collect()
@@ -888,7 +905,7 @@ macro_rules! sqlx_tx {
                 )
                 .bind(i64::try_from(from).unwrap_or(i64::MAX))
                 .bind(i64::from(limit))
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
                 rows.into_iter()
@@ -905,7 +922,7 @@ macro_rules! sqlx_tx {
                 .bind(&checkpoint.root_hash[..])
                 .bind(&checkpoint.signed_note)
                 .bind(checkpoint.created_at_ms)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(())
@@ -916,7 +933,7 @@ macro_rules! sqlx_tx {
                     "SELECT tree_size, root_hash, signed_note, created_at_ms FROM audit_checkpoints \
                      ORDER BY tree_size",
                 )
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
                 rows.iter()
@@ -941,7 +958,7 @@ macro_rules! sqlx_tx {
                     .bind(&l.id)
                     .bind(&l.name)
                     .bind(l.created_at_ms)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn())
                     .await
                     .map_err(db)?;
                 Ok(())
@@ -949,7 +966,7 @@ macro_rules! sqlx_tx {
 
             async fn locations(&mut self) -> StoreResult<Vec<LocationRow>> {
                 let rows = ::sqlx::query("SELECT id, name, created_at_ms FROM locations ORDER BY name, id")
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
                 rows.iter()
@@ -981,7 +998,7 @@ macro_rules! sqlx_tx {
                     .bind(&a.created_by)
                     .bind(a.created_at_ms)
                     .bind(a.updated_at_ms)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn())
                     .await
                     .map_err(db)?;
                 Ok(())
@@ -991,7 +1008,7 @@ macro_rules! sqlx_tx {
                 let sql = format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id = $1");
                 let row = ::sqlx::query(&sql)
                     .bind(id)
-                    .fetch_optional(&mut *self.tx)
+                    .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
                 row.as_ref().map(appointment_from_row).transpose()
@@ -1012,7 +1029,7 @@ macro_rules! sqlx_tx {
                     .bind(provider_id)
                     .bind(start_ms)
                     .bind(end_ms)
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
                 rows.iter().map(appointment_from_row).collect()
@@ -1032,7 +1049,7 @@ macro_rules! sqlx_tx {
                     .bind(start_ms)
                     .bind(end_ms)
                     .bind(provider_id)
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
                 rows.iter().map(appointment_from_row).collect()
@@ -1047,7 +1064,7 @@ macro_rules! sqlx_tx {
                 );
                 let rows = ::sqlx::query(&sql)
                     .bind(patient_id)
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
                 rows.iter().map(appointment_from_row).collect()
@@ -1067,7 +1084,7 @@ macro_rules! sqlx_tx {
                 .bind(now_ms)
                 .bind(id)
                 .bind(from)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -1096,7 +1113,7 @@ macro_rules! sqlx_tx {
                     .bind(&r.cosigned_by)
                     .bind(r.cosigned_at_ms)
                     .bind(r.revoked_at_ms)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn())
                     .await
                     .map_err(db)?;
                 Ok(())
@@ -1121,7 +1138,7 @@ macro_rules! sqlx_tx {
                     .bind(p.created_at_ms)
                     .bind(p.deleted_at_ms)
                     .bind(&p.deleted_by)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn())
                     .await
                     .map_err(db)?;
                 Ok(())
@@ -1131,7 +1148,7 @@ macro_rules! sqlx_tx {
                 let sql = format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE id = $1");
                 let row = ::sqlx::query(&sql)
                     .bind(id)
-                    .fetch_optional(&mut *self.tx)
+                    .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
                 row.as_ref().map(photo_from_row).transpose()
@@ -1144,7 +1161,7 @@ macro_rules! sqlx_tx {
                 );
                 let rows = ::sqlx::query(&sql)
                     .bind(patient_id)
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
                 rows.iter().map(photo_from_row).collect()
@@ -1158,7 +1175,7 @@ macro_rules! sqlx_tx {
                 .bind(now_ms)
                 .bind(by)
                 .bind(id)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -1168,7 +1185,7 @@ macro_rules! sqlx_tx {
                 let sql = format!("SELECT {RECORD_COLUMNS} FROM clinical_records WHERE id = $1");
                 let row = ::sqlx::query(&sql)
                     .bind(id)
-                    .fetch_optional(&mut *self.tx)
+                    .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
                 row.as_ref().map(record_from_row).transpose()
@@ -1186,7 +1203,7 @@ macro_rules! sqlx_tx {
                 let rows = ::sqlx::query(&sql)
                     .bind(patient_id)
                     .bind(kind)
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
                 rows.iter().map(record_from_row).collect()
@@ -1198,7 +1215,7 @@ macro_rules! sqlx_tx {
                 );
                 let rows = ::sqlx::query(&sql)
                     .bind(parent_id)
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
                 rows.iter().map(record_from_row).collect()
@@ -1219,7 +1236,7 @@ macro_rules! sqlx_tx {
                 .bind(now_ms)
                 .bind(id)
                 .bind(version)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -1240,7 +1257,7 @@ macro_rules! sqlx_tx {
                 .bind(now_ms)
                 .bind(cosign)
                 .bind(id)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -1254,7 +1271,7 @@ macro_rules! sqlx_tx {
                 .bind(cosigner)
                 .bind(now_ms)
                 .bind(id)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -1267,7 +1284,7 @@ macro_rules! sqlx_tx {
                 )
                 .bind(now_ms)
                 .bind(id)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -1280,7 +1297,7 @@ macro_rules! sqlx_tx {
                 );
                 let rows = ::sqlx::query(&sql)
                     .bind(i64::from(limit))
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
                 rows.iter().map(record_from_row).collect()
@@ -1296,7 +1313,7 @@ macro_rules! sqlx_tx {
                 )
                 .bind(lot_bidx)
                 .bind(patient_id)
-                .fetch_optional(&mut *self.tx)
+                .fetch_optional(self.conn())
                 .await
                 .map_err(db)
             }
@@ -1314,7 +1331,7 @@ macro_rules! sqlx_tx {
                 .bind(lot_bidx)
                 .bind(patient_id)
                 .bind(uses_enc)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(())
@@ -1331,7 +1348,7 @@ macro_rules! sqlx_tx {
                 );
                 let rows = ::sqlx::query(&sql)
                 .bind(lot_bidx)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
                 rows.iter()
@@ -1357,7 +1374,7 @@ macro_rules! sqlx_tx {
                 let team: Vec<String> =
                     ::sqlx::query_scalar("SELECT patient_id FROM care_team WHERE provider_id = $1")
                         .bind(provider_id)
-                        .fetch_all(&mut *self.tx)
+                        .fetch_all(self.conn())
                         .await
                         .map_err(db)?;
                 let glass: Vec<String> = ::sqlx::query_scalar(
@@ -1365,7 +1382,7 @@ macro_rules! sqlx_tx {
                 )
                 .bind(provider_id)
                 .bind(now_ms)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
                 Ok((team, glass))
@@ -1376,7 +1393,7 @@ macro_rules! sqlx_tx {
                     .bind(code)
                     .bind(body)
                     .bind(now_ms)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn())
                     .await
                     .map_err(db)?;
                 Ok(())
@@ -1384,7 +1401,7 @@ macro_rules! sqlx_tx {
 
             async fn products(&mut self) -> StoreResult<Vec<(String, String)>> {
                 let rows = ::sqlx::query("SELECT code, body FROM products ORDER BY code")
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
                 rows.iter()
@@ -1404,7 +1421,7 @@ macro_rules! sqlx_tx {
                 .bind(l.received)
                 .bind(l.remaining)
                 .bind(l.received_at_ms)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(())
@@ -1415,7 +1432,7 @@ macro_rules! sqlx_tx {
                     "SELECT id, product_code, lot, expiry, received, remaining, received_at_ms \
                      FROM inventory_lots ORDER BY product_code, expiry, lot",
                 )
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
                 rows.iter().map(inventory_from_row).collect()
@@ -1429,7 +1446,7 @@ macro_rules! sqlx_tx {
                 .bind(quantity)
                 .bind(product_code)
                 .bind(lot)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
@@ -1443,7 +1460,7 @@ macro_rules! sqlx_tx {
                 .bind(&f.version)
                 .bind(&f.text)
                 .bind(f.created_at_ms)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(())
@@ -1453,7 +1470,7 @@ macro_rules! sqlx_tx {
                 let rows = ::sqlx::query(
                     "SELECT kind, version, text, created_at_ms FROM consent_forms ORDER BY kind, created_at_ms, version",
                 )
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
                 rows.iter()
@@ -1471,7 +1488,7 @@ macro_rules! sqlx_tx {
             async fn setting(&mut self, key: &str) -> StoreResult<Option<String>> {
                 let row = ::sqlx::query("SELECT value FROM practice_settings WHERE key = $1")
                     .bind(key)
-                    .fetch_optional(&mut *self.tx)
+                    .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
                 row.map(|r| r.try_get("value").map_err(db)).transpose()
@@ -1484,7 +1501,7 @@ macro_rules! sqlx_tx {
                 )
                 .bind(key)
                 .bind(value)
-                .execute(&mut *self.tx)
+                .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(())
@@ -1503,7 +1520,7 @@ macro_rules! sqlx_tx {
                 ::sqlx::query(sql)
                     .bind(value)
                     .bind(id)
-                    .execute(&mut *self.tx)
+                    .execute(self.conn())
                     .await
                     .map_err(db)?;
                 Ok(())
