@@ -2,7 +2,11 @@
 //! HTTPS with keep-alive from 64 connections; every response's audit entry is durable before
 //! the response is sent. Prints requests per second and latency percentiles.
 //!
-//! `cargo run --release -p vial-web --example read_load -- [SECONDS] [POSTGRES_URL]`
+//! `cargo run --release -p vial-web --example read_load -- [SECONDS] [POSTGRES_URL]` loads the
+//! server from this process (reqwest). With `--serve` instead of SECONDS it only sets up the
+//! server, prints `URL TOKEN` and waits for Ctrl-C, so that an external load tool whose own
+//! cost is lower measures it, e.g.
+//! `wrk -t2 -c64 -d10s --latency -H "Authorization: Bearer $TOKEN" $URL`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a tool: fail loudly, print figures
 
 use std::sync::Arc;
@@ -18,7 +22,12 @@ const CONNECTIONS: usize = 64;
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let seconds: u64 = args.get(1).map_or(10, |s| s.parse().unwrap());
+    let serve_only = args.get(1).is_some_and(|a| a == "--serve");
+    let seconds: u64 = if serve_only {
+        0
+    } else {
+        args.get(1).map_or(10, |s| s.parse().unwrap())
+    };
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::new(dir.path().join("data"));
     let database = match args.get(2) {
@@ -122,6 +131,11 @@ async fn main() {
         "https://127.0.0.1:{}/api/v1/patients/{patient}",
         addr.port()
     );
+    if serve_only {
+        println!("{url} {token}");
+        tokio::signal::ctrl_c().await.unwrap();
+        return;
+    }
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
