@@ -1,22 +1,33 @@
-//! [`BlobStore`]: put, get (streamed or whole), head, delete and list sealed blobs, over one
-//! `object_store` backend chosen at start-up.
+//! [`BlobStore`]: put, get (streamed or whole, all of a blob or a byte range of it), head,
+//! delete and list sealed blobs, over one `object_store` backend chosen at start-up.
+//!
+//! Ranged reads let a reader fetch a sealed blob's header and tag trailer before streaming its
+//! body. Local files are streamed in [`FILE_READ_LEN`] pieces, each read on the blocking pool
+//! while the consumer works on the previous one (`object_store`'s own local stream reads 8 KiB
+//! at a time, one blocking-pool hop each); S3 bodies stream as the HTTP client receives them.
 //!
 //! Every operation names its object by [`BlobKind`] and [`BlobId`]; absent objects are
 //! [`BlobError::NotFound`] on every backend, and deleting an absent object succeeds on every
 //! backend. It must never accept unsealed bytes or build a key from anything but a validated id.
 
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
+use futures_util::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{
+    GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt, PutPayload,
+};
 use secrecy::ExposeSecret;
+use tokio::task::JoinHandle;
 
 use crate::{BlobError, BlobId, BlobKind, S3Config, SealedBlob, local};
 
@@ -40,17 +51,48 @@ pub struct BlobMeta {
     pub size: u64,
 }
 
-/// A stored blob as a stream of byte chunks, for sending it on (e.g. as an HTTP body) without
-/// holding it whole. Chunks are sized by the backend.
+/// Bytes per read when streaming a local file: large enough that the blocking-pool hop per read
+/// costs little, small enough to start sending at once, and a multiple of `vial-crypto`'s chunk
+/// length so that a sealed body streamed from its start arrives in whole chunks.
+pub const FILE_READ_LEN: usize = 16 * vial_crypto::BLOB_CHUNK_LEN;
+
+/// A stored blob (or a byte range of it) as a stream of byte chunks, for sending or decrypting
+/// it on without holding it whole. Chunks are sized by the backend: [`FILE_READ_LEN`] for local
+/// files, as received for S3.
 pub struct BlobStream {
     size: u64,
+    range: Range<u64>,
     chunks: BoxStream<'static, Result<Bytes, BlobError>>,
 }
 
 impl BlobStream {
-    /// Total size of the sealed blob in bytes (e.g. for `Content-Length`).
+    /// Total size of the sealed blob in bytes (for a whole blob, e.g. its `Content-Length`).
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// The byte range of the blob this stream delivers (`0..size` for a whole blob).
+    pub fn range(&self) -> Range<u64> {
+        self.range.clone()
+    }
+}
+
+/// A byte range read from a stored blob in one request, with the blob's total size (which a
+/// reader of a sealed blob needs to locate its tag trailer). `Debug` shows lengths only.
+#[derive(Clone)]
+pub struct BlobRange {
+    /// Total size of the stored blob.
+    pub size: u64,
+    /// The bytes read; shorter than asked where the range ran past the end.
+    pub bytes: Bytes,
+}
+
+impl std::fmt::Debug for BlobRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobRange")
+            .field("size", &self.size)
+            .field("len", &self.bytes.len())
+            .finish()
     }
 }
 
@@ -70,6 +112,7 @@ impl std::fmt::Debug for BlobStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BlobStream")
             .field("size", &self.size)
+            .field("range", &self.range)
             .finish_non_exhaustive()
     }
 }
@@ -167,18 +210,86 @@ impl BlobStore {
     /// Opens the blob under `kind`/`id` as a stream of chunks. [`BlobError::NotFound`] is
     /// returned here, before any chunk, when it is absent.
     pub async fn get(&self, kind: BlobKind, id: &BlobId) -> Result<BlobStream, BlobError> {
+        self.stream(kind, id, GetOptions::default()).await
+    }
+
+    /// Opens bytes `range` of the blob under `kind`/`id` as a stream of chunks (one request; a
+    /// range running past the end is cut at it). [`BlobError::NotFound`] is returned here,
+    /// before any chunk, when the blob is absent. An empty range makes no request: it is an
+    /// empty stream whose [`BlobStream::size`] is unknown and reported as 0.
+    pub async fn get_stream_range(
+        &self,
+        kind: BlobKind,
+        id: &BlobId,
+        range: Range<u64>,
+    ) -> Result<BlobStream, BlobError> {
+        if range.is_empty() {
+            return Ok(BlobStream {
+                size: 0,
+                range: range.start..range.start,
+                chunks: stream::empty::<Result<Bytes, BlobError>>().boxed(),
+            });
+        }
+        let options = GetOptions {
+            range: Some(GetRange::Bounded(range)),
+            ..GetOptions::default()
+        };
+        self.stream(kind, id, options).await
+    }
+
+    /// Reads bytes `range` of the blob under `kind`/`id` in one request, with the blob's total
+    /// size; a range running past the end is cut at it, one starting at or past the end (or
+    /// empty) is an error. Meant for small parts, such as a sealed blob's header and tags.
+    pub async fn get_range(
+        &self,
+        kind: BlobKind,
+        id: &BlobId,
+        range: Range<u64>,
+    ) -> Result<BlobRange, BlobError> {
         let key = kind.key(id);
         let result = self
             .objects
-            .get(&object_path(kind, id))
+            .get_opts(
+                &object_path(kind, id),
+                GetOptions {
+                    range: Some(GetRange::Bounded(range)),
+                    ..GetOptions::default()
+                },
+            )
             .await
             .map_err(|e| backend_error("get", &key, e))?;
         let size = result.meta.size;
-        let chunks = result
-            .into_stream()
-            .map_err(move |e| backend_error("read", &key, e))
-            .boxed();
-        Ok(BlobStream { size, chunks })
+        let bytes = result
+            .bytes()
+            .await
+            .map_err(|e| backend_error("read", &key, e))?;
+        Ok(BlobRange { size, bytes })
+    }
+
+    async fn stream(
+        &self,
+        kind: BlobKind,
+        id: &BlobId,
+        options: GetOptions,
+    ) -> Result<BlobStream, BlobError> {
+        let key = kind.key(id);
+        let result = self
+            .objects
+            .get_opts(&object_path(kind, id), options)
+            .await
+            .map_err(|e| backend_error("get", &key, e))?;
+        let (size, range) = (result.meta.size, result.range.clone());
+        let chunks = match result.payload {
+            GetResultPayload::File(file, _) => file_stream(file, range.clone(), key),
+            GetResultPayload::Stream(chunks) => chunks
+                .map_err(move |e| backend_error("read", &key, e))
+                .boxed(),
+        };
+        Ok(BlobStream {
+            size,
+            range,
+            chunks,
+        })
     }
 
     /// Reads the whole blob under `kind`/`id`; refuses stored bytes that are not a sealed blob.
@@ -243,6 +354,67 @@ impl BlobStore {
         ids.sort();
         Ok(ids)
     }
+}
+
+/// Streams `range` of an open local file in [`FILE_READ_LEN`] pieces, reading each on the
+/// blocking pool while the consumer handles the one before (one read ahead, so reading and
+/// whatever the consumer does overlap on two cores, and a slow consumer holds no thread).
+/// Pieces are read into fresh buffers without zero-filling them first.
+fn file_stream(
+    file: File,
+    range: Range<u64>,
+    key: String,
+) -> BoxStream<'static, Result<Bytes, BlobError>> {
+    struct ReadAhead {
+        next: Option<PieceRead>,
+        remaining: u64,
+        key: String,
+    }
+    let remaining = range.end.saturating_sub(range.start);
+    let first = (remaining > 0).then(|| read_piece(file, Some(range.start), remaining));
+    let state = ReadAhead {
+        next: first,
+        remaining,
+        key,
+    };
+    stream::try_unfold(state, |mut state| async move {
+        let Some(next) = state.next.take() else {
+            return Ok(None);
+        };
+        let failed =
+            |e: &dyn std::fmt::Display| BlobError::Backend(format!("read {}: {e}", state.key));
+        let (file, piece) = next
+            .await
+            .map_err(|e| failed(&e))?
+            .map_err(|e| failed(&e))?;
+        if piece.is_empty() {
+            return Err(failed(&"the file ended before its size"));
+        }
+        state.remaining = state.remaining.saturating_sub(piece.len() as u64);
+        if state.remaining > 0 {
+            state.next = Some(read_piece(file, None, state.remaining));
+        }
+        Ok(Some((Bytes::from(piece), state)))
+    })
+    .boxed()
+}
+
+/// A piece being read on the blocking pool: the file (to read on from) and the bytes.
+type PieceRead = JoinHandle<std::io::Result<(File, Vec<u8>)>>;
+
+/// Reads up to [`FILE_READ_LEN`] (and at most `remaining`) bytes from `file`'s position (after
+/// seeking to `seek`, if given) on the blocking pool.
+fn read_piece(mut file: File, seek: Option<u64>, remaining: u64) -> PieceRead {
+    let len = remaining.min(FILE_READ_LEN as u64);
+    tokio::task::spawn_blocking(move || {
+        if let Some(at) = seek {
+            file.seek(SeekFrom::Start(at))?;
+        }
+        // `read_to_end` reads into the spare capacity as it is: no zero-fill pass.
+        let mut piece = Vec::with_capacity(usize::try_from(len).unwrap_or(FILE_READ_LEN));
+        (&mut file).take(len).read_to_end(&mut piece)?;
+        Ok((file, piece))
+    })
 }
 
 fn object_path(kind: BlobKind, id: &BlobId) -> ObjectPath {

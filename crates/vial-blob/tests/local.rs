@@ -105,3 +105,43 @@ fn refuses_a_file_where_the_directory_should_be() {
     std::fs::write(&file, b"x").unwrap();
     assert!(BlobStore::local(&file).is_err());
 }
+
+/// `object_store`'s own local stream reads 8 KiB per blocking-pool hop; the store reads local
+/// files in `FILE_READ_LEN` pieces instead, so a sealed body streamed from its start arrives in
+/// whole 64 KiB chunks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_files_stream_in_large_chunk_aligned_pieces() {
+    use futures_util::TryStreamExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = BlobStore::local(tmp.path().join("blobs")).unwrap();
+    let dek = DataKey::generate().unwrap();
+    let id = scenario::id("ph_pieces");
+    let plain = scenario::fake_jpeg(5 * vial_blob::FILE_READ_LEN / 2 + 3, 12);
+    let sealed = scenario::seal(&dek, &id, &plain);
+    store
+        .put(BlobKind::Photo, &id, sealed.clone())
+        .await
+        .unwrap();
+    let layout = vial_crypto::BlobLayout::parse(sealed.as_bytes(), sealed.len() as u64).unwrap();
+    let lens: Vec<usize> = store
+        .get_stream_range(BlobKind::Photo, &id, layout.body_range())
+        .await
+        .unwrap()
+        .map_ok(|piece| piece.len())
+        .try_collect()
+        .await
+        .unwrap();
+    let n = vial_blob::FILE_READ_LEN;
+    assert_eq!(lens, vec![n, n, plain.len() - 2 * n]);
+    assert_eq!(n % vial_crypto::BLOB_CHUNK_LEN, 0);
+    let whole: Vec<usize> = store
+        .get(BlobKind::Photo, &id)
+        .await
+        .unwrap()
+        .map_ok(|piece| piece.len())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(whole.iter().sum::<usize>(), sealed.len());
+    assert!(whole.iter().all(|&len| len <= n));
+}

@@ -20,7 +20,7 @@ mod provider;
 
 pub use aad::Aad;
 pub use blind::{BlindField, BlindIndex, BlindIndexKey};
-pub use blob::{BLOB_CHUNK_LEN, BLOB_HEADER_LEN};
+pub use blob::{BLOB_CHUNK_LEN, BLOB_HEADER_LEN, BlobLayout, BlobOpener, MAX_BLOB_CHUNK_LEN};
 pub use dek::{DataKey, DekId};
 pub use error::CryptoError;
 pub use keyring::{KeyRing, WrappedKey};

@@ -2,8 +2,9 @@
 //! delete, and de-identified marketing exports. Handlers translate HTTP to `vial-app`, which
 //! validates, authorizes, audits, encrypts and stores.
 //!
-//! Image responses carry the stored type, `Content-Disposition` naming only the photo id (never
-//! a patient's or an uploader's file name) and, like every response, `Cache-Control: no-store`.
+//! Image responses are streamed (decrypted chunk by chunk, with `Content-Length` known up
+//! front) and carry the stored type, `Content-Disposition` naming only the photo id (never a
+//! patient's or an uploader's file name) and, like every response, `Cache-Control: no-store`.
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -117,20 +118,24 @@ pub(crate) async fn thumbnail(
     ))
 }
 
-/// An image response: the stored type, shown inline under the photo id only.
-pub(crate) fn image(mut photo: PhotoContent) -> Response {
+/// An image response: the stored type and size, shown inline under the photo id only, the body
+/// streamed as `vial-app` decrypts it. The view was authorized and audited before this point;
+/// a chunk failing authentication aborts the body (the client sees a truncated response, never
+/// wrong bytes).
+pub(crate) fn image(photo: PhotoContent) -> Response {
     let disposition = format!(
         "inline; filename=\"{}.{}\"",
         photo.photo_id, photo.extension
     );
-    // The bytes move into the body without a copy; they are not zeroized once sent.
-    let bytes = std::mem::take(&mut *photo.bytes);
+    let content_type = photo.content_type;
+    let len = photo.len();
     (
         [
-            (header::CONTENT_TYPE, photo.content_type.to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
+            (header::CONTENT_LENGTH, len.to_string()),
         ],
-        Body::from(bytes),
+        Body::from_stream(photo.into_stream()),
     )
         .into_response()
 }

@@ -2,7 +2,9 @@
 //! pictures upright; access per the SPEC §2 matrix (staff, admins and off-team providers refused
 //! and audited); the photography consent required; hostile uploads refused precisely with no row
 //! and no blob left; nothing under the data dir in clear; soft deletion; marketing exports only
-//! with marketing consent and re-authentication; and a round trip through S3 (Garage).
+//! with marketing consent and re-authentication; streamed views (the sanitized upload byte for
+//! byte with its `Content-Length`; a tampered blob aborts the body after its authentic chunks,
+//! the view still audited); and a round trip through S3 (Garage).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod common;
@@ -927,11 +929,166 @@ async fn page_upload_needs_csrf(pg: bool) {
         assert_eq!(r.status().as_u16(), expected, "{}", user.email);
         if expected == 200 {
             assert_eq!(r.headers()["content-type"], "image/jpeg");
+            assert_eq!(r.headers()["cache-control"], "no-store");
+            let len: usize = r.headers()["content-length"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let body = r.bytes().await.unwrap();
+            assert_eq!(body.len(), len);
+            image::load_from_memory(&body).unwrap();
         }
     }
 }
 
+/// vial-crypto's sealed blob layout: a 53-byte header, then the ciphertext in 64 KiB chunks
+/// (and the tags after it).
+const SEALED_HEADER: usize = 53;
+const SEALED_CHUNK: usize = 64 * 1024;
+
+/// Noise: a picture whose JPEG barely compresses, so it spans several 64 KiB sealed chunks.
+fn noisy(width: u32, height: u32) -> RgbImage {
+    let mut state = 0x2545_F491u32;
+    RgbImage::from_fn(width, height, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let [r, g, b, _] = state.to_le_bytes();
+        Rgb([r, g, b])
+    })
+}
+
+/// Uploads a several-chunk picture; returns its id and what the server stores for it.
+async fn upload_several_chunks(c: &Clinic, token: &str) -> (String, vial_media::Sanitized) {
+    let original = jpeg(&noisy(600, 400));
+    let expected = vial_media::sanitize(&original, &limits()).unwrap();
+    assert!(
+        expected.bytes.len() > 4 * SEALED_CHUNK,
+        "several 64 KiB chunks"
+    );
+    assert!(!expected.reencoded);
+    let (status, body) = c.upload(token, &c.patient, &original, FRONT).await;
+    assert_eq!(status, 201, "{body}");
+    (body["id"].as_str().unwrap().to_owned(), expected)
+}
+
+/// The content and thumbnail routes stream the sanitized upload byte for byte, announced by a
+/// correct `Content-Length`, typed, named by the photo id only and not cacheable.
+async fn streamed_views_are_the_sanitized_upload(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    let (id, expected) = upload_several_chunks(&c, &t.provider).await;
+    for token in [&t.provider, &t.patient] {
+        for (part, want) in [
+            ("content", &expected.bytes),
+            ("thumbnail", &expected.thumbnail),
+        ] {
+            let (status, headers, bytes) =
+                c.fetch(&format!("/api/v1/photos/{id}/{part}"), token).await;
+            assert_eq!(status, 200, "{part}");
+            assert_eq!(
+                headers["content-length"],
+                want.len().to_string().as_str(),
+                "{part}"
+            );
+            assert_eq!(headers["content-type"], "image/jpeg");
+            assert_eq!(headers["cache-control"], "no-store");
+            assert_eq!(
+                headers["content-disposition"],
+                format!("inline; filename=\"{id}.jpg\"").as_str()
+            );
+            assert!(
+                bytes == *want,
+                "{part}: streamed bytes differ from the upload"
+            );
+        }
+    }
+}
+
+/// Reads a response body chunk by chunk until it ends or fails: the bytes received and whether
+/// it ended cleanly.
+async fn read_until_failure(response: reqwest::Response) -> (Vec<u8>, bool) {
+    let mut response = response;
+    let mut received = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => received.extend_from_slice(&chunk),
+            Ok(None) => return (received, true),
+            Err(_) => return (received, false),
+        }
+    }
+}
+
+/// A stored blob tampered with (one ciphertext byte flipped on disk) is never served as wrong
+/// bytes: the body stops after the chunks before the damaged one, and the view, which the
+/// gateway allowed, is audited all the same.
+async fn tampered_blob_aborts_the_body_and_is_audited(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    let (id, expected) = upload_several_chunks(&c, &t.provider).await;
+    let (chunk, header) = (SEALED_CHUNK, SEALED_HEADER);
+    let blobs = c.s.data_root.join("blobs");
+    for (kind, at) in [("photos", header + 2 * chunk + 17), ("thumbs", header + 3)] {
+        let path = blobs.join(kind).join(&id);
+        let mut stored = std::fs::read(&path).unwrap();
+        stored[at] ^= 0x40;
+        std::fs::write(&path, &stored).unwrap();
+    }
+
+    let views = |audit: &[(String, String, Option<String>)], action: &str| {
+        audit
+            .iter()
+            .filter(|(a, o, p)| a == action && o == "allowed" && p.as_deref() == Some(&c.patient))
+            .count()
+    };
+    let before = c.s.audit().await;
+    for (part, want, authentic) in [
+        ("content", &expected.bytes, 2 * chunk),
+        ("thumbnail", &expected.thumbnail, 0),
+    ] {
+        let sent =
+            c.s.client
+                .get(format!("{}/api/v1/photos/{id}/{part}", c.s.base))
+                .bearer_auth(&t.provider)
+                .send()
+                .await;
+        // The view was authorized before anything was read, so the response starts as a 200;
+        // the connection is cut where the damaged chunk is reached, which may be before the
+        // head was flushed (HTTP/1.1 sends the head with the first body bytes).
+        let (received, clean) = match sent {
+            Err(_) => (Vec::new(), false),
+            Ok(response) => {
+                assert_eq!(response.status().as_u16(), 200, "{part}");
+                assert_eq!(response.headers()["cache-control"], "no-store");
+                read_until_failure(response).await
+            }
+        };
+        assert!(!clean, "{part}: a damaged body must not end cleanly");
+        assert!(
+            received.len() <= authentic,
+            "{part}: {} bytes",
+            received.len()
+        );
+        assert!(
+            want.starts_with(&received),
+            "{part}: bytes other than the authentic chunks were served"
+        );
+    }
+    let after = c.s.audit().await;
+    assert_eq!(
+        views(&after, "photo.view"),
+        views(&before, "photo.view") + 1
+    );
+    assert_eq!(
+        views(&after, "photo.view_thumbnail"),
+        views(&before, "photo.view_thumbnail") + 1
+    );
+}
+
 both_backends!(
+    streamed_views_are_the_sanitized_upload,
+    tampered_blob_aborts_the_body_and_is_audited,
     page_upload_needs_csrf,
     upload_strips_metadata_and_turns_upright,
     refused_by_role_and_audited,
@@ -1002,5 +1159,17 @@ async fn s3_round_trip() {
             &bytes[bytes.len() / 2..bytes.len() / 2 + 48]
         ));
     }
+    // A picture of several chunks streams from S3 (frames of whatever size the HTTP client
+    // receives, gathered into chunks) byte for byte.
+    let (id, expected) = upload_several_chunks(&c, &t.provider).await;
+    let (status, headers, bytes) = c
+        .fetch(&format!("/api/v1/photos/{id}/content"), &t.provider)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers["content-length"],
+        expected.bytes.len().to_string().as_str()
+    );
+    assert!(bytes == expected.bytes, "streamed from S3, byte for byte");
     assert_eq!(blob_files(&c.s), 0, "nothing in the local blob dir");
 }

@@ -8,8 +8,10 @@
 //! are sealed under the patient's DEK with AAD `(photos, content | thumbnail, <photo id>)` and
 //! stored in the [`BlobStore`] as `photos/<id>` and `thumbs/<id>`; the `photos` row keeps ids,
 //! times, sizes and the stored format in clear and seals the view, body area and phase as JSON
-//! (AAD `(photos, meta, <id>)`). It must never log or return image bytes except to an actor the
-//! gateway allowed, and never store an unsealed byte.
+//! (AAD `(photos, meta, <id>)`). Views are streamed: the sealed blob is read by ranges and its
+//! chunks opened as they arrive (`read.rs`). It must never log or return image bytes except to
+//! an actor the gateway allowed, never release a chunk that failed authentication, and never
+//! store an unsealed byte.
 
 mod capture;
 mod export;
@@ -17,6 +19,7 @@ mod read;
 
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use vial_blob::{BlobId, BlobStore};
@@ -26,6 +29,7 @@ use zeroize::Zeroizing;
 use crate::AppError;
 
 pub use export::ExportRequest;
+pub use read::PhotoStream;
 
 /// Default largest photo upload: 25 MiB.
 pub const DEFAULT_PHOTO_MAX_BYTES: usize = Limits::DEFAULT.max_bytes;
@@ -123,13 +127,49 @@ pub enum PhotoPart {
     Thumbnail,
 }
 
-/// Decrypted picture bytes for an allowed viewer. Zeroized on drop; `Debug` shows the size only.
+/// A picture (or thumbnail) for an allowed viewer, decrypted as it is read: the gateway has
+/// already recorded the view, the header and tag trailer of the sealed blob are fetched, and
+/// the body streams from the blob store and is opened chunk by chunk in the buffers it arrives
+/// in (no second copy; about two 1 MiB pieces in memory: the one being opened and the one read
+/// ahead). Only authenticated chunks come out: a chunk that fails ends the stream with an
+/// error. `Debug` shows the size only.
+///
+/// The chunks are plain [`bytes::Bytes`] (not zeroized when dropped, like any response body);
+/// [`PhotoContent::bytes`] collects them into a buffer that is.
 pub struct PhotoContent {
     pub photo_id: String,
     pub content_type: &'static str,
     /// The file extension matching `content_type`, without the dot.
     pub extension: &'static str,
-    pub bytes: Zeroizing<Vec<u8>>,
+    body: PhotoStream,
+}
+
+impl PhotoContent {
+    /// Size of the picture in bytes (e.g. for `Content-Length`), known before it is read.
+    pub fn len(&self) -> u64 {
+        self.body.plain_len()
+    }
+
+    /// Whether the picture is empty (never, for a stored photo).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The picture as a stream of authenticated plaintext chunks.
+    pub fn into_stream(self) -> PhotoStream {
+        self.body
+    }
+
+    /// The whole picture in one buffer, zeroized on drop (for callers that need it whole).
+    pub async fn bytes(self) -> Result<Zeroizing<Vec<u8>>, AppError> {
+        let capacity = usize::try_from(self.len()).unwrap_or(0);
+        let mut out = Zeroizing::new(Vec::with_capacity(capacity));
+        let mut stream = self.into_stream();
+        while let Some(chunk) = stream.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out)
+    }
 }
 
 impl std::fmt::Debug for PhotoContent {
@@ -137,7 +177,7 @@ impl std::fmt::Debug for PhotoContent {
         f.debug_struct("PhotoContent")
             .field("photo_id", &self.photo_id)
             .field("content_type", &self.content_type)
-            .field("bytes", &self.bytes.len())
+            .field("bytes", &self.len())
             .finish()
     }
 }

@@ -1,12 +1,14 @@
 //! The behaviour every blob backend must show, written once and run by `tests/local.rs` and
 //! `tests/s3.rs`: round trips of real sealed photos (whole and streamed, up to 8 MB), absent
-//! ids, deletion, refusal of plaintext and of non-opaque ids, and — read back raw from the
+//! ids, deletion, refusal of plaintext and of non-opaque ids, ranged reads (a sealed blob's
+//! header and tags, then its body streamed and opened chunk by chunk), and — read back raw from the
 //! backend, around the store — stored bytes that hold no JPEG signature and no run of the
 //! plaintext.
 
+use bytes::Bytes;
 use futures_util::TryStreamExt;
 use vial_blob::{BlobError, BlobId, BlobKind, BlobStore, SealedBlob};
-use vial_crypto::{Aad, DataKey};
+use vial_crypto::{Aad, BlobLayout, DataKey};
 
 const JPEG_SOI: [u8; 3] = [0xFF, 0xD8, 0xFF];
 const JFIF_HEADER: [u8; 11] = [
@@ -27,6 +29,7 @@ where
     refuses_plaintext();
     refuses_non_opaque_ids();
     eight_megabytes(store, &raw).await;
+    ranged_reads(store).await;
 }
 
 /// A JPEG-looking plaintext of `len` bytes: the SOI/APP0 header, then noise with a patient's
@@ -281,5 +284,102 @@ async fn eight_megabytes<R: AsyncFn(&str) -> Vec<u8>>(store: &BlobStore, raw: &R
     assert_eq!(stored.len(), sealed.len());
     assert_opaque(&stored, &plain);
 
+    store.delete(BlobKind::Photo, &photo).await.expect("delete");
+}
+
+/// What a streaming reader of a sealed blob does: the header (with the blob's size), then the
+/// tag trailer, then the body as a stream, opened chunk by chunk. Also: ranges cut at the end,
+/// refused past it, empty, and on absent blobs.
+async fn ranged_reads(store: &BlobStore) {
+    let dek = DataKey::generate().expect("dek");
+    let photo = id("ph_ranged");
+    let plain = fake_jpeg(3 * 1024 * 1024 + 12_345, 11);
+    let sealed = seal(&dek, &photo, &plain);
+    let bytes = sealed.as_bytes().to_vec();
+    let total = bytes.len() as u64;
+    store
+        .put(BlobKind::Photo, &photo, sealed)
+        .await
+        .expect("put");
+
+    let header = store
+        .get_range(BlobKind::Photo, &photo, BlobLayout::HEADER)
+        .await
+        .expect("header");
+    assert_eq!(header.size, total);
+    assert_eq!(header.bytes, bytes[..vial_crypto::BLOB_HEADER_LEN]);
+    let layout = BlobLayout::parse(&header.bytes, header.size).expect("layout");
+    let tags = store
+        .get_range(BlobKind::Photo, &photo, layout.tags_range())
+        .await
+        .expect("tags");
+    assert_eq!(tags.bytes, bytes[layout.tags_range().start as usize..]);
+    let aad = Aad::new("photos", "content", photo.as_str());
+    let opener = dek
+        .blob_opener(aad, &header.bytes, header.size, &tags.bytes)
+        .expect("opener");
+
+    let body = store
+        .get_stream_range(BlobKind::Photo, &photo, layout.body_range())
+        .await
+        .expect("body");
+    assert_eq!((body.size(), body.range()), (total, layout.body_range()));
+    let pieces: Vec<Vec<u8>> = body
+        .map_ok(|b| b.to_vec())
+        .try_collect()
+        .await
+        .expect("read body");
+    assert!(pieces.len() > 1, "3 MB arrived in one piece: not streamed");
+    let mut joined = pieces.concat();
+    assert_eq!(joined.len() as u64, layout.plain_len());
+    let n = layout.chunk_len();
+    for (index, chunk) in joined.chunks_mut(n).enumerate() {
+        opener
+            .open_chunk_in_place(index, chunk)
+            .expect("chunk opens");
+    }
+    assert_eq!(joined, plain);
+
+    // A range running past the end is cut there; one starting past it is refused.
+    let tail = store
+        .get_range(BlobKind::Photo, &photo, total - 10..total + 100)
+        .await
+        .expect("tail");
+    assert_eq!(tail.bytes, bytes[bytes.len() - 10..]);
+    let cut: Vec<u8> = store
+        .get_stream_range(BlobKind::Photo, &photo, total - 7..total + 5)
+        .await
+        .expect("cut stream")
+        .map_ok(|b| b.to_vec())
+        .try_concat()
+        .await
+        .expect("read cut stream");
+    assert_eq!(cut, bytes[bytes.len() - 7..]);
+    assert!(
+        store
+            .get_range(BlobKind::Photo, &photo, total + 1..total + 2)
+            .await
+            .is_err()
+    );
+    let empty: Vec<Bytes> = store
+        .get_stream_range(BlobKind::Photo, &photo, 5..5)
+        .await
+        .expect("empty range")
+        .try_collect()
+        .await
+        .expect("empty stream");
+    assert!(empty.is_empty());
+
+    let absent = id("ph_ranged_absent");
+    assert!(matches!(
+        store.get_range(BlobKind::Photo, &absent, 0..10).await,
+        Err(BlobError::NotFound(_))
+    ));
+    assert!(matches!(
+        store
+            .get_stream_range(BlobKind::Photo, &absent, 0..10)
+            .await,
+        Err(BlobError::NotFound(_))
+    ));
     store.delete(BlobKind::Photo, &photo).await.expect("delete");
 }
