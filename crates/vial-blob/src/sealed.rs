@@ -6,12 +6,9 @@
 //! cannot pass by accident.
 
 use bytes::Bytes;
-use vial_crypto::{BLOB_HEADER_LEN, format, sealed_blob_len};
+use vial_crypto::{BLOB_HEADER_LEN, BlobLayout, CryptoError};
 
 use crate::BlobError;
-
-/// Bytes per AES-GCM tag (one per chunk); the tests check it against `sealed_blob_len`.
-const TAG_LEN: usize = 16;
 
 /// Encrypted bytes, as produced by `vial_crypto::DataKey::seal_blob`. Cheap to clone.
 #[derive(Clone, PartialEq, Eq)]
@@ -19,7 +16,7 @@ pub struct SealedBlob(Bytes);
 
 impl SealedBlob {
     /// Accepts `bytes` only if they are laid out like a sealed blob: format byte
-    /// [`format::BLOB_V1`], a full header, a non-zero chunk length and a total length that
+    /// `BLOB_V1`, a full header, a non-zero chunk length and a total length that
     /// matches the chunking.
     pub fn new(bytes: impl Into<Bytes>) -> Result<Self, BlobError> {
         let bytes = bytes.into();
@@ -56,40 +53,28 @@ impl std::fmt::Debug for SealedBlob {
     }
 }
 
+/// The layout check is vial-crypto's own (`BlobLayout`), so the store and the reader agree on
+/// what a sealed blob looks like and hostile lengths are handled in one place.
 fn check_layout(bytes: &[u8]) -> Result<(), BlobError> {
-    match bytes.first() {
-        None => return Err(BlobError::NotSealed("empty")),
-        Some(&format::BLOB_V1) => {}
-        Some(_) => return Err(BlobError::NotSealed("unknown format byte")),
-    }
-    if bytes.len() < sealed_blob_len(0) {
-        return Err(BlobError::NotSealed(
-            "shorter than a sealed blob's header and tag",
-        ));
-    }
-    let chunk_len_bytes: [u8; 4] = bytes[BLOB_HEADER_LEN - 4..BLOB_HEADER_LEN]
-        .try_into()
-        .map_err(|_| BlobError::NotSealed("chunk length"))?;
-    let chunk_len = u32::from_be_bytes(chunk_len_bytes) as usize;
-    if chunk_len == 0 {
-        return Err(BlobError::NotSealed("chunk length is zero"));
-    }
-    // body = ciphertext (as long as the plaintext) followed by one tag per chunk.
-    let rest = bytes.len() - BLOB_HEADER_LEN;
-    let chunks = rest.div_ceil(chunk_len + TAG_LEN);
-    let plain_len = rest - chunks * TAG_LEN;
-    if plain_len.div_ceil(chunk_len).max(1) != chunks {
-        return Err(BlobError::NotSealed("length does not match the chunking"));
-    }
-    Ok(())
+    let header = &bytes[..bytes.len().min(BLOB_HEADER_LEN)];
+    BlobLayout::parse(header, bytes.len() as u64)
+        .map(|_| ())
+        .map_err(|e| match e {
+            CryptoError::Malformed(what) => BlobError::NotSealed(what),
+            CryptoError::UnknownFormat(_) => BlobError::NotSealed("unknown format byte"),
+            _ => BlobError::NotSealed("not a sealed blob"),
+        })
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)] // tests fail loudly by design
-    use vial_crypto::{Aad, DataKey};
+    use vial_crypto::{Aad, DataKey, sealed_blob_len};
 
     use super::*;
+
+    /// Bytes per AES-GCM tag (one per chunk).
+    const TAG_LEN: usize = 16;
 
     fn seal(len: usize) -> Vec<u8> {
         let dek = DataKey::generate().unwrap();
@@ -136,6 +121,10 @@ mod tests {
         // Right format byte, but a zero chunk length.
         let mut sealed = seal(10);
         sealed[BLOB_HEADER_LEN - 4..BLOB_HEADER_LEN].copy_from_slice(&[0; 4]);
+        assert!(SealedBlob::new(sealed).is_err());
+        // A forged tiny chunk length whose tags would outgrow the body: refused, no panic.
+        let mut sealed = seal(2);
+        sealed[BLOB_HEADER_LEN - 4..BLOB_HEADER_LEN].copy_from_slice(&1u32.to_be_bytes());
         assert!(SealedBlob::new(sealed).is_err());
         // Right header, but a missing tag.
         let mut sealed = seal(2 * vial_crypto::BLOB_CHUNK_LEN + 5);
