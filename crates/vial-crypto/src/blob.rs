@@ -48,10 +48,10 @@ fn blob_key(dek: &DataKey, salt: &[u8], aad: Aad<'_>) -> Result<LessSafeKey, Cry
     Ok(LessSafeKey::new(UnboundKey::from(okm)))
 }
 
-/// Size of the sealed form of a plaintext of `len` bytes.
+/// Size of the sealed form of a plaintext of `len` bytes (the layout [`BlobLayout::sealing`]
+/// describes).
 pub fn sealed_blob_len(len: usize) -> usize {
-    let chunks = len.div_ceil(BLOB_CHUNK_LEN).max(1);
-    BLOB_HEADER_LEN + len + chunks * TAG_LEN
+    usize::try_from(BlobLayout::sealing(len as u64).total_len()).unwrap_or(usize::MAX)
 }
 
 impl DataKey {
