@@ -6,13 +6,14 @@
 use std::time::Instant;
 
 use serde::Serialize;
-use vial_audit::{AuditEntry, ChainVerifier, CheckpointVerifier, CompactRange, Hash};
+use vial_audit::{AuditEntryView, ChainVerifier, CheckpointVerifier, CompactRange, Hash};
+use vial_store::AuditLogBatches;
 
 use crate::checkpoint::CheckpointExport;
 use crate::unit_of_work::outcome_code;
 use crate::{App, AppError};
 
-const PAGE: u32 = 20_000;
+const BATCH: usize = 4096;
 
 /// What a successful verification covered.
 #[derive(Debug, Clone, Serialize)]
@@ -46,10 +47,9 @@ impl App {
     ) -> Result<AuditVerifyReport, AppError> {
         let started = Instant::now();
         let verifier = self.keys().audit_verifier();
-        let mut tx = self.store().begin_read().await?;
-
+        // Checkpoints first, then the log: a log read later only ever has more entries.
+        let stored = self.store().begin_read().await?.checkpoints().await?;
         let mut expected = Vec::new();
-        let stored = tx.checkpoints().await?;
         for cp in &stored {
             let signed = verify_note(&verifier, &cp.signed_note, cp.tree_size)?;
             if signed.root != cp.root_hash {
@@ -81,69 +81,12 @@ impl App {
         };
         expected.sort_by_key(|e| e.size);
 
-        let mut chain = ChainVerifier::new();
-        let mut tree = CompactRange::new();
-        let mut next_expected = expected.iter().peekable();
-        let mut after = None;
-        loop {
-            let rows = tx.audit_rows(after, PAGE).await?;
-            let Some(last) = rows.last() else { break };
-            after = Some(last.seq);
-            for row in &rows {
-                let entry = AuditEntry::from_canonical_bytes(&row.entry)
-                    .map_err(|e| broken(row.seq, format!("entry does not decode: {e}")))?;
-                if entry.seq != row.seq {
-                    return Err(broken(
-                        row.seq,
-                        format!("row is at seq {} but its entry says {}", row.seq, entry.seq),
-                    ));
-                }
-                let leaf = chain
-                    .push(&entry, &row.leaf_hash, &row.chain_hash)
-                    .map_err(|e| match e {
-                        vial_audit::AuditError::ChainBroken { seq, reason } => {
-                            broken(seq, reason.to_string())
-                        }
-                        other => broken(row.seq, other.to_string()),
-                    })?;
-                if row.time_ms != entry.time_ms
-                    || row.actor != entry.actor
-                    || row.patient_id != entry.patient_id
-                    || row.action != entry.action
-                    || row.outcome != outcome_code(entry.outcome)
-                {
-                    return Err(broken(
-                        row.seq,
-                        "indexed columns differ from the hashed entry",
-                    ));
-                }
-                tree.append(leaf);
-                while let Some(e) = next_expected.next_if(|e| e.size == tree.size()) {
-                    if e.root != tree.root() {
-                        return Err(broken(
-                            e.size - 1,
-                            format!(
-                                "{} does not match the log: an entry before seq {} was altered",
-                                e.what, e.size
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        if let Some(e) = next_expected.next() {
-            return Err(broken(
-                tree.size(),
-                format!(
-                    "log truncated: it has {} entries but the {} covers {}",
-                    tree.size(),
-                    e.what,
-                    e.size
-                ),
-            ));
-        }
+        // Read on one core, checked on the other.
+        let batches = self.store().audit_log(BATCH).await?;
+        let entries = tokio::task::spawn_blocking(move || check_log(batches, &expected))
+            .await
+            .map_err(|e| AppError::Unavailable(format!("audit verification stopped: {e}")))??;
         let seconds = started.elapsed().as_secs_f64();
-        let entries = tree.size();
         Ok(AuditVerifyReport {
             entries,
             checkpoints: stored.len() as u64,
@@ -176,4 +119,67 @@ fn verify_note(
         ));
     }
     Ok(cp)
+}
+
+/// Recomputes chain and tree over every row, comparing against each expected checkpoint when
+/// the tree reaches its size; returns the number of entries.
+fn check_log(batches: AuditLogBatches, expected: &[Expected]) -> Result<u64, AppError> {
+    let mut chain = ChainVerifier::new();
+    let mut tree = CompactRange::new();
+    let mut next_expected = expected.iter().peekable();
+    for rows in batches {
+        for row in &rows? {
+            let entry = AuditEntryView::parse(&row.entry)
+                .map_err(|e| broken(row.seq, format!("entry does not decode: {e}")))?;
+            if entry.seq != row.seq {
+                return Err(broken(
+                    row.seq,
+                    format!("row is at seq {} but its entry says {}", row.seq, entry.seq),
+                ));
+            }
+            let leaf = chain
+                .push_canonical(entry.seq, &row.entry, &row.leaf_hash, &row.chain_hash)
+                .map_err(|e| match e {
+                    vial_audit::AuditError::ChainBroken { seq, reason } => {
+                        broken(seq, reason.to_string())
+                    }
+                    other => broken(row.seq, other.to_string()),
+                })?;
+            if row.time_ms != entry.time_ms
+                || row.actor.as_deref() != entry.actor
+                || row.patient_id.as_deref() != entry.patient_id
+                || row.action != entry.action
+                || row.outcome != outcome_code(entry.outcome)
+            {
+                return Err(broken(
+                    row.seq,
+                    "indexed columns differ from the hashed entry",
+                ));
+            }
+            tree.append(leaf);
+            while let Some(e) = next_expected.next_if(|e| e.size == tree.size()) {
+                if e.root != tree.root() {
+                    return Err(broken(
+                        e.size - 1,
+                        format!(
+                            "{} does not match the log: an entry before seq {} was altered",
+                            e.what, e.size
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(e) = next_expected.next() {
+        return Err(broken(
+            tree.size(),
+            format!(
+                "log truncated: it has {} entries but the {} covers {}",
+                tree.size(),
+                e.what,
+                e.size
+            ),
+        ));
+    }
+    Ok(tree.size())
 }

@@ -323,7 +323,8 @@ async fn commit_batch(store: &dyn Store, clock: &dyn Clock, units: Vec<Unit>) ->
                 }
                 entry.seq = next_seq;
                 entry.time_ms = now;
-                let leaf = vial_audit::entry_hash(&entry);
+                let canonical = entry.canonical_bytes();
+                let leaf = vial_audit::merkle::leaf_hash(&canonical);
                 let chain = vial_audit::chain_hash(&prev, &leaf);
                 rows.push(AuditRow {
                     seq: next_seq,
@@ -332,7 +333,7 @@ async fn commit_batch(store: &dyn Store, clock: &dyn Clock, units: Vec<Unit>) ->
                     patient_id: entry.patient_id.clone(),
                     action: entry.action.clone(),
                     outcome: outcome_code(entry.outcome).to_owned(),
-                    entry: entry.canonical_bytes(),
+                    entry: canonical,
                     leaf_hash: leaf,
                     chain_hash: chain,
                 });

@@ -4,7 +4,8 @@
 //!
 //! Owns the chain's hash definitions and [`ChainVerifier`]. It must never trust a stored hash:
 //! every hash is recomputed from the entry's canonical bytes. It must never allocate per entry
-//! on the verification path (one reused encode buffer), because verifiers stream millions.
+//! on the verification path (the stored bytes, or one reused encode buffer), because verifiers
+//! stream millions.
 //!
 //! ```text
 //! leaf_n  = SHA-256(0x00 || canonical_bytes(entry_n))        (the RFC 6962 leaf hash)
@@ -13,6 +14,7 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::merkle::leaf_hash;
 use crate::{AuditEntry, AuditError, Hash};
 
 /// Domain separator of the chain hash; distinct from the Merkle 0x00/0x01 prefixes so a chain
@@ -41,8 +43,7 @@ pub enum ChainBreak {
 
 /// The RFC 6962 leaf hash of an entry: `SHA-256(0x00 || canonical_bytes)`.
 pub fn entry_hash(entry: &AuditEntry) -> Hash {
-    let mut buf = Vec::new();
-    entry_hash_with(entry, &mut buf)
+    leaf_hash(&entry.canonical_bytes())
 }
 
 /// The chain hash following `prev` for an entry whose leaf hash is `leaf`.
@@ -98,17 +99,32 @@ impl ChainVerifier {
         stored_leaf: &Hash,
         stored_chain: &Hash,
     ) -> Result<Hash, AuditError> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        entry.encode_into(&mut buf);
+        let checked = self.push_canonical(entry.seq, &buf, stored_leaf, stored_chain);
+        self.buf = buf;
+        checked
+    }
+
+    /// Like [`Self::push`], for an entry still in the canonical bytes it was stored as (the
+    /// caller decoded `seq` from them): the stored bytes themselves are hashed, so nothing is
+    /// re-encoded and any byte changed in storage fails the leaf hash.
+    pub fn push_canonical(
+        &mut self,
+        seq: u64,
+        canonical: &[u8],
+        stored_leaf: &Hash,
+        stored_chain: &Hash,
+    ) -> Result<Hash, AuditError> {
         if let Some((seq, reason)) = self.failed {
             return Err(AuditError::ChainBroken { seq, reason });
         }
-        match self.check(entry, stored_leaf, stored_chain) {
+        match self.check(seq, canonical, stored_leaf, stored_chain) {
             Ok(leaf) => Ok(leaf),
             Err(reason) => {
-                self.failed = Some((entry.seq, reason));
-                Err(AuditError::ChainBroken {
-                    seq: entry.seq,
-                    reason,
-                })
+                self.failed = Some((seq, reason));
+                Err(AuditError::ChainBroken { seq, reason })
             }
         }
     }
@@ -125,18 +141,19 @@ impl ChainVerifier {
 
     fn check(
         &mut self,
-        entry: &AuditEntry,
+        found: u64,
+        canonical: &[u8],
         stored_leaf: &Hash,
         stored_chain: &Hash,
     ) -> Result<Hash, ChainBreak> {
-        let (expected, found) = (self.next_seq, entry.seq);
+        let expected = self.next_seq;
         if found > expected {
             return Err(ChainBreak::SeqGap { expected, found });
         }
         if found < expected {
             return Err(ChainBreak::SeqOutOfOrder { expected, found });
         }
-        let leaf = entry_hash_with(entry, &mut self.buf);
+        let leaf = leaf_hash(canonical);
         // Not constant-time: both values are public integrity data, not secrets.
         if &leaf != stored_leaf {
             return Err(ChainBreak::LeafHashMismatch);
@@ -149,13 +166,6 @@ impl ChainVerifier {
         self.next_seq = expected.saturating_add(1);
         Ok(leaf)
     }
-}
-
-fn entry_hash_with(entry: &AuditEntry, buf: &mut Vec<u8>) -> Hash {
-    buf.clear();
-    buf.push(0x00);
-    entry.encode_into(buf);
-    Sha256::digest(buf.as_slice()).into()
 }
 
 #[cfg(test)]
@@ -285,5 +295,36 @@ mod tests {
         assert!(v.push(&rows[0].0, &rows[0].1, &rows[0].2).is_err());
         let again = v.push(&rows[1].0, &rows[1].1, &rows[1].2);
         assert!(matches!(again, Err(AuditError::ChainBroken { seq: 0, .. })));
+    }
+
+    #[test]
+    fn stored_bytes_verify_as_stored_and_any_changed_byte_fails() {
+        let rows = log(6);
+        let stored: Vec<Vec<u8>> = rows.iter().map(|(e, _, _)| e.canonical_bytes()).collect();
+        let mut v = ChainVerifier::new();
+        for ((e, l, c), bytes) in rows.iter().zip(&stored) {
+            assert_eq!(v.push_canonical(e.seq, bytes, l, c).ok(), Some(*l));
+        }
+        assert_eq!(v.head(), rows[5].2);
+
+        // A byte changed in storage fails the leaf even when it still decodes.
+        let mut changed = stored[3].clone();
+        let at = changed
+            .windows(9)
+            .position(|w| w == b"treatment")
+            .expect("purpose is stored");
+        changed[at + 8] = b'T';
+        assert!(crate::AuditEntryView::parse(&changed).is_ok());
+        let mut v = ChainVerifier::new();
+        for ((e, l, c), bytes) in rows.iter().zip(&stored).take(3) {
+            assert!(v.push_canonical(e.seq, bytes, l, c).is_ok());
+        }
+        assert!(matches!(
+            v.push_canonical(3, &changed, &rows[3].1, &rows[3].2),
+            Err(AuditError::ChainBroken {
+                seq: 3,
+                reason: ChainBreak::LeafHashMismatch
+            })
+        ));
     }
 }

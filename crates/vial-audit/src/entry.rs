@@ -115,6 +115,34 @@ impl AuditEntry {
 
     /// Parses a canonical encoding, accepting only exactly what [`Self::encode_into`] produces.
     pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Self, AuditError> {
+        AuditEntryView::parse(bytes).map(|view| view.to_entry())
+    }
+}
+
+/// An entry decoded in place, its texts borrowed from the canonical bytes: what a verifier
+/// streaming millions of entries reads without allocating. Same decoder, same refusals, as
+/// [`AuditEntry::from_canonical_bytes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditEntryView<'a> {
+    pub seq: u64,
+    pub time_ms: i64,
+    pub actor: Option<&'a str>,
+    pub role: Option<&'a str>,
+    pub session: Option<&'a str>,
+    pub device: Option<&'a str>,
+    pub source_addr: Option<&'a str>,
+    pub action: &'a str,
+    pub resource_type: Option<&'a str>,
+    pub resource_id: Option<&'a str>,
+    pub patient_id: Option<&'a str>,
+    pub purpose: Option<&'a str>,
+    pub outcome: Outcome,
+    pub reason: Option<&'a str>,
+}
+
+impl<'a> AuditEntryView<'a> {
+    /// Decodes canonical bytes, accepting exactly the encoder's output.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, AuditError> {
         let mut r = Reader(bytes);
         let version = r.byte()?;
         if version != FORMAT_V1 {
@@ -160,6 +188,27 @@ impl AuditEntry {
             reason,
         })
     }
+
+    /// The owned entry.
+    pub fn to_entry(&self) -> AuditEntry {
+        let owned = |v: Option<&str>| v.map(str::to_owned);
+        AuditEntry {
+            seq: self.seq,
+            time_ms: self.time_ms,
+            actor: owned(self.actor),
+            role: owned(self.role),
+            session: owned(self.session),
+            device: owned(self.device),
+            source_addr: owned(self.source_addr),
+            action: self.action.to_owned(),
+            resource_type: owned(self.resource_type),
+            resource_id: owned(self.resource_id),
+            patient_id: owned(self.patient_id),
+            purpose: owned(self.purpose),
+            outcome: self.outcome,
+            reason: owned(self.reason),
+        }
+    }
 }
 
 fn put_opt(out: &mut Vec<u8>, tag: u8, value: &Option<String>) {
@@ -186,7 +235,7 @@ fn put_text(out: &mut Vec<u8>, s: &str) {
 /// A cursor over canonical bytes; every read fails with `Truncated` instead of panicking.
 struct Reader<'a>(&'a [u8]);
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn byte(&mut self) -> Result<u8, AuditError> {
         let (&b, rest) = self.0.split_first().ok_or(AuditError::Truncated)?;
         self.0 = rest;
@@ -230,17 +279,17 @@ impl Reader<'_> {
         Err(AuditError::NonCanonicalLength)
     }
 
-    fn text(&mut self) -> Result<String, AuditError> {
+    fn text(&mut self) -> Result<&'a str, AuditError> {
         let n = self.len()?;
         if n > self.0.len() {
             return Err(AuditError::Truncated);
         }
         let (s, rest) = self.0.split_at(n);
         self.0 = rest;
-        String::from_utf8(s.to_vec()).map_err(|_| AuditError::InvalidUtf8)
+        std::str::from_utf8(s).map_err(|_| AuditError::InvalidUtf8)
     }
 
-    fn opt(&mut self, tag: u8) -> Result<Option<String>, AuditError> {
+    fn opt(&mut self, tag: u8) -> Result<Option<&'a str>, AuditError> {
         self.tag(tag)?;
         match self.byte()? {
             0 => Ok(None),
@@ -282,7 +331,9 @@ mod tests {
         #[test]
         fn decode_inverts_encode(e in entry()) {
             let bytes = e.canonical_bytes();
-            prop_assert_eq!(AuditEntry::from_canonical_bytes(&bytes)?, e);
+            prop_assert_eq!(AuditEntry::from_canonical_bytes(&bytes)?, e.clone());
+            let view = AuditEntryView::parse(&bytes)?;
+            prop_assert_eq!(view.to_entry(), e);
         }
 
         #[test]

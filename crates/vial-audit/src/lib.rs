@@ -23,6 +23,6 @@ pub mod merkle;
 pub use bundle::{BundleEntry, BundleHeader, ProofBundle, verify_bundle};
 pub use chain::{CHAIN_DOMAIN, ChainBreak, ChainVerifier, GENESIS, chain_hash, entry_hash};
 pub use checkpoint::{Checkpoint, CheckpointSigner, CheckpointVerifier};
-pub use entry::{AuditEntry, Outcome};
+pub use entry::{AuditEntry, AuditEntryView, Outcome};
 pub use error::AuditError;
 pub use merkle::{CompactRange, Hash, HashReader, MemoryTree};

@@ -6,7 +6,7 @@
 use sql::db;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use vial_store::{Backend, Store, StoreError, StoreResult, Tx};
+use vial_store::{AuditLogBatches, Backend, Store, StoreError, StoreResult, Tx};
 
 /// Advisory lock key serializing audit appends (ASCII "vialaudt").
 const AUDIT_APPEND_LOCK: i64 = 0x7669_616c_6175_6474;
@@ -85,6 +85,39 @@ impl Store for PgStore {
 
     fn backend(&self) -> Backend {
         Backend::Postgres
+    }
+
+    async fn audit_log(&self, batch: usize) -> StoreResult<AuditLogBatches> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        // Every page from the snapshot of the first.
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let mut tx = sql::PgTx::Transaction(tx);
+        let limit = u32::try_from(batch.max(1)).unwrap_or(u32::MAX);
+        let (sender, mut receiver) = tokio::sync::mpsc::channel(4);
+        tokio::spawn(async move {
+            let mut after = None;
+            loop {
+                let page = tx.audit_rows(after, limit).await;
+                let last = match &page {
+                    Ok(rows) => match rows.last() {
+                        Some(row) => Some(row.seq),
+                        None => break,
+                    },
+                    Err(_) => None,
+                };
+                // Stop after an error, or when the caller stopped reading.
+                if sender.send(page).await.is_err() || last.is_none() {
+                    break;
+                }
+                after = last;
+            }
+        });
+        Ok(Box::new(std::iter::from_fn(move || {
+            receiver.blocking_recv()
+        })))
     }
 
     async fn close(&self) {

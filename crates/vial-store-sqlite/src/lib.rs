@@ -5,20 +5,23 @@
 //! a lock upgrade, even with the CLI writing beside the server), and a pool of read-only readers.
 
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
+
+mod audit_scan;
 
 use sql::db;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use vial_store::{Backend, Store, StoreError, StoreResult, Tx};
+use vial_store::{AuditLogBatches, Backend, Store, StoreError, StoreResult, Tx};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// A SQLite database file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    path: PathBuf,
     writer: SqlitePool,
     readers: SqlitePool,
 }
@@ -62,7 +65,11 @@ impl SqliteStore {
             .connect_with(base.read_only(true))
             .await
             .map_err(db)?;
-        Ok(Self { writer, readers })
+        Ok(Self {
+            path: path.to_owned(),
+            writer,
+            readers,
+        })
     }
 }
 
@@ -89,6 +96,10 @@ impl Store for SqliteStore {
 
     fn backend(&self) -> Backend {
         Backend::Sqlite
+    }
+
+    async fn audit_log(&self, batch: usize) -> StoreResult<AuditLogBatches> {
+        audit_scan::audit_log(self.path.clone(), batch)
     }
 
     async fn close(&self) {

@@ -23,6 +23,10 @@ pub use records::{
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// The whole audit log in seq order, in batches, as [`Store::audit_log`] reads it. Blocking:
+/// iterate it off the async runtime (`spawn_blocking`).
+pub type AuditLogBatches = Box<dyn Iterator<Item = StoreResult<Vec<AuditRow>>> + Send>;
+
 /// A database holding Vial's data.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -34,6 +38,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// for single-statement reads on hot paths, which need no snapshot and no `BEGIN`.
     async fn reader(&self) -> StoreResult<Box<dyn Tx>>;
     fn backend(&self) -> Backend;
+    /// Every audit row in seq order, from one snapshot taken no earlier than this call, `batch` rows at a
+    /// time, read ahead on a thread or task of its own so that the caller checking them and
+    /// the reader use both cores. For whole-log verification: a million rows in seconds.
+    async fn audit_log(&self, batch: usize) -> StoreResult<AuditLogBatches>;
     /// Closes connections, letting in-flight work finish.
     async fn close(&self);
 }
