@@ -46,6 +46,10 @@ impl SqliteStore {
             // Statement journals (every multi-row INSERT inside a transaction opens one) in
             // memory instead of a temporary file: a write syscall per page saved on each append.
             .pragma("temp_store", "memory")
+            // Pages read straight from the OS page cache instead of a pread and a copy into
+            // SQLite's small per-connection cache each: recall and review queries touch pages
+            // all over the file. Address space only; memory stays the kernel's page cache.
+            .pragma("mmap_size", "1073741824")
             .busy_timeout(Duration::from_secs(10));
         // No ping before each acquire: a local file has no dropped connections to detect, and
         // each ping is a round trip to the connection's worker thread.
