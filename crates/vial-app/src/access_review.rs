@@ -85,11 +85,7 @@ impl App {
                     purpose,
                 };
                 app.authorize(work, &actor, access).await?;
-                let rows = work
-                    .tx()
-                    .await?
-                    .audit_for_patient(&patient_id, LIMIT)
-                    .await?;
+                let rows = work.read().audit_for_patient(&patient_id, LIMIT).await?;
                 rows.into_iter()
                     .map(|row| {
                         AuditEntry::from_canonical_bytes(&row.entry)

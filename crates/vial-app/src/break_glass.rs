@@ -122,7 +122,7 @@ impl App {
                     work.audit(event.denied("not_permitted_for_role"));
                     return Err(AppError::Forbidden("not_permitted_for_role"));
                 }
-                let rows = work.tx().await?.recent_break_glass(200).await?;
+                let rows = work.read().recent_break_glass(200).await?;
                 work.audit(event);
                 Ok(rows
                     .into_iter()

@@ -1,7 +1,7 @@
 //! Per-owner data keys: fetched and unwrapped, or created and wrapped, inside a transaction.
 
 use vial_crypto::{DataKey, DekId, WrappedKey};
-use vial_store::{StoredDek, Tx};
+use vial_store::{StoredDek, Tx, TxRead};
 
 use crate::{App, AppError};
 
@@ -31,7 +31,7 @@ impl App {
     /// The existing DEK of `owner`; an owner without one has no readable data.
     pub(crate) async fn existing_data_key(
         &self,
-        tx: &mut dyn Tx,
+        tx: &mut dyn TxRead,
         owner: &str,
     ) -> Result<DataKey, AppError> {
         let stored = tx

@@ -7,7 +7,7 @@
 //! error for the caller but a committed audit entry all the same.
 
 use vial_core::{Action, Decision, Relation, Resource, Scope};
-use vial_store::Tx;
+use vial_store::TxRead;
 
 use crate::{Actor, App, AppError, AuditEvent, Role, Work};
 
@@ -46,7 +46,7 @@ impl App {
         access: Access<'_>,
     ) -> Result<Decision, AppError> {
         let relation = self
-            .relation_in(work.tx().await?, actor, access.patient_id, None)
+            .relation_in(work.read(), actor, access.patient_id, None)
             .await?;
         Ok(decide_with(work, actor, relation, access))
     }
@@ -62,8 +62,7 @@ impl App {
             return Ok(ProviderRelations::default());
         }
         let (team, glass) = work
-            .tx()
-            .await?
+            .read()
             .provider_patients(&actor.user_id, self.now_ms())
             .await?;
         Ok(ProviderRelations {
@@ -76,7 +75,7 @@ impl App {
     /// record). `on_care_team` is passed when the caller's own query already told.
     pub(crate) async fn relation_in(
         &self,
-        tx: &mut dyn Tx,
+        tx: &mut dyn TxRead,
         actor: &Actor,
         patient_id: &str,
         on_care_team: Option<bool>,

@@ -274,7 +274,7 @@ impl App {
         let (app, actor, id) = (self.clone(), actor.clone(), patient_id.to_owned());
         self.transact(move |work| {
             Box::pin(async move {
-                let Some(read) = work.tx().await?.patient_for(&id, &actor.user_id).await? else {
+                let Some(read) = work.read().patient_for(&id, &actor.user_id).await? else {
                     work.audit(
                         AuditEvent::new("patient.read")
                             .actor(&actor.user_id, Some(actor.role.as_str()))
@@ -285,7 +285,7 @@ impl App {
                     return Err(AppError::NotFound("patient"));
                 };
                 let relation = app
-                    .relation_in(work.tx().await?, &actor, &id, Some(read.on_care_team))
+                    .relation_in(work.read(), &actor, &id, Some(read.on_care_team))
                     .await?;
                 let access = Access {
                     patient_id: &id,
@@ -327,11 +327,7 @@ impl App {
         let (app, actor) = (self.clone(), actor.clone());
         self.transact(move |work| {
             Box::pin(async move {
-                let rows = work
-                    .tx()
-                    .await?
-                    .find_patients(&lookup, SEARCH_LIMIT)
-                    .await?;
+                let rows = work.read().find_patients(&lookup, SEARCH_LIMIT).await?;
                 let mut found = Vec::new();
                 for row in rows {
                     let access = Access {
@@ -344,7 +340,7 @@ impl App {
                     if let Decision::Allow(scope) =
                         app.decide_and_record(work, &actor, access).await?
                     {
-                        let key = app.existing_data_key(work.tx().await?, &row.id).await?;
+                        let key = app.existing_data_key(work.read(), &row.id).await?;
                         found.push(decrypt_patient(&key, &row, scope)?);
                     }
                 }

@@ -6,7 +6,7 @@
 use sql::db;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use vial_store::{AuditLogBatches, Backend, Store, StoreError, StoreResult, Tx};
+use vial_store::{AuditLogBatches, Backend, Store, StoreError, StoreResult, Tx, TxRead};
 
 /// Advisory lock key serializing audit appends (ASCII "vialaudt").
 const AUDIT_APPEND_LOCK: i64 = 0x7669_616c_6175_6474;

@@ -46,13 +46,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn close(&self);
 }
 
-/// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
+/// The reads of an open transaction (or of a reader outside any). A unit of work reads through
+/// these without a savepoint: a read leaves nothing to roll back.
 #[async_trait::async_trait]
-pub trait Tx: Send {
-    async fn commit(self: Box<Self>) -> StoreResult<()>;
-
-    // Data keys.
-    async fn insert_dek(&mut self, dek: &StoredDek) -> StoreResult<()>;
+pub trait TxRead: Send {
     async fn dek_by_owner(&mut self, owner: &str) -> StoreResult<Option<StoredDek>>;
     async fn dek_by_id(&mut self, id: &[u8; 16]) -> StoreResult<Option<StoredDek>>;
     /// Up to `limit` DEKs wrapped by KEK `version`, in id order after `after` (an index range).
@@ -62,19 +59,10 @@ pub trait Tx: Send {
         after: Option<[u8; 16]>,
         limit: u32,
     ) -> StoreResult<Vec<StoredDek>>;
-    /// Replaces each DEK's wrapping if it is still wrapped by the version it was read at, in one
-    /// statement; returns how many were replaced (the rest changed meanwhile).
-    async fn rewrap_deks(&mut self, rewraps: &[DekRewrap]) -> StoreResult<u64>;
     /// How many DEKs each KEK version still wraps.
     async fn dek_counts(&mut self) -> StoreResult<Vec<DekCount>>;
-
-    // Users.
-    async fn insert_user(&mut self, user: &NewUser) -> StoreResult<()>;
     async fn user_by_id(&mut self, id: &str) -> StoreResult<Option<UserRecord>>;
     async fn user_by_email_index(&mut self, email_bidx: &[u8]) -> StoreResult<Option<UserRecord>>;
-
-    // Patients and care teams.
-    async fn insert_patient(&mut self, patient: &PatientRow) -> StoreResult<()>;
     async fn patient_by_id(&mut self, id: &str) -> StoreResult<Option<PatientRow>>;
     /// Up to `limit` patients matching exactly.
     async fn find_patients(
@@ -82,17 +70,7 @@ pub trait Tx: Send {
         lookup: &PatientLookup,
         limit: u32,
     ) -> StoreResult<Vec<PatientRow>>;
-    /// Adds a provider to a patient's care team; false if already there.
-    async fn add_to_care_team(
-        &mut self,
-        patient_id: &str,
-        provider_id: &str,
-        reason: &str,
-        at_ms: i64,
-    ) -> StoreResult<bool>;
     async fn on_care_team(&mut self, patient_id: &str, provider_id: &str) -> StoreResult<bool>;
-
-    async fn insert_break_glass(&mut self, grant: &BreakGlassRow) -> StoreResult<()>;
     /// Whether `provider_id` holds a grant for `patient_id` that has not expired at `now_ms`.
     async fn has_break_glass(
         &mut self,
@@ -102,6 +80,113 @@ pub trait Tx: Send {
     ) -> StoreResult<bool>;
     /// The newest `limit` grants, newest first (for admin review).
     async fn recent_break_glass(&mut self, limit: u32) -> StoreResult<Vec<BreakGlassRow>>;
+    /// The session with this token hash and its user's role and disabled time, in one query
+    /// (every authenticated request asks this).
+    async fn session_auth(&mut self, hash: &[u8; 32]) -> StoreResult<Option<SessionAuth>>;
+    /// A patient with their wrapped DEK and whether `reader_id` is on their care team, in one
+    /// query (the hot read path).
+    async fn patient_for(&mut self, id: &str, reader_id: &str) -> StoreResult<Option<PatientRead>>;
+    async fn session_by_token_hash(
+        &mut self,
+        hash: &[u8; 32],
+    ) -> StoreResult<Option<SessionRecord>>;
+    async fn sessions_of_user(&mut self, user_id: &str) -> StoreResult<Vec<SessionRecord>>;
+    /// Accounts in creation order, `limit` at most (the admin's user list).
+    async fn users(&mut self, limit: u32) -> StoreResult<Vec<UserRecord>>;
+    async fn locations(&mut self) -> StoreResult<Vec<LocationRow>>;
+    async fn appointment_by_id(&mut self, id: &str) -> StoreResult<Option<AppointmentRow>>;
+    /// A provider's booked or checked-in appointments overlapping `[start_ms, end_ms)`.
+    async fn active_overlapping(
+        &mut self,
+        provider_id: &str,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> StoreResult<Vec<AppointmentRow>>;
+    /// Appointments starting in `[start_ms, end_ms)`, of one provider or all, by start time.
+    async fn appointments_between(
+        &mut self,
+        start_ms: i64,
+        end_ms: i64,
+        provider_id: Option<&str>,
+    ) -> StoreResult<Vec<AppointmentRow>>;
+    async fn appointments_of_patient(
+        &mut self,
+        patient_id: &str,
+    ) -> StoreResult<Vec<AppointmentRow>>;
+    /// A photo, deleted or not.
+    async fn photo_by_id(&mut self, id: &str) -> StoreResult<Option<PhotoRow>>;
+    /// A patient's photos that are not deleted, oldest first.
+    async fn photos_of_patient(&mut self, patient_id: &str) -> StoreResult<Vec<PhotoRow>>;
+    async fn record_by_id(&mut self, id: &str) -> StoreResult<Option<ClinicalRecordRow>>;
+    /// A patient's records of one kind (or all), oldest first.
+    async fn records_of_patient(
+        &mut self,
+        patient_id: &str,
+        kind: Option<&str>,
+    ) -> StoreResult<Vec<ClinicalRecordRow>>;
+    /// Amendments of a record, oldest first.
+    async fn amendments_of(&mut self, parent_id: &str) -> StoreResult<Vec<ClinicalRecordRow>>;
+    /// Records awaiting co-signature, oldest first.
+    async fn records_awaiting_cosign(&mut self, limit: u32) -> StoreResult<Vec<ClinicalRecordRow>>;
+    /// A patient's sealed list of uses of a lot, if any.
+    async fn lot_patient_uses(
+        &mut self,
+        lot_bidx: &[u8],
+        patient_id: &str,
+    ) -> StoreResult<Option<Vec<u8>>>;
+    /// Everything a recall of one lot shows, in one query, one row per patient.
+    async fn lot_recall(&mut self, lot_bidx: &[u8]) -> StoreResult<Vec<RecallRow>>;
+    /// The patients a provider is on the care team of, and those they hold live break-glass
+    /// access to: a provider's relations in bulk (recall lists).
+    async fn provider_patients(
+        &mut self,
+        provider_id: &str,
+        now_ms: i64,
+    ) -> StoreResult<(Vec<String>, Vec<String>)>;
+    /// `(code, body)` of every product.
+    async fn products(&mut self) -> StoreResult<Vec<(String, String)>>;
+    async fn inventory_lots(&mut self) -> StoreResult<Vec<InventoryLotRow>>;
+    async fn consent_forms(&mut self) -> StoreResult<Vec<ConsentFormRow>>;
+    async fn setting(&mut self, key: &str) -> StoreResult<Option<String>>;
+    /// Up to `limit` entries with `seq > after` (or from the start), in order.
+    async fn audit_rows(&mut self, after: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRow>>;
+    /// The newest `limit` entries about one patient, newest first (access review).
+    async fn audit_for_patient(
+        &mut self,
+        patient_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditRow>>;
+    /// Leaf hashes of entries `[from, from + limit)`, in order.
+    async fn audit_leaf_hashes(&mut self, from: u64, limit: u32) -> StoreResult<Vec<[u8; 32]>>;
+    async fn checkpoints(&mut self) -> StoreResult<Vec<StoredCheckpoint>>;
+}
+
+/// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
+#[async_trait::async_trait]
+pub trait Tx: TxRead {
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    // Data keys.
+    async fn insert_dek(&mut self, dek: &StoredDek) -> StoreResult<()>;
+    /// Replaces each DEK's wrapping if it is still wrapped by the version it was read at, in one
+    /// statement; returns how many were replaced (the rest changed meanwhile).
+    async fn rewrap_deks(&mut self, rewraps: &[DekRewrap]) -> StoreResult<u64>;
+
+    // Users.
+    async fn insert_user(&mut self, user: &NewUser) -> StoreResult<()>;
+
+    // Patients and care teams.
+    async fn insert_patient(&mut self, patient: &PatientRow) -> StoreResult<()>;
+    /// Adds a provider to a patient's care team; false if already there.
+    async fn add_to_care_team(
+        &mut self,
+        patient_id: &str,
+        provider_id: &str,
+        reason: &str,
+        at_ms: i64,
+    ) -> StoreResult<bool>;
+
+    async fn insert_break_glass(&mut self, grant: &BreakGlassRow) -> StoreResult<()>;
 
     // Login state and sessions.
     /// Stores the failed-login count and lock after an attempt.
@@ -124,16 +209,6 @@ pub trait Tx: Send {
     ) -> StoreResult<bool>;
     async fn claim_totp_step(&mut self, user_id: &str, step: i64) -> StoreResult<bool>;
     async fn insert_session(&mut self, session: &NewSession) -> StoreResult<()>;
-    /// The session with this token hash and its user's role and disabled time, in one query
-    /// (every authenticated request asks this).
-    async fn session_auth(&mut self, hash: &[u8; 32]) -> StoreResult<Option<SessionAuth>>;
-    /// A patient with their wrapped DEK and whether `reader_id` is on their care team, in one
-    /// query (the hot read path).
-    async fn patient_for(&mut self, id: &str, reader_id: &str) -> StoreResult<Option<PatientRead>>;
-    async fn session_by_token_hash(
-        &mut self,
-        hash: &[u8; 32],
-    ) -> StoreResult<Option<SessionRecord>>;
     /// Notes activity on a live session.
     async fn touch_session(&mut self, id: &str, now_ms: i64, addr: Option<&str>)
     -> StoreResult<()>;
@@ -150,9 +225,6 @@ pub trait Tx: Send {
     async fn set_user_role(&mut self, user_id: &str, role: &str) -> StoreResult<bool>;
     /// Marks a user disabled; false if already disabled or absent.
     async fn disable_user(&mut self, user_id: &str, now_ms: i64) -> StoreResult<bool>;
-    async fn sessions_of_user(&mut self, user_id: &str) -> StoreResult<Vec<SessionRecord>>;
-    /// Accounts in creation order, `limit` at most (the admin's user list).
-    async fn users(&mut self, limit: u32) -> StoreResult<Vec<UserRecord>>;
     /// Replaces a user's TOTP secret (re-enrolment) and forgets the last accepted step.
     async fn set_totp(&mut self, user_id: &str, totp_enc: &[u8]) -> StoreResult<bool>;
 
@@ -161,27 +233,7 @@ pub trait Tx: Send {
     /// two transactions cannot both pass a check-then-write on the same thing.
     async fn lock_named(&mut self, name: &str) -> StoreResult<()>;
     async fn insert_location(&mut self, location: &LocationRow) -> StoreResult<()>;
-    async fn locations(&mut self) -> StoreResult<Vec<LocationRow>>;
     async fn insert_appointment(&mut self, appointment: &AppointmentRow) -> StoreResult<()>;
-    async fn appointment_by_id(&mut self, id: &str) -> StoreResult<Option<AppointmentRow>>;
-    /// A provider's booked or checked-in appointments overlapping `[start_ms, end_ms)`.
-    async fn active_overlapping(
-        &mut self,
-        provider_id: &str,
-        start_ms: i64,
-        end_ms: i64,
-    ) -> StoreResult<Vec<AppointmentRow>>;
-    /// Appointments starting in `[start_ms, end_ms)`, of one provider or all, by start time.
-    async fn appointments_between(
-        &mut self,
-        start_ms: i64,
-        end_ms: i64,
-        provider_id: Option<&str>,
-    ) -> StoreResult<Vec<AppointmentRow>>;
-    async fn appointments_of_patient(
-        &mut self,
-        patient_id: &str,
-    ) -> StoreResult<Vec<AppointmentRow>>;
     /// Moves an appointment from `from` to `to`; false if its status was not `from`.
     async fn set_appointment_status(
         &mut self,
@@ -193,24 +245,11 @@ pub trait Tx: Send {
 
     // Photos.
     async fn insert_photo(&mut self, photo: &PhotoRow) -> StoreResult<()>;
-    /// A photo, deleted or not.
-    async fn photo_by_id(&mut self, id: &str) -> StoreResult<Option<PhotoRow>>;
-    /// A patient's photos that are not deleted, oldest first.
-    async fn photos_of_patient(&mut self, patient_id: &str) -> StoreResult<Vec<PhotoRow>>;
     /// Marks a photo deleted (its row and blobs are kept); false if absent or already deleted.
     async fn soft_delete_photo(&mut self, id: &str, by: &str, now_ms: i64) -> StoreResult<bool>;
 
     // Clinical records.
     async fn insert_record(&mut self, record: &ClinicalRecordRow) -> StoreResult<()>;
-    async fn record_by_id(&mut self, id: &str) -> StoreResult<Option<ClinicalRecordRow>>;
-    /// A patient's records of one kind (or all), oldest first.
-    async fn records_of_patient(
-        &mut self,
-        patient_id: &str,
-        kind: Option<&str>,
-    ) -> StoreResult<Vec<ClinicalRecordRow>>;
-    /// Amendments of a record, oldest first.
-    async fn amendments_of(&mut self, parent_id: &str) -> StoreResult<Vec<ClinicalRecordRow>>;
     /// Replaces the body of a draft (or a `current` document) if it is still at `version`.
     async fn update_record_body(
         &mut self,
@@ -231,14 +270,6 @@ pub trait Tx: Send {
     async fn cosign_record(&mut self, id: &str, cosigner: &str, now_ms: i64) -> StoreResult<bool>;
     /// Revokes a signed record (a consent); false if it was not signed.
     async fn revoke_record(&mut self, id: &str, now_ms: i64) -> StoreResult<bool>;
-    /// Records awaiting co-signature, oldest first.
-    async fn records_awaiting_cosign(&mut self, limit: u32) -> StoreResult<Vec<ClinicalRecordRow>>;
-    /// A patient's sealed list of uses of a lot, if any.
-    async fn lot_patient_uses(
-        &mut self,
-        lot_bidx: &[u8],
-        patient_id: &str,
-    ) -> StoreResult<Option<Vec<u8>>>;
     /// Stores (inserts or replaces) a patient's sealed list of uses of a lot.
     async fn put_lot_patient_uses(
         &mut self,
@@ -246,22 +277,10 @@ pub trait Tx: Send {
         patient_id: &str,
         uses_enc: &[u8],
     ) -> StoreResult<()>;
-    /// Everything a recall of one lot shows, in one query, one row per patient.
-    async fn lot_recall(&mut self, lot_bidx: &[u8]) -> StoreResult<Vec<RecallRow>>;
-    /// The patients a provider is on the care team of, and those they hold live break-glass
-    /// access to: a provider's relations in bulk (recall lists).
-    async fn provider_patients(
-        &mut self,
-        provider_id: &str,
-        now_ms: i64,
-    ) -> StoreResult<(Vec<String>, Vec<String>)>;
 
     // Catalogue, stock, consent forms, settings.
     async fn insert_product(&mut self, code: &str, body: &str, now_ms: i64) -> StoreResult<()>;
-    /// `(code, body)` of every product.
-    async fn products(&mut self) -> StoreResult<Vec<(String, String)>>;
     async fn insert_inventory_lot(&mut self, lot: &InventoryLotRow) -> StoreResult<()>;
-    async fn inventory_lots(&mut self) -> StoreResult<Vec<InventoryLotRow>>;
     /// Takes `quantity` from a lot's remaining stock; false if the lot is unknown or short.
     async fn draw_down(
         &mut self,
@@ -270,8 +289,6 @@ pub trait Tx: Send {
         quantity: i64,
     ) -> StoreResult<bool>;
     async fn insert_consent_form(&mut self, form: &ConsentFormRow) -> StoreResult<()>;
-    async fn consent_forms(&mut self) -> StoreResult<Vec<ConsentFormRow>>;
-    async fn setting(&mut self, key: &str) -> StoreResult<Option<String>>;
     async fn set_setting(&mut self, key: &str, value: &str) -> StoreResult<()>;
 
     // Savepoints: one per unit of work inside a group-committed transaction.
@@ -284,19 +301,8 @@ pub trait Tx: Send {
     /// processes, other instances) append one gap-free sequence; `None` for an empty log.
     async fn lock_audit_head(&mut self) -> StoreResult<Option<AuditHead>>;
     async fn insert_audit(&mut self, rows: &[AuditRow]) -> StoreResult<()>;
-    /// Up to `limit` entries with `seq > after` (or from the start), in order.
-    async fn audit_rows(&mut self, after: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRow>>;
-    /// The newest `limit` entries about one patient, newest first (access review).
-    async fn audit_for_patient(
-        &mut self,
-        patient_id: &str,
-        limit: u32,
-    ) -> StoreResult<Vec<AuditRow>>;
-    /// Leaf hashes of entries `[from, from + limit)`, in order.
-    async fn audit_leaf_hashes(&mut self, from: u64, limit: u32) -> StoreResult<Vec<[u8; 32]>>;
     /// Stores a checkpoint; one already stored for the same size is kept.
     async fn insert_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> StoreResult<()>;
-    async fn checkpoints(&mut self) -> StoreResult<Vec<StoredCheckpoint>>;
 
     // Test hooks for tamper scenarios: raw column access that application code never uses.
     #[doc(hidden)]

@@ -6,7 +6,7 @@
 //! serialized — stays in each backend crate.
 
 /// Generates `mod sql` with the transaction type `$tx` over `sqlx::Transaction<'static, $db>`,
-/// its [`Tx`](crate::Tx) implementation and `db` (sqlx errors to [`StoreError`](crate::StoreError)).
+/// its [`TxRead`](crate::TxRead) and [`Tx`](crate::Tx) implementations and `db` (sqlx errors to [`StoreError`](crate::StoreError)).
 /// The backend must provide `impl sql::$tx { async fn take_audit_lock(&mut self) -> StoreResult<()> }`
 /// and `async fn take_named_lock(&mut self, name: &str) -> StoreResult<()>`.
 #[macro_export]
@@ -19,7 +19,7 @@ macro_rules! sqlx_tx {
             AppointmentRow, AuditHead, AuditRow, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
             DekCount, DekRewrap, InventoryLotRow, LocationRow, NewSession, NewUser,
             PatientLookup, PatientRead, PatientRow, PhotoRow, RecallRow, SessionAuth, SessionRecord, StoreError, StoreResult, StoredCheckpoint,
-            StoredDek, Tx, UserCipherColumn, UserRecord,
+            StoredDek, Tx, TxRead, UserCipherColumn, UserRecord,
         };
 
         const PHOTO_COLUMNS: &str = "id, patient_id, author_id, treatment_id, format, width, height, \
@@ -250,30 +250,7 @@ macro_rules! sqlx_tx {
         }
 
         #[::async_trait::async_trait]
-        impl Tx for $tx {
-            async fn commit(self: Box<Self>) -> StoreResult<()> {
-                match *self {
-                    Self::Transaction(tx) => tx.commit().await.map_err(db),
-                    Self::Autocommit(_) => Ok(()),
-                }
-            }
-
-            async fn insert_dek(&mut self, dek: &StoredDek) -> StoreResult<()> {
-                ::sqlx::query(
-                    "INSERT INTO deks (id, owner, kek_version, wrapped, created_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&dek.id[..])
-                .bind(&dek.owner)
-                .bind(i64::from(dek.kek_version))
-                .bind(&dek.wrapped)
-                .bind(dek.created_at_ms)
-                .execute(self.conn())
-                .await
-                .map_err(db)?;
-                Ok(())
-            }
-
+        impl TxRead for $tx {
             async fn dek_by_owner(&mut self, owner: &str) -> StoreResult<Option<StoredDek>> {
                 let sql = format!("SELECT {DEK_COLUMNS} FROM deks WHERE owner = $1");
                 let row = ::sqlx::query(&sql)
@@ -313,27 +290,6 @@ macro_rules! sqlx_tx {
                 rows.iter().map(dek_from_row).collect()
             }
 
-            async fn rewrap_deks(&mut self, rewraps: &[DekRewrap]) -> StoreResult<u64> {
-                if rewraps.is_empty() {
-                    return Ok(0);
-                }
-                // One statement per batch: per-statement overhead, not crypto, dominates re-wrapping.
-                // `VALUES` columns are named column1… in both engines; a plain join on the primary
-                // key (a CTE here made SQLite's plan markedly slower).
-                let mut query = ::sqlx::QueryBuilder::<$db>::new(
-                    "UPDATE deks SET kek_version = v.column3, wrapped = v.column4 FROM (",
-                );
-                query.push_values(rewraps, |mut row, r| {
-                    row.push_bind(&r.id[..])
-                        .push_bind(i64::from(r.old_version))
-                        .push_bind(i64::from(r.new_version))
-                        .push_bind(&r.wrapped[..]);
-                });
-                query.push(") AS v WHERE deks.id = v.column1 AND deks.kek_version = v.column2");
-                let done = query.build().execute(self.conn()).await.map_err(db)?;
-                Ok(done.rows_affected())
-            }
-
             async fn dek_counts(&mut self) -> StoreResult<Vec<DekCount>> {
                 let rows = ::sqlx::query(
                     "SELECT kek_version, count(*) AS n FROM deks GROUP BY kek_version ORDER BY kek_version",
@@ -354,26 +310,6 @@ macro_rules! sqlx_tx {
                     .collect()
             }
 
-            async fn insert_user(&mut self, user: &NewUser) -> StoreResult<()> {
-                ::sqlx::query(
-                    "INSERT INTO users (id, role, email_bidx, email_enc, name_enc, password_hash, \
-                     totp_enc, patient_id, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&user.id)
-                .bind(&user.role)
-                .bind(&user.email_bidx)
-                .bind(&user.email_enc)
-                .bind(&user.name_enc)
-                .bind(&user.password_hash)
-                .bind(&user.totp_enc)
-                .bind(&user.patient_id)
-                .bind(user.created_at_ms)
-                .execute(self.conn())
-                .await
-                .map_err(db)?;
-                Ok(())
-            }
-
             async fn user_by_id(&mut self, id: &str) -> StoreResult<Option<UserRecord>> {
                 let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
                 let row = ::sqlx::query(&sql)
@@ -392,29 +328,6 @@ macro_rules! sqlx_tx {
                     .await
                     .map_err(db)?;
                 row.as_ref().map(user_from_row).transpose()
-            }
-
-            async fn insert_patient(&mut self, p: &PatientRow) -> StoreResult<()> {
-                ::sqlx::query(
-                    "INSERT INTO patients (id, given_enc, family_enc, dob_enc, phone_enc, email_enc, \
-                     family_bidx, dob_bidx, phone_bidx, email_bidx, created_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(&p.id)
-                .bind(&p.given_enc)
-                .bind(&p.family_enc)
-                .bind(&p.dob_enc)
-                .bind(&p.phone_enc)
-                .bind(&p.email_enc)
-                .bind(&p.family_bidx)
-                .bind(&p.dob_bidx)
-                .bind(&p.phone_bidx)
-                .bind(&p.email_bidx)
-                .bind(p.created_at_ms)
-                .execute(self.conn())
-                .await
-                .map_err(db)?;
-                Ok(())
             }
 
             async fn patient_by_id(&mut self, id: &str) -> StoreResult<Option<PatientRow>> {
@@ -460,27 +373,6 @@ macro_rules! sqlx_tx {
                 rows.iter().map(patient_from_row).collect()
             }
 
-            async fn add_to_care_team(
-                &mut self,
-                patient_id: &str,
-                provider_id: &str,
-                reason: &str,
-                at_ms: i64,
-            ) -> StoreResult<bool> {
-                let done = ::sqlx::query(
-                    "INSERT INTO care_team (patient_id, provider_id, reason, created_at_ms) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (patient_id, provider_id) DO NOTHING",
-                )
-                .bind(patient_id)
-                .bind(provider_id)
-                .bind(reason)
-                .bind(at_ms)
-                .execute(self.conn())
-                .await
-                .map_err(db)?;
-                Ok(done.rows_affected() == 1)
-            }
-
             async fn on_care_team(&mut self, patient_id: &str, provider_id: &str) -> StoreResult<bool> {
                 let found: i64 = ::sqlx::query_scalar(
                     "SELECT count(*) FROM care_team WHERE patient_id = $1 AND provider_id = $2",
@@ -491,23 +383,6 @@ macro_rules! sqlx_tx {
                 .await
                 .map_err(db)?;
                 Ok(found > 0)
-            }
-
-            async fn insert_break_glass(&mut self, g: &BreakGlassRow) -> StoreResult<()> {
-                ::sqlx::query(
-                    "INSERT INTO break_glass (id, patient_id, provider_id, reason_enc, created_at_ms, \
-                     expires_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&g.id)
-                .bind(&g.patient_id)
-                .bind(&g.provider_id)
-                .bind(&g.reason_enc)
-                .bind(g.created_at_ms)
-                .bind(g.expires_at_ms)
-                .execute(self.conn())
-                .await
-                .map_err(db)?;
-                Ok(())
             }
 
             async fn has_break_glass(
@@ -550,6 +425,556 @@ macro_rules! sqlx_tx {
                         })
                     })
                     .collect()
+            }
+
+            async fn session_auth(&mut self, hash: &[u8; 32]) -> StoreResult<Option<SessionAuth>> {
+                let row = ::sqlx::query(
+                    "SELECT s.id, s.user_id, s.kind, s.device, s.first_addr, s.last_addr, s.created_at_ms, \
+                     s.last_seen_ms, s.reauth_at_ms, s.ended_at_ms, s.end_reason, u.role AS user_role, \
+                     u.disabled_at_ms AS user_disabled_at_ms \
+                     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+                )
+                .bind(&hash[..])
+                .fetch_optional(self.conn())
+                .await
+                .map_err(db)?;
+                row.as_ref()
+                    .map(|r| {
+                        Ok(SessionAuth {
+                            session: session_from_row(r)?,
+                            role: r.try_get("user_role").map_err(db)?,
+                            user_disabled_at_ms: r.try_get("user_disabled_at_ms").map_err(db)?,
+                        })
+                    })
+                    .transpose()
+            }
+
+            async fn patient_for(&mut self, id: &str, reader_id: &str) -> StoreResult<Option<PatientRead>> {
+                let sql = format!(
+                    "SELECT p.id, p.given_enc, p.family_enc, p.dob_enc, p.phone_enc, p.email_enc, \
+                     p.family_bidx, p.dob_bidx, p.phone_bidx, p.email_bidx, p.created_at_ms, \
+                     {JOINED_DEK_COLUMNS}, EXISTS (SELECT 1 FROM care_team c \
+                     WHERE c.patient_id = p.id AND c.provider_id = $2) AS on_care_team \
+                     FROM patients p LEFT JOIN deks d ON d.owner = p.id WHERE p.id = $1"
+                );
+                let row = ::sqlx::query(&sql)
+                .bind(id)
+                .bind(reader_id)
+                .fetch_optional(self.conn())
+                .await
+                .map_err(db)?;
+                let Some(r) = row else {
+                    return Ok(None);
+                };
+                // LEFT JOIN: a patient without a DEK has NULL dek columns.
+                let dek_id: Option<Vec<u8>> = r.try_get("dek_id").map_err(db)?;
+                Ok(Some(PatientRead {
+                    patient: patient_from_row(&r)?,
+                    dek: dek_id.map(|_| dek_columns(&r, "dek_")).transpose()?,
+                    on_care_team: r.try_get("on_care_team").map_err(db)?,
+                }))
+            }
+
+            async fn session_by_token_hash(
+                &mut self,
+                hash: &[u8; 32],
+            ) -> StoreResult<Option<SessionRecord>> {
+                let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1");
+                let row = ::sqlx::query(&sql)
+                    .bind(&hash[..])
+                    .fetch_optional(self.conn())
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(session_from_row).transpose()
+            }
+
+            async fn sessions_of_user(&mut self, user_id: &str) -> StoreResult<Vec<SessionRecord>> {
+                let sql = format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY created_at_ms DESC"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(user_id)
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(session_from_row).collect()
+            }
+
+            async fn users(&mut self, limit: u32) -> StoreResult<Vec<UserRecord>> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at_ms, id LIMIT $1");
+                let rows = ::sqlx::query(&sql)
+                    .bind(i64::from(limit))
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(user_from_row).collect()
+            }
+
+            async fn audit_rows(&mut self, after: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRow>> {
+                let after = after.map_or(-1, |a| i64::try_from(a).unwrap_or(i64::MAX));
+                let rows = ::sqlx::query(
+                    "SELECT seq, time_ms, actor, patient_id, action, outcome, entry, leaf_hash, chain_hash \
+                     FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(self.conn())
+                .await
+                .map_err(db)?;
+                rows.iter().map(audit_row).collect()
+            }
+
+            async fn audit_for_patient(
+                &mut self,
+                patient_id: &str,
+                limit: u32,
+            ) -> StoreResult<Vec<AuditRow>> {
+                let rows = ::sqlx::query(
+                    "SELECT seq, time_ms, actor, patient_id, action, outcome, entry, leaf_hash, chain_hash \
+                     FROM audit_log WHERE patient_id = $1 ORDER BY seq DESC LIMIT $2",
+                )
+                .bind(patient_id)
+                .bind(i64::from(limit))
+                .fetch_all(self.conn())
+                .await
+                .map_err(db)?;
+                rows.iter().map(audit_row).collect()
+            }
+
+            async fn audit_leaf_hashes(&mut self, from: u64, limit: u32) -> StoreResult<Vec<[u8; 32]>> {
+                let rows: Vec<Vec<u8>> = ::sqlx::query_scalar(
+                    "SELECT leaf_hash FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(i64::try_from(from).unwrap_or(i64::MAX))
+                .bind(i64::from(limit))
+                .fetch_all(self.conn())
+                .await
+                .map_err(db)?;
+                rows.into_iter()
+                    .map(|h| hash32(h, "audit_log.leaf_hash"))
+                    .collect()
+            }
+
+            async fn checkpoints(&mut self) -> StoreResult<Vec<StoredCheckpoint>> {
+                let rows = ::sqlx::query(
+                    "SELECT tree_size, root_hash, signed_note, created_at_ms FROM audit_checkpoints \
+                     ORDER BY tree_size",
+                )
+                .fetch_all(self.conn())
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|row| {
+                        let size: i64 = row.try_get("tree_size").map_err(db)?;
+                        Ok(StoredCheckpoint {
+                            tree_size: u64::try_from(size).map_err(|_| corrupt("tree_size is negative"))?,
+                            root_hash: hash32(row.try_get("root_hash").map_err(db)?, "root_hash")?,
+                            signed_note: row.try_get("signed_note").map_err(db)?,
+                            created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn locations(&mut self) -> StoreResult<Vec<LocationRow>> {
+                let rows = ::sqlx::query("SELECT id, name, created_at_ms FROM locations ORDER BY name, id")
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(LocationRow {
+                            id: r.try_get("id").map_err(db)?,
+                            name: r.try_get("name").map_err(db)?,
+                            created_at_ms: r.try_get("created_at_ms").map_err(db)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn appointment_by_id(&mut self, id: &str) -> StoreResult<Option<AppointmentRow>> {
+                let sql = format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id = $1");
+                let row = ::sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(self.conn())
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(appointment_from_row).transpose()
+            }
+
+            async fn active_overlapping(
+                &mut self,
+                provider_id: &str,
+                start_ms: i64,
+                end_ms: i64,
+            ) -> StoreResult<Vec<AppointmentRow>> {
+                let sql = format!(
+                    "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE provider_id = $1 \
+                     AND status IN ('booked', 'checked_in') AND start_ms < $3 AND end_ms > $2 \
+                     ORDER BY start_ms"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(provider_id)
+                    .bind(start_ms)
+                    .bind(end_ms)
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(appointment_from_row).collect()
+            }
+
+            async fn appointments_between(
+                &mut self,
+                start_ms: i64,
+                end_ms: i64,
+                provider_id: Option<&str>,
+            ) -> StoreResult<Vec<AppointmentRow>> {
+                let sql = format!(
+                    "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE start_ms >= $1 AND start_ms < $2 \
+                     AND ($3 IS NULL OR provider_id = $3) ORDER BY start_ms, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(start_ms)
+                    .bind(end_ms)
+                    .bind(provider_id)
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(appointment_from_row).collect()
+            }
+
+            async fn appointments_of_patient(
+                &mut self,
+                patient_id: &str,
+            ) -> StoreResult<Vec<AppointmentRow>> {
+                let sql = format!(
+                    "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE patient_id = $1 ORDER BY start_ms, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(patient_id)
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(appointment_from_row).collect()
+            }
+
+            async fn photo_by_id(&mut self, id: &str) -> StoreResult<Option<PhotoRow>> {
+                let sql = format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE id = $1");
+                let row = ::sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(self.conn())
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(photo_from_row).transpose()
+            }
+
+            async fn photos_of_patient(&mut self, patient_id: &str) -> StoreResult<Vec<PhotoRow>> {
+                let sql = format!(
+                    "SELECT {PHOTO_COLUMNS} FROM photos WHERE patient_id = $1 \
+                     AND deleted_at_ms IS NULL ORDER BY created_at_ms, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(patient_id)
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(photo_from_row).collect()
+            }
+
+            async fn record_by_id(&mut self, id: &str) -> StoreResult<Option<ClinicalRecordRow>> {
+                let sql = format!("SELECT {RECORD_COLUMNS} FROM clinical_records WHERE id = $1");
+                let row = ::sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(self.conn())
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(record_from_row).transpose()
+            }
+
+            async fn records_of_patient(
+                &mut self,
+                patient_id: &str,
+                kind: Option<&str>,
+            ) -> StoreResult<Vec<ClinicalRecordRow>> {
+                let sql = format!(
+                    "SELECT {RECORD_COLUMNS} FROM clinical_records WHERE patient_id = $1 \
+                     AND ($2 IS NULL OR kind = $2) ORDER BY created_at_ms, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(patient_id)
+                    .bind(kind)
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(record_from_row).collect()
+            }
+
+            async fn amendments_of(&mut self, parent_id: &str) -> StoreResult<Vec<ClinicalRecordRow>> {
+                let sql = format!(
+                    "SELECT {RECORD_COLUMNS} FROM clinical_records WHERE parent_id = $1 ORDER BY created_at_ms, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(parent_id)
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(record_from_row).collect()
+            }
+
+            async fn records_awaiting_cosign(&mut self, limit: u32) -> StoreResult<Vec<ClinicalRecordRow>> {
+                let sql = format!(
+                    "SELECT {RECORD_COLUMNS} FROM clinical_records WHERE cosign = 'awaiting' \
+                     ORDER BY signed_at_ms, id LIMIT $1"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(i64::from(limit))
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(record_from_row).collect()
+            }
+
+            async fn lot_patient_uses(
+                &mut self,
+                lot_bidx: &[u8],
+                patient_id: &str,
+            ) -> StoreResult<Option<Vec<u8>>> {
+                ::sqlx::query_scalar(
+                    "SELECT uses_enc FROM lot_patients WHERE lot_bidx = $1 AND patient_id = $2",
+                )
+                .bind(lot_bidx)
+                .bind(patient_id)
+                .fetch_optional(self.conn())
+                .await
+                .map_err(db)
+            }
+
+            async fn lot_recall(&mut self, lot_bidx: &[u8]) -> StoreResult<Vec<RecallRow>> {
+                let sql = format!(
+                    "SELECT l.patient_id, l.uses_enc, p.given_enc, p.family_enc, p.phone_enc, \
+                     p.email_enc, {JOINED_DEK_COLUMNS} \
+                     FROM lot_patients l \
+                     JOIN patients p ON p.id = l.patient_id \
+                     JOIN deks d ON d.owner = l.patient_id \
+                     WHERE l.lot_bidx = $1 ORDER BY l.patient_id"
+                );
+                let rows = ::sqlx::query(&sql)
+                .bind(lot_bidx)
+                .fetch_all(self.conn())
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(RecallRow {
+                            uses_enc: r.try_get("uses_enc").map_err(db)?,
+                            given_enc: r.try_get("given_enc").map_err(db)?,
+                            family_enc: r.try_get("family_enc").map_err(db)?,
+                            phone_enc: r.try_get("phone_enc").map_err(db)?,
+                            email_enc: r.try_get("email_enc").map_err(db)?,
+                            dek: dek_columns(r, "dek_")?,
+                            patient_id: r.try_get("patient_id").map_err(db)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn provider_patients(
+                &mut self,
+                provider_id: &str,
+                now_ms: i64,
+            ) -> StoreResult<(Vec<String>, Vec<String>)> {
+                let team: Vec<String> =
+                    ::sqlx::query_scalar("SELECT patient_id FROM care_team WHERE provider_id = $1")
+                        .bind(provider_id)
+                        .fetch_all(self.conn())
+                        .await
+                        .map_err(db)?;
+                let glass: Vec<String> = ::sqlx::query_scalar(
+                    "SELECT DISTINCT patient_id FROM break_glass WHERE provider_id = $1 AND expires_at_ms > $2",
+                )
+                .bind(provider_id)
+                .bind(now_ms)
+                .fetch_all(self.conn())
+                .await
+                .map_err(db)?;
+                Ok((team, glass))
+            }
+
+            async fn products(&mut self) -> StoreResult<Vec<(String, String)>> {
+                let rows = ::sqlx::query("SELECT code, body FROM products ORDER BY code")
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("code").map_err(db)?, r.try_get("body").map_err(db)?)))
+                    .collect()
+            }
+
+            async fn inventory_lots(&mut self) -> StoreResult<Vec<InventoryLotRow>> {
+                let rows = ::sqlx::query(
+                    "SELECT id, product_code, lot, expiry, received, remaining, received_at_ms \
+                     FROM inventory_lots ORDER BY product_code, expiry, lot",
+                )
+                .fetch_all(self.conn())
+                .await
+                .map_err(db)?;
+                rows.iter().map(inventory_from_row).collect()
+            }
+
+            async fn consent_forms(&mut self) -> StoreResult<Vec<ConsentFormRow>> {
+                let rows = ::sqlx::query(
+                    "SELECT kind, version, text, created_at_ms FROM consent_forms ORDER BY kind, created_at_ms, version",
+                )
+                .fetch_all(self.conn())
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(ConsentFormRow {
+                            kind: r.try_get("kind").map_err(db)?,
+                            version: r.try_get("version").map_err(db)?,
+                            text: r.try_get("text").map_err(db)?,
+                            created_at_ms: r.try_get("created_at_ms").map_err(db)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn setting(&mut self, key: &str) -> StoreResult<Option<String>> {
+                let row = ::sqlx::query("SELECT value FROM practice_settings WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(self.conn())
+                    .await
+                    .map_err(db)?;
+                row.map(|r| r.try_get("value").map_err(db)).transpose()
+            }
+        }
+
+        #[::async_trait::async_trait]
+        impl Tx for $tx {
+            async fn commit(self: Box<Self>) -> StoreResult<()> {
+                match *self {
+                    Self::Transaction(tx) => tx.commit().await.map_err(db),
+                    Self::Autocommit(_) => Ok(()),
+                }
+            }
+
+            async fn insert_dek(&mut self, dek: &StoredDek) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO deks (id, owner, kek_version, wrapped, created_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&dek.id[..])
+                .bind(&dek.owner)
+                .bind(i64::from(dek.kek_version))
+                .bind(&dek.wrapped)
+                .bind(dek.created_at_ms)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn rewrap_deks(&mut self, rewraps: &[DekRewrap]) -> StoreResult<u64> {
+                if rewraps.is_empty() {
+                    return Ok(0);
+                }
+                // One statement per batch: per-statement overhead, not crypto, dominates re-wrapping.
+                // `VALUES` columns are named column1… in both engines; a plain join on the primary
+                // key (a CTE here made SQLite's plan markedly slower).
+                let mut query = ::sqlx::QueryBuilder::<$db>::new(
+                    "UPDATE deks SET kek_version = v.column3, wrapped = v.column4 FROM (",
+                );
+                query.push_values(rewraps, |mut row, r| {
+                    row.push_bind(&r.id[..])
+                        .push_bind(i64::from(r.old_version))
+                        .push_bind(i64::from(r.new_version))
+                        .push_bind(&r.wrapped[..]);
+                });
+                query.push(") AS v WHERE deks.id = v.column1 AND deks.kek_version = v.column2");
+                let done = query.build().execute(self.conn()).await.map_err(db)?;
+                Ok(done.rows_affected())
+            }
+
+            async fn insert_user(&mut self, user: &NewUser) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO users (id, role, email_bidx, email_enc, name_enc, password_hash, \
+                     totp_enc, patient_id, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&user.id)
+                .bind(&user.role)
+                .bind(&user.email_bidx)
+                .bind(&user.email_enc)
+                .bind(&user.name_enc)
+                .bind(&user.password_hash)
+                .bind(&user.totp_enc)
+                .bind(&user.patient_id)
+                .bind(user.created_at_ms)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn insert_patient(&mut self, p: &PatientRow) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO patients (id, given_enc, family_enc, dob_enc, phone_enc, email_enc, \
+                     family_bidx, dob_bidx, phone_bidx, email_bidx, created_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(&p.id)
+                .bind(&p.given_enc)
+                .bind(&p.family_enc)
+                .bind(&p.dob_enc)
+                .bind(&p.phone_enc)
+                .bind(&p.email_enc)
+                .bind(&p.family_bidx)
+                .bind(&p.dob_bidx)
+                .bind(&p.phone_bidx)
+                .bind(&p.email_bidx)
+                .bind(p.created_at_ms)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn add_to_care_team(
+                &mut self,
+                patient_id: &str,
+                provider_id: &str,
+                reason: &str,
+                at_ms: i64,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "INSERT INTO care_team (patient_id, provider_id, reason, created_at_ms) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (patient_id, provider_id) DO NOTHING",
+                )
+                .bind(patient_id)
+                .bind(provider_id)
+                .bind(reason)
+                .bind(at_ms)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_break_glass(&mut self, g: &BreakGlassRow) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO break_glass (id, patient_id, provider_id, reason_enc, created_at_ms, \
+                     expires_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&g.id)
+                .bind(&g.patient_id)
+                .bind(&g.provider_id)
+                .bind(&g.reason_enc)
+                .bind(g.created_at_ms)
+                .bind(g.expires_at_ms)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
             }
 
             async fn set_login_state(
@@ -634,67 +1059,6 @@ macro_rules! sqlx_tx {
                 Ok(())
             }
 
-            async fn session_auth(&mut self, hash: &[u8; 32]) -> StoreResult<Option<SessionAuth>> {
-                let row = ::sqlx::query(
-                    "SELECT s.id, s.user_id, s.kind, s.device, s.first_addr, s.last_addr, s.created_at_ms, \
-                     s.last_seen_ms, s.reauth_at_ms, s.ended_at_ms, s.end_reason, u.role AS user_role, \
-                     u.disabled_at_ms AS user_disabled_at_ms \
-                     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
-                )
-                .bind(&hash[..])
-                .fetch_optional(self.conn())
-                .await
-                .map_err(db)?;
-                row.as_ref()
-                    .map(|r| {
-                        Ok(SessionAuth {
-                            session: session_from_row(r)?,
-                            role: r.try_get("user_role").map_err(db)?,
-                            user_disabled_at_ms: r.try_get("user_disabled_at_ms").map_err(db)?,
-                        })
-                    })
-                    .transpose()
-            }
-
-            async fn patient_for(&mut self, id: &str, reader_id: &str) -> StoreResult<Option<PatientRead>> {
-                let sql = format!(
-                    "SELECT p.id, p.given_enc, p.family_enc, p.dob_enc, p.phone_enc, p.email_enc, \
-                     p.family_bidx, p.dob_bidx, p.phone_bidx, p.email_bidx, p.created_at_ms, \
-                     {JOINED_DEK_COLUMNS}, EXISTS (SELECT 1 FROM care_team c \
-                     WHERE c.patient_id = p.id AND c.provider_id = $2) AS on_care_team \
-                     FROM patients p LEFT JOIN deks d ON d.owner = p.id WHERE p.id = $1"
-                );
-                let row = ::sqlx::query(&sql)
-                .bind(id)
-                .bind(reader_id)
-                .fetch_optional(self.conn())
-                .await
-                .map_err(db)?;
-                let Some(r) = row else {
-                    return Ok(None);
-                };
-                // LEFT JOIN: a patient without a DEK has NULL dek columns.
-                let dek_id: Option<Vec<u8>> = r.try_get("dek_id").map_err(db)?;
-                Ok(Some(PatientRead {
-                    patient: patient_from_row(&r)?,
-                    dek: dek_id.map(|_| dek_columns(&r, "dek_")).transpose()?,
-                    on_care_team: r.try_get("on_care_team").map_err(db)?,
-                }))
-            }
-
-            async fn session_by_token_hash(
-                &mut self,
-                hash: &[u8; 32],
-            ) -> StoreResult<Option<SessionRecord>> {
-                let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1");
-                let row = ::sqlx::query(&sql)
-                    .bind(&hash[..])
-                    .fetch_optional(self.conn())
-                    .await
-                    .map_err(db)?;
-                row.as_ref().map(session_from_row).transpose()
-            }
-
             async fn touch_session(
                 &mut self,
                 id: &str,
@@ -767,28 +1131,6 @@ macro_rules! sqlx_tx {
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
-            }
-
-            async fn sessions_of_user(&mut self, user_id: &str) -> StoreResult<Vec<SessionRecord>> {
-                let sql = format!(
-                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY created_at_ms DESC"
-                );
-                let rows = ::sqlx::query(&sql)
-                    .bind(user_id)
-                    .fetch_all(self.conn())
-                    .await
-                    .map_err(db)?;
-                rows.iter().map(session_from_row).collect()
-            }
-
-            async fn users(&mut self, limit: u32) -> StoreResult<Vec<UserRecord>> {
-                let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at_ms, id LIMIT $1");
-                let rows = ::sqlx::query(&sql)
-                    .bind(i64::from(limit))
-                    .fetch_all(self.conn())
-                    .await
-                    .map_err(db)?;
-                rows.iter().map(user_from_row).collect()
             }
 
             async fn set_totp(&mut self, user_id: &str, totp_enc: &[u8]) -> StoreResult<bool> {
@@ -868,51 +1210,6 @@ macro_rules! sqlx_tx {
                 Ok(())
             }
 
-            async fn audit_rows(&mut self, after: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRow>> {
-                let after = after.map_or(-1, |a| i64::try_from(a).unwrap_or(i64::MAX));
-                let rows = ::sqlx::query(
-                    "SELECT seq, time_ms, actor, patient_id, action, outcome, entry, leaf_hash, chain_hash \
-                     FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-                )
-                .bind(after)
-                .bind(i64::from(limit))
-                .fetch_all(self.conn())
-                .await
-                .map_err(db)?;
-                rows.iter().map(audit_row).collect()
-            }
-
-            async fn audit_for_patient(
-                &mut self,
-                patient_id: &str,
-                limit: u32,
-            ) -> StoreResult<Vec<AuditRow>> {
-                let rows = ::sqlx::query(
-                    "SELECT seq, time_ms, actor, patient_id, action, outcome, entry, leaf_hash, chain_hash \
-                     FROM audit_log WHERE patient_id = $1 ORDER BY seq DESC LIMIT $2",
-                )
-                .bind(patient_id)
-                .bind(i64::from(limit))
-                .fetch_all(self.conn())
-                .await
-                .map_err(db)?;
-                rows.iter().map(audit_row).collect()
-            }
-
-            async fn audit_leaf_hashes(&mut self, from: u64, limit: u32) -> StoreResult<Vec<[u8; 32]>> {
-                let rows: Vec<Vec<u8>> = ::sqlx::query_scalar(
-                    "SELECT leaf_hash FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2",
-                )
-                .bind(i64::try_from(from).unwrap_or(i64::MAX))
-                .bind(i64::from(limit))
-                .fetch_all(self.conn())
-                .await
-                .map_err(db)?;
-                rows.into_iter()
-                    .map(|h| hash32(h, "audit_log.leaf_hash"))
-                    .collect()
-            }
-
             async fn insert_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> StoreResult<()> {
                 ::sqlx::query(
                     "INSERT INTO audit_checkpoints (tree_size, root_hash, signed_note, created_at_ms) \
@@ -928,27 +1225,6 @@ macro_rules! sqlx_tx {
                 Ok(())
             }
 
-            async fn checkpoints(&mut self) -> StoreResult<Vec<StoredCheckpoint>> {
-                let rows = ::sqlx::query(
-                    "SELECT tree_size, root_hash, signed_note, created_at_ms FROM audit_checkpoints \
-                     ORDER BY tree_size",
-                )
-                .fetch_all(self.conn())
-                .await
-                .map_err(db)?;
-                rows.iter()
-                    .map(|row| {
-                        let size: i64 = row.try_get("tree_size").map_err(db)?;
-                        Ok(StoredCheckpoint {
-                            tree_size: u64::try_from(size).map_err(|_| corrupt("tree_size is negative"))?,
-                            root_hash: hash32(row.try_get("root_hash").map_err(db)?, "root_hash")?,
-                            signed_note: row.try_get("signed_note").map_err(db)?,
-                            created_at_ms: row.try_get("created_at_ms").map_err(db)?,
-                        })
-                    })
-                    .collect()
-            }
-
             async fn lock_named(&mut self, name: &str) -> StoreResult<()> {
                 self.take_named_lock(name).await
             }
@@ -962,22 +1238,6 @@ macro_rules! sqlx_tx {
                     .await
                     .map_err(db)?;
                 Ok(())
-            }
-
-            async fn locations(&mut self) -> StoreResult<Vec<LocationRow>> {
-                let rows = ::sqlx::query("SELECT id, name, created_at_ms FROM locations ORDER BY name, id")
-                    .fetch_all(self.conn())
-                    .await
-                    .map_err(db)?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(LocationRow {
-                            id: r.try_get("id").map_err(db)?,
-                            name: r.try_get("name").map_err(db)?,
-                            created_at_ms: r.try_get("created_at_ms").map_err(db)?,
-                        })
-                    })
-                    .collect()
             }
 
             async fn insert_appointment(&mut self, a: &AppointmentRow) -> StoreResult<()> {
@@ -1002,72 +1262,6 @@ macro_rules! sqlx_tx {
                     .await
                     .map_err(db)?;
                 Ok(())
-            }
-
-            async fn appointment_by_id(&mut self, id: &str) -> StoreResult<Option<AppointmentRow>> {
-                let sql = format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id = $1");
-                let row = ::sqlx::query(&sql)
-                    .bind(id)
-                    .fetch_optional(self.conn())
-                    .await
-                    .map_err(db)?;
-                row.as_ref().map(appointment_from_row).transpose()
-            }
-
-            async fn active_overlapping(
-                &mut self,
-                provider_id: &str,
-                start_ms: i64,
-                end_ms: i64,
-            ) -> StoreResult<Vec<AppointmentRow>> {
-                let sql = format!(
-                    "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE provider_id = $1 \
-                     AND status IN ('booked', 'checked_in') AND start_ms < $3 AND end_ms > $2 \
-                     ORDER BY start_ms"
-                );
-                let rows = ::sqlx::query(&sql)
-                    .bind(provider_id)
-                    .bind(start_ms)
-                    .bind(end_ms)
-                    .fetch_all(self.conn())
-                    .await
-                    .map_err(db)?;
-                rows.iter().map(appointment_from_row).collect()
-            }
-
-            async fn appointments_between(
-                &mut self,
-                start_ms: i64,
-                end_ms: i64,
-                provider_id: Option<&str>,
-            ) -> StoreResult<Vec<AppointmentRow>> {
-                let sql = format!(
-                    "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE start_ms >= $1 AND start_ms < $2 \
-                     AND ($3 IS NULL OR provider_id = $3) ORDER BY start_ms, id"
-                );
-                let rows = ::sqlx::query(&sql)
-                    .bind(start_ms)
-                    .bind(end_ms)
-                    .bind(provider_id)
-                    .fetch_all(self.conn())
-                    .await
-                    .map_err(db)?;
-                rows.iter().map(appointment_from_row).collect()
-            }
-
-            async fn appointments_of_patient(
-                &mut self,
-                patient_id: &str,
-            ) -> StoreResult<Vec<AppointmentRow>> {
-                let sql = format!(
-                    "SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE patient_id = $1 ORDER BY start_ms, id"
-                );
-                let rows = ::sqlx::query(&sql)
-                    .bind(patient_id)
-                    .fetch_all(self.conn())
-                    .await
-                    .map_err(db)?;
-                rows.iter().map(appointment_from_row).collect()
             }
 
             async fn set_appointment_status(
@@ -1144,29 +1338,6 @@ macro_rules! sqlx_tx {
                 Ok(())
             }
 
-            async fn photo_by_id(&mut self, id: &str) -> StoreResult<Option<PhotoRow>> {
-                let sql = format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE id = $1");
-                let row = ::sqlx::query(&sql)
-                    .bind(id)
-                    .fetch_optional(self.conn())
-                    .await
-                    .map_err(db)?;
-                row.as_ref().map(photo_from_row).transpose()
-            }
-
-            async fn photos_of_patient(&mut self, patient_id: &str) -> StoreResult<Vec<PhotoRow>> {
-                let sql = format!(
-                    "SELECT {PHOTO_COLUMNS} FROM photos WHERE patient_id = $1 \
-                     AND deleted_at_ms IS NULL ORDER BY created_at_ms, id"
-                );
-                let rows = ::sqlx::query(&sql)
-                    .bind(patient_id)
-                    .fetch_all(self.conn())
-                    .await
-                    .map_err(db)?;
-                rows.iter().map(photo_from_row).collect()
-            }
-
             async fn soft_delete_photo(&mut self, id: &str, by: &str, now_ms: i64) -> StoreResult<bool> {
                 let done = ::sqlx::query(
                     "UPDATE photos SET deleted_at_ms = $1, deleted_by = $2 \
@@ -1179,46 +1350,6 @@ macro_rules! sqlx_tx {
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
-            }
-
-            async fn record_by_id(&mut self, id: &str) -> StoreResult<Option<ClinicalRecordRow>> {
-                let sql = format!("SELECT {RECORD_COLUMNS} FROM clinical_records WHERE id = $1");
-                let row = ::sqlx::query(&sql)
-                    .bind(id)
-                    .fetch_optional(self.conn())
-                    .await
-                    .map_err(db)?;
-                row.as_ref().map(record_from_row).transpose()
-            }
-
-            async fn records_of_patient(
-                &mut self,
-                patient_id: &str,
-                kind: Option<&str>,
-            ) -> StoreResult<Vec<ClinicalRecordRow>> {
-                let sql = format!(
-                    "SELECT {RECORD_COLUMNS} FROM clinical_records WHERE patient_id = $1 \
-                     AND ($2 IS NULL OR kind = $2) ORDER BY created_at_ms, id"
-                );
-                let rows = ::sqlx::query(&sql)
-                    .bind(patient_id)
-                    .bind(kind)
-                    .fetch_all(self.conn())
-                    .await
-                    .map_err(db)?;
-                rows.iter().map(record_from_row).collect()
-            }
-
-            async fn amendments_of(&mut self, parent_id: &str) -> StoreResult<Vec<ClinicalRecordRow>> {
-                let sql = format!(
-                    "SELECT {RECORD_COLUMNS} FROM clinical_records WHERE parent_id = $1 ORDER BY created_at_ms, id"
-                );
-                let rows = ::sqlx::query(&sql)
-                    .bind(parent_id)
-                    .fetch_all(self.conn())
-                    .await
-                    .map_err(db)?;
-                rows.iter().map(record_from_row).collect()
             }
 
             async fn update_record_body(
@@ -1290,34 +1421,6 @@ macro_rules! sqlx_tx {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn records_awaiting_cosign(&mut self, limit: u32) -> StoreResult<Vec<ClinicalRecordRow>> {
-                let sql = format!(
-                    "SELECT {RECORD_COLUMNS} FROM clinical_records WHERE cosign = 'awaiting' \
-                     ORDER BY signed_at_ms, id LIMIT $1"
-                );
-                let rows = ::sqlx::query(&sql)
-                    .bind(i64::from(limit))
-                    .fetch_all(self.conn())
-                    .await
-                    .map_err(db)?;
-                rows.iter().map(record_from_row).collect()
-            }
-
-            async fn lot_patient_uses(
-                &mut self,
-                lot_bidx: &[u8],
-                patient_id: &str,
-            ) -> StoreResult<Option<Vec<u8>>> {
-                ::sqlx::query_scalar(
-                    "SELECT uses_enc FROM lot_patients WHERE lot_bidx = $1 AND patient_id = $2",
-                )
-                .bind(lot_bidx)
-                .bind(patient_id)
-                .fetch_optional(self.conn())
-                .await
-                .map_err(db)
-            }
-
             async fn put_lot_patient_uses(
                 &mut self,
                 lot_bidx: &[u8],
@@ -1337,57 +1440,6 @@ macro_rules! sqlx_tx {
                 Ok(())
             }
 
-            async fn lot_recall(&mut self, lot_bidx: &[u8]) -> StoreResult<Vec<RecallRow>> {
-                let sql = format!(
-                    "SELECT l.patient_id, l.uses_enc, p.given_enc, p.family_enc, p.phone_enc, \
-                     p.email_enc, {JOINED_DEK_COLUMNS} \
-                     FROM lot_patients l \
-                     JOIN patients p ON p.id = l.patient_id \
-                     JOIN deks d ON d.owner = l.patient_id \
-                     WHERE l.lot_bidx = $1 ORDER BY l.patient_id"
-                );
-                let rows = ::sqlx::query(&sql)
-                .bind(lot_bidx)
-                .fetch_all(self.conn())
-                .await
-                .map_err(db)?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(RecallRow {
-                            uses_enc: r.try_get("uses_enc").map_err(db)?,
-                            given_enc: r.try_get("given_enc").map_err(db)?,
-                            family_enc: r.try_get("family_enc").map_err(db)?,
-                            phone_enc: r.try_get("phone_enc").map_err(db)?,
-                            email_enc: r.try_get("email_enc").map_err(db)?,
-                            dek: dek_columns(r, "dek_")?,
-                            patient_id: r.try_get("patient_id").map_err(db)?,
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn provider_patients(
-                &mut self,
-                provider_id: &str,
-                now_ms: i64,
-            ) -> StoreResult<(Vec<String>, Vec<String>)> {
-                let team: Vec<String> =
-                    ::sqlx::query_scalar("SELECT patient_id FROM care_team WHERE provider_id = $1")
-                        .bind(provider_id)
-                        .fetch_all(self.conn())
-                        .await
-                        .map_err(db)?;
-                let glass: Vec<String> = ::sqlx::query_scalar(
-                    "SELECT DISTINCT patient_id FROM break_glass WHERE provider_id = $1 AND expires_at_ms > $2",
-                )
-                .bind(provider_id)
-                .bind(now_ms)
-                .fetch_all(self.conn())
-                .await
-                .map_err(db)?;
-                Ok((team, glass))
-            }
-
             async fn insert_product(&mut self, code: &str, body: &str, now_ms: i64) -> StoreResult<()> {
                 ::sqlx::query("INSERT INTO products (code, body, created_at_ms) VALUES ($1, $2, $3)")
                     .bind(code)
@@ -1397,16 +1449,6 @@ macro_rules! sqlx_tx {
                     .await
                     .map_err(db)?;
                 Ok(())
-            }
-
-            async fn products(&mut self) -> StoreResult<Vec<(String, String)>> {
-                let rows = ::sqlx::query("SELECT code, body FROM products ORDER BY code")
-                    .fetch_all(self.conn())
-                    .await
-                    .map_err(db)?;
-                rows.iter()
-                    .map(|r| Ok((r.try_get("code").map_err(db)?, r.try_get("body").map_err(db)?)))
-                    .collect()
             }
 
             async fn insert_inventory_lot(&mut self, l: &InventoryLotRow) -> StoreResult<()> {
@@ -1425,17 +1467,6 @@ macro_rules! sqlx_tx {
                 .await
                 .map_err(db)?;
                 Ok(())
-            }
-
-            async fn inventory_lots(&mut self) -> StoreResult<Vec<InventoryLotRow>> {
-                let rows = ::sqlx::query(
-                    "SELECT id, product_code, lot, expiry, received, remaining, received_at_ms \
-                     FROM inventory_lots ORDER BY product_code, expiry, lot",
-                )
-                .fetch_all(self.conn())
-                .await
-                .map_err(db)?;
-                rows.iter().map(inventory_from_row).collect()
             }
 
             async fn draw_down(&mut self, product_code: &str, lot: &str, quantity: i64) -> StoreResult<bool> {
@@ -1464,34 +1495,6 @@ macro_rules! sqlx_tx {
                 .await
                 .map_err(db)?;
                 Ok(())
-            }
-
-            async fn consent_forms(&mut self) -> StoreResult<Vec<ConsentFormRow>> {
-                let rows = ::sqlx::query(
-                    "SELECT kind, version, text, created_at_ms FROM consent_forms ORDER BY kind, created_at_ms, version",
-                )
-                .fetch_all(self.conn())
-                .await
-                .map_err(db)?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(ConsentFormRow {
-                            kind: r.try_get("kind").map_err(db)?,
-                            version: r.try_get("version").map_err(db)?,
-                            text: r.try_get("text").map_err(db)?,
-                            created_at_ms: r.try_get("created_at_ms").map_err(db)?,
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn setting(&mut self, key: &str) -> StoreResult<Option<String>> {
-                let row = ::sqlx::query("SELECT value FROM practice_settings WHERE key = $1")
-                    .bind(key)
-                    .fetch_optional(self.conn())
-                    .await
-                    .map_err(db)?;
-                row.map(|r| r.try_get("value").map_err(db)).transpose()
             }
 
             async fn set_setting(&mut self, key: &str, value: &str) -> StoreResult<()> {
@@ -1525,6 +1528,7 @@ macro_rules! sqlx_tx {
                     .map_err(db)?;
                 Ok(())
             }
+
         }
 
         }

@@ -136,7 +136,7 @@ impl App {
         );
         self.transact(move |work| {
             Box::pin(async move {
-                if work.tx().await?.patient_by_id(&patient_id).await?.is_none() {
+                if work.read().patient_by_id(&patient_id).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
                 }
                 app.authorize(
@@ -243,7 +243,7 @@ impl App {
                     )
                     .await?;
                 let full = !matches!(scope, Scope::StatusOnly);
-                let tx = work.tx().await?;
+                let tx = work.read();
                 let key = if full && !rows.is_empty() {
                     Some(app.existing_data_key(tx, &patient_id).await?)
                 } else {

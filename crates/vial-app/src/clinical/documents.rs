@@ -138,7 +138,7 @@ impl App {
         );
         self.transact(move |work| {
             Box::pin(async move {
-                if work.tx().await?.patient_by_id(&patient_id).await?.is_none() {
+                if work.read().patient_by_id(&patient_id).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
                 }
                 app.authorize(
@@ -402,7 +402,7 @@ impl App {
                         },
                     )
                     .await?;
-                let tx = work.tx().await?;
+                let tx = work.read();
                 let key = app.existing_data_key(tx, &patient_id).await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for row in rows {

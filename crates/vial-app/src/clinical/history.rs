@@ -5,7 +5,7 @@
 use serde::Serialize;
 use vial_clinical::{MedicalHistoryInput, validate_history};
 use vial_core::{Action, Resource};
-use vial_store::{ClinicalRecordRow, Tx};
+use vial_store::{ClinicalRecordRow, TxRead};
 
 use super::{new_id, new_record, open_json, purpose_of, seal_json};
 use crate::gateway::Access;
@@ -25,7 +25,7 @@ pub struct HistoryView {
 impl App {
     pub(crate) async fn current_history(
         &self,
-        tx: &mut dyn Tx,
+        tx: &mut dyn TxRead,
         patient_id: &str,
     ) -> Result<Option<ClinicalRecordRow>, AppError> {
         Ok(tx
@@ -46,7 +46,7 @@ impl App {
         let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
         self.transact(move |work| {
             Box::pin(async move {
-                if work.tx().await?.patient_by_id(&patient_id).await?.is_none() {
+                if work.read().patient_by_id(&patient_id).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
                 }
                 app.authorize(
@@ -117,7 +117,7 @@ impl App {
                     },
                 )
                 .await?;
-                let tx = work.tx().await?;
+                let tx = work.read();
                 let Some(row) = app.current_history(tx, &patient_id).await? else {
                     return Ok(None);
                 };

@@ -125,7 +125,7 @@ impl App {
         );
         self.transact(move |work| {
             Box::pin(async move {
-                if work.tx().await?.patient_by_id(&patient_id).await?.is_none() {
+                if work.read().patient_by_id(&patient_id).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
                 }
                 app.authorize(
@@ -335,7 +335,7 @@ impl App {
         actor: &Actor,
         row: AppointmentRow,
     ) -> Result<AppointmentView, AppError> {
-        let tx = work.tx().await?;
+        let tx = work.read();
         let key = self.existing_data_key(tx, &row.patient_id).await?;
         let plain = key.open(
             Aad::new("appointments", "service", &row.id),

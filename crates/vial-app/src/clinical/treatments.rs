@@ -140,7 +140,7 @@ impl App {
         let found = self
             .transact(move |work| {
                 Box::pin(async move {
-                    if work.tx().await?.patient_by_id(&patient_id).await?.is_none() {
+                    if work.read().patient_by_id(&patient_id).await?.is_none() {
                         return Err(AppError::NotFound("patient"));
                     }
                     app.authorize(
@@ -283,7 +283,7 @@ impl App {
                         },
                     )
                     .await?;
-                let key = app.existing_data_key(work.tx().await?, &patient_id).await?;
+                let key = app.existing_data_key(work.read(), &patient_id).await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for row in rows {
                     if matches!(scope, Scope::SignedOnly) && row.state != "signed" {

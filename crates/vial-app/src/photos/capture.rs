@@ -127,7 +127,7 @@ impl App {
         let treatment_id = treatment_id.map(str::to_owned);
         self.transact(move |work| {
             Box::pin(async move {
-                if work.tx().await?.patient_by_id(&patient_id).await?.is_none() {
+                if work.read().patient_by_id(&patient_id).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
                 }
                 let access = Access {

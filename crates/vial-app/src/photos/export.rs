@@ -76,7 +76,7 @@ impl App {
                         purpose: "marketing",
                     };
                     app.authorize(work, &who, access).await?;
-                    let tx = work.tx().await?;
+                    let tx = work.read();
                     let consented = tx
                         .records_of_patient(&row.patient_id, Some("consent"))
                         .await?

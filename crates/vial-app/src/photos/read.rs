@@ -68,7 +68,7 @@ impl App {
         let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
         self.transact(move |work| {
             Box::pin(async move {
-                if work.tx().await?.patient_by_id(&patient_id).await?.is_none() {
+                if work.read().patient_by_id(&patient_id).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
                 }
                 let access = Access {
@@ -79,7 +79,7 @@ impl App {
                     purpose: purpose_of(actor.role),
                 };
                 app.authorize(work, &actor, access).await?;
-                let tx = work.tx().await?;
+                let tx = work.read();
                 let rows = tx.photos_of_patient(&patient_id).await?;
                 if rows.is_empty() {
                     return Ok(Vec::new());
@@ -150,9 +150,7 @@ impl App {
                     purpose: purpose_of(actor.role),
                 };
                 app.authorize(work, &actor, access).await?;
-                let key = app
-                    .existing_data_key(work.tx().await?, &row.patient_id)
-                    .await?;
+                let key = app.existing_data_key(work.read(), &row.patient_id).await?;
                 Ok((key, row))
             })
         })
@@ -200,8 +198,7 @@ pub(super) async fn live_photo(
     work: &mut crate::Work,
     photo_id: &str,
 ) -> Result<PhotoRow, AppError> {
-    work.tx()
-        .await?
+    work.read()
         .photo_by_id(photo_id)
         .await?
         .filter(|row| row.deleted_at_ms.is_none())
