@@ -128,8 +128,8 @@ fn check_log(batches: AuditLogBatches, expected: &[Expected]) -> Result<u64, App
     let mut tree = CompactRange::new();
     let mut next_expected = expected.iter().peekable();
     for rows in batches {
-        for row in &rows? {
-            let entry = AuditEntryView::parse(&row.entry)
+        for row in rows?.iter() {
+            let entry = AuditEntryView::parse(row.entry)
                 .map_err(|e| broken(row.seq, format!("entry does not decode: {e}")))?;
             if entry.seq != row.seq {
                 return Err(broken(
@@ -138,7 +138,7 @@ fn check_log(batches: AuditLogBatches, expected: &[Expected]) -> Result<u64, App
                 ));
             }
             let leaf = chain
-                .push_canonical(entry.seq, &row.entry, &row.leaf_hash, &row.chain_hash)
+                .push_canonical(entry.seq, row.entry, row.leaf_hash, row.chain_hash)
                 .map_err(|e| match e {
                     vial_audit::AuditError::ChainBroken { seq, reason } => {
                         broken(seq, reason.to_string())
@@ -146,8 +146,8 @@ fn check_log(batches: AuditLogBatches, expected: &[Expected]) -> Result<u64, App
                     other => broken(row.seq, other.to_string()),
                 })?;
             if row.time_ms != entry.time_ms
-                || row.actor.as_deref() != entry.actor
-                || row.patient_id.as_deref() != entry.patient_id
+                || row.actor != entry.actor
+                || row.patient_id != entry.patient_id
                 || row.action != entry.action
                 || row.outcome != outcome_code(entry.outcome)
             {

@@ -8,7 +8,7 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Row};
-use vial_store::{AuditLogBatches, AuditRow, StoreError, StoreResult};
+use vial_store::{AuditLogBatches, AuditRowBatch, AuditRowRef, StoreError, StoreResult};
 
 /// Batches in flight between the reading thread and the caller.
 const READ_AHEAD: usize = 4;
@@ -31,7 +31,7 @@ pub(crate) fn audit_log(path: PathBuf, batch: usize) -> StoreResult<AuditLogBatc
 fn scan(
     path: &std::path::Path,
     batch: usize,
-    sender: &SyncSender<StoreResult<Vec<AuditRow>>>,
+    sender: &SyncSender<StoreResult<AuditRowBatch>>,
 ) -> StoreResult<()> {
     let conn = Connection::open_with_flags(
         path,
@@ -47,12 +47,15 @@ fn scan(
         )
         .map_err(db)?;
     let mut rows = statement.query([]).map_err(db)?;
-    let mut out = Vec::with_capacity(batch);
+    let mut out = AuditRowBatch::with_capacity(batch);
     while let Some(row) = rows.next().map_err(db)? {
-        out.push(audit_row(row)?);
+        push_row(&mut out, row)?;
         if out.len() == batch
             && sender
-                .send(Ok(std::mem::replace(&mut out, Vec::with_capacity(batch))))
+                .send(Ok(std::mem::replace(
+                    &mut out,
+                    AuditRowBatch::with_capacity(batch),
+                )))
                 .is_err()
         {
             return Ok(()); // the caller stopped reading (it found a break)
@@ -64,23 +67,31 @@ fn scan(
     Ok(())
 }
 
-fn audit_row(row: &Row<'_>) -> StoreResult<AuditRow> {
+/// Copies the row's columns, read in place, into the batch.
+fn push_row(batch: &mut AuditRowBatch, row: &Row<'_>) -> StoreResult<()> {
     let seq: i64 = row.get(0).map_err(db)?;
-    Ok(AuditRow {
+    let text = |index: usize| -> StoreResult<Option<&str>> {
+        row.get_ref(index).map_err(db)?.as_str_or_null().map_err(db)
+    };
+    let required = |index: usize, column: &str| -> StoreResult<&str> {
+        text(index)?.ok_or_else(|| StoreError::Corrupt(format!("{column} is null")))
+    };
+    batch.push(AuditRowRef {
         seq: u64::try_from(seq)
             .map_err(|_| StoreError::Corrupt("audit_log.seq is negative".into()))?,
         time_ms: row.get(1).map_err(db)?,
-        actor: row.get(2).map_err(db)?,
-        patient_id: row.get(3).map_err(db)?,
-        action: row.get(4).map_err(db)?,
-        outcome: row.get(5).map_err(db)?,
-        entry: row.get(6).map_err(db)?,
+        actor: text(2)?,
+        patient_id: text(3)?,
+        action: required(4, "audit_log.action")?,
+        outcome: required(5, "audit_log.outcome")?,
+        entry: row.get_ref(6).map_err(db)?.as_blob().map_err(db)?,
         leaf_hash: hash32(row, 7, "audit_log.leaf_hash")?,
         chain_hash: hash32(row, 8, "audit_log.chain_hash")?,
-    })
+    });
+    Ok(())
 }
 
-fn hash32(row: &Row<'_>, index: usize, column: &str) -> StoreResult<[u8; 32]> {
+fn hash32<'r>(row: &'r Row<'_>, index: usize, column: &str) -> StoreResult<&'r [u8; 32]> {
     let bytes = row.get_ref(index).map_err(db)?.as_blob().map_err(db)?;
     bytes
         .try_into()

@@ -14,10 +14,10 @@ mod sqlx_tx;
 
 pub use error::StoreError;
 pub use records::{
-    AppointmentRow, AuditHead, AuditRow, Backend, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
-    DekCount, DekRewrap, InventoryLotRow, LocationRow, NewSession, NewUser, PatientLookup,
-    PatientRead, PatientRow, PhotoRow, RecallRow, SessionAuth, SessionRecord, StoredCheckpoint,
-    StoredDek, UserRecord,
+    AppointmentRow, AuditHead, AuditRow, AuditRowBatch, AuditRowRef, Backend, BreakGlassRow,
+    ClinicalRecordRow, ConsentFormRow, DekCount, DekRewrap, InventoryLotRow, LocationRow,
+    NewSession, NewUser, PatientLookup, PatientRead, PatientRow, PhotoRow, RecallRow, SessionAuth,
+    SessionRecord, StoredCheckpoint, StoredDek, UserRecord,
 };
 
 /// Result of a storage call.
@@ -25,7 +25,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The whole audit log in seq order, in batches, as [`Store::audit_log`] reads it. Blocking:
 /// iterate it off the async runtime (`spawn_blocking`).
-pub type AuditLogBatches = Box<dyn Iterator<Item = StoreResult<Vec<AuditRow>>> + Send>;
+pub type AuditLogBatches = Box<dyn Iterator<Item = StoreResult<AuditRowBatch>> + Send>;
 
 /// A database holding Vial's data.
 #[async_trait::async_trait]

@@ -513,7 +513,9 @@ pub async fn audit_log_reads_every_row_in_order(store: &dyn Store) {
     let read_all = |batch| async move {
         let batches = store.audit_log(batch).await.unwrap();
         tokio::task::spawn_blocking(move || {
-            batches.map(|b| b.unwrap()).collect::<Vec<Vec<AuditRow>>>()
+            batches
+                .map(|b| b.unwrap().iter().map(|r| r.to_row()).collect())
+                .collect::<Vec<Vec<AuditRow>>>()
         })
         .await
         .unwrap()
