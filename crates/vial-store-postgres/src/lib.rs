@@ -6,9 +6,7 @@
 use sql::db;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use vial_store::{
-    AuditLogBatches, AuditRowBatch, Backend, Store, StoreError, StoreResult, Tx, TxRead,
-};
+use vial_store::{AuditLogBatches, Backend, Store, StoreError, StoreResult, Tx, TxRead};
 
 /// Advisory lock key serializing audit appends (ASCII "vialaudt").
 const AUDIT_APPEND_LOCK: i64 = 0x7669_616c_6175_6474;
@@ -102,19 +100,14 @@ impl Store for PgStore {
         tokio::spawn(async move {
             let mut after = None;
             loop {
-                let page = tx.audit_rows(after, limit).await;
+                let page = tx.audit_row_batch(after, limit).await;
                 let last = match &page {
-                    Ok(rows) => match rows.last() {
+                    Ok(rows) => match rows.iter().next_back() {
                         Some(row) => Some(row.seq),
                         None => break,
                     },
                     Err(_) => None,
                 };
-                let page = page.map(|rows| {
-                    let mut batch = AuditRowBatch::with_capacity(rows.len());
-                    rows.iter().for_each(|row| batch.push(row.as_ref()));
-                    batch
-                });
                 // Stop after an error, or when the caller stopped reading.
                 if sender.send(page).await.is_err() || last.is_none() {
                     break;

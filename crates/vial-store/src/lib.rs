@@ -150,6 +150,12 @@ pub trait TxRead: Send {
     async fn setting(&mut self, key: &str) -> StoreResult<Option<String>>;
     /// Up to `limit` entries with `seq > after` (or from the start), in order.
     async fn audit_rows(&mut self, after: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRow>>;
+    /// The same rows packed into one batch, decoded without an allocation per row.
+    async fn audit_row_batch(
+        &mut self,
+        after: Option<u64>,
+        limit: u32,
+    ) -> StoreResult<AuditRowBatch>;
     /// The newest `limit` entries about one patient, newest first (access review).
     async fn audit_for_patient(
         &mut self,

@@ -82,24 +82,7 @@ pub struct AuditRow {
     pub chain_hash: [u8; 32],
 }
 
-impl AuditRow {
-    /// The row borrowed, as a whole-log read hands rows over.
-    pub fn as_ref(&self) -> AuditRowRef<'_> {
-        AuditRowRef {
-            seq: self.seq,
-            time_ms: self.time_ms,
-            actor: self.actor.as_deref(),
-            patient_id: self.patient_id.as_deref(),
-            action: &self.action,
-            outcome: &self.outcome,
-            entry: &self.entry,
-            leaf_hash: &self.leaf_hash,
-            chain_hash: &self.chain_hash,
-        }
-    }
-}
-
-/// An audit row borrowed from an [`AuditRowBatch`] (or an [`AuditRow`]).
+/// An audit row borrowed from an [`AuditRowBatch`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuditRowRef<'a> {
     pub seq: u64,
@@ -195,7 +178,7 @@ impl AuditRowBatch {
     }
 
     /// The rows in the order they were pushed.
-    pub fn iter(&self) -> impl Iterator<Item = AuditRowRef<'_>> {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = AuditRowRef<'_>> + ExactSizeIterator {
         // The ranges were taken from these buffers as the rows were pushed, on whole strings.
         let text = |r: &std::ops::Range<usize>| self.texts.get(r.clone()).unwrap_or_default();
         self.rows.iter().map(move |p| AuditRowRef {

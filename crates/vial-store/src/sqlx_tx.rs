@@ -16,7 +16,7 @@ macro_rules! sqlx_tx {
         pub(crate) mod sql {
         use ::sqlx::Row as _;
         use $crate::{
-            AppointmentRow, AuditHead, AuditRow, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
+            AppointmentRow, AuditHead, AuditRow, AuditRowBatch, AuditRowRef, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
             DekCount, DekRewrap, InventoryLotRow, LocationRow, NewSession, NewUser,
             PatientLookup, PatientRead, PatientRow, PhotoRow, RecallRow, SessionAuth, SessionRecord, StoreError, StoreResult, StoredCheckpoint,
             StoredDek, Tx, TxRead, UserCipherColumn, UserRecord,
@@ -124,9 +124,16 @@ macro_rules! sqlx_tx {
             })
         }
 
-        fn audit_row(row: &$row) -> StoreResult<AuditRow> {
+        /// An audit row's columns, borrowed from the row straight into `batch`.
+        fn push_audit_row(batch: &mut AuditRowBatch, row: &$row) -> StoreResult<()> {
             let seq: i64 = row.try_get("seq").map_err(db)?;
-            Ok(AuditRow {
+            let hash = |column: &str| -> StoreResult<&[u8; 32]> {
+                let bytes: &[u8] = row.try_get(column).map_err(db)?;
+                bytes
+                    .try_into()
+                    .map_err(|_| corrupt(&format!("audit_log.{column} is not 32 bytes")))
+            };
+            batch.push(AuditRowRef {
                 seq: u64::try_from(seq).map_err(|_| corrupt("audit_log.seq is negative"))?,
                 time_ms: row.try_get("time_ms").map_err(db)?,
                 actor: row.try_get("actor").map_err(db)?,
@@ -134,12 +141,10 @@ macro_rules! sqlx_tx {
                 action: row.try_get("action").map_err(db)?,
                 outcome: row.try_get("outcome").map_err(db)?,
                 entry: row.try_get("entry").map_err(db)?,
-                leaf_hash: hash32(row.try_get("leaf_hash").map_err(db)?, "audit_log.leaf_hash")?,
-                chain_hash: hash32(
-                    row.try_get("chain_hash").map_err(db)?,
-                    "audit_log.chain_hash",
-                )?,
-            })
+                leaf_hash: hash("leaf_hash")?,
+                chain_hash: hash("chain_hash")?,
+            });
+            Ok(())
         }
 
         fn dek_from_row(row: &$row) -> StoreResult<StoredDek> {
@@ -511,6 +516,15 @@ macro_rules! sqlx_tx {
             }
 
             async fn audit_rows(&mut self, after: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRow>> {
+                let batch = self.audit_row_batch(after, limit).await?;
+                Ok(batch.iter().map(|row| row.to_row()).collect())
+            }
+
+            async fn audit_row_batch(
+                &mut self,
+                after: Option<u64>,
+                limit: u32,
+            ) -> StoreResult<AuditRowBatch> {
                 let after = after.map_or(-1, |a| i64::try_from(a).unwrap_or(i64::MAX));
                 let rows = ::sqlx::query(
                     "SELECT seq, time_ms, actor, patient_id, action, outcome, entry, leaf_hash, chain_hash \
@@ -521,7 +535,11 @@ macro_rules! sqlx_tx {
                 .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
-                rows.iter().map(audit_row).collect()
+                let mut batch = AuditRowBatch::with_capacity(rows.len());
+                for row in &rows {
+                    push_audit_row(&mut batch, row)?;
+                }
+                Ok(batch)
             }
 
             async fn audit_for_patient(
@@ -538,7 +556,11 @@ macro_rules! sqlx_tx {
                 .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
-                rows.iter().map(audit_row).collect()
+                let mut batch = AuditRowBatch::with_capacity(rows.len());
+                for row in &rows {
+                    push_audit_row(&mut batch, row)?;
+                }
+                Ok(batch.iter().map(|row| row.to_row()).collect())
             }
 
             async fn audit_leaf_hashes(&mut self, from: u64, limit: u32) -> StoreResult<Vec<[u8; 32]>> {
