@@ -124,6 +124,15 @@ macro_rules! sqlx_tx {
             })
         }
 
+        /// Fetched audit rows, their columns borrowed straight into one batch.
+        fn audit_batch(rows: &[$row]) -> StoreResult<AuditRowBatch> {
+            let mut batch = AuditRowBatch::with_capacity(rows.len());
+            for row in rows {
+                push_audit_row(&mut batch, row)?;
+            }
+            Ok(batch)
+        }
+
         /// An audit row's columns, borrowed from the row straight into `batch`.
         fn push_audit_row(batch: &mut AuditRowBatch, row: &$row) -> StoreResult<()> {
             let seq: i64 = row.try_get("seq").map_err(db)?;
@@ -535,11 +544,7 @@ macro_rules! sqlx_tx {
                 .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
-                let mut batch = AuditRowBatch::with_capacity(rows.len());
-                for row in &rows {
-                    push_audit_row(&mut batch, row)?;
-                }
-                Ok(batch)
+                audit_batch(&rows)
             }
 
             async fn audit_for_patient(
@@ -556,11 +561,7 @@ macro_rules! sqlx_tx {
                 .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
-                let mut batch = AuditRowBatch::with_capacity(rows.len());
-                for row in &rows {
-                    push_audit_row(&mut batch, row)?;
-                }
-                Ok(batch.iter().map(|row| row.to_row()).collect())
+                Ok(audit_batch(&rows)?.iter().map(|row| row.to_row()).collect())
             }
 
             async fn audit_leaf_hashes(&mut self, from: u64, limit: u32) -> StoreResult<Vec<[u8; 32]>> {
