@@ -125,6 +125,10 @@ impl Store for PgStore {
     }
 }
 
+/// A patient's newest audit rows, through `audit_by_patient (patient_id, seq)`.
+const AUDIT_FOR_PATIENT_SQL: &str = "SELECT seq, time_ms, actor, patient_id, action, outcome, entry, \
+     leaf_hash, chain_hash FROM audit_log WHERE patient_id = $1 ORDER BY seq DESC LIMIT $2";
+
 vial_store::sqlx_tx!(PgTx, sqlx::Postgres, sqlx::postgres::PgRow);
 
 impl sql::PgTx {

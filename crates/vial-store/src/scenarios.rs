@@ -538,6 +538,58 @@ pub async fn audit_log_reads_every_row_in_order(store: &dyn Store) {
     assert_eq!(read_all(100).await, vec![rows]);
 }
 
+/// A patient's access report holds that patient's entries only, newest first, up to the limit —
+/// also beside ids that share its last eight characters or are shorter than eight, and across a
+/// log of more than 500,000 sequence numbers.
+pub async fn audit_for_patient_reads_only_that_patient(store: &dyn Store) {
+    let ids = [
+        "pat_aaaa0000_12345678",
+        "pat_bbbb1111_12345678",
+        "12345678",
+        "p1",
+        "xp1",
+    ];
+    // Sequence numbers spread over several of SQLite's index buckets (65,536 entries each).
+    let rows: Vec<AuditRow> = (0..20)
+        .map(|i| AuditRow {
+            seq: i * 30_011,
+            patient_id: (i % 7 < 5).then(|| ids[i as usize % 7].to_owned()),
+            ..audit_row(i)
+        })
+        .collect();
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_audit(&rows).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut read = store.begin_read().await.unwrap();
+    for id in ids {
+        let expected: Vec<AuditRow> = rows
+            .iter()
+            .rev()
+            .filter(|r| r.patient_id.as_deref() == Some(id))
+            .cloned()
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(
+            read.audit_for_patient(id, 100).await.unwrap(),
+            expected,
+            "{id}"
+        );
+        assert_eq!(
+            read.audit_for_patient(id, 2).await.unwrap(),
+            expected[..2],
+            "{id}"
+        );
+    }
+    assert!(
+        read.audit_for_patient("pat_cccc2222_12345678", 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(read.audit_for_patient("", 100).await.unwrap().is_empty());
+}
+
 /// Runs every scenario, each on a fresh store from `fresh`.
 #[macro_export]
 macro_rules! scenario_tests {
@@ -552,6 +604,7 @@ macro_rules! scenario_tests {
         $crate::scenario_tests!(@one $fresh, stock_is_drawn_down_never_below_zero);
         $crate::scenario_tests!(@one $fresh, photos_list_and_soft_delete);
         $crate::scenario_tests!(@one $fresh, audit_log_reads_every_row_in_order);
+        $crate::scenario_tests!(@one $fresh, audit_for_patient_reads_only_that_patient);
     };
     (@one $fresh:path, $name:ident) => {
         #[tokio::test]

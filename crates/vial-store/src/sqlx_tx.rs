@@ -7,8 +7,10 @@
 
 /// Generates `mod sql` with the transaction type `$tx` over `sqlx::Transaction<'static, $db>`,
 /// its [`TxRead`](crate::TxRead) and [`Tx`](crate::Tx) implementations and `db` (sqlx errors to [`StoreError`](crate::StoreError)).
-/// The backend must provide `impl sql::$tx { async fn take_audit_lock(&mut self) -> StoreResult<()> }`
-/// and `async fn take_named_lock(&mut self, name: &str) -> StoreResult<()>`.
+/// The backend must provide `impl sql::$tx { async fn take_audit_lock(&mut self) -> StoreResult<()> }`,
+/// `async fn take_named_lock(&mut self, name: &str) -> StoreResult<()>`, and
+/// beside the invocation `AUDIT_FOR_PATIENT_SQL` (a patient's newest audit rows: `$1` patient id, `$2` limit), whose
+/// shape follows the backend's index.
 #[macro_export]
 macro_rules! sqlx_tx {
     ($tx:ident, $db:ty, $row:ty) => {
@@ -552,10 +554,7 @@ macro_rules! sqlx_tx {
                 patient_id: &str,
                 limit: u32,
             ) -> StoreResult<Vec<AuditRow>> {
-                let rows = ::sqlx::query(
-                    "SELECT seq, time_ms, actor, patient_id, action, outcome, entry, leaf_hash, chain_hash \
-                     FROM audit_log WHERE patient_id = $1 ORDER BY seq DESC LIMIT $2",
-                )
+                let rows = ::sqlx::query(super::AUDIT_FOR_PATIENT_SQL)
                 .bind(patient_id)
                 .bind(i64::from(limit))
                 .fetch_all(self.conn())
