@@ -344,34 +344,55 @@ impl App {
         };
         let patients: Vec<String> = rows.iter().map(|r| r.patient_id.clone()).collect();
         let (app, unit_actor) = (self.clone(), actor.clone());
-        let scopes: Vec<Option<Scope>> = self
-            .transact(move |work| {
-                Box::pin(async move {
-                    let relations = app.provider_relations(work, &unit_actor).await?;
-                    Ok(patients
-                        .iter()
-                        .map(|patient_id| {
-                            let access = Access {
-                                patient_id,
-                                resource,
-                                action: Action::Read,
-                                audit_action: "lot.recall",
-                                purpose: "recall",
-                            };
-                            match decide_with(
-                                work,
-                                &unit_actor,
-                                relations.relation(patient_id),
-                                access,
-                            ) {
-                                Decision::Allow(scope) => Some(scope),
-                                Decision::Deny(_) => None,
-                            }
-                        })
-                        .collect())
-                })
+        let (decided, decisions) = tokio::sync::oneshot::channel::<Vec<Option<Scope>>>();
+        let committed = self.transact(move |work| {
+            Box::pin(async move {
+                let relations = app.provider_relations(work, &unit_actor).await?;
+                let scopes = patients
+                    .iter()
+                    .map(|patient_id| {
+                        let access = Access {
+                            patient_id,
+                            resource,
+                            action: Action::Read,
+                            audit_action: "lot.recall",
+                            purpose: "recall",
+                        };
+                        match decide_with(work, &unit_actor, relations.relation(patient_id), access)
+                        {
+                            Decision::Allow(scope) => Some(scope),
+                            Decision::Deny(_) => None,
+                        }
+                    })
+                    .collect();
+                // Every decision is recorded in this unit: the allowed rows may be opened while
+                // the entries commit, and are handed out only once they have.
+                let _ = decided.send(scopes);
+                Ok(())
             })
-            .await?;
+        });
+        let (app, role) = (self.clone(), actor.role);
+        let opened = async move {
+            let scopes = decisions.await.map_err(|_| {
+                AppError::Unavailable("the recall's decisions were not made".into())
+            })?;
+            tokio::task::spawn_blocking(move || app.open_recall(role, &bidx.0, rows, scopes))
+                .await
+                .map_err(|_| AppError::Unavailable("opening the recall failed".into()))?
+        };
+        let (committed, opened) = tokio::join!(committed, opened);
+        committed?;
+        opened
+    }
+
+    /// Opens the recalled rows the unit allowed, as the actor's role and scope may see them.
+    fn open_recall(
+        &self,
+        role: Role,
+        lot_bidx: &[u8],
+        rows: Vec<vial_store::RecallRow>,
+        scopes: Vec<Option<Scope>>,
+    ) -> Result<Vec<RecallEntry>, AppError> {
         let mut out = Vec::with_capacity(rows.len());
         for (row, scope) in rows.into_iter().zip(scopes) {
             let Some(scope) = scope else {
@@ -400,10 +421,10 @@ impl App {
                 &key,
                 USES_TABLE,
                 "uses",
-                &uses_row(&bidx.0, &row.patient_id),
+                &uses_row(lot_bidx, &row.patient_id),
                 &row.uses_enc,
             )?;
-            let detail = matches!(scope, Scope::Full) && actor.role == Role::Provider;
+            let detail = matches!(scope, Scope::Full) && role == Role::Provider;
             for used in uses {
                 out.push(RecallEntry {
                     treatment_id: used.treatment_id,
