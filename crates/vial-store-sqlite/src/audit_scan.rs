@@ -5,10 +5,11 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{SyncSender, sync_channel};
-use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Row};
+use rusqlite::Row;
 use vial_store::{AuditLogBatches, AuditRowBatch, AuditRowRef, StoreError, StoreResult};
+
+use crate::direct::db;
 
 /// Batches in flight between the reading thread and the caller.
 const READ_AHEAD: usize = 4;
@@ -33,12 +34,7 @@ fn scan(
     batch: usize,
     sender: &SyncSender<StoreResult<AuditRowBatch>>,
 ) -> StoreResult<()> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(db)?;
-    conn.busy_timeout(Duration::from_secs(10)).map_err(db)?;
+    let conn = crate::direct::connect(path)?;
     // One statement reads one snapshot, however long it runs.
     let mut statement = conn
         .prepare(
@@ -96,8 +92,4 @@ fn hash32<'r>(row: &'r Row<'_>, index: usize, column: &str) -> StoreResult<&'r [
     bytes
         .try_into()
         .map_err(|_| StoreError::Corrupt(format!("{column} is not 32 bytes")))
-}
-
-fn db(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError::Database(Box::new(e))
 }

@@ -10,6 +10,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 mod audit_scan;
+mod direct;
 
 use sql::db;
 use sqlx::SqlitePool;
@@ -17,6 +18,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use vial_store::{AuditLogBatches, Backend, Store, StoreError, StoreResult, Tx};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Bytes of the file each connection maps (1 GiB).
+const MMAP_SIZE: i64 = 1 << 30;
 
 /// A patient's newest audit rows, through `audit_by_patient_key` (migration 0009): one probe
 /// per bucket of 65,536 entries, newest bucket first. The expressions are spelled as the index
@@ -64,7 +68,7 @@ impl SqliteStore {
             // Pages read straight from the OS page cache instead of a pread and a copy into
             // SQLite's small per-connection cache each: recall and review queries touch pages
             // all over the file. Address space only; memory stays the kernel's page cache.
-            .pragma("mmap_size", "1073741824")
+            .pragma("mmap_size", MMAP_SIZE.to_string())
             .busy_timeout(Duration::from_secs(10));
         // No ping before each acquire: a local file has no dropped connections to detect, and
         // each ping is a round trip to the connection's worker thread.
@@ -119,6 +123,13 @@ impl Store for SqliteStore {
 
     async fn audit_log(&self, batch: usize) -> StoreResult<AuditLogBatches> {
         audit_scan::audit_log(self.path.clone(), batch)
+    }
+
+    async fn lot_recall(&self, lot_bidx: &[u8]) -> StoreResult<Vec<vial_store::RecallRow>> {
+        let (path, lot_bidx) = (self.path.clone(), lot_bidx.to_vec());
+        tokio::task::spawn_blocking(move || direct::lot_recall(&path, &lot_bidx))
+            .await
+            .map_err(direct::db)?
     }
 
     async fn close(&self) {

@@ -42,6 +42,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// time, read ahead on a thread or task of its own so that the caller checking them and
     /// the reader use both cores. For whole-log verification: a million rows in seconds.
     async fn audit_log(&self, batch: usize) -> StoreResult<AuditLogBatches>;
+    /// Everything a recall of one lot shows, one row per patient, from one snapshot: as
+    /// [`TxRead::lot_recall`] on a read transaction, unless the backend has a faster way to read
+    /// ten thousand rows.
+    async fn lot_recall(&self, lot_bidx: &[u8]) -> StoreResult<Vec<RecallRow>> {
+        self.begin_read().await?.lot_recall(lot_bidx).await
+    }
     /// Closes connections, letting in-flight work finish.
     async fn close(&self);
 }

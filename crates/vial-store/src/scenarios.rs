@@ -340,6 +340,10 @@ pub async fn clinical_records_sign_once_and_recall_by_lot(store: &dyn Store) {
         ([1u8, 2].as_slice(), "p1")
     );
     assert!(tx.lot_recall(&[4; 32]).await.unwrap().is_empty());
+    assert!(
+        store.lot_recall(&[3; 32]).await.unwrap().is_empty(),
+        "not committed yet"
+    );
     let (team, glass) = tx.provider_patients("u1", 0).await.unwrap();
     assert!(team.is_empty() && glass.is_empty());
     assert_eq!(
@@ -358,6 +362,12 @@ pub async fn clinical_records_sign_once_and_recall_by_lot(store: &dyn Store) {
     );
     assert_eq!(tx.setting("absent").await.unwrap(), None);
     tx.commit().await.unwrap();
+    assert_eq!(
+        store.lot_recall(&[3; 32]).await.unwrap(),
+        recall,
+        "the store's read outside a transaction sees the same rows"
+    );
+    assert!(store.lot_recall(&[4; 32]).await.unwrap().is_empty());
 }
 
 /// Stock is drawn down only while enough remains; consent forms and products round-trip.

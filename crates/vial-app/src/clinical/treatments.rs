@@ -338,10 +338,7 @@ impl App {
             .index(BlindField::Lot, lot.as_str())?;
         // Ciphertext only, read outside the writer; nothing is opened before the decisions
         // below are committed to the audit log.
-        let rows = {
-            let mut tx = self.store().begin_read().await?;
-            tx.lot_recall(&bidx.0).await?
-        };
+        let rows = self.store().lot_recall(&bidx.0).await?;
         let patients: Vec<String> = rows.iter().map(|r| r.patient_id.clone()).collect();
         let (app, unit_actor) = (self.clone(), actor.clone());
         let (decided, decisions) = tokio::sync::oneshot::channel::<Vec<Option<Scope>>>();
