@@ -559,7 +559,7 @@ pub async fn audit_for_patient_reads_only_that_patient(store: &dyn Store) {
         "p1",
         "xp1",
     ];
-    // Sequence numbers spread over several of SQLite's index buckets (65,536 entries each).
+    // Sequence numbers spread over several of SQLite's index buckets (4,096 entries each).
     let rows: Vec<AuditRow> = (0..20)
         .map(|i| AuditRow {
             seq: i * 30_011,
