@@ -43,8 +43,6 @@ pub(crate) fn lot_recall(path: &Path, lot_bidx: &[u8]) -> StoreResult<Vec<Recall
 }
 
 fn recall_row(row: &Row<'_>) -> StoreResult<RecallRow> {
-    let dek_id: Vec<u8> = row.get(6).map_err(db)?;
-    let kek_version: i64 = row.get(8).map_err(db)?;
     Ok(RecallRow {
         patient_id: row.get(0).map_err(db)?,
         uses_enc: row.get(1).map_err(db)?,
@@ -52,16 +50,13 @@ fn recall_row(row: &Row<'_>) -> StoreResult<RecallRow> {
         family_enc: row.get(3).map_err(db)?,
         phone_enc: row.get(4).map_err(db)?,
         email_enc: row.get(5).map_err(db)?,
-        dek: StoredDek {
-            id: dek_id
-                .try_into()
-                .map_err(|_| StoreError::Corrupt("deks.id is not 16 bytes".into()))?,
-            owner: row.get(7).map_err(db)?,
-            kek_version: u32::try_from(kek_version)
-                .map_err(|_| StoreError::Corrupt("deks.kek_version out of range".into()))?,
-            wrapped: row.get(9).map_err(db)?,
-            created_at_ms: row.get(10).map_err(db)?,
-        },
+        dek: StoredDek::from_columns(
+            row.get(6).map_err(db)?,
+            row.get(7).map_err(db)?,
+            row.get(8).map_err(db)?,
+            row.get(9).map_err(db)?,
+            row.get(10).map_err(db)?,
+        )?,
     })
 }
 

@@ -18,6 +18,29 @@ pub struct StoredDek {
     pub created_at_ms: i64,
 }
 
+impl StoredDek {
+    /// A DEK from its columns as the database returns them, refusing an id that is not 16
+    /// bytes or a KEK version out of range (whichever driver read them).
+    pub fn from_columns(
+        id: Vec<u8>,
+        owner: String,
+        kek_version: i64,
+        wrapped: Vec<u8>,
+        created_at_ms: i64,
+    ) -> crate::StoreResult<Self> {
+        Ok(Self {
+            id: id
+                .try_into()
+                .map_err(|_| crate::StoreError::Corrupt("deks.id is not 16 bytes".into()))?,
+            owner,
+            kek_version: u32::try_from(kek_version)
+                .map_err(|_| crate::StoreError::Corrupt("deks.kek_version out of range".into()))?,
+            wrapped,
+            created_at_ms,
+        })
+    }
+}
+
 /// A DEK's new wrapping, applied only if it is still at `old_version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DekRewrap {

@@ -165,18 +165,13 @@ macro_rules! sqlx_tx {
         /// The `deks` columns of a row, named with `prefix` (joins alias them `dek_id`, …).
         fn dek_columns(row: &$row, prefix: &str) -> StoreResult<StoredDek> {
             let column = |name: &str| format!("{prefix}{name}");
-            let id: Vec<u8> = row.try_get(column("id").as_str()).map_err(db)?;
-            let version: i64 = row.try_get(column("kek_version").as_str()).map_err(db)?;
-            Ok(StoredDek {
-                id: id
-                    .try_into()
-                    .map_err(|_| StoreError::Corrupt("deks.id is not 16 bytes".into()))?,
-                owner: row.try_get(column("owner").as_str()).map_err(db)?,
-                kek_version: u32::try_from(version)
-                    .map_err(|_| StoreError::Corrupt("deks.kek_version out of range".into()))?,
-                wrapped: row.try_get(column("wrapped").as_str()).map_err(db)?,
-                created_at_ms: row.try_get(column("created_at_ms").as_str()).map_err(db)?,
-            })
+            StoredDek::from_columns(
+                row.try_get(column("id").as_str()).map_err(db)?,
+                row.try_get(column("owner").as_str()).map_err(db)?,
+                row.try_get(column("kek_version").as_str()).map_err(db)?,
+                row.try_get(column("wrapped").as_str()).map_err(db)?,
+                row.try_get(column("created_at_ms").as_str()).map_err(db)?,
+            )
         }
 
         /// The `deks` columns as joins select them, to be read by `dek_columns(row, "dek_")`.

@@ -336,8 +336,8 @@ impl App {
             .ring()
             .blind_index_key()
             .index(BlindField::Lot, lot.as_str())?;
-        // Ciphertext only, read outside the writer; nothing is opened before the decisions
-        // below are committed to the audit log.
+        // Ciphertext only, read outside the writer; nothing is opened before the unit below
+        // has recorded its decisions, nor returned before they are committed.
         let rows = self.store().lot_recall(&bidx.0).await?;
         let patients: Vec<String> = rows.iter().map(|r| r.patient_id.clone()).collect();
         let (app, unit_actor) = (self.clone(), actor.clone());
