@@ -3,6 +3,8 @@
 //! draws the used quantity from the received lot, indexes the lot (blind) for recall, and shows
 //! the medical-history warnings. A treatment record is signed by its provider when charted.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use vial_clinical::{
     CosignRequirement, CosignStatus, MedicalHistoryInput, TreatmentBody, TreatmentInput,
@@ -49,15 +51,16 @@ pub struct Charted {
     pub warnings: Vec<ChartWarning>,
 }
 
-/// One treatment that used a recalled lot.
+/// One treatment that used a recalled lot. A patient's fields are shared by the entries of all
+/// their treatments (a recall can list tens of thousands).
 #[derive(Debug, Clone, Serialize)]
 pub struct RecallEntry {
     pub treatment_id: String,
-    pub patient_id: String,
-    pub given: String,
-    pub family: String,
-    pub phone: Option<String>,
-    pub email: Option<String>,
+    pub patient_id: Arc<str>,
+    pub given: Arc<str>,
+    pub family: Arc<str>,
+    pub phone: Option<Arc<str>>,
+    pub email: Option<Arc<str>>,
     /// Treatment date and product (providers only; admins see names and contact only).
     pub date: Option<String>,
     pub product: Option<String>,
@@ -396,9 +399,9 @@ impl App {
                 continue;
             };
             let key = self.unwrap_stored(&row.dek)?;
-            let open = |column: &str, sealed: &[u8]| -> Result<String, AppError> {
+            let open = |column: &str, sealed: &[u8]| -> Result<Arc<str>, AppError> {
                 let plain = key.open(Aad::new("patients", column, &row.patient_id), sealed)?;
-                Ok(String::from_utf8_lossy(&plain).into_owned())
+                Ok(String::from_utf8_lossy(&plain).into())
             };
             let (given, family) = (
                 open("given", &row.given_enc)?,
@@ -422,10 +425,11 @@ impl App {
                 &row.uses_enc,
             )?;
             let detail = matches!(scope, Scope::Full) && role == Role::Provider;
+            let patient_id: Arc<str> = row.patient_id.as_str().into();
             for used in uses {
                 out.push(RecallEntry {
                     treatment_id: used.treatment_id,
-                    patient_id: row.patient_id.clone(),
+                    patient_id: Arc::clone(&patient_id),
                     given: given.clone(),
                     family: family.clone(),
                     phone: phone.clone(),
