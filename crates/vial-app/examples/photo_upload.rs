@@ -129,35 +129,37 @@ fn retrieval(
         share(mb(one.bytes) / one.body.as_secs_f64()),
         (minor_faults() - faults) / views as u64
     );
-    let start = Instant::now();
-    let both: Vec<Retrieved> = rt.block_on(async {
-        let tasks: Vec<_> = (0..2)
-            .map(|_| {
-                tokio::spawn(retrieve_all(
-                    app.clone(),
-                    provider.clone(),
-                    ids.to_vec(),
-                    PASSES,
-                ))
-            })
-            .collect();
-        let mut out = Vec::new();
-        for task in tasks {
-            out.push(task.await.unwrap());
-        }
-        out
-    });
-    let secs = start.elapsed().as_secs_f64();
-    let total: usize = both.iter().map(|r| r.bytes).sum();
-    let opening: Duration = both.iter().map(|r| r.opening).sum();
-    let body: Duration = both.iter().map(|r| r.body).sum();
-    println!(
-        "retrieval, 2 concurrent streams: {:.0} MB/s aggregate ({}; each stream: opening {:?} a photo, body {:.0} MB/s)",
-        mb(total) / secs,
-        share(mb(total) / secs),
-        opening / (2 * views) as u32,
-        mb(total) / body.as_secs_f64(),
-    );
+    for streams in [2, 4] {
+        let start = Instant::now();
+        let all: Vec<Retrieved> = rt.block_on(async {
+            let tasks: Vec<_> = (0..streams)
+                .map(|_| {
+                    tokio::spawn(retrieve_all(
+                        app.clone(),
+                        provider.clone(),
+                        ids.to_vec(),
+                        PASSES,
+                    ))
+                })
+                .collect();
+            let mut out = Vec::new();
+            for task in tasks {
+                out.push(task.await.unwrap());
+            }
+            out
+        });
+        let secs = start.elapsed().as_secs_f64();
+        let total: usize = all.iter().map(|r| r.bytes).sum();
+        let opening: Duration = all.iter().map(|r| r.opening).sum();
+        let body: Duration = all.iter().map(|r| r.body).sum();
+        println!(
+            "retrieval, {streams} concurrent streams: {:.0} MB/s aggregate ({}; each stream: opening {:?} a photo, body {:.0} MB/s)",
+            mb(total) / secs,
+            share(mb(total) / secs),
+            opening / (streams * views) as u32,
+            mb(total) / body.as_secs_f64(),
+        );
+    }
 
     // Where the time goes: the audited opening without the body ...
     let start = Instant::now();
