@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release -p vial-app --example photo_upload` prints upload p50/p95 (upright and
 //! rotated by EXIF orientation 6); streamed retrieval throughput in MB/s (authorize, audit,
-//! ranged reads, chunk-by-chunk decryption in place), one stream and two at once, with where
+//! ranged reads, chunk-by-chunk decryption in place), one stream and 2, 4 and 8 at once, with where
 //! its time goes; and raw AES-256-GCM and vial-crypto's openers for comparison. `… --example photo_upload -- once` (or `-- setup`) uploads one photo (or none)
 //! and exits, for measuring peak memory with `/usr/bin/time -v`; `-- retrieval` skips the
 //! rotated uploads.
@@ -93,7 +93,7 @@ fn main() {
 const PASSES: usize = 5;
 
 /// Retrieval as a viewer gets it (authorize + audit + ranged reads + chunk-by-chunk decryption,
-/// every chunk consumed), one stream at a time and two at once, plus where the time goes: the
+/// every chunk consumed), one stream at a time and 2, 4 and 8 at once, plus where the time goes: the
 /// audited opening alone and the ranged body read alone.
 fn retrieval(
     rt: &tokio::runtime::Runtime,
@@ -129,7 +129,7 @@ fn retrieval(
         share(mb(one.bytes) / one.body.as_secs_f64()),
         (minor_faults() - faults) / views as u64
     );
-    for streams in [2, 4] {
+    for streams in [2, 4, 8] {
         let start = Instant::now();
         let all: Vec<Retrieved> = rt.block_on(async {
             let tasks: Vec<_> = (0..streams)

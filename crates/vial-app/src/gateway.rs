@@ -31,10 +31,10 @@ impl App {
         actor: &Actor,
         access: Access<'_>,
     ) -> Result<Scope, AppError> {
-        match self.decide_and_record(work, actor, access).await? {
-            Decision::Allow(scope) => Ok(scope),
-            Decision::Deny(reason) => Err(AppError::Forbidden(reason.as_str())),
-        }
+        let relation = self
+            .relation_in(work.read(), actor, access.patient_id, None)
+            .await?;
+        authorize_with(work, actor, relation, access)
     }
 
     /// Like [`App::authorize`], returning the decision instead of failing on a denial (for
@@ -129,6 +129,19 @@ impl ProviderRelations {
         } else {
             Relation::None
         }
+    }
+}
+
+/// [`App::authorize`] with the relation already known (read along with the record itself).
+pub(crate) fn authorize_with(
+    work: &mut Work,
+    actor: &Actor,
+    relation: Relation,
+    access: Access<'_>,
+) -> Result<Scope, AppError> {
+    match decide_with(work, actor, relation, access) {
+        Decision::Allow(scope) => Ok(scope),
+        Decision::Deny(reason) => Err(AppError::Forbidden(reason.as_str())),
     }
 }
 

@@ -10,7 +10,7 @@ use vial_crypto::{Aad, BlindField, DataKey};
 use vial_store::{PatientLookup, PatientRow};
 use zeroize::Zeroizing;
 
-use crate::gateway::{Access, decide_with};
+use crate::gateway::{Access, authorize_with};
 use crate::{Actor, App, AppError, AuditEvent, Role};
 
 const MAX_NAME: usize = 100;
@@ -294,10 +294,7 @@ impl App {
                     audit_action: "patient.read",
                     purpose: purpose_of(actor.role),
                 };
-                let scope = match decide_with(work, &actor, relation, access) {
-                    Decision::Allow(scope) => scope,
-                    Decision::Deny(reason) => return Err(AppError::Forbidden(reason.as_str())),
-                };
+                let scope = authorize_with(work, &actor, relation, access)?;
                 let key = app.unwrap_stored(&read.dek.ok_or(AppError::NotFound("data key"))?)?;
                 decrypt_patient(&key, &read.patient, scope)
             })

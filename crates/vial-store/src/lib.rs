@@ -16,8 +16,8 @@ pub use error::StoreError;
 pub use records::{
     AppointmentRow, AuditHead, AuditRow, AuditRowBatch, AuditRowRef, Backend, BreakGlassRow,
     ClinicalRecordRow, ConsentFormRow, DekCount, DekRewrap, InventoryLotRow, LocationRow,
-    NewSession, NewUser, PatientLookup, PatientRead, PatientRow, PhotoRow, RecallRow, SessionAuth,
-    SessionRecord, StoredCheckpoint, StoredDek, UserRecord,
+    NewSession, NewUser, PatientLookup, PatientRead, PatientRow, PhotoRead, PhotoRow, RecallRow,
+    SessionAuth, SessionRecord, StoredCheckpoint, StoredDek, UserRecord,
 };
 
 /// Result of a storage call.
@@ -121,6 +121,9 @@ pub trait TxRead: Send {
     ) -> StoreResult<Vec<AppointmentRow>>;
     /// A photo, deleted or not.
     async fn photo_by_id(&mut self, id: &str) -> StoreResult<Option<PhotoRow>>;
+    /// A photo (deleted or not) with its patient's wrapped DEK and whether `reader_id` is on
+    /// the patient's care team, in one query (every view of a picture or thumbnail).
+    async fn photo_for(&mut self, id: &str, reader_id: &str) -> StoreResult<Option<PhotoRead>>;
     /// A patient's photos that are not deleted, oldest first.
     async fn photos_of_patient(&mut self, patient_id: &str) -> StoreResult<Vec<PhotoRow>>;
     async fn record_by_id(&mut self, id: &str) -> StoreResult<Option<ClinicalRecordRow>>;

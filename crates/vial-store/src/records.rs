@@ -417,6 +417,15 @@ pub struct SessionAuth {
     pub user_disabled_at_ms: Option<i64>,
 }
 
+/// A photo read for one user: the row, its patient's wrapped DEK and whether that user is on
+/// the patient's care team, in one query (every view of a picture or thumbnail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoRead {
+    pub photo: PhotoRow,
+    pub dek: Option<StoredDek>,
+    pub on_care_team: bool,
+}
+
 /// A patient read for one user: the row, the wrapped DEK and whether that user is on the
 /// patient's care team, in one query (the hot read path).
 #[derive(Debug, Clone, PartialEq, Eq)]

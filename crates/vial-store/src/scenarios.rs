@@ -457,6 +457,22 @@ pub async fn photos_list_and_soft_delete(store: &dyn Store) {
     let mut tx = store.begin().await.unwrap();
     assert_eq!(tx.photo_by_id("ph_a").await.unwrap(), Some(linked.clone()));
     assert_eq!(tx.photo_by_id("ph_zz").await.unwrap(), None);
+    // The photo with its patient's DEK and the reader's care-team membership, in one read.
+    assert_eq!(tx.photo_for("ph_zz", "u1").await.unwrap(), None);
+    let read = tx.photo_for("ph_a", "u1").await.unwrap().unwrap();
+    assert_eq!(
+        (read.photo, read.dek, read.on_care_team),
+        (linked.clone(), None, false)
+    );
+    tx.insert_dek(&dek(9, "p1", 1)).await.unwrap();
+    tx.add_to_care_team("p1", "u1", "assigned", 5)
+        .await
+        .unwrap();
+    let read = tx.photo_for("ph_a", "u1").await.unwrap().unwrap();
+    assert!(read.dek.is_some() && read.on_care_team);
+    assert_eq!(read.dek, tx.dek_by_owner("p1").await.unwrap());
+    let other = tx.photo_for("ph_a", "u2").await.unwrap().unwrap();
+    assert!(!other.on_care_team, "another reader is not on the team");
     let ids: Vec<String> = tx
         .photos_of_patient("p1")
         .await

@@ -20,7 +20,7 @@ macro_rules! sqlx_tx {
         use $crate::{
             AppointmentRow, AuditHead, AuditRow, AuditRowBatch, AuditRowRef, BreakGlassRow, ClinicalRecordRow, ConsentFormRow,
             DekCount, DekRewrap, InventoryLotRow, LocationRow, NewSession, NewUser,
-            PatientLookup, PatientRead, PatientRow, PhotoRow, RecallRow, SessionAuth, SessionRecord, StoreError, StoreResult, StoredCheckpoint,
+            PatientLookup, PatientRead, PatientRow, PhotoRead, PhotoRow, RecallRow, SessionAuth, SessionRecord, StoreError, StoreResult, StoredCheckpoint,
             StoredDek, Tx, TxRead, UserCipherColumn, UserRecord,
         };
 
@@ -683,6 +683,31 @@ macro_rules! sqlx_tx {
                     .await
                     .map_err(db)?;
                 row.as_ref().map(photo_from_row).transpose()
+            }
+
+            async fn photo_for(&mut self, id: &str, reader_id: &str) -> StoreResult<Option<PhotoRead>> {
+                let sql = format!(
+                    "SELECT ph.*, {JOINED_DEK_COLUMNS}, EXISTS (SELECT 1 FROM care_team c \
+                     WHERE c.patient_id = ph.patient_id AND c.provider_id = $2) AS on_care_team \
+                     FROM (SELECT {PHOTO_COLUMNS} FROM photos WHERE id = $1) ph \
+                     LEFT JOIN deks d ON d.owner = ph.patient_id"
+                );
+                let row = ::sqlx::query(&sql)
+                    .bind(id)
+                    .bind(reader_id)
+                    .fetch_optional(self.conn())
+                    .await
+                    .map_err(db)?;
+                let Some(r) = row else {
+                    return Ok(None);
+                };
+                // LEFT JOIN: a patient without a DEK has NULL dek columns.
+                let dek_id: Option<Vec<u8>> = r.try_get("dek_id").map_err(db)?;
+                Ok(Some(PhotoRead {
+                    photo: photo_from_row(&r)?,
+                    dek: dek_id.map(|_| dek_columns(&r, "dek_")).transpose()?,
+                    on_care_team: r.try_get("on_care_team").map_err(db)?,
+                }))
             }
 
             async fn photos_of_patient(&mut self, patient_id: &str) -> StoreResult<Vec<PhotoRow>> {

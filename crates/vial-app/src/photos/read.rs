@@ -19,7 +19,7 @@ use super::{
     part_column,
 };
 use crate::clinical::{open_json, purpose_of};
-use crate::gateway::Access;
+use crate::gateway::{Access, authorize_with};
 use crate::{Actor, App, AppError, AuditEvent};
 
 impl App {
@@ -130,7 +130,7 @@ impl App {
     }
 
     /// One audited unit: the live photo, the gateway's decision on its patient, and the
-    /// patient's DEK for an allowed actor.
+    /// patient's DEK for an allowed actor (the photo, DEK and care-team membership in one read).
     pub(super) async fn open_photo(
         &self,
         actor: &Actor,
@@ -141,7 +141,21 @@ impl App {
         let (app, actor, photo_id) = (self.clone(), actor.clone(), photo_id.to_owned());
         self.transact(move |work| {
             Box::pin(async move {
-                let row = live_photo(work, &photo_id).await?;
+                let read = work
+                    .read()
+                    .photo_for(&photo_id, &actor.user_id)
+                    .await?
+                    .filter(|read| read.photo.deleted_at_ms.is_none())
+                    .ok_or(AppError::NotFound("photo"))?;
+                let row = read.photo;
+                let relation = app
+                    .relation_in(
+                        work.read(),
+                        &actor,
+                        &row.patient_id,
+                        Some(read.on_care_team),
+                    )
+                    .await?;
                 let access = Access {
                     patient_id: &row.patient_id,
                     resource: Resource::Photos,
@@ -149,8 +163,8 @@ impl App {
                     audit_action,
                     purpose: purpose_of(actor.role),
                 };
-                app.authorize(work, &actor, access).await?;
-                let key = app.existing_data_key(work.read(), &row.patient_id).await?;
+                authorize_with(work, &actor, relation, access)?;
+                let key = app.unwrap_stored(&read.dek.ok_or(AppError::NotFound("data key"))?)?;
                 Ok((key, row))
             })
         })
