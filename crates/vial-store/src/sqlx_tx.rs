@@ -174,6 +174,13 @@ macro_rules! sqlx_tx {
             )
         }
 
+        /// The DEK a `LEFT JOIN deks d` selected with [`JOINED_DEK_COLUMNS`]; `None` where the
+        /// owner has none (NULL columns).
+        fn joined_dek(row: &$row) -> StoreResult<Option<StoredDek>> {
+            let dek_id: Option<Vec<u8>> = row.try_get("dek_id").map_err(db)?;
+            dek_id.map(|_| dek_columns(row, "dek_")).transpose()
+        }
+
         /// The `deks` columns as joins select them, to be read by `dek_columns(row, "dek_")`.
         const JOINED_DEK_COLUMNS: &str = "d.id AS dek_id, d.owner AS dek_owner, \
                                           d.kek_version AS dek_kek_version, d.wrapped AS dek_wrapped, \
@@ -477,11 +484,9 @@ macro_rules! sqlx_tx {
                 let Some(r) = row else {
                     return Ok(None);
                 };
-                // LEFT JOIN: a patient without a DEK has NULL dek columns.
-                let dek_id: Option<Vec<u8>> = r.try_get("dek_id").map_err(db)?;
                 Ok(Some(PatientRead {
                     patient: patient_from_row(&r)?,
-                    dek: dek_id.map(|_| dek_columns(&r, "dek_")).transpose()?,
+                    dek: joined_dek(&r)?,
                     on_care_team: r.try_get("on_care_team").map_err(db)?,
                 }))
             }
@@ -701,11 +706,9 @@ macro_rules! sqlx_tx {
                 let Some(r) = row else {
                     return Ok(None);
                 };
-                // LEFT JOIN: a patient without a DEK has NULL dek columns.
-                let dek_id: Option<Vec<u8>> = r.try_get("dek_id").map_err(db)?;
                 Ok(Some(PhotoRead {
                     photo: photo_from_row(&r)?,
-                    dek: dek_id.map(|_| dek_columns(&r, "dek_")).transpose()?,
+                    dek: joined_dek(&r)?,
                     on_care_team: r.try_get("on_care_team").map_err(db)?,
                 }))
             }
