@@ -20,4 +20,4 @@ pub use config::S3Config;
 pub use error::BlobError;
 pub use id::{BlobId, BlobKind, MAX_ID_LEN};
 pub use sealed::SealedBlob;
-pub use store::{BlobMeta, BlobRange, BlobStore, BlobStream, FILE_READ_LEN};
+pub use store::{BlobMeta, BlobRange, BlobStore, BlobStream, FILE_READ_LEN, ListedBlob};

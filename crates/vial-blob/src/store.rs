@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use futures_util::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
@@ -75,6 +76,14 @@ impl BlobStream {
     pub fn range(&self) -> Range<u64> {
         self.range.clone()
     }
+}
+
+/// A stored blob as [`BlobStore::list_with_times`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedBlob {
+    pub id: BlobId,
+    /// When it was last written.
+    pub modified: SystemTime,
 }
 
 /// A byte range read from a stored blob in one request, with the blob's total size (which a
@@ -336,8 +345,19 @@ impl BlobStore {
     }
 
     /// Every id stored under `kind`, sorted; objects whose names are not opaque ids (left by
-    /// something else) are skipped. Meant for maintenance such as sweeping orphans.
+    /// something else) are skipped.
     pub async fn list(&self, kind: BlobKind) -> Result<Vec<BlobId>, BlobError> {
+        Ok(self
+            .list_with_times(kind)
+            .await?
+            .into_iter()
+            .map(|listed| listed.id)
+            .collect())
+    }
+
+    /// Like [`BlobStore::list`], with when each blob was last written (as the backend's clock
+    /// saw it). Meant for maintenance such as sweeping orphans.
+    pub async fn list_with_times(&self, kind: BlobKind) -> Result<Vec<ListedBlob>, BlobError> {
         let prefix = ObjectPath::from(kind.prefix());
         let metas: Vec<_> = self
             .objects
@@ -345,14 +365,19 @@ impl BlobStore {
             .try_collect()
             .await
             .map_err(|e| backend_error("list", kind.prefix(), e))?;
-        let mut ids: Vec<BlobId> = metas
-            .iter()
+        let mut listed: Vec<ListedBlob> = metas
+            .into_iter()
             .filter(|meta| meta.location.parts().count() == 2)
-            .filter_map(|meta| meta.location.filename())
-            .filter_map(|name| BlobId::parse(name).ok())
+            .filter_map(|meta| {
+                let id = BlobId::parse(meta.location.filename()?).ok()?;
+                Some(ListedBlob {
+                    id,
+                    modified: SystemTime::from(meta.last_modified),
+                })
+            })
             .collect();
-        ids.sort();
-        Ok(ids)
+        listed.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(listed)
     }
 }
 

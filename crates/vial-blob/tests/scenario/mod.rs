@@ -150,6 +150,27 @@ async fn round_trip<R: AsyncFn(&str) -> Vec<u8>>(store: &BlobStore, raw: &R) {
             .expect("list")
             .contains(&photo)
     );
+    // Listed with when it was written (the backend's clock: this machine's, give or take).
+    let listed = store
+        .list_with_times(BlobKind::Photo)
+        .await
+        .expect("list with times");
+    let written = listed
+        .iter()
+        .find(|l| l.id == photo)
+        .expect("listed")
+        .modified;
+    let now = std::time::SystemTime::now();
+    let skew = std::time::Duration::from_secs(600);
+    assert!(written > now - skew && written < now + skew);
+    assert!(
+        !store
+            .list_with_times(BlobKind::Thumbnail)
+            .await
+            .expect("list thumbnails")
+            .iter()
+            .any(|l| l.id == photo)
+    );
     store.delete(BlobKind::Photo, &photo).await.expect("delete");
 }
 
