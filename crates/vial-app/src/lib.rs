@@ -46,8 +46,8 @@ pub use keyfile::{KeyFileError, LocalKeyFile};
 pub use keys::Keys;
 pub use patients::{Demographics, NewPatient, PatientQuery};
 pub use photos::{
-    DEFAULT_PHOTO_MAX_BYTES, ExportRequest, PhotoContent, PhotoPart, PhotoStream, PhotoSummary,
-    PhotoUpload,
+    BlobSweep, DEFAULT_PHOTO_MAX_BYTES, ExportRequest, ORPHAN_GRACE, PhotoContent, PhotoPart,
+    PhotoStream, PhotoSummary, PhotoUpload,
 };
 pub use rotation::{KeyStatus, KeyVersionStatus, RewrapReport, RotationPolicy};
 pub use session::{Actor, LoginRequest, LoginSuccess, SessionKind, SessionPolicy};

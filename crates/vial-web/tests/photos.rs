@@ -20,7 +20,7 @@ use image::{ImageEncoder, Rgb, RgbImage};
 use img_parts::Bytes;
 use img_parts::jpeg::{Jpeg, JpegSegment};
 use serde_json::{Value, json};
-use vial_app::{PhotoLimits, Role};
+use vial_app::{Clock, ORPHAN_GRACE, PhotoLimits, Role};
 
 const MAKE: &str = "VialTestCam Corp";
 const MODEL: &str = "VTC-9000 Pro";
@@ -716,6 +716,85 @@ async fn soft_delete_keeps_blobs(pg: bool) {
     );
 }
 
+/// Blobs that no photo row names (an upload interrupted between storing its blobs and
+/// committing its row) are swept once older than the grace period: recorded first, then
+/// deleted; a dry run only records. Live photos and deleted photos (kept for retention) keep
+/// their blobs, and young orphans are left to the upload that may still commit their row.
+async fn orphaned_blobs_are_swept(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (status, body) = c
+            .upload(&t.provider, &c.patient, &jpeg(&marked(32, 32)), FRONT)
+            .await;
+        assert_eq!(status, 201, "{body}");
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    let (kept, deleted) = (&ids[0], &ids[1]);
+    let url = format!("{}/api/v1/photos/{deleted}", c.s.base);
+    let status = c.s.client.delete(url).bearer_auth(&t.provider).send().await;
+    assert_eq!(status.unwrap().status(), 204);
+    // What a crash between the blobs and the row leaves behind: a sealed picture and thumbnail
+    // (copies of the kept photo's) under an id no row has.
+    let blobs = vial_blob::BlobStore::local(c.s.data_root.join("blobs")).unwrap();
+    let orphan = vial_blob::BlobId::parse("ph_orphan").unwrap();
+    let source = vial_blob::BlobId::parse(kept).unwrap();
+    for kind in vial_blob::BlobKind::ALL {
+        let sealed = blobs.get_bytes(kind, &source).await.unwrap();
+        blobs.put(kind, &orphan, sealed).await.unwrap();
+    }
+    assert_eq!(blob_files(&c.s), 6);
+
+    // The app's clock set to an hour after the blobs were written: the orphan is young.
+    let written_ms = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    let shift = written_ms + 3_600_000 - c.s.clock.now_ms();
+    c.s.clock.advance_ms(shift);
+    let sweep = |dry_run| c.s.app.sweep_orphaned_blobs("test", ORPHAN_GRACE, dry_run);
+    let young = sweep(false).await.unwrap();
+    assert_eq!((young.checked, young.orphaned, young.deleted), (6, 0, 0));
+    assert_eq!(blob_files(&c.s), 6);
+
+    c.s.clock.advance_ms(24 * 3_600_000);
+    let dry = sweep(true).await.unwrap();
+    assert_eq!((dry.checked, dry.orphaned, dry.deleted), (6, 2, 0));
+    assert_eq!(blob_files(&c.s), 6, "a dry run deletes nothing");
+    let swept = sweep(false).await.unwrap();
+    assert_eq!((swept.checked, swept.orphaned, swept.deleted), (6, 2, 2));
+    assert_eq!(
+        blob_files(&c.s),
+        4,
+        "the live and the deleted photo keep theirs"
+    );
+    for kind in vial_blob::BlobKind::ALL {
+        assert!(!blobs.exists(kind, &orphan).await.unwrap());
+    }
+    let again = sweep(false).await.unwrap();
+    assert_eq!((again.orphaned, again.deleted), (0, 0));
+    let audit = c.s.audit().await;
+    let sweeps = audit
+        .iter()
+        .filter(|(a, o, p)| a == "photo.orphans_swept" && o == "allowed" && p.is_none())
+        .count();
+    assert_eq!(
+        sweeps, 2,
+        "the dry run and the sweep, nothing when none were found"
+    );
+
+    c.s.clock.advance_ms(-shift - 24 * 3_600_000);
+    let (status, _, bytes) = c
+        .fetch(&format!("/api/v1/photos/{kept}/content"), &t.provider)
+        .await;
+    assert_eq!(status, 200);
+    assert!(!bytes.is_empty());
+}
+
 /// Marketing exports need the patient's marketing consent (photography is not enough) and
 /// re-authentication; allowed, they return a de-identified JPEG attachment, recorded as a
 /// disclosure.
@@ -1096,6 +1175,7 @@ both_backends!(
     hostile_uploads_leave_nothing,
     data_dir_holds_no_clear_image,
     soft_delete_keeps_blobs,
+    orphaned_blobs_are_swept,
     marketing_export_needs_consent_and_reauth,
 );
 

@@ -1,16 +1,22 @@
-//! `vial init` and `vial serve`: first-start initialization, TLS, the background key
-//! maintenance task and graceful shutdown on SIGTERM/SIGINT.
+//! `vial init` and `vial serve`: first-start initialization, TLS, the background maintenance
+//! task (keys; orphaned photo blobs at start and daily) and graceful shutdown on SIGTERM/SIGINT.
 
 use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
-use vial_app::{AuditEvent, DataDir, DatabaseChoice, PhotoLimits, SessionPolicy, SystemClock};
+use vial_app::{
+    AuditEvent, DataDir, DatabaseChoice, ORPHAN_GRACE, PhotoLimits, SessionPolicy, SystemClock,
+};
 use vial_web::{ServeOptions, TlsMaterial};
 
 use crate::cli::{Global, ServeArgs};
 
 const SERVER_ACTOR: &str = "system:server";
+const SWEEP_ACTOR: &str = "system:blob-sweep";
+
+/// How often the maintenance task sweeps orphaned photo blobs.
+const BLOB_SWEEP_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
 pub async fn init(data_dir: &DataDir, database: &DatabaseChoice) -> anyhow::Result<()> {
     data_dir
@@ -63,10 +69,19 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
         let every = Duration::from_secs(args.key_maintenance_secs);
         tokio::spawn(async move {
             let mut ticker = tokio::time::interval(every);
+            let mut last_sweep: Option<tokio::time::Instant> = None;
             loop {
                 ticker.tick().await;
                 if let Err(e) = app.maintain_keys(&policy).await {
                     tracing::error!(error = %e, "key maintenance failed; will retry");
+                }
+                // At start (after a crash, say) and then daily.
+                if last_sweep.is_none_or(|at| at.elapsed() >= BLOB_SWEEP_EVERY) {
+                    last_sweep = Some(tokio::time::Instant::now());
+                    let swept = app.sweep_orphaned_blobs(SWEEP_ACTOR, ORPHAN_GRACE, false);
+                    if let Err(e) = swept.await {
+                        tracing::error!(error = %e, "sweeping orphaned photo blobs failed; will retry");
+                    }
                 }
             }
         })

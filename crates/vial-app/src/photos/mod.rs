@@ -16,6 +16,7 @@
 mod capture;
 mod export;
 mod read;
+mod sweep;
 
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ use crate::AppError;
 
 pub use export::ExportRequest;
 pub use read::PhotoStream;
+pub use sweep::{BlobSweep, ORPHAN_GRACE};
 
 /// Default largest photo upload: 25 MiB.
 pub const DEFAULT_PHOTO_MAX_BYTES: usize = Limits::DEFAULT.max_bytes;
