@@ -75,12 +75,15 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
                 if let Err(e) = app.maintain_keys(&policy).await {
                     tracing::error!(error = %e, "key maintenance failed; will retry");
                 }
-                // At start (after a crash, say) and then daily.
+                // At start (after a crash, say) and then daily; after a failure, next pass.
                 if last_sweep.is_none_or(|at| at.elapsed() >= BLOB_SWEEP_EVERY) {
-                    last_sweep = Some(tokio::time::Instant::now());
                     let swept = app.sweep_orphaned_blobs(SWEEP_ACTOR, ORPHAN_GRACE, false);
-                    if let Err(e) = swept.await {
-                        tracing::error!(error = %e, "sweeping orphaned photo blobs failed; will retry");
+                    match swept.await {
+                        Ok(_) => last_sweep = Some(tokio::time::Instant::now()),
+                        Err(e) => tracing::error!(
+                            error = %e,
+                            "sweeping orphaned photo blobs failed; will retry"
+                        ),
                     }
                 }
             }
