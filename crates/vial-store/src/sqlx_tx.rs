@@ -59,6 +59,32 @@ macro_rules! sqlx_tx {
                     Self::Autocommit(conn) => &mut **conn,
                 }
             }
+
+            /// One record read for a user by `sql` (`$1` its id, `$2` the user's): the record as
+            /// `record` decodes it, its owner's DEK (a `LEFT JOIN deks d` selecting
+            /// [`JOINED_DEK_COLUMNS`]) and whether the user is on the care team (`on_care_team`).
+            async fn read_for<T>(
+                &mut self,
+                sql: &str,
+                id: &str,
+                reader_id: &str,
+                record: fn(&$row) -> StoreResult<T>,
+            ) -> StoreResult<Option<(T, Option<StoredDek>, bool)>> {
+                let row = ::sqlx::query(sql)
+                    .bind(id)
+                    .bind(reader_id)
+                    .fetch_optional(self.conn())
+                    .await
+                    .map_err(db)?;
+                let Some(r) = row else {
+                    return Ok(None);
+                };
+                Ok(Some((
+                    record(&r)?,
+                    joined_dek(&r)?,
+                    r.try_get("on_care_team").map_err(db)?,
+                )))
+            }
         }
 
         pub(crate) fn db(e: ::sqlx::Error) -> StoreError {
@@ -475,19 +501,11 @@ macro_rules! sqlx_tx {
                      WHERE c.patient_id = p.id AND c.provider_id = $2) AS on_care_team \
                      FROM patients p LEFT JOIN deks d ON d.owner = p.id WHERE p.id = $1"
                 );
-                let row = ::sqlx::query(&sql)
-                .bind(id)
-                .bind(reader_id)
-                .fetch_optional(self.conn())
-                .await
-                .map_err(db)?;
-                let Some(r) = row else {
-                    return Ok(None);
-                };
-                Ok(Some(PatientRead {
-                    patient: patient_from_row(&r)?,
-                    dek: joined_dek(&r)?,
-                    on_care_team: r.try_get("on_care_team").map_err(db)?,
+                let read = self.read_for(&sql, id, reader_id, patient_from_row).await?;
+                Ok(read.map(|(patient, dek, on_care_team)| PatientRead {
+                    patient,
+                    dek,
+                    on_care_team,
                 }))
             }
 
@@ -697,19 +715,11 @@ macro_rules! sqlx_tx {
                      FROM (SELECT {PHOTO_COLUMNS} FROM photos WHERE id = $1) ph \
                      LEFT JOIN deks d ON d.owner = ph.patient_id"
                 );
-                let row = ::sqlx::query(&sql)
-                    .bind(id)
-                    .bind(reader_id)
-                    .fetch_optional(self.conn())
-                    .await
-                    .map_err(db)?;
-                let Some(r) = row else {
-                    return Ok(None);
-                };
-                Ok(Some(PhotoRead {
-                    photo: photo_from_row(&r)?,
-                    dek: joined_dek(&r)?,
-                    on_care_team: r.try_get("on_care_team").map_err(db)?,
+                let read = self.read_for(&sql, id, reader_id, photo_from_row).await?;
+                Ok(read.map(|(photo, dek, on_care_team)| PhotoRead {
+                    photo,
+                    dek,
+                    on_care_team,
                 }))
             }
 
