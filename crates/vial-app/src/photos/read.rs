@@ -3,16 +3,19 @@
 //! store delivers it), a patient's list of photos, and soft deletion (the row and blobs are kept
 //! for the retention period; the photo disappears from lists and views).
 
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt};
-use vial_blob::{BlobError, BlobId, BlobKind, BlobStore, BlobStream};
+use tokio::sync::oneshot;
+use vial_blob::{BlobError, BlobId, BlobKind, BlobRange, BlobStore, BlobStream};
 use vial_core::{Action, Resource};
 use vial_crypto::{Aad, BlobLayout, BlobOpener, CryptoError, DataKey};
 use vial_store::PhotoRow;
+use zeroize::Zeroize;
 
 use super::{
     PhotoContent, PhotoMeta, PhotoPart, PhotoSummary, TABLE, blob_id, blob_kind, content_type,
@@ -25,7 +28,14 @@ use crate::{Actor, App, AppError, AuditEvent};
 impl App {
     /// The picture (or thumbnail) of a photo, for the care team or the patient, as a stream
     /// decrypted chunk by chunk. Absent and deleted photos are `NotFound`; every allowed or
-    /// denied view is audited, and the view's entry is committed before anything is read.
+    /// denied view is audited, and nothing is returned before the view's entry is committed.
+    ///
+    /// The work is overlapped with the audited unit without releasing anything early: the
+    /// sealed blob's header, trailer and first body piece are fetched while the unit decides
+    /// (ciphertext only, and the blob's name is the photo id), and once an allowed view is
+    /// decided (and recorded in the unit) its first [`PREFILL_BYTES`] are opened while the entry
+    /// commits. Those chunks are held in the stream, handed out only after the commit, and
+    /// wiped if it fails.
     pub async fn photo_content(
         &self,
         actor: &Actor,
@@ -36,23 +46,64 @@ impl App {
             PhotoPart::Content => "photo.view",
             PhotoPart::Thumbnail => "photo.view_thumbnail",
         };
-        let (key, row) = self
-            .open_photo(actor, photo_id, Action::Read, audit_action)
-            .await?;
-        let blobs = self.photos.blobs()?;
-        let (kind, blob) = (blob_kind(part), blob_id(&row.id)?);
-        let plain_len = match part {
-            PhotoPart::Content => row.photo_bytes,
-            PhotoPart::Thumbnail => row.thumb_bytes,
+        let (decided, decision) = oneshot::channel();
+        let committed = self.open_photo(actor, photo_id, Action::Read, audit_action, decided);
+        let prepared = async {
+            let kind = blob_kind(part);
+            let fetched =
+                async { fetch_sealed(self.photos.blobs()?, kind, &blob_id(photo_id)?).await };
+            let (fetched, decision) = tokio::join!(fetched, decision);
+            let Ok((key, row)) = decision else {
+                return Err(AppError::Unavailable(
+                    "the photo view was not decided".into(),
+                ));
+            };
+            let sealed = fetched?;
+            let aad = Aad::new(TABLE, part_column(part), &row.id);
+            let opener = key.blob_opener(
+                aad,
+                &sealed.header.bytes,
+                sealed.header.size,
+                &sealed.tags.bytes,
+            )?;
+            let body = PhotoStream::new(row.id.clone(), opener, sealed.body.boxed());
+            Ok((row, body))
         };
-        let aad = Aad::new(TABLE, part_column(part), &row.id);
-        let (opener, body) = open_sealed(blobs, kind, &blob, plain_len, &key, aad).await?;
+        let mut committed = std::pin::pin!(committed);
+        let mut prepared = std::pin::pin!(prepared);
+        // An unrecorded, denied or absent view ends at its own error, not the blob's; a stream
+        // opened ahead is dropped and its held chunks wiped.
+        let mut recorded = false;
+        let (row, mut body) = loop {
+            tokio::select! {
+                result = &mut committed, if !recorded => {
+                    result?;
+                    recorded = true;
+                }
+                prepared = &mut prepared => match prepared {
+                    Ok(prepared) => break prepared,
+                    Err(e) => {
+                        if !recorded {
+                            (&mut committed).await?;
+                        }
+                        return Err(e);
+                    }
+                },
+            }
+        };
+        if !recorded {
+            // Decrypt while the entry commits (bounded); hand out only once it has.
+            tokio::select! {
+                result = &mut committed => result?,
+                () = body.prefill(PREFILL_BYTES) => (&mut committed).await?,
+            }
+        }
         let (content_type, extension) = match part {
             PhotoPart::Content => content_type(&row.format),
             PhotoPart::Thumbnail => content_type("jpeg"),
         };
         Ok(PhotoContent {
-            body: PhotoStream::new(row.id.clone(), opener, body.boxed()),
+            body,
             photo_id: row.id,
             content_type,
             extension,
@@ -129,15 +180,19 @@ impl App {
         .await
     }
 
-    /// One audited unit: the live photo, the gateway's decision on its patient, and the
-    /// patient's DEK for an allowed actor (the photo, DEK and care-team membership in one read).
-    pub(super) async fn open_photo(
+    /// One audited unit: the live photo, the gateway's decision on its patient, and for an
+    /// allowed actor the patient's DEK (the photo, DEK and care-team membership in one read).
+    /// The key and row go out through `decided` as soon as the decision is recorded in the
+    /// unit, before it commits: the caller may prepare with them, and must release nothing
+    /// unless this returns `Ok`.
+    async fn open_photo(
         &self,
         actor: &Actor,
         photo_id: &str,
         action: Action,
         audit_action: &'static str,
-    ) -> Result<(DataKey, PhotoRow), AppError> {
+        decided: oneshot::Sender<(DataKey, PhotoRow)>,
+    ) -> Result<(), AppError> {
         let (app, actor, photo_id) = (self.clone(), actor.clone(), photo_id.to_owned());
         self.transact(move |work| {
             Box::pin(async move {
@@ -165,46 +220,38 @@ impl App {
                 };
                 authorize_with(work, &actor, relation, access)?;
                 let key = app.unwrap_stored(&read.dek.ok_or(AppError::NotFound("data key"))?)?;
-                Ok((key, row))
+                // The caller may have stopped waiting; the view is recorded either way.
+                let _ = decided.send((key, row));
+                Ok(())
             })
         })
         .await
     }
 }
 
-/// Locates a sealed blob's parts and opens its body stream: the header, the tag trailer and
-/// the body are requested at once where the row's plaintext size says they are (one round
-/// trip, which matters on S3); if the header shows another layout (another size or chunk
-/// length), the trailer and body are fetched again where the header says. Either way the
-/// opener checks the layout against the header and the trailer's length.
-async fn open_sealed(
+/// A stored sealed blob's parts, fetched without its key: the header (with the blob's size),
+/// the tag trailer and the body as a stream.
+struct SealedParts {
+    header: BlobRange,
+    tags: BlobRange,
+    body: BlobStream,
+}
+
+/// Fetches a sealed blob's parts where its header says they lie: the header first, then the
+/// trailer and the body stream at once. The opener built from them checks the layout against
+/// the header and the trailer's length.
+async fn fetch_sealed(
     blobs: &BlobStore,
     kind: BlobKind,
     blob: &BlobId,
-    plain_len: i64,
-    key: &DataKey,
-    aad: Aad<'_>,
-) -> Result<(BlobOpener, BlobStream), AppError> {
-    let expected = BlobLayout::sealing(u64::try_from(plain_len).unwrap_or(0));
-    let (header, tags, body) = tokio::join!(
-        blobs.get_range(kind, blob, BlobLayout::HEADER),
-        blobs.get_range(kind, blob, expected.tags_range()),
-        blobs.get_stream_range(kind, blob, expected.body_range()),
-    );
-    let header = header?;
+) -> Result<SealedParts, AppError> {
+    let header = blobs.get_range(kind, blob, BlobLayout::HEADER).await?;
     let layout = BlobLayout::parse(&header.bytes, header.size)?;
-    let (tags, body) = match (tags, body) {
-        (Ok(tags), Ok(body)) if layout == expected => (tags, body),
-        _ => {
-            tracing::warn!(blob = %kind.key(blob), "sealed blob is not laid out as its row says");
-            tokio::try_join!(
-                blobs.get_range(kind, blob, layout.tags_range()),
-                blobs.get_stream_range(kind, blob, layout.body_range()),
-            )?
-        }
-    };
-    let opener = key.blob_opener(aad, &header.bytes, header.size, &tags.bytes)?;
-    Ok((opener, body))
+    let (tags, body) = tokio::try_join!(
+        blobs.get_range(kind, blob, layout.tags_range()),
+        blobs.get_stream_range(kind, blob, layout.body_range()),
+    )?;
+    Ok(SealedParts { header, tags, body })
 }
 
 /// The photo if it exists and is not deleted.
@@ -252,6 +299,9 @@ fn summary(key: &DataKey, row: PhotoRow) -> Result<PhotoSummary, AppError> {
 /// ready, so the stream yields to the scheduler every [`CHUNKS_PER_YIELD`] chunks: a consumer
 /// in a tight loop never holds an async worker for a whole photo (which starves the committer,
 /// and so every other view's audit entry).
+///
+/// [`PhotoStream::prefill`] opens chunks ahead into a held queue that is handed out first;
+/// held chunks that are never handed out are wiped when the stream is dropped.
 pub struct PhotoStream {
     photo_id: String,
     opener: BlobOpener,
@@ -263,6 +313,11 @@ pub struct PhotoStream {
     next_chunk: usize,
     /// Chunks opened since the stream last yielded to the scheduler.
     since_yield: usize,
+    /// Chunks opened ahead by `prefill`, handed out first, in order.
+    held: VecDeque<BytesMut>,
+    held_bytes: usize,
+    /// The error that ended the stream during `prefill`, handed out after `held`.
+    held_error: Option<AppError>,
     received: u64,
     source_done: bool,
     finished: bool,
@@ -270,6 +325,10 @@ pub struct PhotoStream {
 
 /// Chunks opened between two yields to the scheduler: about 50 µs of decryption.
 const CHUNKS_PER_YIELD: usize = 4;
+
+/// Most plaintext a view opens ahead while its audit entry commits: more than the cores
+/// decrypt in the time of a commit, and a bound on what a view holds before its first byte.
+pub const PREFILL_BYTES: usize = 4 << 20;
 
 impl PhotoStream {
     fn new(
@@ -284,6 +343,9 @@ impl PhotoStream {
             pending: BytesMut::new(),
             next_chunk: 0,
             since_yield: 0,
+            held: VecDeque::new(),
+            held_bytes: 0,
+            held_error: None,
             received: 0,
             source_done: false,
             finished: false,
@@ -295,6 +357,28 @@ impl PhotoStream {
         self.opener.layout().plain_len()
     }
 
+    /// Opens chunks ahead until at least `limit` bytes are held or the stream has ended (with
+    /// or without an error, which is handed out after the held chunks). Nothing is released.
+    pub async fn prefill(&mut self, limit: usize) {
+        std::future::poll_fn(|cx| {
+            loop {
+                if self.held_bytes >= limit || self.held_error.is_some() {
+                    return Poll::Ready(());
+                }
+                match self.poll_chunk(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(None) => return Poll::Ready(()),
+                    Poll::Ready(Some(Err(e))) => self.held_error = Some(e),
+                    Poll::Ready(Some(Ok(chunk))) => {
+                        self.held_bytes += chunk.len();
+                        self.held.push_back(chunk);
+                    }
+                }
+            }
+        })
+        .await;
+    }
+
     /// Ends the stream: nothing more is released.
     fn fail(&mut self, error: AppError) -> AppError {
         self.finished = true;
@@ -304,7 +388,7 @@ impl PhotoStream {
     }
 
     /// The next chunk if a whole one has been received, opened.
-    fn open_next(&mut self) -> Option<Result<Bytes, AppError>> {
+    fn open_next(&mut self) -> Option<Result<BytesMut, AppError>> {
         let len = self.opener.layout().chunk_plain_len(self.next_chunk)?;
         if len == 0 || self.pending.len() < len {
             return None;
@@ -314,7 +398,7 @@ impl PhotoStream {
         self.next_chunk += 1;
         self.since_yield += 1;
         Some(match self.opener.open_chunk_in_place(index, &mut chunk) {
-            Ok(()) => Ok(chunk.freeze()),
+            Ok(()) => Ok(chunk),
             Err(e) => Err(self.fail(e.into())),
         })
     }
@@ -338,7 +422,7 @@ impl PhotoStream {
 
     /// The body has ended: everything must have arrived and been opened. An empty plaintext is
     /// one empty chunk, authenticated here.
-    fn finish(&mut self) -> Option<Result<Bytes, AppError>> {
+    fn finish(&mut self) -> Option<Result<BytesMut, AppError>> {
         let layout = *self.opener.layout();
         let complete = self.pending.is_empty() && self.received == layout.plain_len();
         if complete && layout.chunk_plain_len(self.next_chunk) == Some(0) {
@@ -355,6 +439,37 @@ impl PhotoStream {
         let short = CryptoError::Malformed("photo body ended before its last chunk");
         Some(Err(self.fail(short.into())))
     }
+
+    /// The next opened chunk from the blob store (the held ones aside).
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<BytesMut, AppError>>> {
+        loop {
+            if self.finished {
+                return Poll::Ready(None);
+            }
+            if self.since_yield >= CHUNKS_PER_YIELD {
+                // Let other tasks run; this one is woken again at once.
+                self.since_yield = 0;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            if let Some(chunk) = self.open_next() {
+                return Poll::Ready(Some(chunk));
+            }
+            if self.source_done {
+                return Poll::Ready(self.finish());
+            }
+            match self.source.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => self.source_done = true,
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(self.fail(e.into())))),
+                Poll::Ready(Some(Ok(piece))) => {
+                    if let Err(e) = self.receive(piece) {
+                        return Poll::Ready(Some(Err(self.fail(e))));
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Stream for PhotoStream {
@@ -362,32 +477,23 @@ impl Stream for PhotoStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        loop {
-            if this.finished {
-                return Poll::Ready(None);
-            }
-            if this.since_yield >= CHUNKS_PER_YIELD {
-                // Let other tasks run; this one is woken again at once.
-                this.since_yield = 0;
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            if let Some(chunk) = this.open_next() {
-                return Poll::Ready(Some(chunk));
-            }
-            if this.source_done {
-                return Poll::Ready(this.finish());
-            }
-            match this.source.poll_next_unpin(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => this.source_done = true,
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(this.fail(e.into())))),
-                Poll::Ready(Some(Ok(piece))) => {
-                    if let Err(e) = this.receive(piece) {
-                        return Poll::Ready(Some(Err(this.fail(e))));
-                    }
-                }
-            }
+        if let Some(chunk) = this.held.pop_front() {
+            this.held_bytes -= chunk.len();
+            return Poll::Ready(Some(Ok(chunk.freeze())));
+        }
+        if let Some(error) = this.held_error.take() {
+            return Poll::Ready(Some(Err(error)));
+        }
+        this.poll_chunk(cx)
+            .map(|item| item.map(|chunk| chunk.map(BytesMut::freeze)))
+    }
+}
+
+impl Drop for PhotoStream {
+    fn drop(&mut self) {
+        // Opened ahead and never handed out (e.g. the view's entry did not commit).
+        for chunk in &mut self.held {
+            chunk.zeroize();
         }
     }
 }
@@ -519,31 +625,68 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_row_size_that_does_not_match_the_blob_falls_back_to_its_header() {
+    async fn sealed_parts_are_located_from_the_blob_header() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = BlobStore::local(dir.path().join("blobs")).unwrap();
         let key = DataKey::generate().unwrap();
         let blob = BlobId::parse("ph_test").unwrap();
         let aad = Aad::new(TABLE, "content", "ph_test");
-        let plain = sample(3 * N + 5);
-        let sealed = key.seal_blob(aad, &plain).unwrap();
-        let sealed = vial_blob::SealedBlob::new(sealed).unwrap();
-        blobs.put(BlobKind::Photo, &blob, sealed).await.unwrap();
-        let len = plain.len() as i64;
-        for row_says in [len, len + 1, len - 1, len + 40 * N as i64, 0, -5, i64::MAX] {
-            let (opener, body) = open_sealed(&blobs, BlobKind::Photo, &blob, row_says, &key, aad)
-                .await
+        for len in [0, 5, N, 3 * N + 5] {
+            let plain = sample(len);
+            let sealed = key.seal_blob(aad, &plain).unwrap();
+            let sealed = vial_blob::SealedBlob::new(sealed).unwrap();
+            blobs.put(BlobKind::Photo, &blob, sealed).await.unwrap();
+            let parts = fetch_sealed(&blobs, BlobKind::Photo, &blob).await.unwrap();
+            let (header, tags) = (&parts.header, &parts.tags);
+            let opener = key
+                .blob_opener(aad, &header.bytes, header.size, &tags.bytes)
                 .unwrap();
-            let items = PhotoStream::new("ph_test".into(), opener, body.boxed())
+            let items = PhotoStream::new("ph_test".into(), opener, parts.body.boxed())
                 .collect::<Vec<_>>()
                 .await;
-            assert_eq!(released(&items), plain, "row says {row_says}");
+            assert_eq!(released(&items), plain, "{len} bytes");
             assert!(items.iter().all(Result::is_ok));
         }
         let absent = BlobId::parse("ph_absent").unwrap();
         assert!(matches!(
-            open_sealed(&blobs, BlobKind::Photo, &absent, len, &key, aad).await,
+            fetch_sealed(&blobs, BlobKind::Photo, &absent).await,
             Err(AppError::Blob(vial_blob::BlobError::NotFound(_)))
+        ));
+    }
+
+    #[tokio::test]
+    async fn prefilled_chunks_are_held_and_then_handed_out_first_in_order() {
+        let plain = sample(5 * N + 3);
+        for (limit, piece) in [(2 * N, N), (2 * N + 1, 2 * N), (100 * N, N), (0, N)] {
+            let (opener, body) = sealed(&plain);
+            let source = stream::iter(pieces(&body, piece)).boxed();
+            let mut stream = PhotoStream::new("ph_test".into(), opener, source);
+            stream.prefill(limit).await;
+            let held = stream.held_bytes;
+            assert!(
+                held >= limit.min(plain.len()) && held <= limit + piece.max(N),
+                "limit {limit}: held {held}"
+            );
+            let items = stream.collect::<Vec<_>>().await;
+            assert!(items.iter().all(Result::is_ok));
+            assert_eq!(released(&items), plain, "limit {limit}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_bad_chunk_met_while_prefilling_comes_after_the_authentic_ones() {
+        let plain = sample(4 * N + 9);
+        let (opener, mut body) = sealed(&plain);
+        body[N + 7] ^= 1;
+        let source = stream::iter(pieces(&body, 2 * N)).boxed();
+        let mut stream = PhotoStream::new("ph_test".into(), opener, source);
+        stream.prefill(4 * N).await;
+        assert_eq!(stream.held_bytes, N, "only the authentic chunk is held");
+        let items = stream.collect::<Vec<_>>().await;
+        assert_eq!(released(&items), plain[..N]);
+        assert!(matches!(
+            items[..],
+            [Ok(_), Err(AppError::Crypto(CryptoError::Decrypt))]
         ));
     }
 
