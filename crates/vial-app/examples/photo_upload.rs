@@ -75,89 +75,100 @@ fn main() {
             times[ROUNDS * 95 / 100 - 1]
         );
         if label == "upright" {
-            // The primitive first, on the same machine at the same time, as the yardstick.
-            let raw = raw_aes(upright.len());
+            raw_aes(upright.len());
             retrieval(
                 &rt,
                 &app,
                 &provider,
                 &ids,
                 &dir.path().join("data").join("blobs"),
-                raw,
+                upright.len(),
             );
         }
     }
 }
 
-/// Passes over the uploaded photos per retrieval figure (20 photos of ~8 MB each per pass).
-const PASSES: usize = 5;
+/// Rounds per retrieval figure; each round times raw AES-256-GCM and then retrieval.
+const RATIO_ROUNDS: usize = 9;
 
 /// Retrieval as a viewer gets it (authorize + audit + ranged reads + chunk-by-chunk decryption,
 /// every chunk consumed), one stream at a time and 2, 4 and 8 at once, plus where the time goes: the
 /// audited opening alone and the ranged body read alone.
+///
+/// This machine's speed drifts by tens of percent from one second to the next, so the yardstick
+/// (raw AES-256-GCM opening as many photos, on one core) is timed alternately with retrieval:
+/// photo by photo for one stream, pass by pass for several. The share of raw is taken round by
+/// round; the median is reported, with the lowest and highest round.
 fn retrieval(
     rt: &tokio::runtime::Runtime,
     app: &App,
     provider: &Actor,
     ids: &[String],
     blob_dir: &std::path::Path,
-    raw: f64,
+    photo_len: usize,
 ) {
-    let share = |rate: f64| format!("{:.0}% of raw", 100.0 * rate / raw);
+    let mut raw = RawAes::new(photo_len);
     // Warm-up: page cache, allocator, connections.
     rt.block_on(retrieve_all(app.clone(), provider.clone(), ids.to_vec(), 1));
-    let faults = minor_faults();
-    let start = Instant::now();
-    let one = rt.block_on(retrieve_all(
-        app.clone(),
-        provider.clone(),
-        ids.to_vec(),
-        PASSES,
-    ));
-    let secs = start.elapsed().as_secs_f64();
-    let views = ids.len() * PASSES;
+    raw.open_time(ids.len());
     println!(
-        "retrieval, 1 stream (authorize + audit + ranged reads + in-place chunk decryption): {:.0} MB/s ({}), {:?} a photo",
-        mb(one.bytes) / secs,
-        share(mb(one.bytes) / secs),
-        Duration::from_secs_f64(secs / views as f64)
+        "retrieval (authorize + audit + ranged reads + in-place chunk decryption), {RATIO_ROUNDS} rounds per figure, each raw AES-256-GCM on one core then a pass over {} photos per stream:",
+        ids.len()
     );
-    println!(
-        "  opening (authorize + audit commit + header and tags) {:?} a photo; body (ranged reads and decryption, pipelined) {:.0} MB/s ({}); {} minor page faults a photo",
-        one.opening / views as u32,
-        mb(one.bytes) / one.body.as_secs_f64(),
-        share(mb(one.bytes) / one.body.as_secs_f64()),
-        (minor_faults() - faults) / views as u64
-    );
-    for streams in [2, 4, 8] {
-        let start = Instant::now();
-        let all: Vec<Retrieved> = rt.block_on(async {
-            let tasks: Vec<_> = (0..streams)
-                .map(|_| {
-                    tokio::spawn(retrieve_all(
-                        app.clone(),
-                        provider.clone(),
-                        ids.to_vec(),
-                        PASSES,
-                    ))
-                })
-                .collect();
-            let mut out = Vec::new();
-            for task in tasks {
-                out.push(task.await.unwrap());
+    for streams in [1, 2, 4, 8] {
+        let (mut shares, mut rates, mut raws) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut opening, mut body, mut views, mut bytes) = (Duration::ZERO, Duration::ZERO, 0, 0);
+        for _ in 0..RATIO_ROUNDS {
+            // One stream alternates the yardstick with retrieval photo by photo; several
+            // streams, a pass at a time.
+            let turns: Vec<Vec<String>> = if streams == 1 {
+                ids.iter().map(|id| vec![id.clone()]).collect()
+            } else {
+                vec![ids.to_vec()]
+            };
+            let (mut raw_time, mut retrieval_time, mut round_bytes) =
+                (Duration::ZERO, Duration::ZERO, 0);
+            for turn in turns {
+                raw_time += raw.open_time(turn.len());
+                let start = Instant::now();
+                let all: Vec<Retrieved> = rt.block_on(async {
+                    let tasks: Vec<_> = (0..streams)
+                        .map(|_| {
+                            tokio::spawn(retrieve_all(
+                                app.clone(),
+                                provider.clone(),
+                                turn.clone(),
+                                1,
+                            ))
+                        })
+                        .collect();
+                    let mut out = Vec::new();
+                    for task in tasks {
+                        out.push(task.await.unwrap());
+                    }
+                    out
+                });
+                retrieval_time += start.elapsed();
+                round_bytes += all.iter().map(|r| r.bytes).sum::<usize>();
+                opening += all.iter().map(|r| r.opening).sum::<Duration>();
+                body += all.iter().map(|r| r.body).sum::<Duration>();
+                views += streams * turn.len();
             }
-            out
-        });
-        let secs = start.elapsed().as_secs_f64();
-        let total: usize = all.iter().map(|r| r.bytes).sum();
-        let opening: Duration = all.iter().map(|r| r.opening).sum();
-        let body: Duration = all.iter().map(|r| r.body).sum();
+            let raw_rate = mb(photo_len * ids.len()) / raw_time.as_secs_f64();
+            let rate = mb(round_bytes) / retrieval_time.as_secs_f64();
+            shares.push(100.0 * rate / raw_rate);
+            rates.push(rate);
+            raws.push(raw_rate);
+            bytes += round_bytes;
+        }
+        let (share, low, high) = spread(&mut shares);
         println!(
-            "retrieval, {streams} concurrent streams: {:.0} MB/s aggregate ({}; each stream: opening {:?} a photo, body {:.0} MB/s)",
-            mb(total) / secs,
-            share(mb(total) / secs),
-            opening / (streams * views) as u32,
-            mb(total) / body.as_secs_f64(),
+            "  {streams} stream{}: {:.0} MB/s in all = {share:.0}% of raw (rounds {low:.0}–{high:.0}%; raw {:.0} MB/s); each view: opening {:?}, then the rest of the body at {:.0} MB/s",
+            if streams == 1 { "" } else { "s at once" },
+            spread(&mut rates).0,
+            spread(&mut raws).0,
+            opening / views as u32,
+            mb(bytes) / body.as_secs_f64(),
         );
     }
 
@@ -170,26 +181,83 @@ fn retrieval(
         std::hint::black_box(photo.len());
     }
     println!(
-        "  of which authorize + audit + header and tags (no body): {:?} a photo",
+        "  of which authorize + audit + header and tags (no body read past what is opened ahead): {:?} a photo",
         start.elapsed() / ids.len() as u32
     );
     // ... and the ranged reads from the blob directory without decryption.
     let blobs = vial_blob::BlobStore::local(blob_dir).unwrap();
     let (mut total, mut locating, mut body) = (0, Duration::ZERO, Duration::ZERO);
-    for _ in 0..PASSES {
-        for id in ids {
-            let (bytes, located, read) = rt.block_on(read_body(&blobs, id));
-            total += bytes;
-            locating += located;
-            body += read;
-        }
+    for id in ids {
+        let (bytes, located, read) = rt.block_on(read_body(&blobs, id));
+        total += bytes;
+        locating += located;
+        body += read;
     }
     println!(
         "  ranged reads alone (local blob dir, no decryption): header and tags {:?} a photo, body {:.0} MB/s in {} KiB pieces",
-        locating / views as u32,
+        locating / ids.len() as u32,
         mb(total) / body.as_secs_f64(),
         vial_blob::FILE_READ_LEN / 1024,
     );
+}
+
+/// The median of `values`, with the lowest and the highest.
+fn spread(values: &mut [f64]) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    (
+        values[values.len() / 2],
+        values[0],
+        values[values.len() - 1],
+    )
+}
+
+/// Raw AES-256-GCM (aws-lc-rs) over one photo's length, one shot, in place, on one core: the
+/// yardstick retrieval is measured against.
+struct RawAes {
+    key: aws_lc_rs::aead::LessSafeKey,
+    buf: Vec<u8>,
+    counter: u64,
+}
+
+impl RawAes {
+    fn new(len: usize) -> Self {
+        use aws_lc_rs::aead::{AES_256_GCM, LessSafeKey, UnboundKey};
+        Self {
+            key: LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &[7u8; 32]).unwrap()),
+            buf: vec![0x5Au8; len],
+            counter: 0,
+        }
+    }
+
+    /// Seals and opens the buffer `times` times; the time spent opening.
+    fn open_time(&mut self, times: usize) -> Duration {
+        use aws_lc_rs::aead::{Aad, Nonce};
+        let mut opening = Duration::ZERO;
+        for _ in 0..times {
+            self.counter += 1;
+            let mut nonce = [0u8; 12];
+            nonce[..8].copy_from_slice(&self.counter.to_be_bytes());
+            let tag = self
+                .key
+                .seal_in_place_separate_tag(
+                    Nonce::assume_unique_for_key(nonce),
+                    Aad::empty(),
+                    &mut self.buf,
+                )
+                .unwrap();
+            let start = Instant::now();
+            self.key
+                .open_in_place_separate_tag(
+                    Nonce::assume_unique_for_key(nonce),
+                    Aad::empty(),
+                    tag.as_ref(),
+                    &mut self.buf,
+                )
+                .unwrap();
+            opening += start.elapsed();
+        }
+        opening
+    }
 }
 
 /// The sealed body of a stored photo read as the retrieval path does (header, then tags and the
@@ -251,22 +319,10 @@ async fn retrieve_all(app: App, provider: Actor, ids: Vec<String>, passes: usize
     out
 }
 
-/// Minor page faults of this process so far (field 10 of `/proc/self/stat`; 0 elsewhere).
-fn minor_faults() -> u64 {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|stat| {
-            let after_name = stat.rsplit_once(')')?.1;
-            after_name.split_whitespace().nth(7)?.parse().ok()
-        })
-        .unwrap_or(0)
-}
-
 /// Raw AES-256-GCM over the same size, one shot in place on one core (sealing and opening),
 /// next to vial-crypto's blob format: the in-place chunk opener alone (the retrieval path's
-/// decryption, without I/O) and the whole-blob `open_blob` (a copy, then decryption). Returns
-/// the raw opening speed in MB/s.
-fn raw_aes(len: usize) -> f64 {
+/// decryption, without I/O) and the whole-blob `open_blob` (a copy, then decryption).
+fn raw_aes(len: usize) {
     use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
     const CRYPTO_ROUNDS: usize = 50;
     let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &[7u8; 32]).unwrap());
@@ -328,7 +384,6 @@ fn raw_aes(len: usize) -> f64 {
         "vial-crypto open_blob (whole blob, copied then opened): {:.0} MB/s",
         rate(start.elapsed())
     );
-    rate(opening)
 }
 
 /// A `/proc/self/status` figure in kB (0 where there is none).
