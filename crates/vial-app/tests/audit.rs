@@ -115,6 +115,24 @@ impl Env {
 
     /// Raw SQL access with the append-only and retention triggers removed: an attacker with
     /// database access.
+    /// A second connection to the database, with the schema's guards in place.
+    async fn raw(&self) -> Raw {
+        match &self.database {
+            DatabaseChoice::Embedded => {
+                let url = format!("sqlite://{}", self.data.database_path().display());
+                Raw::Sqlite(sqlx::SqliteConnection::connect(&url).await.unwrap())
+            }
+            DatabaseChoice::Postgres { schema, .. } => {
+                let mut c = sqlx::PgConnection::connect(&pg_url()).await.unwrap();
+                sqlx::query(&format!("SET search_path TO {}", schema.clone().unwrap()))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                Raw::Pg(c)
+            }
+        }
+    }
+
     async fn attacker(&self) -> Raw {
         match &self.database {
             DatabaseChoice::Embedded => {
@@ -385,24 +403,7 @@ async fn the_schema_refuses_to_change_or_delete_young_entries(pg: bool) {
     let app = env.app().await;
     fill(&app, 3).await;
     assert_eq!(app.checkpoint_now().await.unwrap(), Some(3));
-    let mut raw = match &env.database {
-        DatabaseChoice::Embedded => Raw::Sqlite(
-            sqlx::SqliteConnection::connect(&format!(
-                "sqlite://{}",
-                env.data.database_path().display()
-            ))
-            .await
-            .unwrap(),
-        ),
-        DatabaseChoice::Postgres { schema, .. } => {
-            let mut c = sqlx::PgConnection::connect(&pg_url()).await.unwrap();
-            sqlx::query(&format!("SET search_path TO {}", schema.clone().unwrap()))
-                .execute(&mut c)
-                .await
-                .unwrap();
-            Raw::Pg(c)
-        }
-    };
+    let mut raw = env.raw().await;
     let err = raw
         .exec("DELETE FROM audit_log WHERE seq = 0")
         .await
@@ -489,6 +490,165 @@ async fn a_panicking_unit_fails_alone_and_the_committer_carries_on(pg: bool) {
     app.record(AuditEvent::new("after")).await.unwrap();
     let report = env.verify().await.unwrap();
     assert_eq!(report.entries, 1, "only the later entry");
+}
+
+/// A photo view whose audit entry cannot be committed hands out nothing, although its body is
+/// read and opened ahead while the entry commits; other views carry on.
+async fn a_photo_view_whose_entry_cannot_commit_hands_out_nothing(pg: bool) {
+    let env = Env::new(pg).await;
+    let app = env.app().await;
+    let (provider, photo) = photographed_patient(&app).await;
+    let mut raw = env.raw().await;
+    if pg {
+        raw.exec(
+            "CREATE FUNCTION refuse_views() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$",
+        )
+        .await
+        .unwrap();
+        raw.exec(
+            "CREATE TRIGGER refuse_views BEFORE INSERT ON audit_log FOR EACH ROW \
+             WHEN (NEW.action = 'photo.view') EXECUTE FUNCTION refuse_views()",
+        )
+        .await
+        .unwrap();
+    } else {
+        raw.exec(
+            "CREATE TRIGGER refuse_views BEFORE INSERT ON audit_log \
+             WHEN NEW.action = 'photo.view' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+        )
+        .await
+        .unwrap();
+    }
+    let refused = app
+        .photo_content(&provider, &photo, vial_app::PhotoPart::Content)
+        .await;
+    assert!(
+        matches!(refused, Err(AppError::Unavailable(_))),
+        "{:?}",
+        refused.map(|p| p.len())
+    );
+    let thumbnail = app
+        .photo_content(&provider, &photo, vial_app::PhotoPart::Thumbnail)
+        .await
+        .unwrap();
+    assert!(thumbnail.bytes().await.unwrap().starts_with(&[0xFF, 0xD8]));
+
+    let lifted = match pg {
+        true => "DROP TRIGGER refuse_views ON audit_log",
+        false => "DROP TRIGGER refuse_views",
+    };
+    raw.exec(lifted).await.unwrap();
+    let content = app
+        .photo_content(&provider, &photo, vial_app::PhotoPart::Content)
+        .await
+        .unwrap();
+    let len = content.len();
+    let bytes = content.bytes().await.unwrap();
+    assert_eq!(bytes.len() as u64, len);
+    assert!(len > 4 << 20, "larger than what a view opens ahead");
+    assert!(bytes.starts_with(&[0xFF, 0xD8]) && bytes.ends_with(&[0xFF, 0xD9]));
+    let views: Vec<String> = raw_actions(&mut raw).await;
+    assert_eq!(
+        views,
+        ["photo.view_thumbnail", "photo.view"],
+        "the refused view left no entry"
+    );
+}
+
+/// The actions of the log's photo views, in order.
+async fn raw_actions(raw: &mut Raw) -> Vec<String> {
+    let sql = "SELECT action FROM audit_log WHERE action LIKE 'photo.view%' ORDER BY seq";
+    on_conn!(raw, c => sqlx::query_scalar(sql).fetch_all(c).await.unwrap())
+}
+
+/// A provider, and a patient with a photography consent and one photo of about 5 MB (more
+/// than a view opens ahead); the provider and the photo's id.
+async fn photographed_patient(app: &App) -> (vial_app::Actor, String) {
+    use vial_app::{Actor, NewPatient, NewUserInput, PhotoUpload, Role};
+    let mut actors = Vec::new();
+    for (email, role) in [
+        ("np@example.com", Role::Provider),
+        ("owner@example.com", Role::Admin),
+    ] {
+        let added = app
+            .add_user(
+                NewUserInput {
+                    email: email.into(),
+                    name: "Test Person".into(),
+                    role,
+                    password: zeroize::Zeroizing::new("correct horse battery staple".into()),
+                    patient_id: None,
+                },
+                "test",
+            )
+            .await
+            .unwrap();
+        actors.push(Actor {
+            user_id: added.user_id,
+            role,
+            session_id: "ses_test".into(),
+        });
+    }
+    let (admin, provider) = (actors.pop().unwrap(), actors.pop().unwrap());
+    let form = serde_json::json!({"kind": "photography", "version": "v1", "text": "I consent."});
+    app.publish_consent_form(&admin, serde_json::from_value(form).unwrap())
+        .await
+        .unwrap();
+    let patient = app
+        .create_patient(
+            &provider,
+            NewPatient {
+                given: "Test".into(),
+                family: "Patient".into(),
+                dob: "1980-01-01".into(),
+                phone: None,
+                email: None,
+            },
+        )
+        .await
+        .unwrap();
+    let consent = serde_json::json!({"kind": "photography", "form_version": "v1",
+        "signature": {"type": "typed", "name": "Test Patient"}});
+    app.sign_consent(
+        &provider,
+        &patient,
+        serde_json::from_value(consent).unwrap(),
+    )
+    .await
+    .unwrap();
+    let photo = app
+        .capture_photo(
+            &provider,
+            &patient,
+            PhotoUpload {
+                view: "front".into(),
+                body_area: "face".into(),
+                treatment_id: None,
+                phase: None,
+                bytes: noisy_jpeg(2400, 1800),
+            },
+        )
+        .await
+        .unwrap();
+    (provider, photo)
+}
+
+/// A noisy picture as a JPEG (noise keeps it large: about a byte per pixel).
+fn noisy_jpeg(width: u32, height: u32) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut state = 0x9E37_79B9u32;
+    let picture = image::RgbImage::from_fn(width, height, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        image::Rgb(state.to_le_bytes()[..3].try_into().unwrap())
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
+        .write_image(&picture, width, height, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    jpeg
 }
 
 async fn concurrent_appenders_and_a_second_process_make_one_chain(pg: bool) {
@@ -599,6 +759,7 @@ both_backends!(
     truncation_behind_the_exported_checkpoint_is_named,
     the_schema_refuses_to_change_or_delete_young_entries,
     failed_units_keep_denials_and_nothing_else,
+    a_photo_view_whose_entry_cannot_commit_hands_out_nothing,
     concurrent_appenders_and_a_second_process_make_one_chain,
     sigkill_mid_append_loses_nothing_committed,
 );
