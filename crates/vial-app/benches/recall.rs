@@ -7,9 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use vial_app::{Actor, DataDir, DatabaseChoice, NewPatient, NewUserInput, Role, SystemClock};
+use vial_app::{DataDir, DatabaseChoice, NewPatient, SystemClock};
 use vial_store::InventoryLotRow;
-use zeroize::Zeroizing;
+
+#[path = "../tests/support/clinic.rs"]
+mod clinic;
 
 const PATIENTS: usize = 10_000;
 const PER_PATIENT: usize = 5;
@@ -28,32 +30,7 @@ fn recall(c: &mut Criterion) {
             .open(&DatabaseChoice::Embedded, Arc::new(SystemClock))
             .await
             .unwrap();
-        let mut actors = Vec::new();
-        for (email, role) in [
-            ("bench.np@example.com", Role::Provider),
-            ("bench.owner@example.com", Role::Admin),
-        ] {
-            let added = app
-                .add_user(
-                    NewUserInput {
-                        email: email.into(),
-                        name: "Bench Person".into(),
-                        role,
-                        password: Zeroizing::new("correct horse battery staple".into()),
-                        patient_id: None,
-                    },
-                    "bench",
-                )
-                .await
-                .unwrap();
-            actors.push(Actor {
-                user_id: added.user_id,
-                role,
-                session_id: "ses_bench".into(),
-            });
-        }
-        let admin = actors.pop().unwrap();
-        let provider = actors.pop().unwrap();
+        let (provider, admin) = clinic::staff(&app, "bench").await;
         // Stock large enough for every treatment (the API caps one receipt; the bench does not).
         app.products(&provider).await.unwrap();
         let mut tx = app.store().begin().await.unwrap();

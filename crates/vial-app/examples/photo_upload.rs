@@ -15,11 +15,10 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use image::{ImageEncoder, Rgb, RgbImage};
-use vial_app::{
-    Actor, App, DataDir, DatabaseChoice, NewPatient, NewUserInput, PhotoPart, PhotoUpload, Role,
-    SystemClock,
-};
-use zeroize::Zeroizing;
+use vial_app::{Actor, App, DataDir, DatabaseChoice, PhotoPart, PhotoUpload, SystemClock};
+
+#[path = "../tests/support/clinic.rs"]
+mod clinic;
 
 const ROUNDS: usize = 20;
 
@@ -428,65 +427,8 @@ async fn setup(data: &DataDir) -> (App, Actor, String) {
         .open(&DatabaseChoice::Embedded, Arc::new(SystemClock))
         .await
         .unwrap();
-    let mut actors = Vec::new();
-    for (email, role) in [
-        ("bench.np@example.com", Role::Provider),
-        ("bench.owner@example.com", Role::Admin),
-    ] {
-        let added = app
-            .add_user(
-                NewUserInput {
-                    email: email.into(),
-                    name: "Bench Person".into(),
-                    role,
-                    password: Zeroizing::new("correct horse battery staple".into()),
-                    patient_id: None,
-                },
-                "bench",
-            )
-            .await
-            .unwrap();
-        actors.push(Actor {
-            user_id: added.user_id,
-            role,
-            session_id: "ses_bench".into(),
-        });
-    }
-    let admin = actors.pop().unwrap();
-    let provider = actors.pop().unwrap();
-    app.publish_consent_form(
-        &admin,
-        serde_json::from_value(
-            serde_json::json!({"kind": "photography", "version": "v1", "text": "I consent."}),
-        )
-        .unwrap(),
-    )
-    .await
-    .unwrap();
-    let patient = app
-        .create_patient(
-            &provider,
-            NewPatient {
-                given: "Bench".into(),
-                family: "Patient".into(),
-                dob: "1980-01-01".into(),
-                phone: None,
-                email: None,
-            },
-        )
-        .await
-        .unwrap();
-    app.sign_consent(
-        &provider,
-        &patient,
-        serde_json::from_value(
-            serde_json::json!({"kind": "photography", "form_version": "v1",
-            "signature": {"type": "typed", "name": "Bench Patient"}}),
-        )
-        .unwrap(),
-    )
-    .await
-    .unwrap();
+    let (provider, admin) = clinic::staff(&app, "bench").await;
+    let patient = clinic::photographable_patient(&app, &provider, &admin).await;
     (app, provider, patient)
 }
 

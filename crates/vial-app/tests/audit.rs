@@ -13,6 +13,9 @@ use sqlx::Connection;
 use vial_app::{App, AppError, AuditEvent, AuditPolicy, DataDir, DatabaseChoice, SystemClock};
 use vial_audit::AuditEntry;
 
+#[path = "support/clinic.rs"]
+mod clinic;
+
 const CHILD_ENV: &str = "VIAL_TEST_AUDIT_CHILD";
 
 struct Env {
@@ -565,63 +568,13 @@ async fn raw_actions(raw: &mut Raw) -> Vec<String> {
 /// A provider, and a patient with a photography consent and one photo of about 5 MB (more
 /// than a view opens ahead); the provider and the photo's id.
 async fn photographed_patient(app: &App) -> (vial_app::Actor, String) {
-    use vial_app::{Actor, NewPatient, NewUserInput, PhotoUpload, Role};
-    let mut actors = Vec::new();
-    for (email, role) in [
-        ("np@example.com", Role::Provider),
-        ("owner@example.com", Role::Admin),
-    ] {
-        let added = app
-            .add_user(
-                NewUserInput {
-                    email: email.into(),
-                    name: "Test Person".into(),
-                    role,
-                    password: zeroize::Zeroizing::new("correct horse battery staple".into()),
-                    patient_id: None,
-                },
-                "test",
-            )
-            .await
-            .unwrap();
-        actors.push(Actor {
-            user_id: added.user_id,
-            role,
-            session_id: "ses_test".into(),
-        });
-    }
-    let (admin, provider) = (actors.pop().unwrap(), actors.pop().unwrap());
-    let form = serde_json::json!({"kind": "photography", "version": "v1", "text": "I consent."});
-    app.publish_consent_form(&admin, serde_json::from_value(form).unwrap())
-        .await
-        .unwrap();
-    let patient = app
-        .create_patient(
-            &provider,
-            NewPatient {
-                given: "Test".into(),
-                family: "Patient".into(),
-                dob: "1980-01-01".into(),
-                phone: None,
-                email: None,
-            },
-        )
-        .await
-        .unwrap();
-    let consent = serde_json::json!({"kind": "photography", "form_version": "v1",
-        "signature": {"type": "typed", "name": "Test Patient"}});
-    app.sign_consent(
-        &provider,
-        &patient,
-        serde_json::from_value(consent).unwrap(),
-    )
-    .await
-    .unwrap();
+    let (provider, admin) = clinic::staff(app, "test").await;
+    let patient = clinic::photographable_patient(app, &provider, &admin).await;
     let photo = app
         .capture_photo(
             &provider,
             &patient,
-            PhotoUpload {
+            vial_app::PhotoUpload {
                 view: "front".into(),
                 body_area: "face".into(),
                 treatment_id: None,
