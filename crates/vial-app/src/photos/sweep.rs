@@ -44,12 +44,14 @@ impl App {
         let mut report = BlobSweep::default();
         let mut orphans = Vec::new();
         for kind in BlobKind::ALL {
-            for listed in blobs.list_with_times(kind).await? {
+            let listing = blobs.list_with_times(kind).await?;
+            // Each statement sees the latest commit, so one connection serves the whole kind.
+            let mut reader = self.store().reader().await?;
+            for listed in listing {
                 report.checked += 1;
                 if listed.modified >= cutoff {
                     continue;
                 }
-                let mut reader = self.store().reader().await?;
                 if reader.photo_by_id(listed.id.as_str()).await?.is_none() {
                     orphans.push((kind, listed.id));
                 }
