@@ -10,15 +10,25 @@
 //! This module must never hand `libheif`'s error messages to callers; they are mapped to fixed
 //! reasons.
 
+use std::sync::OnceLock;
+
 use image::{DynamicImage, RgbImage};
 use libheif_rs::{ColorProfile, ColorSpace, HeifContext, LibHeif, RgbChroma, color_profile_types};
 
 use crate::{Limits, MediaError, decode::Decoded};
 
+/// libheif, initialized once for the whole process and never torn down: `heif_init` and
+/// `heif_deinit` manage global plugin state, and pairing them per decode (as a `LibHeif` per
+/// call does) churns that state under concurrent uploads.
+pub fn libheif() -> &'static LibHeif {
+    static LIBHEIF: OnceLock<LibHeif> = OnceLock::new();
+    LIBHEIF.get_or_init(LibHeif::new)
+}
+
 /// Parses the container (boxes only), checks the primary image's dimensions against `limits`,
 /// then decodes it to upright 8-bit RGB.
 pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaError> {
-    let lib = LibHeif::new();
+    let lib = libheif();
     let context = HeifContext::read_from_bytes(bytes)
         .map_err(|_| MediaError::Undecodable("corrupt or truncated HEIC container"))?;
     let handle = context

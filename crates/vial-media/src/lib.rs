@@ -33,6 +33,7 @@ pub use deidentify::{MAX_BLUR_REGIONS, Rect, deidentify};
 pub use encode::THUMBNAIL_SIDE;
 pub use error::MediaError;
 pub use format::{Format, sniff};
+pub use heic::libheif;
 pub use limits::Limits;
 pub use sanitize::{Sanitized, sanitize};
 

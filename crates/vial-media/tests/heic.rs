@@ -17,13 +17,11 @@ fn err(bytes: &[u8]) -> MediaError {
     sanitize(bytes, &Limits::default()).unwrap_err()
 }
 
-use libheif_rs::{
-    Channel, ColorSpace, CompressionFormat, EncoderQuality, HeifContext, LibHeif, RgbChroma,
-};
+use libheif_rs::{Channel, ColorSpace, CompressionFormat, EncoderQuality, HeifContext, RgbChroma};
 
 /// Encodes through libheif's own HEVC encoder (x265, built into Debian's libheif1).
 fn heic(rgb: &image::RgbImage, exif: Option<&[u8]>) -> Vec<u8> {
-    let lib = LibHeif::new();
+    let lib = vial_media::libheif();
     let (w, h) = rgb.dimensions();
     let mut picture = libheif_rs::Image::new(w, h, ColorSpace::Rgb(RgbChroma::C444)).unwrap();
     for channel in [Channel::R, Channel::G, Channel::B] {
