@@ -24,16 +24,7 @@ pub(crate) fn connect(path: &Path) -> StoreResult<Connection> {
 /// `TxRead::lot_recall`'s rows, read in one statement.
 pub(crate) fn lot_recall(path: &Path, lot_bidx: &[u8]) -> StoreResult<Vec<RecallRow>> {
     let conn = connect(path)?;
-    let mut statement = conn
-        .prepare(
-            "SELECT l.patient_id, l.uses_enc, p.given_enc, p.family_enc, p.phone_enc, \
-             p.email_enc, d.id, d.owner, d.kek_version, d.wrapped, d.created_at_ms \
-             FROM lot_patients l \
-             JOIN patients p ON p.id = l.patient_id \
-             JOIN deks d ON d.owner = l.patient_id \
-             WHERE l.lot_bidx = ?1 ORDER BY l.patient_id",
-        )
-        .map_err(db)?;
+    let mut statement = conn.prepare(vial_store::LOT_RECALL_SQL).map_err(db)?;
     let mut rows = statement.query([lot_bidx]).map_err(db)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(db)? {
@@ -42,6 +33,7 @@ pub(crate) fn lot_recall(path: &Path, lot_bidx: &[u8]) -> StoreResult<Vec<Recall
     Ok(out)
 }
 
+/// A row of [`vial_store::LOT_RECALL_SQL`], its columns by position (no name look-ups per row).
 fn recall_row(row: &Row<'_>) -> StoreResult<RecallRow> {
     Ok(RecallRow {
         patient_id: row.get(0).map_err(db)?,

@@ -12,6 +12,8 @@ mod records;
 pub mod scenarios;
 mod sqlx_tx;
 
+pub use sqlx_tx::{JOINED_DEK_COLUMNS, LOT_RECALL_SQL};
+
 pub use error::StoreError;
 pub use records::{
     AppointmentRow, AuditHead, AuditRow, AuditRowBatch, AuditRowRef, Backend, BreakGlassRow,

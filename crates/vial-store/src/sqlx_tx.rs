@@ -5,6 +5,30 @@
 //! what truly differs — connection setup, migrations, column types, how audit appends are
 //! serialized — stays in each backend crate.
 
+/// The `deks` columns as joins select them (`deks d`), named `dek_*`; spelled by a macro so
+/// that [`LOT_RECALL_SQL`] can embed them at compile time.
+macro_rules! joined_dek_columns {
+    () => {
+        "d.id AS dek_id, d.owner AS dek_owner, d.kek_version AS dek_kek_version, \
+         d.wrapped AS dek_wrapped, d.created_at_ms AS dek_created_at_ms"
+    };
+}
+
+/// The `deks` columns as joins select them, read back by name (`dek_id`, `dek_owner`, ...).
+pub const JOINED_DEK_COLUMNS: &str = joined_dek_columns!();
+
+/// A lot recall's rows (`$1`: the lot's blind index): one per patient the lot was used on, with
+/// the sealed uses, contact columns and the patient's DEK, by patient id. Shared by the sqlx
+/// transactions and SQLite's direct read, which read the columns by name.
+pub const LOT_RECALL_SQL: &str = concat!(
+    "SELECT l.patient_id, l.uses_enc, p.given_enc, p.family_enc, p.phone_enc, p.email_enc, ",
+    joined_dek_columns!(),
+    " FROM lot_patients l \
+     JOIN patients p ON p.id = l.patient_id \
+     JOIN deks d ON d.owner = l.patient_id \
+     WHERE l.lot_bidx = $1 ORDER BY l.patient_id"
+);
+
 /// Generates `mod sql` with the transaction type `$tx` over `sqlx::Transaction<'static, $db>`,
 /// its [`TxRead`](crate::TxRead) and [`Tx`](crate::Tx) implementations and `db` (sqlx errors to [`StoreError`](crate::StoreError)).
 /// The backend must provide `impl sql::$tx { async fn take_audit_lock(&mut self) -> StoreResult<()> }`,
@@ -207,10 +231,7 @@ macro_rules! sqlx_tx {
             dek_id.map(|_| dek_columns(row, "dek_")).transpose()
         }
 
-        /// The `deks` columns as joins select them, to be read by `dek_columns(row, "dek_")`.
-        const JOINED_DEK_COLUMNS: &str = "d.id AS dek_id, d.owner AS dek_owner, \
-                                          d.kek_version AS dek_kek_version, d.wrapped AS dek_wrapped, \
-                                          d.created_at_ms AS dek_created_at_ms";
+        const JOINED_DEK_COLUMNS: &str = $crate::JOINED_DEK_COLUMNS;
 
         fn user_from_row(row: &$row) -> StoreResult<UserRecord> {
             Ok(UserRecord {
@@ -805,15 +826,7 @@ macro_rules! sqlx_tx {
             }
 
             async fn lot_recall(&mut self, lot_bidx: &[u8]) -> StoreResult<Vec<RecallRow>> {
-                let sql = format!(
-                    "SELECT l.patient_id, l.uses_enc, p.given_enc, p.family_enc, p.phone_enc, \
-                     p.email_enc, {JOINED_DEK_COLUMNS} \
-                     FROM lot_patients l \
-                     JOIN patients p ON p.id = l.patient_id \
-                     JOIN deks d ON d.owner = l.patient_id \
-                     WHERE l.lot_bidx = $1 ORDER BY l.patient_id"
-                );
-                let rows = ::sqlx::query(&sql)
+                let rows = ::sqlx::query($crate::LOT_RECALL_SQL)
                 .bind(lot_bidx)
                 .fetch_all(self.conn())
                 .await
