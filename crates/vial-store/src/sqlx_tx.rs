@@ -19,7 +19,7 @@ pub const JOINED_DEK_COLUMNS: &str = joined_dek_columns!();
 
 /// A lot recall's rows (`$1`: the lot's blind index): one per patient the lot was used on, with
 /// the sealed uses, contact columns and the patient's DEK, by patient id. Shared by the sqlx
-/// transactions and SQLite's direct read, which read the columns by name.
+/// transactions (which read its columns by name) and SQLite's direct read (by position).
 pub const LOT_RECALL_SQL: &str = concat!(
     "SELECT l.patient_id, l.uses_enc, p.given_enc, p.family_enc, p.phone_enc, p.email_enc, ",
     joined_dek_columns!(),
