@@ -116,8 +116,6 @@ impl Env {
             .await
     }
 
-    /// Raw SQL access with the append-only and retention triggers removed: an attacker with
-    /// database access.
     /// A second connection to the database, with the schema's guards in place.
     async fn raw(&self) -> Raw {
         match &self.database {
@@ -136,33 +134,21 @@ impl Env {
         }
     }
 
+    /// Raw SQL access with the append-only and retention triggers removed: an attacker with
+    /// database access.
     async fn attacker(&self) -> Raw {
-        match &self.database {
-            DatabaseChoice::Embedded => {
-                let url = format!("sqlite://{}", self.data.database_path().display());
-                let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-                for t in ["audit_log_append_only", "audit_log_retention"] {
-                    sqlx::query(&format!("DROP TRIGGER IF EXISTS {t}"))
-                        .execute(&mut conn)
-                        .await
-                        .unwrap();
-                }
-                Raw::Sqlite(conn)
-            }
-            DatabaseChoice::Postgres { schema, .. } => {
-                let mut conn = sqlx::PgConnection::connect(&pg_url()).await.unwrap();
-                let schema = schema.clone().unwrap();
-                sqlx::query(&format!("SET search_path TO {schema}"))
-                    .execute(&mut conn)
-                    .await
-                    .unwrap();
-                sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER USER")
-                    .execute(&mut conn)
-                    .await
-                    .unwrap();
-                Raw::Pg(conn)
-            }
+        let mut raw = self.raw().await;
+        let lifted: &[&str] = match raw {
+            Raw::Sqlite(_) => &[
+                "DROP TRIGGER IF EXISTS audit_log_append_only",
+                "DROP TRIGGER IF EXISTS audit_log_retention",
+            ],
+            Raw::Pg(_) => &["ALTER TABLE audit_log DISABLE TRIGGER USER"],
+        };
+        for sql in lifted {
+            raw.exec(sql).await.unwrap();
         }
+        raw
     }
 }
 
