@@ -230,12 +230,18 @@ impl RawAes {
 
     /// Seals and opens the buffer `times` times; the time spent opening.
     fn open_time(&mut self, times: usize) -> Duration {
+        self.seal_and_open_time(times).1
+    }
+
+    /// Seals and opens the buffer `times` times; the time spent sealing and opening.
+    fn seal_and_open_time(&mut self, times: usize) -> (Duration, Duration) {
         use aws_lc_rs::aead::{Aad, Nonce};
-        let mut opening = Duration::ZERO;
+        let (mut sealing, mut opening) = (Duration::ZERO, Duration::ZERO);
         for _ in 0..times {
             self.counter += 1;
             let mut nonce = [0u8; 12];
             nonce[..8].copy_from_slice(&self.counter.to_be_bytes());
+            let start = Instant::now();
             let tag = self
                 .key
                 .seal_in_place_separate_tag(
@@ -244,6 +250,7 @@ impl RawAes {
                     &mut self.buf,
                 )
                 .unwrap();
+            sealing += start.elapsed();
             let start = Instant::now();
             self.key
                 .open_in_place_separate_tag(
@@ -255,7 +262,7 @@ impl RawAes {
                 .unwrap();
             opening += start.elapsed();
         }
-        opening
+        (sealing, opening)
     }
 }
 
@@ -322,29 +329,8 @@ async fn retrieve_all(app: App, provider: Actor, ids: Vec<String>, passes: usize
 /// next to vial-crypto's blob format: the in-place chunk opener alone (the retrieval path's
 /// decryption, without I/O) and the whole-blob `open_blob` (a copy, then decryption).
 fn raw_aes(len: usize) {
-    use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
     const CRYPTO_ROUNDS: usize = 50;
-    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &[7u8; 32]).unwrap());
-    let mut buf = vec![0x5Au8; len];
-    let (mut sealing, mut opening) = (Duration::ZERO, Duration::ZERO);
-    for i in 0..CRYPTO_ROUNDS {
-        let mut nonce = [0u8; 12];
-        nonce[..8].copy_from_slice(&(i as u64).to_be_bytes());
-        let start = Instant::now();
-        let tag = key
-            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut buf)
-            .unwrap();
-        sealing += start.elapsed();
-        let start = Instant::now();
-        key.open_in_place_separate_tag(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::empty(),
-            tag.as_ref(),
-            &mut buf,
-        )
-        .unwrap();
-        opening += start.elapsed();
-    }
+    let (sealing, opening) = RawAes::new(len).seal_and_open_time(CRYPTO_ROUNDS);
     let rate = |d: Duration| mb(len * CRYPTO_ROUNDS) / d.as_secs_f64();
     println!(
         "raw AES-256-GCM (aws-lc-rs, one shot, in place, one core): seal {:.0} MB/s, open {:.0} MB/s",
@@ -354,6 +340,7 @@ fn raw_aes(len: usize) {
 
     let dek = vial_crypto_key();
     let aad = vial_crypto::Aad::new("photos", "content", "ph_bench");
+    let mut buf = vec![0x5Au8; len];
     let sealed = dek.seal_blob(aad, &buf).unwrap();
     let layout = vial_crypto::BlobLayout::parse(&sealed, sealed.len() as u64).unwrap();
     let body = &sealed[layout.body_range().start as usize..layout.body_range().end as usize];
