@@ -7,6 +7,7 @@
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 mod audit_scan;
@@ -15,7 +16,7 @@ mod direct;
 use sql::db;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use vial_store::{AuditLogBatches, Backend, Store, StoreError, StoreResult, Tx};
+use vial_store::{AuditLogBatches, Backend, ChainFrom, Store, StoreError, StoreResult, Tx};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -44,6 +45,7 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: SqlitePool,
     readers: SqlitePool,
+    appender: Arc<direct::AuditAppender>,
 }
 
 impl SqliteStore {
@@ -93,6 +95,7 @@ impl SqliteStore {
             path: path.to_owned(),
             writer,
             readers,
+            appender: Arc::new(direct::AuditAppender::new(path.to_owned())),
         })
     }
 }
@@ -133,7 +136,17 @@ impl Store for SqliteStore {
             .map_err(direct::db)?
     }
 
+    async fn append_audit(&self, rows: ChainFrom) -> StoreResult<u64> {
+        let appender = self.appender.clone();
+        tokio::task::spawn_blocking(move || appender.append(rows))
+            .await
+            .map_err(direct::db)?
+    }
+
     async fn close(&self) {
+        let appender = self.appender.clone();
+        // Waits for an append in flight, off the async workers.
+        let _ = tokio::task::spawn_blocking(move || appender.close()).await;
         self.readers.close().await;
         self.writer.close().await;
     }

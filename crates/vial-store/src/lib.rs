@@ -12,7 +12,7 @@ mod records;
 pub mod scenarios;
 mod sqlx_tx;
 
-pub use sqlx_tx::{JOINED_DEK_COLUMNS, LOT_RECALL_SQL};
+pub use sqlx_tx::{AUDIT_HEAD_SQL, AUDIT_INSERT_SQL, JOINED_DEK_COLUMNS, LOT_RECALL_SQL};
 
 pub use error::StoreError;
 pub use records::{
@@ -28,6 +28,17 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// The whole audit log in seq order, in batches, as [`Store::audit_log`] reads it. Blocking:
 /// iterate it off the async runtime (`spawn_blocking`).
 pub type AuditLogBatches = Box<dyn Iterator<Item = StoreResult<AuditRowBatch>> + Send>;
+
+/// Turns the audit log's head (`None` for an empty log) into the rows that continue its hash
+/// chain from it.
+pub type ChainFrom = Box<dyn FnOnce(Option<AuditHead>) -> Vec<AuditRow> + Send>;
+
+/// The log's size after `rows` were appended to a log whose head was `head`.
+pub fn log_size_after(head: Option<AuditHead>, rows: &[AuditRow]) -> u64 {
+    rows.last()
+        .map(|row| row.seq + 1)
+        .unwrap_or_else(|| head.map_or(0, |head| head.seq + 1))
+}
 
 /// A database holding Vial's data.
 #[async_trait::async_trait]
@@ -49,6 +60,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// ten thousand rows.
     async fn lot_recall(&self, lot_bidx: &[u8]) -> StoreResult<Vec<RecallRow>> {
         self.begin_read().await?.lot_recall(lot_bidx).await
+    }
+    /// Appends audit rows alone, in a transaction of their own: the head is read under the
+    /// backend's append lock, `rows` builds the rows from it, and they commit (durably) before
+    /// this returns the log's new size. As a write transaction of [`Tx::lock_audit_head`]
+    /// and [`Tx::insert_audit`], unless the backend has a way with fewer round trips.
+    async fn append_audit(&self, rows: ChainFrom) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let head = tx.lock_audit_head().await?;
+        let rows = rows(head);
+        tx.insert_audit(&rows).await?;
+        tx.commit().await?;
+        Ok(log_size_after(head, &rows))
     }
     /// Closes connections, letting in-flight work finish.
     async fn close(&self);

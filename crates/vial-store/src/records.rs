@@ -225,6 +225,20 @@ pub struct AuditHead {
     pub chain_hash: [u8; 32],
 }
 
+impl AuditHead {
+    /// The head from [`AUDIT_HEAD_SQL`](crate::AUDIT_HEAD_SQL)'s columns as the database returns
+    /// them (whichever driver read them), refusing a negative seq or a hash that is not 32 bytes.
+    pub fn from_columns(seq: i64, chain_hash: Vec<u8>) -> crate::StoreResult<Self> {
+        Ok(Self {
+            seq: u64::try_from(seq)
+                .map_err(|_| crate::StoreError::Corrupt("audit_log.seq is negative".into()))?,
+            chain_hash: chain_hash.try_into().map_err(|_| {
+                crate::StoreError::Corrupt("audit_log.chain_hash is not 32 bytes".into())
+            })?,
+        })
+    }
+}
+
 /// A signed checkpoint over entries `[0, tree_size)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCheckpoint {

@@ -29,6 +29,14 @@ pub const LOT_RECALL_SQL: &str = concat!(
      WHERE l.lot_bidx = $1 ORDER BY l.patient_id"
 );
 
+/// The audit log's newest row (`seq`, `chain_hash`), for [`AuditHead::from_columns`](crate::AuditHead::from_columns).
+pub const AUDIT_HEAD_SQL: &str = "SELECT seq, chain_hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+
+/// An audit append up to its values: one row is `(seq, time_ms, actor, patient_id, action,
+/// outcome, entry, leaf_hash, chain_hash)`, as [`AuditRow`](crate::AuditRow) orders its fields.
+pub const AUDIT_INSERT_SQL: &str = "INSERT INTO audit_log (seq, time_ms, actor, patient_id, action, \
+     outcome, entry, leaf_hash, chain_hash) ";
+
 /// Generates `mod sql` with the transaction type `$tx` over `sqlx::Transaction<'static, $db>`,
 /// its [`TxRead`](crate::TxRead) and [`Tx`](crate::Tx) implementations and `db` (sqlx errors to [`StoreError`](crate::StoreError)).
 /// The backend must provide `impl sql::$tx { async fn take_audit_lock(&mut self) -> StoreResult<()> }`,
@@ -1240,17 +1248,15 @@ macro_rules! sqlx_tx {
             async fn lock_audit_head(&mut self) -> StoreResult<Option<AuditHead>> {
                 // Backend-specific: how concurrent appenders are serialized.
                 self.take_audit_lock().await?;
-                let row = ::sqlx::query("SELECT seq, chain_hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                let row = ::sqlx::query($crate::AUDIT_HEAD_SQL)
                     .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
                 row.map(|row| {
-                    let seq: i64 = row.try_get("seq").map_err(db)?;
-                    let chain: Vec<u8> = row.try_get("chain_hash").map_err(db)?;
-                    Ok(AuditHead {
-                        seq: u64::try_from(seq).map_err(|_| corrupt("audit_log.seq is negative"))?,
-                        chain_hash: hash32(chain, "audit_log.chain_hash")?,
-                    })
+                    AuditHead::from_columns(
+                        row.try_get("seq").map_err(db)?,
+                        row.try_get("chain_hash").map_err(db)?,
+                    )
                 })
                 .transpose()
             }
@@ -1258,10 +1264,7 @@ macro_rules! sqlx_tx {
             async fn insert_audit(&mut self, rows: &[AuditRow]) -> StoreResult<()> {
                 // 9 parameters a row; chunks stay far below both engines' parameter limits.
                 for chunk in rows.chunks(1000) {
-                    let mut query = ::sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO audit_log (seq, time_ms, actor, patient_id, action, outcome, entry, \
-                         leaf_hash, chain_hash) ",
-                    );
+                    let mut query = ::sqlx::QueryBuilder::<$db>::new($crate::AUDIT_INSERT_SQL);
                     query.push_values(chunk, |mut b, r| {
                         b.push_bind(i64::try_from(r.seq).unwrap_or(i64::MAX))
                             .push_bind(r.time_ms)
