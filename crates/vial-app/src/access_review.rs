@@ -8,7 +8,7 @@ use vial_core::{Action, Resource};
 
 use crate::gateway::Access;
 use crate::unit_of_work::outcome_code;
-use crate::{Actor, App, AppError, Role};
+use crate::{Actor, App, AppError, Audited, Role};
 
 const LIMIT: u32 = 500;
 

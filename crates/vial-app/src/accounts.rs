@@ -12,7 +12,7 @@ use vial_store::{SessionRecord, UserRecord};
 use zeroize::Zeroizing;
 
 use crate::session::totp_step;
-use crate::{Actor, App, AppError, AuditEvent, Role};
+use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 /// Most accounts one practice's user list shows.
 const USER_LIST_LIMIT: u32 = 1_000;

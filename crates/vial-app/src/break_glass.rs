@@ -8,7 +8,7 @@ use vial_core::{Action, Decision, Relation, Resource};
 use vial_crypto::Aad;
 use vial_store::BreakGlassRow;
 
-use crate::{Actor, App, AppError, AuditEvent, Role};
+use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 /// How long a grant lasts.
 pub const BREAK_GLASS_MS: i64 = 60 * 60 * 1000;

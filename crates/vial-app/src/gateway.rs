@@ -9,7 +9,7 @@
 use vial_core::{Action, Decision, Relation, Resource, Scope};
 use vial_store::TxRead;
 
-use crate::{Actor, App, AppError, AuditEvent, Role, Work};
+use crate::{Actor, App, AppError, AuditEvent, Audited, Role, Work};
 
 /// What is being done, for the policy and the audit log.
 #[derive(Debug, Clone, Copy)]
@@ -27,7 +27,7 @@ impl App {
     /// Decides and records one access; returns the granted scope or `Forbidden`.
     pub(crate) async fn authorize(
         &self,
-        work: &mut Work,
+        work: &mut impl Audited,
         actor: &Actor,
         access: Access<'_>,
     ) -> Result<Scope, AppError> {
@@ -134,7 +134,7 @@ impl ProviderRelations {
 
 /// [`App::authorize`] with the relation already known (read along with the record itself).
 pub(crate) fn authorize_with(
-    work: &mut Work,
+    work: &mut impl Audited,
     actor: &Actor,
     relation: Relation,
     access: Access<'_>,
@@ -148,7 +148,7 @@ pub(crate) fn authorize_with(
 /// Decides one access with a known relation and records the decision in the unit of work: the
 /// single shape of a gateway audit entry.
 pub(crate) fn decide_with(
-    work: &mut Work,
+    work: &mut impl Audited,
     actor: &Actor,
     relation: Relation,
     access: Access<'_>,

@@ -51,7 +51,7 @@ pub use photos::{
 };
 pub use rotation::{KeyStatus, KeyVersionStatus, RewrapReport, RotationPolicy};
 pub use session::{Actor, LoginRequest, LoginSuccess, SessionKind, SessionPolicy};
-pub use unit_of_work::{AuditEvent, BoxFuture, Work};
+pub use unit_of_work::{AuditEvent, Audited, BoxFuture, ReadWork, Work};
 pub use users::{AddedUser, NewUserInput, UserProfile};
 pub use vial_core::Role;
 pub use vial_media::{Limits as PhotoLimits, MediaError};

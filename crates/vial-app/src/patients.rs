@@ -11,7 +11,7 @@ use vial_store::{PatientLookup, PatientRow};
 use zeroize::Zeroizing;
 
 use crate::gateway::{Access, authorize_with};
-use crate::{Actor, App, AppError, AuditEvent, Role};
+use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 const MAX_NAME: usize = 100;
 const SEARCH_LIMIT: u32 = 25;

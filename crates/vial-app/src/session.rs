@@ -18,7 +18,7 @@ use vial_crypto::{Aad, BlindField};
 use vial_store::{NewSession, SessionRecord, UserRecord};
 use zeroize::Zeroizing;
 
-use crate::{App, AppError, AuditEvent, Role};
+use crate::{App, AppError, AuditEvent, Audited, Role};
 
 /// Timeouts and lockout.
 #[derive(Debug, Clone, Copy)]

@@ -8,6 +8,12 @@
 //! A unit that fails is rolled back to its savepoint; only its `denied` entries are kept, since a
 //! denial is an access attempt that must be recorded even though nothing happened. If the commit
 //! fails, every unit in the batch gets the error and nothing is returned: no audit, no data.
+//!
+//! A read unit ([`App::transact_read`], a [`ReadWork`]) reads on a reader instead, outside the
+//! batch's transaction, and hands the committer only its entries; its result, too, is returned
+//! only once they are durable. A batch of read units' entries alone is appended without a unit
+//! transaction (`Store::append_audit`: on SQLite one hop to a blocking thread, not a round trip
+//! to sqlx's worker per statement).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,7 +21,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 use vial_audit::{AuditEntry, Outcome};
-use vial_store::{AuditRow, Store, Tx, TxRead};
+use vial_store::{AuditHead, AuditRow, Store, Tx, TxRead};
 
 use crate::checkpoint::Checkpointer;
 use crate::{App, AppError, Clock};
@@ -101,6 +107,14 @@ impl AuditEvent {
     }
 }
 
+/// A unit of work as the gateway sees it: reads, and the audit events it records.
+pub trait Audited: Send {
+    /// Reads (without a savepoint: a read leaves nothing to roll back).
+    fn read(&mut self) -> &mut dyn TxRead;
+    /// Records an event; it is appended only if the unit succeeds (or is a denial).
+    fn audit(&mut self, event: AuditEvent);
+}
+
 /// What a unit of work sees: the batch's transaction and its own audit events.
 pub struct Work {
     tx: Box<dyn Tx>,
@@ -126,17 +140,48 @@ impl Work {
         }
         Ok(&mut *self.tx)
     }
+}
 
+impl Audited for Work {
     /// The transaction for reads, without a savepoint: a read leaves nothing to roll back, so
-    /// units that only read (most PHI reads) cost one statement each, not three. (On
-    /// PostgreSQL a statement that fails aborts the whole batch: every unit in it then fails,
-    /// and nothing commits.)
-    pub fn read(&mut self) -> &mut dyn TxRead {
+    /// units that only read cost one statement each, not three. (On PostgreSQL a statement
+    /// that fails aborts the whole batch: every unit in it then fails, and nothing commits.)
+    fn read(&mut self) -> &mut dyn TxRead {
         &mut *self.tx
     }
 
-    /// Records an event; it is appended only if the unit commits (or is a denial).
-    pub fn audit(&mut self, event: AuditEvent) {
+    fn audit(&mut self, event: AuditEvent) {
+        self.events.push(event.0);
+    }
+}
+
+/// What a read unit ([`App::transact_read`]) sees: a reader outside any transaction, each
+/// statement seeing the latest commit, and its own audit events. It has no way to write:
+///
+/// ```compile_fail
+/// # async fn unit(work: &mut vial_app::ReadWork) {
+/// let _ = work.tx().await; // only a `Work` has a transaction
+/// # }
+/// ```
+pub struct ReadWork {
+    reader: Box<dyn Tx>,
+    events: Vec<AuditEntry>,
+}
+
+impl std::fmt::Debug for ReadWork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadWork")
+            .field("events", &self.events.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Audited for ReadWork {
+    fn read(&mut self) -> &mut dyn TxRead {
+        &mut *self.reader
+    }
+
+    fn audit(&mut self, event: AuditEvent) {
         self.events.push(event.0);
     }
 }
@@ -144,8 +189,16 @@ impl Work {
 type Deliver = Box<dyn FnOnce(Result<(), String>) + Send>;
 type Unit = Box<dyn for<'a> FnOnce(&'a mut Work) -> BoxFuture<'a, (bool, Deliver)> + Send>;
 
-pub(crate) enum Msg {
+/// What the committer appends in its next batch.
+pub(crate) enum Submitted {
+    /// A unit to run in the batch's transaction.
     Unit(Unit),
+    /// A read unit's entries (already the ones to keep), appended with no statement of theirs.
+    Entries(Vec<AuditEntry>, Deliver),
+}
+
+pub(crate) enum Msg {
+    Submit(Submitted),
     /// Sign and export a checkpoint now if there are new entries; replies with the tree size.
     Checkpoint(oneshot::Sender<Result<Option<u64>, String>>),
 }
@@ -200,8 +253,45 @@ impl App {
                 (ok, deliver)
             })
         });
-        self.committer().send(Msg::Unit(unit)).await?;
+        self.committer()
+            .send(Msg::Submit(Submitted::Unit(unit)))
+            .await?;
         answer.await.map_err(|_| stopped())?
+    }
+
+    /// Runs `f` as a read unit: on a reader outside the write transaction (the unit cannot
+    /// write), its audit events then appended by the committer (alone, or with the units of the
+    /// next batch) and its result returned only once they are durable. For reads that only
+    /// read: they never wait for the write transaction, and a batch of their entries alone is
+    /// one short append (`Store::append_audit`).
+    pub async fn transact_read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send,
+        F: for<'a> FnOnce(&'a mut ReadWork) -> BoxFuture<'a, Result<T, AppError>> + Send,
+    {
+        let mut work = ReadWork {
+            reader: self.store().reader().await?,
+            events: Vec::new(),
+        };
+        let result = f(&mut work).await;
+        let ReadWork { reader, events } = work;
+        drop(reader);
+        let entries = kept(events, result.is_ok());
+        if entries.is_empty() {
+            return result;
+        }
+        let (reply, answer) = oneshot::channel();
+        let deliver: Deliver = Box::new(move |commit| {
+            let _ = reply.send(commit);
+        });
+        self.committer()
+            .send(Msg::Submit(Submitted::Entries(entries, deliver)))
+            .await?;
+        answer
+            .await
+            .map_err(|_| stopped())?
+            .map_err(AppError::Unavailable)?;
+        result
     }
 
     /// Records one event on its own (an action with no data of its own to write).
@@ -259,14 +349,14 @@ async fn run(
                         .map_err(|e| e.to_string()),
                 );
             }
-            Msg::Unit(first) => {
-                let mut units = vec![first];
+            Msg::Submit(first) => {
+                let mut batch = vec![first];
                 // Let callers just woken by the previous commit submit their next unit, so they
                 // share this batch's fsync instead of each waiting for one of their own.
                 tokio::task::yield_now().await;
-                while units.len() < MAX_BATCH {
+                while batch.len() < MAX_BATCH {
                     match receiver.try_recv() {
-                        Ok(Msg::Unit(unit)) => units.push(unit),
+                        Ok(Msg::Submit(next)) => batch.push(next),
                         Ok(other) => {
                             deferred = Some(other);
                             break;
@@ -278,7 +368,7 @@ async fn run(
                 // error, nothing is committed) instead of stopping the committer for good.
                 let (batch_store, batch_clock) = (store.clone(), clock.clone());
                 let appended = tokio::spawn(async move {
-                    commit_batch(&*batch_store, &*batch_clock, units).await
+                    commit_batch(&*batch_store, &*batch_clock, batch).await
                 })
                 .await
                 .unwrap_or_else(|e| {
@@ -299,61 +389,24 @@ async fn run(
 }
 
 /// Runs and commits one batch; returns the log size after it, or `None` if it failed.
-async fn commit_batch(store: &dyn Store, clock: &dyn Clock, units: Vec<Unit>) -> Option<u64> {
-    let mut delivers: Vec<Deliver> = Vec::with_capacity(units.len());
-    let outcome = async {
-        let mut tx = store.begin().await?;
-        let head = tx.lock_audit_head().await?;
-        let (mut next_seq, mut prev) = head
-            .map(|h| (h.seq + 1, h.chain_hash))
-            .unwrap_or((0, vial_audit::GENESIS));
-        let mut work = Work {
-            tx,
-            savepoint: false,
-            events: Vec::new(),
-        };
-        let mut rows = Vec::new();
-        let now = clock.now_ms();
-        for unit in units {
-            let (ok, deliver) = unit(&mut work).await;
-            delivers.push(deliver);
-            if work.savepoint {
-                if ok {
-                    work.tx.release_savepoint().await?;
-                } else {
-                    work.tx.rollback_to_savepoint().await?;
-                }
-                work.savepoint = false;
-            }
-            for mut entry in work.events.drain(..) {
-                if !ok && entry.outcome != vial_audit::Outcome::Denied {
-                    continue;
-                }
-                entry.seq = next_seq;
-                entry.time_ms = now;
-                let canonical = entry.canonical_bytes();
-                let leaf = vial_audit::merkle::leaf_hash(&canonical);
-                let chain = vial_audit::chain_hash(&prev, &leaf);
-                rows.push(AuditRow {
-                    seq: next_seq,
-                    time_ms: now,
-                    actor: entry.actor.clone(),
-                    patient_id: entry.patient_id.clone(),
-                    action: entry.action.clone(),
-                    outcome: outcome_code(entry.outcome).to_owned(),
-                    entry: canonical,
-                    leaf_hash: leaf,
-                    chain_hash: chain,
-                });
-                next_seq += 1;
-                prev = chain;
+async fn commit_batch(store: &dyn Store, clock: &dyn Clock, batch: Vec<Submitted>) -> Option<u64> {
+    let mut delivers: Vec<Deliver> = Vec::with_capacity(batch.len());
+    let outcome = if batch.iter().all(|s| matches!(s, Submitted::Entries(..))) {
+        let mut entries = Vec::new();
+        for submitted in batch {
+            if let Submitted::Entries(theirs, deliver) = submitted {
+                entries.extend(theirs);
+                delivers.push(deliver);
             }
         }
-        work.tx.insert_audit(&rows).await?;
-        work.tx.commit().await?;
-        Ok::<u64, AppError>(next_seq)
-    }
-    .await;
+        let now = clock.now_ms();
+        store
+            .append_audit(Box::new(move |head| chain_rows(head, entries, now)))
+            .await
+            .map_err(AppError::from)
+    } else {
+        run_units(store, clock, batch, &mut delivers).await
+    };
     match outcome {
         Ok(size) => {
             delivers.into_iter().for_each(|d| d(Ok(())));
@@ -366,6 +419,92 @@ async fn commit_batch(store: &dyn Store, clock: &dyn Clock, units: Vec<Unit>) ->
             None
         }
     }
+}
+
+/// Runs a batch's units in one transaction, each under its own savepoint, and commits them with
+/// every entry of the batch.
+async fn run_units(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    batch: Vec<Submitted>,
+    delivers: &mut Vec<Deliver>,
+) -> Result<u64, AppError> {
+    let mut tx = store.begin().await?;
+    let head = tx.lock_audit_head().await?;
+    let mut work = Work {
+        tx,
+        savepoint: false,
+        events: Vec::new(),
+    };
+    let mut entries = Vec::new();
+    for submitted in batch {
+        let (ok, deliver) = match submitted {
+            Submitted::Unit(unit) => unit(&mut work).await,
+            Submitted::Entries(theirs, deliver) => {
+                entries.extend(theirs);
+                delivers.push(deliver);
+                continue;
+            }
+        };
+        delivers.push(deliver);
+        if work.savepoint {
+            if ok {
+                work.tx.release_savepoint().await?;
+            } else {
+                work.tx.rollback_to_savepoint().await?;
+            }
+            work.savepoint = false;
+        }
+        entries.extend(kept(std::mem::take(&mut work.events), ok));
+    }
+    let rows = chain_rows(head, entries, clock.now_ms());
+    work.tx.insert_audit(&rows).await?;
+    work.tx.commit().await?;
+    Ok(vial_store::log_size_after(head, &rows))
+}
+
+/// The entries of a unit that are appended: all of them if it succeeded, else only its
+/// denials (an access attempt is recorded even though nothing happened).
+fn kept(entries: Vec<AuditEntry>, ok: bool) -> Vec<AuditEntry> {
+    if ok {
+        return entries;
+    }
+    entries
+        .into_iter()
+        .filter(|entry| entry.outcome == Outcome::Denied)
+        .collect()
+}
+
+/// The rows that append `entries`, stamped with their seq and `now`, to a log whose newest
+/// entry is `head`: each row's leaf hash over its canonical bytes and its chain hash over the
+/// previous one's.
+fn chain_rows(head: Option<AuditHead>, entries: Vec<AuditEntry>, now: i64) -> Vec<AuditRow> {
+    let (mut next_seq, mut prev) = head
+        .map(|h| (h.seq + 1, h.chain_hash))
+        .unwrap_or((0, vial_audit::GENESIS));
+    entries
+        .into_iter()
+        .map(|mut entry| {
+            entry.seq = next_seq;
+            entry.time_ms = now;
+            let canonical = entry.canonical_bytes();
+            let leaf = vial_audit::merkle::leaf_hash(&canonical);
+            let chain = vial_audit::chain_hash(&prev, &leaf);
+            next_seq += 1;
+            prev = chain;
+            AuditRow {
+                seq: entry.seq,
+                time_ms: now,
+                outcome: outcome_code(entry.outcome).to_owned(),
+                actor: entry.actor,
+                patient_id: entry.patient_id,
+                action: entry.action,
+                entry: canonical,
+                leaf_hash: leaf,
+                chain_hash: chain,
+            }
+        })
+        .collect()
 }
 
 /// The stored code of an outcome.

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use vial_core::Role;
 
-use crate::{Actor, App, AppError, AuditEvent};
+use crate::{Actor, App, AppError, AuditEvent, Audited};
 
 /// What `vial user add` supplies.
 pub struct NewUserInput {

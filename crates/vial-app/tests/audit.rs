@@ -10,7 +10,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use sqlx::Connection;
-use vial_app::{App, AppError, AuditEvent, AuditPolicy, DataDir, DatabaseChoice, SystemClock};
+use vial_app::{
+    App, AppError, AuditEvent, AuditPolicy, Audited, DataDir, DatabaseChoice, SystemClock,
+};
 use vial_audit::AuditEntry;
 
 #[path = "support/clinic.rs"]
@@ -440,6 +442,17 @@ async fn failed_units_keep_denials_and_nothing_else(pg: bool) {
         })
         .await;
     assert!(matches!(result, Err(AppError::Invalid(_))));
+    // A read unit that fails keeps its denials too, and only them.
+    let result: Result<(), AppError> = app
+        .transact_read(|work| {
+            Box::pin(async move {
+                work.audit(AuditEvent::new("other.read"));
+                work.audit(AuditEvent::new("other.read").denied("not_on_care_team"));
+                Err(AppError::NotFound("other"))
+            })
+        })
+        .await;
+    assert!(matches!(result, Err(AppError::NotFound(_))));
     // A unit in the same batch that succeeds is unaffected.
     app.record(AuditEvent::new("after")).await.unwrap();
     let mut tx = app.store().begin_read().await.unwrap();
@@ -454,7 +467,11 @@ async fn failed_units_keep_denials_and_nothing_else(pg: bool) {
         .collect();
     assert_eq!(
         actions,
-        vec![("thing.read", "denied"), ("after", "allowed")]
+        vec![
+            ("thing.read", "denied"),
+            ("other.read", "denied"),
+            ("after", "allowed")
+        ]
     );
 }
 
@@ -590,6 +607,24 @@ fn noisy_jpeg(width: u32, height: u32) -> Vec<u8> {
     jpeg
 }
 
+/// Records `event` as a unit of work (`read` false) or as a read unit's (true), which the
+/// committer appends alone when no unit shares its batch.
+async fn record(app: &App, event: AuditEvent, read: bool) {
+    if read {
+        app.transact_read(|work| {
+            Box::pin(async move {
+                work.audit(event);
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    } else {
+        app.record(event).await.unwrap();
+    }
+}
+
+/// Units and read units, in this process and another, append one gap-free chain.
 async fn concurrent_appenders_and_a_second_process_make_one_chain(pg: bool) {
     let env = Env::new(pg).await;
     let app = env.app().await;
@@ -599,9 +634,8 @@ async fn concurrent_appenders_and_a_second_process_make_one_chain(pg: bool) {
         let app = app.clone();
         tasks.push(tokio::spawn(async move {
             for i in 0..150 {
-                app.record(AuditEvent::new("test.concurrent").resource("w", &format!("{t}-{i}")))
-                    .await
-                    .unwrap();
+                let event = AuditEvent::new("test.concurrent").resource("w", &format!("{t}-{i}"));
+                record(&app, event, t % 2 == 0).await;
             }
         }));
     }
@@ -655,7 +689,7 @@ async fn sigkill_mid_append_loses_nothing_committed(pg: bool) {
 }
 
 /// Not a test on its own: the second process of the tests above. Appends `count` events (or
-/// forever when 0), printing `ack <id>` once each is durable.
+/// forever when 0), as units and read units in turn, printing `ack <id>` once each is durable.
 #[tokio::test]
 async fn child_appender() {
     let Ok(spec) = std::env::var(CHILD_ENV) else {
@@ -668,9 +702,12 @@ async fn child_appender() {
     let mut i = 0u64;
     while count == 0 || i < count {
         let id = format!("child-{i}");
-        app.record(AuditEvent::new("test.child").resource("w", &id))
-            .await
-            .unwrap();
+        record(
+            &app,
+            AuditEvent::new("test.child").resource("w", &id),
+            i % 2 == 1,
+        )
+        .await;
         println!("ack {id}");
         i += 1;
     }

@@ -13,7 +13,7 @@ use vial_store::{ClinicalRecordRow, ConsentFormRow};
 
 use super::{new_id, new_signed_record, open_json, purpose_of, seal_json};
 use crate::gateway::Access;
-use crate::{Actor, App, AppError, AuditEvent, Role};
+use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 const TABLE: &str = "clinical_records";
 

@@ -12,7 +12,7 @@ use vial_store::ClinicalRecordRow;
 
 use super::{new_id, new_record, new_signed_record, open_json, purpose_of, seal_json};
 use crate::gateway::Access;
-use crate::{Actor, App, AppError, Role};
+use crate::{Actor, App, AppError, Audited, Role};
 
 const TABLE: &str = "clinical_records";
 

@@ -9,7 +9,7 @@ use vial_store::{ClinicalRecordRow, TxRead};
 
 use super::{new_id, new_record, open_json, purpose_of, seal_json};
 use crate::gateway::Access;
-use crate::{Actor, App, AppError};
+use crate::{Actor, App, AppError, Audited};
 
 const TABLE: &str = "clinical_records";
 

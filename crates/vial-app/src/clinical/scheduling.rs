@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 use super::{new_id, purpose_of};
 use crate::gateway::Access;
-use crate::{Actor, App, AppError, AuditEvent, Role};
+use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 /// A day or a week (Monday first), in the practice's UTC offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

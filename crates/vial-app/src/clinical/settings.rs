@@ -4,7 +4,7 @@
 use vial_clinical::CosignRequirement;
 use vial_core::Action;
 
-use crate::{Actor, App, AppError, AuditEvent, Role};
+use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 /// The settings an admin may change, each validated before it is stored.
 #[derive(Debug, Clone)]

@@ -16,7 +16,7 @@ use vial_store::ClinicalRecordRow;
 
 use super::{new_id, new_signed_record, open_json, purpose_of, seal_json, today};
 use crate::gateway::{Access, decide_with};
-use crate::{Actor, App, AppError, Role};
+use crate::{Actor, App, AppError, Audited, Role};
 
 const TABLE: &str = "clinical_records";
 

@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use super::{PhotoMeta, PhotoUpload, TABLE, blob_id, format_code};
 use crate::clinical::{new_id, seal_json};
 use crate::gateway::Access;
-use crate::{Actor, App, AppError, AuditEvent};
+use crate::{Actor, App, AppError, AuditEvent, Audited};
 
 impl App {
     /// Stores a photo of a patient (providers on the care team, with an active photography

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 use super::read::live_photo;
 use super::{TABLE, blob_id};
 use crate::gateway::Access;
-use crate::{Actor, App, AppError, AuditEvent};
+use crate::{Actor, App, AppError, AuditEvent, Audited};
 
 /// What a marketing export asks for: re-authentication and the de-identification to apply.
 pub struct ExportRequest {

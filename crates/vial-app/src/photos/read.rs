@@ -23,7 +23,7 @@ use super::{
 };
 use crate::clinical::{open_json, purpose_of};
 use crate::gateway::{Access, authorize_with};
-use crate::{Actor, App, AppError, AuditEvent};
+use crate::{Actor, App, AppError, AuditEvent, Audited};
 
 impl App {
     /// The picture (or thumbnail) of a photo, for the care team or the patient, as a stream
@@ -110,14 +110,14 @@ impl App {
         })
     }
 
-    /// A patient's photos (not deleted), oldest first, described without pixels.
+    /// A patient's photos (not deleted), oldest first, described without pixels (a read unit).
     pub async fn photos_of(
         &self,
         actor: &Actor,
         patient_id: &str,
     ) -> Result<Vec<PhotoSummary>, AppError> {
         let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
-        self.transact(move |work| {
+        self.transact_read(move |work| {
             Box::pin(async move {
                 if work.read().patient_by_id(&patient_id).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
@@ -180,7 +180,7 @@ impl App {
         .await
     }
 
-    /// One audited unit: the live photo, the gateway's decision on its patient, and for an
+    /// One audited read unit: the live photo, the gateway's decision on its patient, and for an
     /// allowed actor the patient's DEK (the photo, DEK and care-team membership in one read).
     /// The key and row go out through `decided` as soon as the decision is recorded in the
     /// unit, before it commits: the caller may prepare with them, and must release nothing
@@ -194,7 +194,7 @@ impl App {
         decided: oneshot::Sender<(DataKey, PhotoRow)>,
     ) -> Result<(), AppError> {
         let (app, actor, photo_id) = (self.clone(), actor.clone(), photo_id.to_owned());
-        self.transact(move |work| {
+        self.transact_read(move |work| {
             Box::pin(async move {
                 let read = work
                     .read()
