@@ -183,6 +183,7 @@ fn retrieval(
         "  of which authorize + audit + header and tags (no body read past what is opened ahead): {:?} a photo",
         start.elapsed() / ids.len() as u32
     );
+    thumbnail_views(rt, app, provider, ids);
     // ... and the ranged reads from the blob directory without decryption.
     let blobs = vial_blob::BlobStore::local(blob_dir).unwrap();
     let (mut total, mut locating, mut body) = (0, Duration::ZERO, Duration::ZERO);
@@ -197,6 +198,48 @@ fn retrieval(
         locating / ids.len() as u32,
         mb(total) / body.as_secs_f64(),
         vial_blob::FILE_READ_LEN / 1024,
+    );
+}
+
+/// Audited views of thumbnails (a few KB each, so the decision and the durable audit entry are
+/// most of a view): latency one at a time, and views per second with 8 viewers at once.
+fn thumbnail_views(rt: &tokio::runtime::Runtime, app: &App, provider: &Actor, ids: &[String]) {
+    async fn view(app: &App, provider: &Actor, id: &str) {
+        let thumbnail = app
+            .photo_content(provider, id, PhotoPart::Thumbnail)
+            .await
+            .unwrap();
+        std::hint::black_box(thumbnail.bytes().await.unwrap());
+    }
+    let mut times = Vec::new();
+    for id in ids.iter().cycle().take(10 * ids.len()) {
+        let start = Instant::now();
+        rt.block_on(view(app, provider, id));
+        times.push(start.elapsed());
+    }
+    times.sort();
+    let concurrent = ids.len() * 10;
+    let start = Instant::now();
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (app, provider, ids) = (app.clone(), provider.clone(), ids.to_vec());
+                tokio::spawn(async move {
+                    for id in ids.iter().cycle().take(concurrent / 8) {
+                        view(&app, &provider, id).await;
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+    println!(
+        "  thumbnail views (authorize + durable audit + a few KB): one at a time p50 {:?}, p95 {:?}; 8 viewers at once {:.0} views/s",
+        times[times.len() / 2],
+        times[times.len() * 95 / 100],
+        concurrent as f64 / start.elapsed().as_secs_f64()
     );
 }
 
