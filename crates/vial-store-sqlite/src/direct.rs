@@ -30,24 +30,34 @@ pub(crate) fn connect(path: &Path) -> StoreResult<Connection> {
 #[derive(Debug)]
 pub(crate) struct AuditAppender {
     path: PathBuf,
-    conn: Mutex<Option<Connection>>,
+    writer: Mutex<Writer>,
+}
+
+#[derive(Debug)]
+enum Writer {
+    Unopened,
+    Open(Connection),
+    /// The store was closed: appends fail, as sqlx's closed pools do.
+    Closed,
 }
 
 impl AuditAppender {
     pub(crate) fn new(path: PathBuf) -> Self {
         Self {
             path,
-            conn: Mutex::new(None),
+            writer: Mutex::new(Writer::Unopened),
         }
     }
 
     /// `Store::append_audit`, blocking.
     pub(crate) fn append(&self, rows: ChainFrom) -> StoreResult<u64> {
         // A panic while appending left at most a rolled-back transaction behind.
-        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        let conn = match &mut *conn {
-            Some(conn) => conn,
-            empty => empty.insert(connect_writer(&self.path)?),
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Writer::Unopened = *writer {
+            *writer = Writer::Open(connect_writer(&self.path)?);
+        }
+        let Writer::Open(conn) = &mut *writer else {
+            return Err(db(std::io::Error::other("the store is closed")));
         };
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -88,9 +98,9 @@ impl AuditAppender {
         Ok(vial_store::log_size_after(head, &rows))
     }
 
-    /// Closes the connection (a later append opens a new one).
+    /// Closes the connection; later appends fail.
     pub(crate) fn close(&self) {
-        *self.conn.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.writer.lock().unwrap_or_else(PoisonError::into_inner) = Writer::Closed;
     }
 }
 

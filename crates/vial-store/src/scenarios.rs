@@ -5,8 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure must be loud
 
 use crate::{
-    AppointmentRow, AuditRow, ClinicalRecordRow, ConsentFormRow, DekRewrap, InventoryLotRow,
-    LocationRow, NewUser, PatientRow, PhotoRow, Store, StoreError, StoredDek, UserCipherColumn,
+    AppointmentRow, AuditHead, AuditRow, ClinicalRecordRow, ConsentFormRow, DekRewrap,
+    InventoryLotRow, LocationRow, NewUser, PatientRow, PhotoRow, Store, StoreError, StoredDek,
+    UserCipherColumn,
 };
 
 fn dek(n: u8, owner: &str, version: u32) -> StoredDek {
@@ -564,6 +565,41 @@ pub async fn audit_log_reads_every_row_in_order(store: &dyn Store) {
     assert_eq!(read_all(100).await, vec![rows]);
 }
 
+/// An audit-only append hands the builder the log's head, stores what it built in one
+/// transaction and returns the new size; an append that fails stores none of its rows; after
+/// the store is closed, appends fail.
+pub async fn audit_append_continues_from_the_head(store: &dyn Store) {
+    let append = |rows: Vec<AuditRow>| async move {
+        let (seen, head) = std::sync::mpsc::channel();
+        let size = store
+            .append_audit(Box::new(move |head| {
+                let _ = seen.send(head);
+                rows
+            }))
+            .await;
+        (head.try_recv().ok().flatten(), size)
+    };
+    let rows: Vec<AuditRow> = (0..6).map(audit_row).collect();
+    let (head, size) = append(rows[..3].to_vec()).await;
+    assert_eq!((head, size.unwrap()), (None, 3));
+    let (head, size) = append(rows[3..5].to_vec()).await;
+    let expected = AuditHead {
+        seq: 2,
+        chain_hash: rows[2].chain_hash,
+    };
+    assert_eq!((head, size.unwrap()), (Some(expected), 5));
+    // Row 5 is new but row 4 is taken: neither is stored.
+    let (_, refused) = append(vec![rows[5].clone(), rows[4].clone()]).await;
+    assert!(refused.is_err());
+    let (head, size) = append(Vec::new()).await;
+    assert_eq!((head.map(|h| h.seq), size.unwrap()), (Some(4), 5));
+    let mut read = store.begin_read().await.unwrap();
+    assert_eq!(read.audit_rows(None, 100).await.unwrap(), rows[..5]);
+    drop(read);
+    store.close().await;
+    assert!(append(vec![rows[5].clone()]).await.1.is_err());
+}
+
 /// A patient's access report holds that patient's entries only, newest first, up to the limit —
 /// also beside ids that share its last eight characters or are shorter than eight, and across a
 /// log of more than 500,000 sequence numbers.
@@ -631,6 +667,7 @@ macro_rules! scenario_tests {
         $crate::scenario_tests!(@one $fresh, photos_list_and_soft_delete);
         $crate::scenario_tests!(@one $fresh, audit_log_reads_every_row_in_order);
         $crate::scenario_tests!(@one $fresh, audit_for_patient_reads_only_that_patient);
+        $crate::scenario_tests!(@one $fresh, audit_append_continues_from_the_head);
     };
     (@one $fresh:path, $name:ident) => {
         #[tokio::test]
