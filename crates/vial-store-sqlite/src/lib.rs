@@ -2,7 +2,8 @@
 //!
 //! WAL journal, foreign keys on, `synchronous = FULL` (a commit is on disk before it returns),
 //! one writer connection taking `BEGIN IMMEDIATE` (so read-then-write transactions never fail on
-//! a lock upgrade, even with the CLI writing beside the server), and a pool of read-only readers.
+//! a lock upgrade, even with the CLI writing beside the server), a pool of read-only readers, and
+//! the audit appender's own write connection (rusqlite, `direct.rs`), also `BEGIN IMMEDIATE`.
 
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
