@@ -391,21 +391,24 @@ async fn run(
 /// Runs and commits one batch; returns the log size after it, or `None` if it failed.
 async fn commit_batch(store: &dyn Store, clock: &dyn Clock, batch: Vec<Submitted>) -> Option<u64> {
     let mut delivers: Vec<Deliver> = Vec::with_capacity(batch.len());
-    let outcome = if batch.iter().all(|s| matches!(s, Submitted::Entries(..))) {
-        let mut entries = Vec::new();
-        for submitted in batch {
-            if let Submitted::Entries(theirs, deliver) = submitted {
+    let (mut units, mut entries) = (Vec::new(), Vec::new());
+    for submitted in batch {
+        match submitted {
+            Submitted::Unit(unit) => units.push(unit),
+            Submitted::Entries(theirs, deliver) => {
                 entries.extend(theirs);
                 delivers.push(deliver);
             }
         }
+    }
+    let outcome = if units.is_empty() {
         let now = clock.now_ms();
         store
             .append_audit(Box::new(move |head| chain_rows(head, entries, now)))
             .await
             .map_err(AppError::from)
     } else {
-        run_units(store, clock, batch, &mut delivers).await
+        run_units(store, clock, units, entries, &mut delivers).await
     };
     match outcome {
         Ok(size) => {
@@ -422,11 +425,12 @@ async fn commit_batch(store: &dyn Store, clock: &dyn Clock, batch: Vec<Submitted
 }
 
 /// Runs a batch's units in one transaction, each under its own savepoint, and commits them with
-/// every entry of the batch.
+/// their entries, after `entries` (the batch's read units').
 async fn run_units(
     store: &dyn Store,
     clock: &dyn Clock,
-    batch: Vec<Submitted>,
+    units: Vec<Unit>,
+    mut entries: Vec<AuditEntry>,
     delivers: &mut Vec<Deliver>,
 ) -> Result<u64, AppError> {
     let mut tx = store.begin().await?;
@@ -436,16 +440,8 @@ async fn run_units(
         savepoint: false,
         events: Vec::new(),
     };
-    let mut entries = Vec::new();
-    for submitted in batch {
-        let (ok, deliver) = match submitted {
-            Submitted::Unit(unit) => unit(&mut work).await,
-            Submitted::Entries(theirs, deliver) => {
-                entries.extend(theirs);
-                delivers.push(deliver);
-                continue;
-            }
-        };
+    for unit in units {
+        let (ok, deliver) = unit(&mut work).await;
         delivers.push(deliver);
         if work.savepoint {
             if ok {
