@@ -30,6 +30,8 @@ pub(crate) fn connect(path: &Path) -> StoreResult<Connection> {
 #[derive(Debug)]
 pub(crate) struct AuditAppender {
     path: PathBuf,
+    /// One row's insert, spelled once (the connection caches its prepared statement).
+    insert_sql: String,
     writer: Mutex<Writer>,
 }
 
@@ -45,6 +47,10 @@ impl AuditAppender {
     pub(crate) fn new(path: PathBuf) -> Self {
         Self {
             path,
+            insert_sql: format!(
+                "{}VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                vial_store::AUDIT_INSERT_SQL
+            ),
             writer: Mutex::new(Writer::Unopened),
         }
     }
@@ -72,12 +78,7 @@ impl AuditAppender {
             .transpose()?;
         let rows = rows(head);
         {
-            let mut insert = tx
-                .prepare_cached(&format!(
-                    "{}VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    vial_store::AUDIT_INSERT_SQL
-                ))
-                .map_err(db)?;
+            let mut insert = tx.prepare_cached(&self.insert_sql).map_err(db)?;
             for row in &rows {
                 insert
                     .execute(params![
