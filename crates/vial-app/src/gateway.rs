@@ -166,3 +166,12 @@ pub(crate) fn decide_with(
     });
     decision
 }
+
+/// The purpose of use recorded for a role's access to clinical data.
+pub(crate) fn purpose_of(role: Role) -> &'static str {
+    match role {
+        Role::Provider => "treatment",
+        Role::Staff | Role::Admin => "operations",
+        Role::Patient => "patient_access",
+    }
+}

@@ -5,54 +5,48 @@
 //! web crate calls its functions and never sees keys. Later issues add the PHI gateway here.
 //! It must never log plaintext field values — only ids and counts.
 
-mod access_review;
-mod accounts;
-mod admin_ops;
-mod audit_export;
-mod audit_verify;
-mod break_glass;
-mod checkpoint;
-mod clinical;
+mod audit;
+mod charting;
 mod clock;
+mod consents;
 mod datadir;
-mod datakeys;
 mod error;
 mod gateway;
-mod keyfile;
+mod identity;
 mod keys;
 mod patients;
 mod photos;
-mod rotation;
-mod session;
+mod records;
+mod scheduling;
 mod unit_of_work;
-mod users;
 
 use std::sync::Arc;
 
-pub use access_review::AccessRecord;
-pub use accounts::UserSummary;
-pub use audit_verify::AuditVerifyReport;
-pub use break_glass::{BREAK_GLASS_MS, BreakGlassGrant};
-pub use checkpoint::{AUDIT_ORIGIN, AuditPolicy, CheckpointExport, DirectoryExport};
-pub use clinical::{
-    AmendmentView, AppointmentView, ChartWarning, Charted, ConsentFormView, ConsentView,
-    DocumentKind, DocumentView, HistoryView, InventoryLot, PracticeSetting, ProductView,
-    RecallEntry, ScheduleRange, TreatmentView,
+pub use audit::{AUDIT_ORIGIN, AuditPolicy, AuditVerifyReport, CheckpointExport, DirectoryExport};
+pub use charting::{
+    AmendmentView, ChartWarning, Charted, DocumentKind, DocumentView, HistoryView, InventoryLot,
+    PracticeSetting, ProductView, RecallEntry, TreatmentView,
 };
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use consents::{ConsentFormView, ConsentView};
 pub use datadir::{DataDir, DatabaseChoice};
 pub use error::AppError;
-pub use keyfile::{KeyFileError, LocalKeyFile};
-pub use keys::Keys;
-pub use patients::{Demographics, NewPatient, PatientQuery};
+pub use identity::{
+    Actor, AddedUser, LoginRequest, LoginSuccess, NewUserInput, SessionKind, SessionPolicy,
+    UserProfile, UserSummary,
+};
+pub use keys::{
+    KeyFileError, KeyStatus, KeyVersionStatus, Keys, LocalKeyFile, RewrapReport, RotationPolicy,
+};
+pub use patients::{
+    AccessRecord, BREAK_GLASS_MS, BreakGlassGrant, Demographics, NewPatient, PatientQuery,
+};
 pub use photos::{
     BlobSweep, DEFAULT_PHOTO_MAX_BYTES, ExportRequest, ORPHAN_GRACE, PhotoContent, PhotoPart,
     PhotoStream, PhotoSummary, PhotoUpload,
 };
-pub use rotation::{KeyStatus, KeyVersionStatus, RewrapReport, RotationPolicy};
-pub use session::{Actor, LoginRequest, LoginSuccess, SessionKind, SessionPolicy};
+pub use scheduling::{AppointmentView, ScheduleRange};
 pub use unit_of_work::{AuditEvent, Audited, BoxFuture, ReadWork, Work};
-pub use users::{AddedUser, NewUserInput, UserProfile};
 pub use vial_core::Role;
 pub use vial_media::{Limits as PhotoLimits, MediaError};
 pub use vial_store::{Backend, SessionRecord, Store};
@@ -78,7 +72,7 @@ impl App {
         export: Arc<dyn CheckpointExport>,
     ) -> Self {
         let checkpointer =
-            checkpoint::Checkpointer::new(keys.audit_signer(), export, clock.clone(), audit);
+            audit::checkpoint::Checkpointer::new(keys.audit_signer(), export, clock.clone(), audit);
         let committer = unit_of_work::Committer::start(store.clone(), clock.clone(), checkpointer);
         Self {
             store,

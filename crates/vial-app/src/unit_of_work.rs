@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 use vial_audit::{AuditEntry, Outcome};
 use vial_store::{AuditHead, AuditRow, Store, Tx, TxRead};
 
-use crate::checkpoint::Checkpointer;
+use crate::audit::checkpoint::Checkpointer;
 use crate::{App, AppError, Clock};
 
 /// A boxed, sendable future borrowing for `'a`.

@@ -17,8 +17,8 @@ use vial_store::PhotoRow;
 use zeroize::Zeroizing;
 
 use super::{PhotoMeta, PhotoUpload, TABLE, blob_id, format_code};
-use crate::clinical::{new_id, seal_json};
 use crate::gateway::Access;
+use crate::records::{new_id, seal_json};
 use crate::{Actor, App, AppError, AuditEvent, Audited};
 
 impl App {

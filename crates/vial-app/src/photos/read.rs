@@ -21,8 +21,9 @@ use super::{
     PhotoContent, PhotoMeta, PhotoPart, PhotoSummary, TABLE, blob_id, blob_kind, content_type,
     part_column,
 };
-use crate::clinical::{open_json, purpose_of};
+use crate::gateway::purpose_of;
 use crate::gateway::{Access, authorize_with};
+use crate::records::open_json;
 use crate::{Actor, App, AppError, AuditEvent, Audited};
 
 impl App {

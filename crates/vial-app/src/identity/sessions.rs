@@ -121,7 +121,7 @@ fn token_hash(token: &str) -> [u8; 32] {
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
-        crate::users::hash_password("not a real password, only for timing").unwrap_or_default()
+        crate::identity::hash_password("not a real password, only for timing").unwrap_or_default()
     })
 }
 

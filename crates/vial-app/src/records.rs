@@ -1,44 +1,18 @@
-//! Clinical charting through the PHI gateway: scheduling, treatment records with lot
-//! traceability, SOAP notes and plans (draft → signed → amended, co-signature), consents and
-//! medical history.
+//! Sealed clinical documents, shared by the charting, consents, scheduling and photos slices:
+//! new ids, bodies sealed as JSON under the patient's DEK, and new record rows.
 //!
-//! Every use case validates with `vial-clinical` first (nothing is stored from bad input), then
-//! in one unit of work asks [`App::authorize`](crate::App) — which records the access, allowed
-//! or denied — and only then seals or opens a body under the patient's DEK. Bodies are JSON
+//! Every clinical use case validates with `vial-clinical` first (nothing is stored from bad
+//! input), then in one unit of work asks the gateway — which records the access, allowed or
+//! denied — and only then seals or opens a body under the patient's DEK. Bodies are JSON
 //! documents sealed with AAD `(clinical_records | appointments, column, id)`; what stays in clear
 //! is what scheduling, recall and the life cycle need.
-
-mod catalogue;
-mod consents;
-mod documents;
-mod history;
-mod scheduling;
-mod settings;
-mod treatments;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use vial_crypto::{Aad, DataKey};
 use zeroize::Zeroizing;
 
-use crate::{AppError, Role};
-
-pub use catalogue::{InventoryLot, ProductView};
-pub use consents::{ConsentFormView, ConsentView};
-pub use documents::{AmendmentView, DocumentKind, DocumentView};
-pub use history::HistoryView;
-pub use scheduling::{AppointmentView, ScheduleRange};
-pub use settings::PracticeSetting;
-pub use treatments::{ChartWarning, Charted, RecallEntry, TreatmentView};
-
-/// The purpose of use recorded for a role's access to clinical data.
-pub(crate) fn purpose_of(role: Role) -> &'static str {
-    match role {
-        Role::Provider => "treatment",
-        Role::Staff | Role::Admin => "operations",
-        Role::Patient => "patient_access",
-    }
-}
+use crate::AppError;
 
 /// A new opaque id with a kind prefix.
 pub(crate) fn new_id(prefix: &str) -> String {

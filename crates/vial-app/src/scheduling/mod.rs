@@ -16,8 +16,9 @@ use vial_crypto::Aad;
 use vial_store::AppointmentRow;
 use zeroize::Zeroizing;
 
-use super::{new_id, purpose_of};
 use crate::gateway::Access;
+use crate::gateway::purpose_of;
+use crate::records::new_id;
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 /// A day or a week (Monday first), in the practice's UTC offset.

@@ -7,7 +7,15 @@ use std::time::SystemTime;
 use vial_audit::{CheckpointSigner, CheckpointVerifier};
 use vial_crypto::{CryptoError, DataKey, DekId, KeyProvider, KeyRing, WrappedKey};
 
-use crate::{AppError, LocalKeyFile};
+mod datakeys;
+mod keyfile;
+mod operations;
+mod rotation;
+
+pub use keyfile::{KeyFileError, LocalKeyFile};
+pub use rotation::{KeyStatus, KeyVersionStatus, RewrapReport, RotationPolicy};
+
+use crate::AppError;
 
 /// The key ring plus where it came from.
 #[derive(Debug)]

@@ -9,7 +9,7 @@ use serde::Serialize;
 use vial_audit::{AuditEntryView, ChainVerifier, CheckpointVerifier, CompactRange, Hash};
 use vial_store::AuditLogBatches;
 
-use crate::checkpoint::CheckpointExport;
+use crate::audit::checkpoint::CheckpointExport;
 use crate::unit_of_work::outcome_code;
 use crate::{App, AppError};
 

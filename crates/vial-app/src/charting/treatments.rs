@@ -14,8 +14,9 @@ use vial_core::{Action, Decision, Resource, Scope};
 use vial_crypto::{Aad, BlindField};
 use vial_store::ClinicalRecordRow;
 
-use super::{new_id, new_signed_record, open_json, purpose_of, seal_json, today};
+use crate::gateway::purpose_of;
 use crate::gateway::{Access, decide_with};
+use crate::records::{new_id, new_signed_record, open_json, seal_json, today};
 use crate::{Actor, App, AppError, Audited, Role};
 
 const TABLE: &str = "clinical_records";

@@ -8,7 +8,7 @@ use vial_clinical::{
 };
 use vial_store::InventoryLotRow;
 
-use super::{new_id, today};
+use crate::records::{new_id, today};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 /// A catalogue entry as the API shows it.

@@ -11,7 +11,7 @@ use vial_crypto::Aad;
 use vial_store::{SessionRecord, UserRecord};
 use zeroize::Zeroizing;
 
-use crate::session::totp_step;
+use crate::identity::sessions::totp_step;
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 /// Most accounts one practice's user list shows.
@@ -156,7 +156,7 @@ impl App {
     /// A new authenticator secret for the enrolment page; nothing is stored until
     /// [`App::enrol_totp`] confirms a code made from it.
     pub fn propose_totp_secret(&self) -> Result<Zeroizing<String>, AppError> {
-        crate::users::new_totp_secret()
+        crate::identity::new_totp_secret()
     }
 
     /// Replaces the actor's authenticator: re-authentication with the password (and the current

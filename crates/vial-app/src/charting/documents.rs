@@ -10,8 +10,9 @@ use vial_clinical::{
 use vial_core::{Action, Resource, Scope};
 use vial_store::ClinicalRecordRow;
 
-use super::{new_id, new_record, new_signed_record, open_json, purpose_of, seal_json};
 use crate::gateway::Access;
+use crate::gateway::purpose_of;
+use crate::records::{new_id, new_record, new_signed_record, open_json, seal_json};
 use crate::{Actor, App, AppError, Audited, Role};
 
 const TABLE: &str = "clinical_records";

@@ -7,8 +7,9 @@ use vial_clinical::{MedicalHistoryInput, validate_history};
 use vial_core::{Action, Resource};
 use vial_store::{ClinicalRecordRow, TxRead};
 
-use super::{new_id, new_record, open_json, purpose_of, seal_json};
 use crate::gateway::Access;
+use crate::gateway::purpose_of;
+use crate::records::{new_id, new_record, open_json, seal_json};
 use crate::{Actor, App, AppError, Audited};
 
 const TABLE: &str = "clinical_records";

@@ -10,6 +10,12 @@ use vial_crypto::{Aad, BlindField, DataKey};
 use vial_store::{PatientLookup, PatientRow};
 use zeroize::Zeroizing;
 
+mod access_review;
+mod break_glass;
+
+pub use access_review::AccessRecord;
+pub use break_glass::{BREAK_GLASS_MS, BreakGlassGrant};
+
 use crate::gateway::{Access, authorize_with};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
@@ -195,7 +201,7 @@ impl App {
             .email
             .as_deref()
             .filter(|e| !e.trim().is_empty())
-            .map(crate::users::validate_email)
+            .map(crate::identity::validate_email)
             .transpose()?;
         let id = format!("pat_{}", uuid::Uuid::new_v4().simple());
         let row_bidx = (
@@ -318,7 +324,7 @@ impl App {
                 PatientLookup::Phone(self.bidx(BlindField::Phone, &phone(p)?)?)
             }
             PatientQuery::Email(e) => PatientLookup::Email(
-                self.bidx(BlindField::Email, &crate::users::validate_email(e)?)?,
+                self.bidx(BlindField::Email, &crate::identity::validate_email(e)?)?,
             ),
         };
         let (app, actor) = (self.clone(), actor.clone());

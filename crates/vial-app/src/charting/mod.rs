@@ -1,0 +1,15 @@
+//! Charting through the PHI gateway: treatment records with lot traceability and recall, SOAP
+//! notes and plans (draft → signed → amended, co-signature), medical history, the practice
+//! catalogue and stock, and practice settings.
+
+mod catalogue;
+mod documents;
+mod history;
+mod settings;
+mod treatments;
+
+pub use catalogue::{InventoryLot, ProductView};
+pub use documents::{AmendmentView, DocumentKind, DocumentView};
+pub use history::HistoryView;
+pub use settings::PracticeSetting;
+pub use treatments::{ChartWarning, Charted, RecallEntry, TreatmentView};

@@ -1,0 +1,11 @@
+//! Identity: user accounts (one person, one login, one role), login with MFA, server-side
+//! sessions and their revocation, devices, TOTP enrolment and role changes.
+
+mod accounts;
+pub(crate) mod sessions;
+mod users;
+
+pub use accounts::UserSummary;
+pub use sessions::{Actor, LoginRequest, LoginSuccess, SessionKind, SessionPolicy};
+pub use users::{AddedUser, NewUserInput, UserProfile};
+pub(crate) use users::{hash_password, new_totp_secret, validate_email};
