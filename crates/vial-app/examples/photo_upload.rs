@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use image::{ImageEncoder, Rgb, RgbImage};
-use vial_app::{Actor, App, DataDir, DatabaseChoice, PhotoPart, PhotoUpload, SystemClock};
+use vial_app::{Actor, DataDir, DatabaseChoice, PhotoPart, PhotoUpload, System, SystemClock};
 
 #[path = "../tests/support/clinic.rs"]
 mod clinic;
@@ -100,7 +100,7 @@ const RATIO_ROUNDS: usize = 9;
 /// round; the median is reported, with the lowest and highest round.
 fn retrieval(
     rt: &tokio::runtime::Runtime,
-    app: &App,
+    app: &System,
     provider: &Actor,
     ids: &[String],
     blob_dir: &std::path::Path,
@@ -203,8 +203,8 @@ fn retrieval(
 
 /// Audited views of thumbnails (a few KB each, so the decision and the durable audit entry are
 /// most of a view): latency one at a time, and views per second with 8 viewers at once.
-fn thumbnail_views(rt: &tokio::runtime::Runtime, app: &App, provider: &Actor, ids: &[String]) {
-    async fn view(app: &App, provider: &Actor, id: &str) {
+fn thumbnail_views(rt: &tokio::runtime::Runtime, app: &System, provider: &Actor, ids: &[String]) {
+    async fn view(app: &System, provider: &Actor, id: &str) {
         let thumbnail = app
             .photo_content(provider, id, PhotoPart::Thumbnail)
             .await
@@ -343,7 +343,7 @@ struct Retrieved {
 }
 
 /// Streams and consumes every photo in `ids`, `passes` times.
-async fn retrieve_all(app: App, provider: Actor, ids: Vec<String>, passes: usize) -> Retrieved {
+async fn retrieve_all(app: System, provider: Actor, ids: Vec<String>, passes: usize) -> Retrieved {
     let mut out = Retrieved {
         bytes: 0,
         opening: Duration::ZERO,
@@ -433,7 +433,7 @@ fn mb(bytes: usize) -> f64 {
     bytes as f64 / 1_000_000.0
 }
 
-async fn upload(app: &App, provider: &Actor, patient: &str, bytes: Vec<u8>) -> String {
+async fn upload(app: &System, provider: &Actor, patient: &str, bytes: Vec<u8>) -> String {
     app.capture_photo(
         provider,
         patient,
@@ -449,7 +449,7 @@ async fn upload(app: &App, provider: &Actor, patient: &str, bytes: Vec<u8>) -> S
     .unwrap()
 }
 
-async fn setup(data: &DataDir) -> (App, Actor, String) {
+async fn setup(data: &DataDir) -> (System, Actor, String) {
     data.init(&DatabaseChoice::Embedded, &SystemClock, |_| Ok(()))
         .await
         .unwrap();

@@ -15,7 +15,7 @@ use vial_store_postgres::PgStore;
 use vial_store_sqlite::SqliteStore;
 
 use crate::{
-    App, AppError, AuditPolicy, CheckpointExport, Clock, DirectoryExport, Keys, LocalKeyFile,
+    AppError, AuditPolicy, CheckpointExport, Clock, DirectoryExport, Keys, LocalKeyFile, System,
 };
 
 const LAYOUT_FILE: &str = "vial-data.json";
@@ -149,7 +149,7 @@ impl DataDir {
         &self,
         database: &DatabaseChoice,
         clock: Arc<dyn Clock>,
-    ) -> Result<App, AppError> {
+    ) -> Result<System, AppError> {
         self.open_with(
             database,
             clock,
@@ -166,7 +166,7 @@ impl DataDir {
         clock: Arc<dyn Clock>,
         audit: AuditPolicy,
         export: Arc<dyn CheckpointExport>,
-    ) -> Result<App, AppError> {
+    ) -> Result<System, AppError> {
         if !self.is_initialized() {
             return Err(AppError::DataDir(format!(
                 "{} is not initialized; run `vial init` or `vial serve`",
@@ -187,6 +187,6 @@ impl DataDir {
         let blobs = vial_blob::BlobStore::local(self.blob_dir())
             .map_err(|e| AppError::DataDir(format!("{}: {e}", self.blob_dir().display())))?;
         let store = self.open_store(database).await?;
-        Ok(App::new(store, keys, clock, audit, export).with_blob_store(blobs))
+        Ok(System::new(store, keys, clock, audit, export).with_blob_store(blobs))
     }
 }

@@ -1,10 +1,11 @@
-//! The PHI gateway: the one place where access to patient data is decided and recorded.
+//! The gateway: the one place where every permission decision is made and recorded.
 //!
-//! Every use case that touches a patient's data calls [`App::authorize`] inside its unit of work:
-//! it derives the actor's relation to the patient from data (care team, own record), asks the
-//! one policy (`vial_core::decide`), and records the decision — allowed or denied — in the same
-//! transaction that then reads or writes. Only after that may the caller decrypt. A denial is an
-//! error for the caller but a committed audit entry all the same.
+//! [`decide`] is the door: every use case — patient-scoped or practice-wide — asks it inside
+//! its unit of work, and it records the decision, allowed or denied, in the same transaction
+//! that then reads or writes. Patient-scoped use cases first derive the actor's relation to the
+//! patient from data (care team, live break-glass grant, own record: [`App::authorize`] does
+//! both). Only after the decision may the caller decrypt. A denial is an error for the caller
+//! but a committed audit entry all the same.
 
 use vial_core::{Action, Decision, Relation, Resource, Scope};
 use vial_store::TxRead;
@@ -132,6 +133,73 @@ impl ProviderRelations {
     }
 }
 
+/// A question for the policy: the SPEC §2 matrix, or one of its two rules about people.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Ask<'a> {
+    /// May the actor, related to the data as `relation`, do `action` on `resource`?
+    Matrix {
+        relation: Relation,
+        resource: Resource,
+        action: Action,
+    },
+    /// May the actor change (or disable) the account `target`? Never their own.
+    AccountChange { target: &'a str },
+    /// May the actor assign a provider to a patient's care team?
+    CareTeam,
+}
+
+impl Ask<'_> {
+    /// A practice-wide resource (administration, the audit log as a whole): the role decides.
+    pub(crate) fn practice(resource: Resource, action: Action) -> Self {
+        Ask::Matrix {
+            relation: Relation::None,
+            resource,
+            action,
+        }
+    }
+}
+
+/// The one door: asks the policy and records the decision — allowed or denied — as `event`
+/// in the unit of work, before anything is read for or returned to the actor. Every
+/// permission decision in this crate goes through here (a test checks that no other file
+/// calls the policy).
+pub(crate) fn decide(
+    work: &mut impl Audited,
+    actor: &Actor,
+    ask: Ask<'_>,
+    event: AuditEvent,
+) -> Decision {
+    let decision = match ask {
+        Ask::Matrix {
+            relation,
+            resource,
+            action,
+        } => vial_core::decide(actor.role, relation, resource, action),
+        Ask::AccountChange { target } => {
+            vial_core::may_change_role(&actor.user_id, actor.role, target)
+        }
+        Ask::CareTeam => vial_core::may_assign_care_team(actor.role),
+    };
+    work.audit(match decision {
+        Decision::Allow(_) => event,
+        Decision::Deny(reason) => event.denied(reason.as_str()),
+    });
+    decision
+}
+
+/// [`decide`], failing with `Forbidden` on a denial (which stays recorded).
+pub(crate) fn authorize(
+    work: &mut impl Audited,
+    actor: &Actor,
+    ask: Ask<'_>,
+    event: AuditEvent,
+) -> Result<Scope, AppError> {
+    match decide(work, actor, ask, event) {
+        Decision::Allow(scope) => Ok(scope),
+        Decision::Deny(reason) => Err(AppError::Forbidden(reason.as_str())),
+    }
+}
+
 /// [`App::authorize`] with the relation already known (read along with the record itself).
 pub(crate) fn authorize_with(
     work: &mut impl Audited,
@@ -139,32 +207,37 @@ pub(crate) fn authorize_with(
     relation: Relation,
     access: Access<'_>,
 ) -> Result<Scope, AppError> {
-    match decide_with(work, actor, relation, access) {
-        Decision::Allow(scope) => Ok(scope),
-        Decision::Deny(reason) => Err(AppError::Forbidden(reason.as_str())),
-    }
+    authorize(work, actor, access.ask(relation), access.event(actor))
 }
 
-/// Decides one access with a known relation and records the decision in the unit of work: the
-/// single shape of a gateway audit entry.
+/// A patient-scoped decision with a known relation, recorded through [`decide`].
 pub(crate) fn decide_with(
     work: &mut impl Audited,
     actor: &Actor,
     relation: Relation,
     access: Access<'_>,
 ) -> Decision {
-    let decision = vial_core::decide(actor.role, relation, access.resource, access.action);
-    let event = AuditEvent::new(access.audit_action)
-        .actor(&actor.user_id, Some(actor.role.as_str()))
-        .session(&actor.session_id)
-        .patient(access.patient_id)
-        .resource("patient", access.patient_id)
-        .purpose(access.purpose);
-    work.audit(match decision {
-        Decision::Allow(_) => event,
-        Decision::Deny(reason) => event.denied(reason.as_str()),
-    });
-    decision
+    decide(work, actor, access.ask(relation), access.event(actor))
+}
+
+impl Access<'_> {
+    fn ask(&self, relation: Relation) -> Ask<'static> {
+        Ask::Matrix {
+            relation,
+            resource: self.resource,
+            action: self.action,
+        }
+    }
+
+    /// The single shape of a patient-scoped audit entry.
+    fn event(&self, actor: &Actor) -> AuditEvent {
+        AuditEvent::new(self.audit_action)
+            .actor(&actor.user_id, Some(actor.role.as_str()))
+            .session(&actor.session_id)
+            .patient(self.patient_id)
+            .resource("patient", self.patient_id)
+            .purpose(self.purpose)
+    }
 }
 
 /// The purpose of use recorded for a role's access to clinical data.

@@ -1,9 +1,11 @@
 //! Vial's use cases, over a store and a key ring.
 //!
-//! Owns: opening a data directory, key management (rotation, re-wrapping, retirement), users,
-//! and per-owner data keys. This is the only crate that turns ciphertexts into plaintext; the
-//! web crate calls its functions and never sees keys. Later issues add the PHI gateway here.
-//! It must never log plaintext field values — only ids and counts.
+//! One folder per slice (identity, patients, scheduling, charting, consents, photos, audit,
+//! keys), all behind two doors: [`App`], the web crate's handle, whose every use case takes the
+//! authenticated [`Actor`] and decides through the gateway (`gateway.rs`); and [`System`]
+//! (`system.rs`), the binary's handle for the calls that have no actor. This is the only crate
+//! that turns ciphertexts into plaintext; it never logs plaintext field values — only ids and
+//! counts.
 
 mod audit;
 mod charting;
@@ -18,6 +20,7 @@ mod patients;
 mod photos;
 mod records;
 mod scheduling;
+mod system;
 mod unit_of_work;
 
 use std::sync::Arc;
@@ -46,12 +49,15 @@ pub use photos::{
     PhotoStream, PhotoSummary, PhotoUpload,
 };
 pub use scheduling::{AppointmentView, ScheduleRange};
+pub use system::System;
 pub use unit_of_work::{AuditEvent, Audited, BoxFuture, ReadWork, Work};
 pub use vial_core::Role;
 pub use vial_media::{Limits as PhotoLimits, MediaError};
 pub use vial_store::{Backend, SessionRecord, Store};
 
-/// Everything a use case needs: the store, the keys, the clock and the audit committer.
+/// The web crate's handle: every use case takes the authenticated [`Actor`] and goes through
+/// the gateway, except the doors listed in the `impl` block below (login and token
+/// authentication, health, and configuration that carries no data). Built by [`System`].
 #[derive(Debug, Clone)]
 pub struct App {
     store: Arc<dyn Store>,
@@ -64,7 +70,7 @@ pub struct App {
 
 impl App {
     /// Wires the parts and starts the audit committer task (needs a Tokio runtime).
-    pub fn new(
+    pub(crate) fn new(
         store: Arc<dyn Store>,
         keys: Arc<Keys>,
         clock: Arc<dyn Clock>,
@@ -82,25 +88,6 @@ impl App {
             sessions: SessionPolicy::default(),
             photos: photos::PhotoStorage::default(),
         }
-    }
-
-    /// Replaces the default session timeouts and lockout.
-    pub fn with_session_policy(mut self, sessions: SessionPolicy) -> Self {
-        self.sessions = sessions;
-        self
-    }
-
-    /// Stores photos in `blobs` (a local directory or S3); without one, photo uploads and
-    /// downloads fail as unavailable. [`DataDir::open`] sets `<data-dir>/blobs`.
-    pub fn with_blob_store(mut self, blobs: vial_blob::BlobStore) -> Self {
-        self.photos.blobs = Some(blobs);
-        self
-    }
-
-    /// Replaces the photo upload limits (default: 25 MiB, 50 megapixels).
-    pub fn with_photo_limits(mut self, limits: vial_media::Limits) -> Self {
-        self.photos.limits = limits;
-        self
     }
 
     /// The photo upload limits, for the web layer's body limit.
@@ -143,16 +130,6 @@ impl App {
     pub async fn health(&self) -> Result<(), AppError> {
         self.store.begin_read().await?;
         Ok(())
-    }
-
-    /// Closes the store's connections (after a final checkpoint, at shutdown).
-    pub async fn close(&self) {
-        self.store.close().await;
-    }
-
-    /// The key (C2SP note verifier format) that verifies audit checkpoints and exports.
-    pub fn audit_public_key(&self) -> String {
-        self.keys.audit_verifier().vkey()
     }
 
     pub fn now_ms(&self) -> i64 {

@@ -234,7 +234,7 @@ fn stopped() -> AppError {
 impl App {
     /// Runs `f` as a unit of work: in a transaction shared with other waiting units, its audit
     /// events appended in that same transaction, its result returned only once durable.
-    pub async fn transact<T, F>(&self, f: F) -> Result<T, AppError>
+    pub(crate) async fn transact<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: for<'a> FnOnce(&'a mut Work) -> BoxFuture<'a, Result<T, AppError>> + Send + 'static,
@@ -264,7 +264,7 @@ impl App {
     /// next batch) and its result returned only once they are durable. For reads that only
     /// read: they never wait for the write transaction, and a batch of their entries alone is
     /// one short append (`Store::append_audit`).
-    pub async fn transact_read<T, F>(&self, f: F) -> Result<T, AppError>
+    pub(crate) async fn transact_read<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send,
         F: for<'a> FnOnce(&'a mut ReadWork) -> BoxFuture<'a, Result<T, AppError>> + Send,
@@ -295,7 +295,7 @@ impl App {
     }
 
     /// Records one event on its own (an action with no data of its own to write).
-    pub async fn record(&self, event: AuditEvent) -> Result<(), AppError> {
+    pub(crate) async fn record(&self, event: AuditEvent) -> Result<(), AppError> {
         self.transact(move |work| {
             Box::pin(async move {
                 work.audit(event);
@@ -307,7 +307,7 @@ impl App {
 
     /// Signs, stores and exports a checkpoint over everything appended so far; `None` when no
     /// entry was appended since the last one.
-    pub async fn checkpoint_now(&self) -> Result<Option<u64>, AppError> {
+    pub(crate) async fn checkpoint_now(&self) -> Result<Option<u64>, AppError> {
         let (reply, answer) = oneshot::channel();
         self.committer().send(Msg::Checkpoint(reply)).await?;
         answer

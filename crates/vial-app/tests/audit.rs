@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use sqlx::Connection;
 use vial_app::{
-    App, AppError, AuditEvent, AuditPolicy, Audited, DataDir, DatabaseChoice, SystemClock,
+    AppError, AuditEvent, AuditPolicy, Audited, DataDir, DatabaseChoice, System, SystemClock,
 };
 use vial_audit::AuditEntry;
 
@@ -79,7 +79,7 @@ impl Env {
         format!("{}|{schema}", self.data.root().display())
     }
 
-    async fn app(&self) -> App {
+    async fn app(&self) -> System {
         self.data
             .open_with(
                 &self.database,
@@ -231,7 +231,7 @@ impl Raw {
     }
 }
 
-async fn fill(app: &App, n: usize) {
+async fn fill(app: &System, n: usize) {
     for i in 0..n {
         app.record(AuditEvent::new("test.event").resource("thing", &format!("t{i}")))
             .await
@@ -570,7 +570,7 @@ async fn raw_actions(raw: &mut Raw) -> Vec<String> {
 
 /// A provider, and a patient with a photography consent and one photo of about 5 MB (more
 /// than a view opens ahead); the provider and the photo's id.
-async fn photographed_patient(app: &App) -> (vial_app::Actor, String) {
+async fn photographed_patient(app: &System) -> (vial_app::Actor, String) {
     let (provider, admin) = clinic::staff(app, "test").await;
     let patient = clinic::photographable_patient(app, &provider, &admin).await;
     let photo = app
@@ -609,7 +609,7 @@ fn noisy_jpeg(width: u32, height: u32) -> Vec<u8> {
 
 /// Records `event` as a unit of work (`read` false) or as a read unit's (true), which the
 /// committer appends alone when no unit shares its batch.
-async fn record(app: &App, event: AuditEvent, read: bool) {
+async fn record(app: &System, event: AuditEvent, read: bool) {
     if read {
         app.transact_read(|work| {
             Box::pin(async move {

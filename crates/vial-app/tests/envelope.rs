@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 
 use vial_app::{
-    App, AppError, DataDir, DatabaseChoice, FixedClock, NewUserInput, Role, RotationPolicy,
+    AppError, DataDir, DatabaseChoice, FixedClock, NewUserInput, Role, RotationPolicy, System,
 };
 use vial_crypto::{CryptoError, KeyProvider};
 use vial_store::UserCipherColumn;
@@ -45,7 +45,7 @@ impl Env {
         }
     }
 
-    async fn app(&self) -> Result<App, AppError> {
+    async fn app(&self) -> Result<System, AppError> {
         self.data.open(&self.database, self.clock.clone()).await
     }
 }

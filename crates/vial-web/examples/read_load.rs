@@ -44,7 +44,7 @@ async fn main() {
     })
     .await
     .unwrap();
-    let app = data
+    let system = data
         .open_with(
             &database,
             Arc::new(SystemClock),
@@ -55,7 +55,7 @@ async fn main() {
         .unwrap();
 
     // A patient registered by a provider (so the provider is on the care team), read back.
-    let provider = app
+    let provider = system
         .add_user(
             NewUserInput {
                 email: "load.provider@example.com".into(),
@@ -73,7 +73,8 @@ async fn main() {
         role: Role::Provider,
         session_id: "ses_setup".into(),
     };
-    let patient = app
+    let patient = system
+        .app()
         .create_patient(
             &actor,
             NewPatient {
@@ -90,7 +91,7 @@ async fn main() {
     let material = vial_web::TlsMaterial::in_dir(&data.tls_dir());
     let (tls, _) = vial_web::server_config(&material).unwrap();
     let (handle, server) = vial_web::serve(
-        app.clone(),
+        system.app().clone(),
         vial_web::ServeOptions {
             listen: "127.0.0.1:0".parse().unwrap(),
             tls,

@@ -206,10 +206,10 @@ pub(crate) async fn add_location(
     responses((status = 200, description = "`{locations: [{id, name}]}`")))]
 pub(crate) async fn locations(
     State(app): State<App>,
-    Authenticated(_actor): Authenticated,
+    Authenticated(actor): Authenticated,
 ) -> Result<Json<Value>, ApiError> {
     let list: Vec<Value> = app
-        .locations()
+        .locations(&actor)
         .await?
         .into_iter()
         .map(|(id, name)| json!({ "id": id, "name": name }))
@@ -451,9 +451,9 @@ pub(crate) async fn publish_form(
     responses((status = 200, description = "`{forms: [...]}`")))]
 pub(crate) async fn consent_forms(
     State(app): State<App>,
-    Authenticated(_actor): Authenticated,
+    Authenticated(actor): Authenticated,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "forms": app.consent_forms().await? })))
+    Ok(Json(json!({ "forms": app.consent_forms(&actor).await? })))
 }
 
 /// Record a signed consent (provider, staff collecting, the patient for themselves).

@@ -41,7 +41,7 @@ async fn spawn_server() -> Running {
         "SHA-256 as colon-separated hex"
     );
     let (handle, server) = vial_web::serve(
-        app,
+        app.app().clone(),
         ServeOptions {
             listen: "127.0.0.1:0".parse().unwrap(),
             tls,

@@ -756,7 +756,10 @@ async fn orphaned_blobs_are_swept(pg: bool) {
     .unwrap();
     let shift = written_ms + 3_600_000 - c.s.clock.now_ms();
     c.s.clock.advance_ms(shift);
-    let sweep = |dry_run| c.s.app.sweep_orphaned_blobs("test", ORPHAN_GRACE, dry_run);
+    let sweep = |dry_run| {
+        c.s.system
+            .sweep_orphaned_blobs("test", ORPHAN_GRACE, dry_run)
+    };
     let young = sweep(false).await.unwrap();
     assert_eq!((young.checked, young.orphaned, young.deleted), (6, 0, 0));
     assert_eq!(blob_files(&c.s), 6);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use vial_app::{
-    App, AuditPolicy, DataDir, DatabaseChoice, DirectoryExport, RotationPolicy, SystemClock,
+    AuditPolicy, DataDir, DatabaseChoice, DirectoryExport, RotationPolicy, System, SystemClock,
 };
 
 #[derive(Debug, Parser)]
@@ -101,7 +101,7 @@ impl Global {
     }
 
     /// Opens the data directory with the configured audit settings.
-    pub async fn open(&self, data_dir: &DataDir) -> Result<App, vial_app::AppError> {
+    pub async fn open(&self, data_dir: &DataDir) -> Result<System, vial_app::AppError> {
         data_dir
             .open_with(
                 &self.database(),

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use anyhow::{Context, bail};
 use serde_json::json;
-use vial_app::{Actor, App, DocumentKind, NewPatient, NewUserInput, Role};
+use vial_app::{Actor, DocumentKind, NewPatient, NewUserInput, Role, System};
 use zeroize::Zeroizing;
 
 const GIVEN: &[&str] = &[
@@ -80,15 +80,15 @@ fn demo_password() -> anyhow::Result<Zeroizing<String>> {
     )))
 }
 
-pub async fn seed(app: &App) -> anyhow::Result<()> {
-    if !app.consent_forms().await?.is_empty() || !app.locations().await?.is_empty() {
+pub async fn seed(system: &System) -> anyhow::Result<()> {
+    if system.has_users().await? {
         bail!("this data directory already holds a practice; demo data goes into a new one");
     }
     let password = demo_password()?;
     let mut out = Vec::new();
     let mut ids = Vec::new();
     for account in ACCOUNTS {
-        let added = app
+        let added = system
             .add_user(
                 NewUserInput {
                     email: account.email.into(),
@@ -107,6 +107,7 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
         );
         ids.push(added.user_id);
     }
+    let app = system.app();
     let admin = actor(&ids[0], Role::Admin);
     let nora = actor(&ids[1], Role::Provider);
     let mason = actor(&ids[2], Role::Provider);
@@ -282,7 +283,7 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
         }
     }
     if let Some(patient) = first_patient {
-        let added = app
+        let added = system
             .add_user(
                 NewUserInput {
                     email: "avery.patient@demo.vial.test".into(),

@@ -91,7 +91,7 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
     };
 
     let (handle, server) = vial_web::serve(
-        app.clone(),
+        app.app().clone(),
         ServeOptions {
             listen: args.listen,
             tls,

@@ -10,7 +10,7 @@ const PAGE: u32 = 50_000;
 impl App {
     /// Entries `from..=to` as a proof bundle (JSON Lines). Signs a fresh checkpoint first if
     /// none covers `to` yet.
-    pub async fn export_audit(&self, from: u64, to: u64) -> Result<String, AppError> {
+    pub(crate) async fn export_audit(&self, from: u64, to: u64) -> Result<String, AppError> {
         if from > to {
             return Err(AppError::Invalid("--from must not be after --to".into()));
         }

@@ -41,7 +41,7 @@ struct Expected {
 
 impl App {
     /// Verifies the whole log; `AppError::AuditBroken` names the first bad sequence number.
-    pub async fn verify_audit(
+    pub(crate) async fn verify_audit(
         &self,
         export: &dyn CheckpointExport,
     ) -> Result<AuditVerifyReport, AppError> {

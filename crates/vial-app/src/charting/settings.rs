@@ -2,9 +2,10 @@
 //! co-signature, who the director is, and the practice's UTC offset for day views. Admins only.
 
 use vial_clinical::CosignRequirement;
-use vial_core::Action;
+use vial_core::{Action, Resource};
 
-use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
+use crate::gateway::{Ask, authorize};
+use crate::{Actor, App, AppError, AuditEvent, Role};
 
 /// The settings an admin may change, each validated before it is stored.
 #[derive(Debug, Clone)]
@@ -53,11 +54,12 @@ impl App {
             .actor(&actor.user_id, Some(actor.role.as_str()))
             .session(&actor.session_id)
             .resource("setting", key);
-        self.admin_only(actor, Action::Write, &event).await?;
+        let actor = actor.clone();
         self.transact(move |work| {
             Box::pin(async move {
+                let ask = Ask::practice(Resource::Administration, Action::Write);
+                authorize(work, &actor, ask, event)?;
                 work.tx().await?.set_setting(key, &value).await?;
-                work.audit(event);
                 Ok(())
             })
         })

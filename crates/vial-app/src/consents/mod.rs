@@ -1,18 +1,17 @@
 //! Consents: the practice publishes form versions; a consent records the exact version signed,
 //! the signer (the patient in the portal, or collected by staff or a provider), the signature
 //! and the time; revocation keeps the record. Admins see status only. Photography consent is not
-//! marketing consent: [`App::has_active_consent`] matches the kind exactly.
+//! marketing consent: a consent counts only for its exact kind.
 
 use serde::Serialize;
 use vial_clinical::{
-    ConsentFormInput, ConsentInput, ConsentKind, ConsentState, revoke, validate_consent,
-    validate_consent_form,
+    ConsentFormInput, ConsentInput, ConsentState, revoke, validate_consent, validate_consent_form,
 };
 use vial_core::{Action, Resource, Scope};
 use vial_store::{ClinicalRecordRow, ConsentFormRow};
 
-use crate::gateway::Access;
 use crate::gateway::purpose_of;
+use crate::gateway::{Access, Ask, authorize};
 use crate::records::{new_id, new_signed_record, open_json, seal_json};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
@@ -49,14 +48,6 @@ impl App {
         input: ConsentFormInput,
     ) -> Result<(), AppError> {
         let form = validate_consent_form(&input)?;
-        if let vial_core::Decision::Deny(reason) = vial_core::decide(
-            actor.role,
-            vial_core::Relation::None,
-            Resource::Administration,
-            Action::Write,
-        ) {
-            return Err(AppError::Forbidden(reason.as_str()));
-        }
         let row = ConsentFormRow {
             kind: form.kind().as_str().to_owned(),
             version: form.version().as_str().to_owned(),
@@ -67,15 +58,17 @@ impl App {
             .actor(&actor.user_id, Some(actor.role.as_str()))
             .session(&actor.session_id)
             .resource("consent_form", &format!("{}@{}", row.kind, row.version));
+        let actor = actor.clone();
         self.transact(move |work| {
             Box::pin(async move {
+                let ask = Ask::practice(Resource::Administration, Action::Write);
+                authorize(work, &actor, ask, event)?;
                 work.tx().await?.insert_consent_form(&row).await.map_err(
                     |e| match AppError::from(e) {
                         AppError::Conflict(_) => AppError::Conflict("this form version"),
                         other => other,
                     },
                 )?;
-                work.audit(event);
                 Ok(())
             })
         })
@@ -83,7 +76,7 @@ impl App {
     }
 
     /// The practice's consent forms (anyone signed in: patients read what they sign).
-    pub async fn consent_forms(&self) -> Result<Vec<ConsentFormView>, AppError> {
+    pub async fn consent_forms(&self, _actor: &Actor) -> Result<Vec<ConsentFormView>, AppError> {
         let mut tx = self.store().begin_read().await?;
         Ok(tx
             .consent_forms()
@@ -275,20 +268,5 @@ impl App {
             })
         })
         .await
-    }
-
-    /// Whether the patient holds an active consent of exactly this kind (no decryption: the kind
-    /// and state are in clear). For gating photos and marketing use.
-    pub async fn has_active_consent(
-        &self,
-        patient_id: &str,
-        kind: ConsentKind,
-    ) -> Result<bool, AppError> {
-        let mut tx = self.store().begin_read().await?;
-        Ok(tx
-            .records_of_patient(patient_id, Some("consent"))
-            .await?
-            .iter()
-            .any(|r| r.state == "signed" && r.label.as_deref() == Some(kind.as_str())))
     }
 }

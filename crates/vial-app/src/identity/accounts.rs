@@ -6,11 +6,12 @@
 //! for the admin's list; TOTP secrets are sealed under the user's own key and never returned
 //! except once, to the person enrolling.
 
-use vial_core::{Action, Decision, Relation, Resource};
+use vial_core::{Action, Resource};
 use vial_crypto::Aad;
 use vial_store::{SessionRecord, UserRecord};
 use zeroize::Zeroizing;
 
+use crate::gateway::{Ask, authorize};
 use crate::identity::sessions::totp_step;
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
@@ -38,43 +39,34 @@ impl std::fmt::Debug for UserSummary {
 }
 
 impl App {
-    /// Refuses (and records the refusal) unless the actor may administer the practice.
-    pub(crate) async fn admin_only(
-        &self,
-        by: &Actor,
-        action: Action,
-        event: &AuditEvent,
-    ) -> Result<(), AppError> {
-        self.practice_wide(by, Resource::Administration, action, event)
-            .await
-    }
-
-    /// Refuses (and records the refusal) unless the policy grants `action` on a practice-wide
-    /// `resource` (administration, the audit log) to the actor's role.
+    /// Decides a practice-wide read through the gateway in a read unit of its own, so that the
+    /// decision — allowed or denied — is durable before anything is read for the actor.
     pub(crate) async fn practice_wide(
         &self,
         by: &Actor,
         resource: Resource,
         action: Action,
-        event: &AuditEvent,
+        event: AuditEvent,
     ) -> Result<(), AppError> {
-        let decision = vial_core::decide(by.role, Relation::None, resource, action);
-        if let Decision::Deny(reason) = decision {
-            self.record(event.clone().denied(reason.as_str())).await?;
-            return Err(AppError::Forbidden(reason.as_str()));
-        }
-        Ok(())
+        let by = by.clone();
+        self.transact_read(move |work| {
+            Box::pin(async move {
+                authorize(work, &by, Ask::practice(resource, action), event)?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Every account with its decrypted name and email (admins).
     pub async fn list_users(&self, by: &Actor) -> Result<Vec<UserSummary>, AppError> {
         let event = admin_event("user.list", by);
-        self.admin_only(by, Action::Read, &event).await?;
+        self.practice_wide(by, Resource::Administration, Action::Read, event)
+            .await?;
         let rows = {
             let mut tx = self.store().begin_read().await?;
             tx.users(USER_LIST_LIMIT).await?
         };
-        self.record(event).await?;
         let now = self.now_ms();
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
@@ -110,16 +102,13 @@ impl App {
         user_id: &str,
     ) -> Result<Vec<SessionRecord>, AppError> {
         let event = admin_event("user.sessions", by).resource("user", user_id);
-        self.admin_only(by, Action::Read, &event).await?;
-        let sessions = {
-            let mut tx = self.store().begin_read().await?;
-            if tx.user_by_id(user_id).await?.is_none() {
-                return Err(AppError::NotFound("user"));
-            }
-            tx.sessions_of_user(user_id).await?
-        };
-        self.record(event).await?;
-        Ok(sessions)
+        self.practice_wide(by, Resource::Administration, Action::Read, event)
+            .await?;
+        let mut tx = self.store().begin_read().await?;
+        if tx.user_by_id(user_id).await?.is_none() {
+            return Err(AppError::NotFound("user"));
+        }
+        Ok(tx.sessions_of_user(user_id).await?)
     }
 
     /// Ends one device's session of any user (admins): a lost tablet, without signing the person
@@ -131,11 +120,12 @@ impl App {
         session_id: &str,
     ) -> Result<(), AppError> {
         let event = admin_event("auth.session_revoked", by).resource("session", session_id);
-        self.admin_only(by, Action::Write, &event).await?;
         let now = self.now_ms();
-        let (user_id, session_id) = (user_id.to_owned(), session_id.to_owned());
+        let (by, user_id, session_id) = (by.clone(), user_id.to_owned(), session_id.to_owned());
         self.transact(move |work| {
             Box::pin(async move {
+                let ask = Ask::practice(Resource::Administration, Action::Write);
+                authorize(work, &by, ask, event)?;
                 let tx = work.tx().await?;
                 let theirs = tx
                     .sessions_of_user(&user_id)
@@ -146,7 +136,6 @@ impl App {
                     return Err(AppError::NotFound("session"));
                 }
                 tx.end_session(&session_id, now, "revoked").await?;
-                work.audit(event);
                 Ok(())
             })
         })

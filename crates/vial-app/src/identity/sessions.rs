@@ -18,6 +18,9 @@ use vial_crypto::{Aad, BlindField};
 use vial_store::{NewSession, SessionRecord, UserRecord};
 use zeroize::Zeroizing;
 
+use vial_core::{Action, Resource};
+
+use crate::gateway::{Ask, authorize};
 use crate::{App, AppError, AuditEvent, Audited, Role};
 
 /// Timeouts and lockout.
@@ -607,15 +610,12 @@ impl App {
             .actor(&by.user_id, Some(by.role.as_str()))
             .session(&by.session_id)
             .resource("user", user_id);
-        // Disabling oneself is a role change of sorts: refused like one.
-        let decision = vial_core::may_change_role(&by.user_id, by.role, user_id);
-        let user_id = user_id.to_owned();
+        let (by, user_id) = (by.clone(), user_id.to_owned());
         self.transact(move |work| {
             Box::pin(async move {
-                if let vial_core::Decision::Deny(reason) = decision {
-                    work.audit(event.denied(reason.as_str()));
-                    return Err(AppError::Forbidden(reason.as_str()));
-                }
+                // Disabling oneself is a role change of sorts: refused like one.
+                let ask = Ask::AccountChange { target: &user_id };
+                authorize(work, &by, ask, event)?;
                 let tx = work.tx().await?;
                 if tx.user_by_id(&user_id).await?.is_none() {
                     return Err(AppError::NotFound("user"));
@@ -623,7 +623,6 @@ impl App {
                 tx.disable_user(&user_id, now).await?;
                 tx.end_user_sessions(&user_id, now, "account_disabled")
                     .await?;
-                work.audit(event);
                 Ok(())
             })
         })
@@ -645,16 +644,11 @@ impl App {
             .session(&by.session_id)
             .resource("user", user_id)
             .reason(role.as_str());
-        if let vial_core::Decision::Deny(reason) =
-            vial_core::may_change_role(&by.user_id, by.role, user_id)
-        {
-            self.record(event.denied(reason.as_str())).await?;
-            return Err(AppError::Forbidden(reason.as_str()));
-        }
         self.reauthenticate(by, password, totp).await?;
-        let (user_id, now) = (user_id.to_owned(), self.now_ms());
+        let (by, user_id, now) = (by.clone(), user_id.to_owned(), self.now_ms());
         self.transact(move |work| {
             Box::pin(async move {
+                authorize(work, &by, Ask::AccountChange { target: &user_id }, event)?;
                 let tx = work.tx().await?;
                 let Some(user) = tx.user_by_id(&user_id).await? else {
                     return Err(AppError::NotFound("user"));
@@ -668,7 +662,6 @@ impl App {
                 }
                 tx.set_user_role(&user_id, role.as_str()).await?;
                 tx.end_user_sessions(&user_id, now, "role_changed").await?;
-                work.audit(event);
                 Ok(())
             })
         })
@@ -702,24 +695,16 @@ impl App {
             .actor(&by.user_id, Some(by.role.as_str()))
             .session(&by.session_id)
             .resource("user", &user_id);
-        let decision = vial_core::decide(
-            by.role,
-            vial_core::Relation::None,
-            vial_core::Resource::Administration,
-            vial_core::Action::Write,
-        );
+        let by = by.clone();
         self.transact(move |work| {
             Box::pin(async move {
-                if let vial_core::Decision::Deny(reason) = decision {
-                    work.audit(event.denied(reason.as_str()));
-                    return Err(AppError::Forbidden(reason.as_str()));
-                }
+                let ask = Ask::practice(Resource::Administration, Action::Write);
+                authorize(work, &by, ask, event)?;
                 let ended = work
                     .tx()
                     .await?
                     .end_user_sessions(&user_id, now, "revoked")
                     .await?;
-                work.audit(event);
                 Ok(ended)
             })
         })

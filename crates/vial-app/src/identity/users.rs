@@ -9,8 +9,9 @@ use vial_crypto::{Aad, BlindField};
 use vial_store::NewUser;
 use zeroize::Zeroizing;
 
-use vial_core::Role;
+use vial_core::{Action, Resource, Role};
 
+use crate::gateway::{Ask, authorize};
 use crate::{Actor, App, AppError, AuditEvent, Audited};
 
 /// What `vial user add` supplies.
@@ -155,10 +156,29 @@ pub(crate) fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(|_| AppError::Invalid("password could not be hashed".into()))
 }
 
+/// Who creates an account: the system door (CLI, demo seed) or an admin through the gateway.
+enum Creator {
+    System(String),
+    Admin(Actor),
+}
+
 impl App {
     /// Creates a user with a unique email. Workforce roles get a TOTP secret for MFA enrolment.
-    /// `actor` is who adds the user (a user id, or `system:cli` for the command line).
-    pub async fn add_user(&self, input: NewUserInput, actor: &str) -> Result<AddedUser, AppError> {
+    /// `actor` is who adds the user (`system:cli` for the command line, the demo seed).
+    pub(crate) async fn add_user(
+        &self,
+        input: NewUserInput,
+        actor: &str,
+    ) -> Result<AddedUser, AppError> {
+        self.insert_user(input, Creator::System(actor.to_owned()))
+            .await
+    }
+
+    async fn insert_user(
+        &self,
+        input: NewUserInput,
+        creator: Creator,
+    ) -> Result<AddedUser, AppError> {
         let email = validate_email(&input.email)?;
         let name = input.name.trim();
         if name.is_empty() || name.len() > MAX_TEXT {
@@ -220,10 +240,23 @@ impl App {
         let name = Zeroizing::new(name.to_owned());
         let totp = totp_secret.clone();
         let app = self.clone();
-        let (user_id, role, actor) = (id.clone(), input.role, actor.to_owned());
+        let (user_id, role) = (id.clone(), input.role);
         let patient_id = input.patient_id;
         self.transact(move |work| {
             Box::pin(async move {
+                let event = AuditEvent::new("user.add")
+                    .resource("user", &user_id)
+                    .reason(role.as_str());
+                match creator {
+                    Creator::System(actor) => work.audit(event.actor(&actor, None)),
+                    Creator::Admin(by) => {
+                        let event = event
+                            .actor(&by.user_id, Some(by.role.as_str()))
+                            .session(&by.session_id);
+                        let ask = Ask::practice(Resource::Administration, Action::Write);
+                        authorize(work, &by, ask, event)?;
+                    }
+                }
                 let tx = work.tx().await?;
                 if tx.user_by_email_index(&email_bidx.0).await?.is_some() {
                     return Err(AppError::Conflict("a user with this email"));
@@ -250,12 +283,6 @@ impl App {
                         other => other,
                     })?;
                 tx.insert_recovery_codes(&user_id, &recovery_hashes).await?;
-                work.audit(
-                    AuditEvent::new("user.add")
-                        .actor(&actor, None)
-                        .resource("user", &user_id)
-                        .reason(role.as_str()),
-                );
                 Ok(())
             })
         })
@@ -274,27 +301,11 @@ impl App {
         by: &Actor,
         input: NewUserInput,
     ) -> Result<AddedUser, AppError> {
-        let decision = vial_core::decide(
-            by.role,
-            vial_core::Relation::None,
-            vial_core::Resource::Administration,
-            vial_core::Action::Write,
-        );
-        if let vial_core::Decision::Deny(reason) = decision {
-            self.record(
-                AuditEvent::new("user.add")
-                    .actor(&by.user_id, Some(by.role.as_str()))
-                    .session(&by.session_id)
-                    .denied(reason.as_str()),
-            )
-            .await?;
-            return Err(AppError::Forbidden(reason.as_str()));
-        }
-        self.add_user(input, &by.user_id).await
+        self.insert_user(input, Creator::Admin(by.clone())).await
     }
 
     /// A user's decrypted name and email.
-    pub async fn user_profile(&self, user_id: &str) -> Result<UserProfile, AppError> {
+    pub(crate) async fn user_profile(&self, user_id: &str) -> Result<UserProfile, AppError> {
         let mut tx = self.store().begin_read().await?;
         let user = tx
             .user_by_id(user_id)
@@ -312,5 +323,34 @@ impl App {
             id: user.id,
             role: user.role,
         })
+    }
+
+    /// Whether any account exists (a data directory that already holds a practice).
+    pub(crate) async fn has_users(&self) -> Result<bool, AppError> {
+        let mut tx = self.store().begin_read().await?;
+        Ok(!tx.users(1).await?.is_empty())
+    }
+
+    /// The actor's own decrypted name and email (their account page).
+    pub async fn my_profile(&self, actor: &Actor) -> Result<UserProfile, AppError> {
+        self.user_profile(&actor.user_id).await
+    }
+
+    /// The display name of a workforce account (a provider on a schedule, a signer on a note),
+    /// for any signed-in actor: workforce names are not PHI. A patient account's name is PHI,
+    /// so it is never returned here (not found, like an unknown id).
+    pub async fn workforce_name(
+        &self,
+        _actor: &Actor,
+        user_id: &str,
+    ) -> Result<Zeroizing<String>, AppError> {
+        let role = {
+            let mut tx = self.store().begin_read().await?;
+            tx.user_by_id(user_id).await?.map(|u| u.role)
+        };
+        if !role.is_some_and(|r| Role::parse(&r).is_ok_and(Role::is_workforce)) {
+            return Err(AppError::NotFound("user"));
+        }
+        Ok(self.user_profile(user_id).await?.name)
     }
 }

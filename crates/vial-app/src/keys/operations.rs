@@ -1,23 +1,24 @@
 //! Sensitive operations an admin starts over the API: exporting the audit log (a disclosure of
-//! who accessed what) and key rotation. Each is decided by the policy, needs re-authentication
-//! (password and a fresh TOTP code) and is recorded, refusals included.
+//! who accessed what) and key rotation. Each needs re-authentication (password and a fresh TOTP
+//! code), then is decided through the gateway and recorded, refusals included.
 
 use vial_core::{Action, Resource};
 
 use crate::{Actor, App, AppError, AuditEvent, KeyStatus};
 
 impl App {
+    /// Re-authentication, then the gateway's decision (recorded, allowed or denied).
     async fn sensitive(
         &self,
         by: &Actor,
         resource: Resource,
         action: Action,
-        event: &AuditEvent,
+        event: AuditEvent,
         password: &str,
         totp: Option<&str>,
     ) -> Result<(), AppError> {
-        self.practice_wide(by, resource, action, event).await?;
-        self.reauthenticate(by, password, totp).await
+        self.reauthenticate(by, password, totp).await?;
+        self.practice_wide(by, resource, action, event).await
     }
 
     /// Entries `from..=to` with proofs, for an admin who has just re-authenticated.
@@ -30,18 +31,10 @@ impl App {
         totp: Option<&str>,
     ) -> Result<String, AppError> {
         let event = event("audit.export", by).reason(&format!("{from}..={to}"));
-        self.sensitive(
-            by,
-            Resource::AuditLog,
-            Action::Export,
-            &event,
-            password,
-            totp,
-        )
-        .await?;
-        let bundle = self.export_audit(from, to).await?;
-        self.record(event).await?;
-        Ok(bundle)
+        let resource = Resource::AuditLog;
+        self.sensitive(by, resource, Action::Export, event, password, totp)
+            .await?;
+        self.export_audit(from, to).await
     }
 
     /// A new key-encryption key version, for an admin who has just re-authenticated.
@@ -52,25 +45,18 @@ impl App {
         totp: Option<&str>,
     ) -> Result<u32, AppError> {
         let event = event("key.rotate", by);
-        self.sensitive(
-            by,
-            Resource::Administration,
-            Action::Write,
-            &event,
-            password,
-            totp,
-        )
-        .await?;
-        self.rotate_keys(&by.user_id).await
+        let resource = Resource::Administration;
+        self.sensitive(by, resource, Action::Write, event, password, totp)
+            .await?;
+        self.new_key_version()
     }
 
     /// KEK versions, ages and DEK counts (admins).
     pub async fn key_status_as(&self, by: &Actor) -> Result<KeyStatus, AppError> {
         let event = event("key.status", by);
-        self.admin_only(by, Action::Read, &event).await?;
-        let status = self.key_status().await?;
-        self.record(event).await?;
-        Ok(status)
+        self.practice_wide(by, Resource::Administration, Action::Read, event)
+            .await?;
+        self.key_status().await
     }
 }
 

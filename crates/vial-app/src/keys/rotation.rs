@@ -68,21 +68,30 @@ pub struct KeyStatus {
 
 impl App {
     /// Adds a new KEK version and makes it current; `actor` is recorded in the audit log.
-    pub async fn rotate_keys(&self, actor: &str) -> Result<u32, AppError> {
-        let version = self.keys().provider().rotate(self.now_ms())?;
-        self.keys().refresh()?;
+    pub(crate) async fn rotate_keys(&self, actor: &str) -> Result<u32, AppError> {
+        let version = self.new_key_version()?;
         self.record(
             AuditEvent::new("key.rotate")
                 .actor(actor, None)
                 .resource("kek", &version.to_string()),
         )
         .await?;
+        Ok(version)
+    }
+
+    /// Adds a new KEK version and makes it current; the caller records who asked.
+    pub(crate) fn new_key_version(&self) -> Result<u32, AppError> {
+        let version = self.keys().provider().rotate(self.now_ms())?;
+        self.keys().refresh()?;
         tracing::info!(version, "key-encryption key rotated");
         Ok(version)
     }
 
     /// Rotates if the current KEK is older than the policy allows.
-    pub async fn rotate_if_due(&self, policy: &RotationPolicy) -> Result<Option<u32>, AppError> {
+    pub(crate) async fn rotate_if_due(
+        &self,
+        policy: &RotationPolicy,
+    ) -> Result<Option<u32>, AppError> {
         let ring = self.keys().refresh()?;
         if self.now_ms() - ring.current_created_at_ms() >= policy.max_age_ms {
             return self.rotate_keys(SYSTEM_ACTOR).await.map(Some);
@@ -92,7 +101,7 @@ impl App {
 
     /// Re-wraps every DEK not on the current version, batch by batch; `progress` sees the
     /// running total after each batch.
-    pub async fn rewrap_all(
+    pub(crate) async fn rewrap_all(
         &self,
         policy: &RotationPolicy,
         mut progress: impl FnMut(&RewrapReport),
@@ -175,7 +184,10 @@ impl App {
     }
 
     /// Retires superseded versions that no DEK uses and whose successor is older than the grace.
-    pub async fn retire_unused(&self, policy: &RotationPolicy) -> Result<Vec<u32>, AppError> {
+    pub(crate) async fn retire_unused(
+        &self,
+        policy: &RotationPolicy,
+    ) -> Result<Vec<u32>, AppError> {
         let ring = self.keys().refresh()?;
         let current = ring.current_version();
         let counts = self.store().begin_read().await?.dek_counts().await?;
@@ -210,7 +222,10 @@ impl App {
     }
 
     /// One maintenance pass, as the server's background task runs it.
-    pub async fn maintain_keys(&self, policy: &RotationPolicy) -> Result<RewrapReport, AppError> {
+    pub(crate) async fn maintain_keys(
+        &self,
+        policy: &RotationPolicy,
+    ) -> Result<RewrapReport, AppError> {
         self.rotate_if_due(policy).await?;
         let report = self.rewrap_all(policy, |_| {}).await?;
         self.retire_unused(policy).await?;
@@ -218,7 +233,7 @@ impl App {
     }
 
     /// Versions, ages and how many DEKs each still wraps.
-    pub async fn key_status(&self) -> Result<KeyStatus, AppError> {
+    pub(crate) async fn key_status(&self) -> Result<KeyStatus, AppError> {
         let material = self.keys().provider().load()?;
         let counts = self.store().begin_read().await?.dek_counts().await?;
         let current = self.keys().refresh()?.current_version();

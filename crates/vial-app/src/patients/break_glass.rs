@@ -4,10 +4,11 @@
 //! condition — so it is sealed under the patient's DEK and kept out of the audit entry.
 
 use serde::Serialize;
-use vial_core::{Action, Decision, Relation, Resource};
+use vial_core::{Action, Relation, Resource};
 use vial_crypto::Aad;
 use vial_store::BreakGlassRow;
 
+use crate::gateway::{Ask, authorize};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 /// How long a grant lasts.
@@ -67,17 +68,22 @@ impl App {
                 if tx.patient_by_id(&patient).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
                 }
-                // Break-glass gives a provider the care team's rights; check the policy agrees.
-                let decision = vial_core::decide(
-                    actor.role,
-                    Relation::BreakGlass,
-                    Resource::Demographics,
-                    Action::Read,
-                );
-                if let Decision::Deny(reason) = decision {
-                    return Err(AppError::Forbidden(reason.as_str()));
-                }
                 let id = format!("bg_{}", uuid::Uuid::new_v4().simple());
+                let event = AuditEvent::new("break_glass")
+                    .actor(&actor.user_id, Some(actor.role.as_str()))
+                    .session(&actor.session_id)
+                    .patient(&patient)
+                    .resource("break_glass", &id)
+                    .purpose("emergency")
+                    .reason("stated_and_reauthenticated");
+                // Break-glass gives a provider the care team's rights; check the policy agrees.
+                let ask = Ask::Matrix {
+                    relation: Relation::BreakGlass,
+                    resource: Resource::Demographics,
+                    action: Action::Read,
+                };
+                authorize(work, &actor, ask, event)?;
+                let tx = work.tx().await?;
                 let key = app.existing_data_key(tx, &patient).await?;
                 let grant = BreakGlassRow {
                     reason_enc: key
@@ -89,15 +95,6 @@ impl App {
                     expires_at_ms: now + BREAK_GLASS_MS,
                 };
                 tx.insert_break_glass(&grant).await?;
-                work.audit(
-                    AuditEvent::new("break_glass")
-                        .actor(&actor.user_id, Some(actor.role.as_str()))
-                        .session(&actor.session_id)
-                        .patient(&patient)
-                        .resource("break_glass", &id)
-                        .purpose("emergency")
-                        .reason("stated_and_reauthenticated"),
-                );
                 Ok(grant.expires_at_ms)
             })
         })
@@ -116,14 +113,10 @@ impl App {
                     .actor(&actor.user_id, Some(actor.role.as_str()))
                     .session(&actor.session_id)
                     .purpose("operations");
-                let decision =
-                    vial_core::decide(actor.role, Relation::None, Resource::AuditLog, Action::Read);
-                if !(actor.role == Role::Admin && decision.is_allowed()) {
-                    work.audit(event.denied("not_permitted_for_role"));
-                    return Err(AppError::Forbidden("not_permitted_for_role"));
-                }
+                // The grants are the admins' review (SPEC §1), not a patient's own access log.
+                let ask = Ask::practice(Resource::Administration, Action::Read);
+                authorize(work, &actor, ask, event)?;
                 let rows = work.read().recent_break_glass(200).await?;
-                work.audit(event);
                 Ok(rows
                     .into_iter()
                     .map(|r| BreakGlassGrant {

@@ -16,7 +16,7 @@ mod break_glass;
 pub use access_review::AccessRecord;
 pub use break_glass::{BREAK_GLASS_MS, BreakGlassGrant};
 
-use crate::gateway::{Access, authorize_with};
+use crate::gateway::{Access, Ask, authorize, authorize_with};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 const MAX_NAME: usize = 100;
@@ -226,18 +226,18 @@ impl App {
                 } else {
                     Relation::None
                 };
-                let decision =
-                    vial_core::decide(actor.role, relation, Resource::Demographics, Action::Write);
                 let event = AuditEvent::new("patient.create")
                     .actor(&actor.user_id, Some(actor.role.as_str()))
                     .session(&actor.session_id)
                     .patient(&id)
                     .resource("patient", &id)
                     .purpose("registration");
-                if let Decision::Deny(reason) = decision {
-                    work.audit(event.denied(reason.as_str()));
-                    return Err(AppError::Forbidden(reason.as_str()));
-                }
+                let ask = Ask::Matrix {
+                    relation,
+                    resource: Resource::Demographics,
+                    action: Action::Write,
+                };
+                authorize(work, &actor, ask, event)?;
                 let tx = work.tx().await?;
                 let key = app.data_key_for(tx, &id).await?;
                 let row = PatientRow {
@@ -264,7 +264,6 @@ impl App {
                     tx.add_to_care_team(&id, &actor.user_id, "assigned", now)
                         .await?;
                 }
-                work.audit(event);
                 Ok(id)
             })
         })
@@ -374,10 +373,7 @@ impl App {
                     .patient(&patient)
                     .resource("user", &provider)
                     .purpose("operations");
-                if let Decision::Deny(reason) = vial_core::may_assign_care_team(actor.role) {
-                    work.audit(event.denied(reason.as_str()));
-                    return Err(AppError::Forbidden(reason.as_str()));
-                }
+                authorize(work, &actor, Ask::CareTeam, event)?;
                 let tx = work.tx().await?;
                 if tx.patient_by_id(&patient).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
@@ -391,7 +387,6 @@ impl App {
                 let added = tx
                     .add_to_care_team(&patient, &provider, "assigned", now)
                     .await?;
-                work.audit(event);
                 Ok(added)
             })
         })

@@ -31,7 +31,7 @@ impl App {
     /// ago, records the sweep in the audit log (counts only) and then, unless `dry_run`,
     /// deletes them. Any error reading the store or the audit log stops the sweep before
     /// anything is deleted; a blob is never deleted while a row names it.
-    pub async fn sweep_orphaned_blobs(
+    pub(crate) async fn sweep_orphaned_blobs(
         &self,
         actor: &str,
         grace: Duration,

@@ -16,8 +16,8 @@ use vial_crypto::Aad;
 use vial_store::AppointmentRow;
 use zeroize::Zeroizing;
 
-use crate::gateway::Access;
 use crate::gateway::purpose_of;
+use crate::gateway::{Access, Ask, authorize};
 use crate::records::new_id;
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
@@ -446,14 +446,6 @@ impl App {
                 "name: must be 1 to 100 characters without control characters".into(),
             ));
         }
-        if let vial_core::Decision::Deny(reason) = vial_core::decide(
-            actor.role,
-            vial_core::Relation::None,
-            Resource::Administration,
-            Action::Write,
-        ) {
-            return Err(AppError::Forbidden(reason.as_str()));
-        }
         let id = vial_clinical::ClinicId::parse(&new_id("clinic"))?
             .as_str()
             .to_owned();
@@ -466,10 +458,12 @@ impl App {
             .actor(&actor.user_id, Some(actor.role.as_str()))
             .session(&actor.session_id)
             .resource("location", &id);
+        let actor = actor.clone();
         self.transact(move |work| {
             Box::pin(async move {
+                let ask = Ask::practice(Resource::Administration, Action::Write);
+                authorize(work, &actor, ask, event)?;
                 work.tx().await?.insert_location(&row).await?;
-                work.audit(event);
                 Ok(())
             })
         })
@@ -477,8 +471,8 @@ impl App {
         Ok(id)
     }
 
-    /// The practice's clinics (anyone signed in).
-    pub async fn locations(&self) -> Result<Vec<(String, String)>, AppError> {
+    /// The practice's clinics (anyone signed in: clinic names are not PHI).
+    pub async fn locations(&self, _actor: &Actor) -> Result<Vec<(String, String)>, AppError> {
         let mut tx = self.store().begin_read().await?;
         Ok(tx
             .locations()

@@ -3,12 +3,12 @@
 //! not every includer uses every function.
 #![allow(dead_code)]
 
-use vial_app::{Actor, App, NewPatient, NewUserInput, Role};
+use vial_app::{Actor, NewPatient, NewUserInput, Role, System};
 use zeroize::Zeroizing;
 
 /// A provider and an admin (`<tag>.np@example.com`, `<tag>.owner@example.com`), as actors
 /// with session `ses_<tag>`.
-pub async fn staff(app: &App, tag: &str) -> (Actor, Actor) {
+pub async fn staff(app: &System, tag: &str) -> (Actor, Actor) {
     let mut actors = Vec::new();
     for (who, role) in [("np", Role::Provider), ("owner", Role::Admin)] {
         let added = app
@@ -37,7 +37,7 @@ pub async fn staff(app: &App, tag: &str) -> (Actor, Actor) {
 
 /// Publishes a photography consent form (as `admin`), and creates a patient (as `provider`)
 /// who signs it; the patient's id.
-pub async fn photographable_patient(app: &App, provider: &Actor, admin: &Actor) -> String {
+pub async fn photographable_patient(app: &System, provider: &Actor, admin: &Actor) -> String {
     let form = serde_json::json!({"kind": "photography", "version": "v1", "text": "I consent."});
     app.publish_consent_form(admin, serde_json::from_value(form).unwrap())
         .await

@@ -125,7 +125,7 @@ async fn authenticator(
     session: BrowserSession,
 ) -> Result<Html<String>, PageError> {
     let secret = app.propose_totp_secret()?;
-    let label = app.user_profile(&session.actor.user_id).await?.email;
+    let label = app.my_profile(&session.actor).await?.email;
     render(&AuthenticatorPage {
         qr_data_uri: qr_data_uri(label.as_str(), secret.as_str())?,
         secret: secret.to_string(),

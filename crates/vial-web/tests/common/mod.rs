@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use vial_app::{
-    App, AuditPolicy, Clock, DataDir, DatabaseChoice, FixedClock, NewUserInput, Role, SystemClock,
+    App, AuditPolicy, Clock, DataDir, DatabaseChoice, FixedClock, NewUserInput, Role, System,
+    SystemClock,
 };
 use zeroize::Zeroizing;
 
@@ -19,6 +20,8 @@ pub struct Server {
     _dir: tempfile::TempDir,
     pub data_root: PathBuf,
     pub app: App,
+    /// The binary's handle, for what the server itself does (bootstrap, maintenance).
+    pub system: System,
     pub clock: Arc<FixedClock>,
     pub base: String,
     pub client: reqwest::Client,
@@ -99,7 +102,7 @@ async fn spawn_full(
     pg: bool,
     login_rate: vial_web::LoginRateLimit,
     policy: vial_app::SessionPolicy,
-    configure: impl FnOnce(App) -> App,
+    configure: impl FnOnce(System) -> System,
 ) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::new(dir.path().join("data"));
@@ -121,7 +124,7 @@ async fn spawn_full(
     .unwrap();
     // Inside a TOTP step, so that codes made here are valid when the server checks them.
     let clock = Arc::new(FixedClock::new(1_800_000_000_000 + 5_000));
-    let app = data
+    let system = data
         .open_with(
             &database,
             clock.clone(),
@@ -131,7 +134,8 @@ async fn spawn_full(
         .await
         .unwrap()
         .with_session_policy(policy);
-    let app = configure(app);
+    let system = configure(system);
+    let app = system.app().clone();
     let material = vial_web::TlsMaterial::in_dir(&data.tls_dir());
     let (tls, _) = vial_web::server_config(&material).unwrap();
     let (handle, server) = vial_web::serve(
@@ -156,6 +160,7 @@ async fn spawn_full(
         data_root: data.root().to_path_buf(),
         _dir: dir,
         app,
+        system,
         clock,
         base: format!("https://127.0.0.1:{}", addr.port()),
         client,
@@ -193,7 +198,7 @@ impl Server {
 
     pub async fn add_user(&self, email: &str, role: Role, patient: Option<&str>) -> TestUser {
         let added = self
-            .app
+            .system
             .add_user(
                 NewUserInput {
                     email: email.into(),

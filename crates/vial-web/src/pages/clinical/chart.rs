@@ -166,10 +166,10 @@ pub async fn show(
     let appointments = app.appointments_of(actor, patient_id).await?;
     let products = app.products(actor).await?;
     let inventory = app.inventory(actor).await?;
-    let forms = app.consent_forms().await?;
+    let forms = app.consent_forms(actor).await?;
     let photos = photos::gallery(app, actor, patient_id).await?;
 
-    let mut names = Names::default();
+    let mut names = Names::new(actor);
     let history = history_view
         .as_ref()
         .and_then(|v| validate_history(&v.history).ok());

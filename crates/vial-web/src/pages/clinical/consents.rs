@@ -91,8 +91,8 @@ pub async fn show(
     let actor = &session.actor;
     let demographics = app.read_patient(actor, patient_id).await?;
     let consents = app.consents_of(actor, patient_id).await?;
-    let forms = app.consent_forms().await?;
-    let mut names = Names::default();
+    let forms = app.consent_forms(actor).await?;
+    let mut names = Names::new(actor);
     let (status, error) = match refused {
         Some(r) => (r.status, Some(r.message)),
         None => (StatusCode::OK, None),

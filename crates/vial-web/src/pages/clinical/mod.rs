@@ -25,7 +25,7 @@ use askama::Template;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use vial_app::{App, AppError};
+use vial_app::{Actor, App, AppError};
 
 use super::PageError;
 use crate::ApiError;
@@ -98,19 +98,29 @@ pub fn invalid(message: impl Into<String>) -> Refusal {
 
 /// Workforce names by user id, looked up once per page (names of workforce accounts are not
 /// PHI; patients' names come only from the gateway).
-#[derive(Default)]
-pub struct Names(HashMap<String, String>);
+pub struct Names {
+    actor: Actor,
+    known: HashMap<String, String>,
+}
 
 impl Names {
+    /// Names as `actor` may look them up.
+    pub fn new(actor: &Actor) -> Self {
+        Self {
+            actor: actor.clone(),
+            known: HashMap::new(),
+        }
+    }
+
     pub async fn of(&mut self, app: &App, user_id: &str) -> String {
-        if let Some(name) = self.0.get(user_id) {
+        if let Some(name) = self.known.get(user_id) {
             return name.clone();
         }
-        let name = match app.user_profile(user_id).await {
-            Ok(profile) => profile.name.to_string(),
+        let name = match app.workforce_name(&self.actor, user_id).await {
+            Ok(name) => name.to_string(),
             Err(_) => "unknown user".to_owned(),
         };
-        self.0.insert(user_id.to_owned(), name.clone());
+        self.known.insert(user_id.to_owned(), name.clone());
         name
     }
 }

@@ -77,7 +77,7 @@ pub async fn page(
         seed.find(code)
             .map_or_else(|| code_label(code), |p| p.name().to_owned())
     };
-    let mut names = Names::default();
+    let mut names = Names::new(actor);
 
     let mut visits = Vec::with_capacity(appointments.len());
     for a in appointments.iter().rev() {

@@ -136,12 +136,12 @@ pub async fn show(app: &App, session: &BrowserSession, view: View) -> Result<Res
     };
     let appointments = app.schedule(actor, &iso(view.day), range, None).await?;
     let clinics: Vec<Choice> = app
-        .locations()
+        .locations(actor)
         .await?
         .into_iter()
         .map(|(value, label)| Choice { value, label })
         .collect();
-    let mut names = Names::default();
+    let mut names = Names::new(actor);
     let mut providers: Vec<Choice> = Vec::new();
     if actor.role == Role::Admin {
         // Admins may list accounts; the others learn providers from the schedule itself.
