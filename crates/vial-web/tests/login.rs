@@ -333,7 +333,7 @@ async fn patient_mfa_is_optional_or_required_by_the_practice(pg: bool) {
     assert_eq!(s.totp_secret(&pat), None);
     let token = s.token(&pat).await;
     let actor = s.app.authenticate(&token, None).await.unwrap();
-    let secret = s.app.propose_totp_secret().unwrap();
+    let secret = s.app.propose_totp_secret(&actor).unwrap();
     let enrolled = TestUser::with_secret(&pat.email, Role::Patient, &secret);
     s.next_step();
     let wrong_password = s

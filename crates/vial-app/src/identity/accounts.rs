@@ -144,7 +144,7 @@ impl App {
 
     /// A new authenticator secret for the enrolment page; nothing is stored until
     /// [`App::enrol_totp`] confirms a code made from it.
-    pub fn propose_totp_secret(&self) -> Result<Zeroizing<String>, AppError> {
+    pub fn propose_totp_secret(&self, _actor: &Actor) -> Result<Zeroizing<String>, AppError> {
         crate::identity::new_totp_secret()
     }
 

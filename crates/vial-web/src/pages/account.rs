@@ -124,7 +124,7 @@ async fn authenticator(
     State(app): State<App>,
     session: BrowserSession,
 ) -> Result<Html<String>, PageError> {
-    let secret = app.propose_totp_secret()?;
+    let secret = app.propose_totp_secret(&session.actor)?;
     let label = app.my_profile(&session.actor).await?.email;
     render(&AuthenticatorPage {
         qr_data_uri: qr_data_uri(label.as_str(), secret.as_str())?,
