@@ -8,7 +8,7 @@ use vial_clinical::{
     ensure_amendable, ensure_editable, sign, validate_amendment, validate_plan, validate_soap,
 };
 use vial_core::{Action, Resource, Scope};
-use vial_store::ClinicalRecordRow;
+use vial_store::{ClinicalRecordRow, TxRead};
 
 use crate::gateway::Access;
 use crate::gateway::purpose_of;
@@ -43,6 +43,15 @@ impl DocumentKind {
     fn from_stored(kind: &str) -> Option<Self> {
         match kind {
             "soap_note" => Some(Self::Note),
+            "plan" => Some(Self::Plan),
+            _ => None,
+        }
+    }
+
+    /// The kind an id was minted for (`note_…`, `plan_…`).
+    fn from_id(id: &str) -> Option<Self> {
+        match id.split_once('_')?.0 {
+            "note" => Some(Self::Note),
             "plan" => Some(Self::Plan),
             _ => None,
         }
@@ -111,15 +120,6 @@ impl App {
         normalized.map_err(|_| AppError::Invalid("body cannot be encoded".into()))
     }
 
-    async fn document_row(&self, id: &str) -> Result<(ClinicalRecordRow, DocumentKind), AppError> {
-        let row = {
-            let mut tx = self.store().begin_read().await?;
-            tx.record_by_id(id).await?
-        };
-        row.and_then(|r| DocumentKind::from_stored(&r.kind).map(|k| (r, k)))
-            .ok_or(AppError::NotFound("note or plan"))
-    }
-
     /// Starts a draft note or plan (providers on the care team).
     pub async fn create_document(
         &self,
@@ -177,12 +177,13 @@ impl App {
         version: i64,
         body: serde_json::Value,
     ) -> Result<(), AppError> {
-        let (row, kind) = self.document_row(id).await?;
+        let kind = DocumentKind::from_id(id).ok_or(AppError::NotFound("note or plan"))?;
         let body = self.checked_body(kind, body).await?;
         let now = self.now_ms();
-        let (app, actor) = (self.clone(), actor.clone());
+        let (app, actor, id) = (self.clone(), actor.clone(), id.to_owned());
         self.transact(move |work| {
             Box::pin(async move {
+                let (row, _) = document_row(work.read(), &id, Some(kind)).await?;
                 app.authorize(
                     work,
                     &actor,
@@ -212,15 +213,15 @@ impl App {
     /// signer is not the medical director, it joins the co-signature queue (and the director the
     /// patient's care team).
     pub async fn sign_document(&self, actor: &Actor, id: &str) -> Result<(), AppError> {
-        let (row, kind) = self.document_row(id).await?;
         let cosign_status = self.cosign_on_signing(&actor.user_id).await?;
         let director = {
             let mut tx = self.store().begin_read().await?;
             tx.setting("medical_director").await?
         };
-        let (app, actor, now) = (self.clone(), actor.clone(), self.now_ms());
+        let (app, actor, now, id) = (self.clone(), actor.clone(), self.now_ms(), id.to_owned());
         self.transact(move |work| {
             Box::pin(async move {
+                let (row, kind) = document_row(work.read(), &id, None).await?;
                 app.authorize(
                     work,
                     &actor,
@@ -252,7 +253,6 @@ impl App {
         id: &str,
         input: AmendmentInput,
     ) -> Result<String, AppError> {
-        let (row, kind) = self.document_row(id).await?;
         let amendment = validate_amendment(&input)?.to_input();
         let amendment_id = new_id("amd");
         let (app, actor, now, new_id) = (
@@ -261,8 +261,10 @@ impl App {
             self.now_ms(),
             amendment_id.clone(),
         );
+        let id = id.to_owned();
         self.transact(move |work| {
             Box::pin(async move {
+                let (row, kind) = document_row(work.read(), &id, None).await?;
                 app.authorize(
                     work,
                     &actor,
@@ -294,7 +296,6 @@ impl App {
 
     /// Co-signs a chart awaiting it (the practice's medical director; never the signer).
     pub async fn cosign_document(&self, actor: &Actor, id: &str) -> Result<(), AppError> {
-        let (row, kind) = self.document_row(id).await?;
         let director = {
             let mut tx = self.store().begin_read().await?;
             tx.setting("medical_director").await?
@@ -302,9 +303,10 @@ impl App {
         if director.as_deref() != Some(actor.user_id.as_str()) {
             return Err(AppError::Forbidden("not_medical_director"));
         }
-        let (app, actor, now) = (self.clone(), actor.clone(), self.now_ms());
+        let (app, actor, now, id) = (self.clone(), actor.clone(), self.now_ms(), id.to_owned());
         self.transact(move |work| {
             Box::pin(async move {
+                let (row, kind) = document_row(work.read(), &id, None).await?;
                 app.authorize(
                     work,
                     &actor,
@@ -360,7 +362,8 @@ impl App {
 
     /// A note or plan with its amendments (providers on the care team; the patient, signed only).
     pub async fn read_document(&self, actor: &Actor, id: &str) -> Result<DocumentView, AppError> {
-        let (row, _) = self.document_row(id).await?;
+        // The row only tells whose record it is; `document_views` decides before opening it.
+        let (row, _) = document_row(&mut *self.store().reader().await?, id, None).await?;
         let patient_id = row.patient_id.clone();
         let mut views = self.document_views(actor, &patient_id, vec![row]).await?;
         views.pop().ok_or(AppError::NotFound("note or plan"))
@@ -455,4 +458,18 @@ fn access<'a>(patient_id: &'a str, action: Action, audit_action: &'static str) -
         audit_action,
         purpose: "treatment",
     }
+}
+
+/// A note or plan's row (ciphertext only, read to learn whose record it is), inside the unit
+/// that then decides; `expected` refuses a row of another kind than its id promised.
+async fn document_row(
+    read: &mut dyn TxRead,
+    id: &str,
+    expected: Option<DocumentKind>,
+) -> Result<(ClinicalRecordRow, DocumentKind), AppError> {
+    read.record_by_id(id)
+        .await?
+        .and_then(|r| DocumentKind::from_stored(&r.kind).map(|k| (r, k)))
+        .filter(|(_, kind)| expected.is_none_or(|e| e == *kind))
+        .ok_or(AppError::NotFound("note or plan"))
 }
