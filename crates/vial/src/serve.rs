@@ -106,6 +106,9 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
         outcome.with_context(|| format!("cannot listen on {}", args.listen))?;
         anyhow::bail!("cannot listen on {}", args.listen);
     };
+    // Listen for the stop signals before announcing the server, so that a SIGTERM sent as soon
+    // as the address is printed stops it gracefully instead of killing it.
+    let shutdown = shutdown_signal().context("cannot listen for SIGTERM/SIGINT")?;
     app.record(
         AuditEvent::new("server.start")
             .actor(SERVER_ACTOR, None)
@@ -119,7 +122,7 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
         out.flush()?;
     }
 
-    shutdown_signal().await;
+    shutdown.await;
     tracing::info!("shutting down: finishing in-flight requests");
     handle.shutdown();
     maintenance.abort();
@@ -132,18 +135,15 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Registers the SIGTERM and SIGINT handlers now; the returned future completes at either.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    let term = async {
-        match signal(SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = interrupt.recv() => {}
         }
-    };
-    tokio::select! {
-        _ = term => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
+    })
 }
