@@ -11,8 +11,8 @@ use vial_crypto::Aad;
 use vial_store::{SessionRecord, UserRecord};
 use zeroize::Zeroizing;
 
+use super::login::totp_step;
 use crate::gateway::{Ask, authorize};
-use crate::identity::sessions::totp_step;
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 /// Most accounts one practice's user list shows.
@@ -214,4 +214,71 @@ fn admin_event(action: &str, by: &Actor) -> AuditEvent {
         .actor(&by.user_id, Some(by.role.as_str()))
         .session(&by.session_id)
         .purpose("operations")
+}
+
+impl App {
+    /// Disables an account and ends its sessions (admins; never their own account).
+    pub async fn disable_user(&self, by: &Actor, user_id: &str) -> Result<(), AppError> {
+        let now = self.now_ms();
+        let event = AuditEvent::new("user.disable")
+            .actor(&by.user_id, Some(by.role.as_str()))
+            .session(&by.session_id)
+            .resource("user", user_id);
+        let (by, user_id) = (by.clone(), user_id.to_owned());
+        self.transact(move |work| {
+            Box::pin(async move {
+                // Disabling oneself is a role change of sorts: refused like one.
+                let ask = Ask::AccountChange { target: &user_id };
+                authorize(work, &by, ask, event)?;
+                let tx = work.tx().await?;
+                if tx.user_by_id(&user_id).await?.is_none() {
+                    return Err(AppError::NotFound("user"));
+                }
+                tx.disable_user(&user_id, now).await?;
+                tx.end_user_sessions(&user_id, now, "account_disabled")
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Changes another user's role (admins, after re-authenticating; never their own). The
+    /// user's sessions end, so the new rights apply from their next login.
+    pub async fn change_role(
+        &self,
+        by: &Actor,
+        user_id: &str,
+        role: Role,
+        password: &str,
+        totp: Option<&str>,
+    ) -> Result<(), AppError> {
+        let event = AuditEvent::new("user.role_change")
+            .actor(&by.user_id, Some(by.role.as_str()))
+            .session(&by.session_id)
+            .resource("user", user_id)
+            .reason(role.as_str());
+        self.reauthenticate(by, password, totp).await?;
+        let (by, user_id, now) = (by.clone(), user_id.to_owned(), self.now_ms());
+        self.transact(move |work| {
+            Box::pin(async move {
+                authorize(work, &by, Ask::AccountChange { target: &user_id }, event)?;
+                let tx = work.tx().await?;
+                let Some(user) = tx.user_by_id(&user_id).await? else {
+                    return Err(AppError::NotFound("user"));
+                };
+                // A patient account is tied to a patient record; workforce roles need MFA
+                // enrolment. Moving between the two is a new account, not a role change.
+                if Role::parse(&user.role)?.is_workforce() != role.is_workforce() {
+                    return Err(AppError::Invalid(
+                        "patient and workforce accounts cannot change into each other".into(),
+                    ));
+                }
+                tx.set_user_role(&user_id, role.as_str()).await?;
+                tx.end_user_sessions(&user_id, now, "role_changed").await?;
+                Ok(())
+            })
+        })
+        .await
+    }
 }

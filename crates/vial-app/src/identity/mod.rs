@@ -2,10 +2,12 @@
 //! sessions and their revocation, devices, TOTP enrolment and role changes.
 
 mod accounts;
+pub(crate) mod login;
 pub(crate) mod sessions;
 mod users;
 
 pub use accounts::UserSummary;
-pub use sessions::{Actor, LoginRequest, LoginSuccess, SessionKind, SessionPolicy};
+pub use login::{LoginRequest, LoginSuccess};
+pub use sessions::{Actor, SessionKind, SessionPolicy};
 pub use users::{AddedUser, NewUserInput, UserProfile};
 pub(crate) use users::{hash_password, new_totp_secret, validate_email};
