@@ -54,7 +54,7 @@ pub use session::{Actor, LoginRequest, LoginSuccess, SessionKind, SessionPolicy}
 pub use unit_of_work::{AuditEvent, Audited, BoxFuture, ReadWork, Work};
 pub use users::{AddedUser, NewUserInput, UserProfile};
 pub use vial_core::Role;
-pub use vial_media::{Limits as PhotoLimits, MediaError};
+pub use vial_media::{HEIC_SUPPORTED, Limits as PhotoLimits, MediaError};
 pub use vial_store::{Backend, SessionRecord, Store};
 
 /// Everything a use case needs: the store, the keys, the clock and the audit committer.
