@@ -52,7 +52,7 @@ pub use scheduling::{AppointmentView, ScheduleRange};
 pub use system::System;
 pub use unit_of_work::{AuditEvent, Audited, BoxFuture, ReadWork, Work};
 pub use vial_core::Role;
-pub use vial_media::{Limits as PhotoLimits, MediaError};
+pub use vial_media::{HEIC_SUPPORTED, Limits as PhotoLimits, MediaError};
 pub use vial_store::{Backend, SessionRecord, Store};
 
 /// The web crate's handle: every use case takes the authenticated [`Actor`] and goes through

@@ -55,7 +55,7 @@ pub(crate) fn heic(bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaError>
     #[cfg(not(feature = "heic"))]
     {
         let _ = (bytes, limits);
-        Err(MediaError::UnsupportedType)
+        Err(MediaError::HeicUnsupported)
     }
 }
 

@@ -3,8 +3,8 @@
 //! and to show to the uploader.
 //!
 //! There is deliberately no status code here: the web layer maps `TooLarge` to 413,
-//! `UnsupportedType` to 415 (or 422), `TooManyPixels`, `Undecodable` and `InvalidRegion` to 422,
-//! and `Encode` to 500.
+//! `UnsupportedType` and `HeicUnsupported` to 415, `TooManyPixels`, `Undecodable` and
+//! `InvalidRegion` to 422, and `Encode` to 500.
 
 /// Everything that can go wrong validating, sanitizing or de-identifying a photo.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -12,9 +12,20 @@ pub enum MediaError {
     /// The upload is bigger than [`Limits::max_bytes`](crate::Limits::max_bytes).
     #[error("image is {size} bytes; the limit is {limit} bytes")]
     TooLarge { size: usize, limit: usize },
-    /// The magic bytes are not those of an accepted format (JPEG, PNG, HEIC/HEIF).
-    #[error("unsupported image type: only JPEG, PNG and HEIC are accepted")]
+    /// The magic bytes are not those of an accepted format (JPEG, PNG, and HEIC/HEIF when built
+    /// with the `heic` feature).
+    #[cfg_attr(
+        feature = "heic",
+        error("unsupported image type: only JPEG, PNG and HEIC are accepted")
+    )]
+    #[cfg_attr(
+        not(feature = "heic"),
+        error("unsupported image type: only JPEG and PNG are accepted")
+    )]
     UnsupportedType,
+    /// The upload is HEIC/HEIF, but this build has no HEIC decoder (no `heic` feature).
+    #[error("HEIC photos need a server built with HEIC support; upload a JPEG or PNG")]
+    HeicUnsupported,
     /// The header declares dimensions over the pixel or side-length limit (a decompression bomb
     /// or simply too big a picture); refused before any pixel memory is allocated.
     #[error("image dimensions {width}x{height} exceed the limit")]

@@ -10,8 +10,9 @@
 //! without copying it; it must never log, and its errors never carry file names, metadata values
 //! or pixels. Encrypting and storing the results is `vial-app`'s and `vial-blob`'s business.
 //!
-//! Accepted formats are JPEG, PNG and HEIC (HEIC through the system `libheif`, behind the default
-//! `heic` feature; Debian package `libheif-dev`). What is stored is always JPEG or PNG.
+//! Accepted formats are JPEG, PNG and, with the opt-in `heic` feature, HEIC (through the system
+//! `libheif`; Debian package `libheif-dev`). Without the feature HEIC is still recognized, and
+//! refused as [`MediaError::HeicUnsupported`]. What is stored is always JPEG or PNG.
 //!
 //! Memory: the decoded picture dominates every call. At 3 bytes a pixel a 12-megapixel photo is
 //! about 36 MB; see [`sanitize`] for the peaks.
@@ -33,6 +34,7 @@ pub use deidentify::{MAX_BLUR_REGIONS, Rect, deidentify};
 pub use encode::THUMBNAIL_SIDE;
 pub use error::MediaError;
 pub use format::{Format, sniff};
+#[cfg(feature = "heic")]
 pub use heic::libheif;
 pub use limits::Limits;
 pub use sanitize::{Sanitized, sanitize};

@@ -1,6 +1,6 @@
 //! HEIC input through the public API, on files encoded at test time with libheif's own HEVC
-//! encoder (x265, built into Debian bookworm's libheif1). Needs the `heic` feature.
-#![cfg(feature = "heic")]
+//! encoder (x265, built into Debian bookworm's libheif1). Built only with the `heic` feature
+//! (`required-features` in Cargo.toml).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 mod common;

@@ -1,4 +1,5 @@
-//! `sanitize` through the public API, on real JPEG, PNG and HEIC bytes made at test time.
+//! `sanitize` through the public API, on real JPEG and PNG bytes made at test time (HEIC's are in
+//! `heic.rs`, behind the `heic` feature).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 mod common;
@@ -231,6 +232,37 @@ fn non_images_are_unsupported() {
     ] {
         assert_eq!(err(other), MediaError::UnsupportedType);
     }
+}
+
+/// The opening of a HEIC file as iPhones write it: the `ftyp` box (major brand `heic`, their
+/// six compatible brands), then `meta` up to its `pict` handler.
+const IPHONE_HEIC_HEAD: &[u8] = b"\0\0\0\x28ftypheic\0\0\0\0mif1MiHEMiPrmiafMiHBheic\
+\0\0\0\x2dmeta\0\0\0\0\0\0\0\x21hdlr\0\0\0\0\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
+/// Without the `heic` feature a HEIC photo is recognized and refused with a message that says
+/// what to upload instead, by both entry points; unknown types no longer promise HEIC.
+#[cfg(not(feature = "heic"))]
+#[test]
+fn heic_is_refused_clearly_without_the_feature() {
+    assert_eq!(sniff(IPHONE_HEIC_HEAD), Some(Format::Heic));
+    let refused = err(IPHONE_HEIC_HEAD);
+    assert_eq!(refused, MediaError::HeicUnsupported);
+    assert_eq!(
+        refused.to_string(),
+        "HEIC photos need a server built with HEIC support; upload a JPEG or PNG"
+    );
+    assert_eq!(
+        vial_media::deidentify(IPHONE_HEIC_HEAD, None, &[]),
+        Err(MediaError::HeicUnsupported)
+    );
+    assert!(!MediaError::UnsupportedType.to_string().contains("HEIC"));
+}
+
+/// With the `heic` feature the same opening reaches libheif, which finds it truncated.
+#[cfg(feature = "heic")]
+#[test]
+fn heic_head_alone_is_undecodable_with_the_feature() {
+    assert!(matches!(err(IPHONE_HEIC_HEAD), MediaError::Undecodable(_)));
 }
 
 #[test]

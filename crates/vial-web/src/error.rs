@@ -69,7 +69,7 @@ impl From<AppError> for ApiError {
                 MediaError::TooLarge { .. } => {
                     Self::Rejected(StatusCode::PAYLOAD_TOO_LARGE, media.to_string())
                 }
-                MediaError::UnsupportedType => {
+                MediaError::UnsupportedType | MediaError::HeicUnsupported => {
                     Self::Rejected(StatusCode::UNSUPPORTED_MEDIA_TYPE, media.to_string())
                 }
                 MediaError::TooManyPixels { .. }

@@ -41,13 +41,13 @@ pub fn routes(max_bytes: usize) -> Router<App> {
 #[utoipa::path(post, path = "/api/v1/patients/{id}/photos", tag = "photos", security(("bearer" = [])),
     params(("id" = String, Path, description = "patient id")),
     request_body(content_type = "multipart/form-data",
-        description = "`file` (JPEG, PNG or HEIC), `view` (front, left_45, right_45, left_90, right_90, other), \
+        description = "`file` (JPEG, PNG, or HEIC if the server is built with HEIC support), `view` (front, left_45, right_45, left_90, right_90, other), \
                        `body_area` (face, forehead, glabella, eyes, cheeks, nose, lips, chin, jawline, neck, \
                        decolletage, hands, body, other), optional `treatment_id` and `phase` (before, after)"),
     responses((status = 201, description = "`{id}`"),
               (status = 403, description = "not permitted, or `no_photography_consent`"),
               (status = 413, description = "larger than the photo limit"),
-              (status = 415, description = "not a JPEG, PNG or HEIC image"),
+              (status = 415, description = "not a JPEG or PNG image (nor HEIC, when supported)"),
               (status = 422, description = "bad field, decompression bomb or undecodable image")))]
 pub(crate) async fn upload(
     State(app): State<App>,

@@ -576,8 +576,14 @@ fn declared_png(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
+/// The opening of a HEIC file as iPhones write it: the `ftyp` box (major brand `heic`, their
+/// six compatible brands), then `meta` up to its `pict` handler.
+const IPHONE_HEIC_HEAD: &[u8] = b"\0\0\0\x28ftypheic\0\0\0\0mif1MiHEMiPrmiafMiHBheic\
+\0\0\0\x2dmeta\0\0\0\0\0\0\0\x21hdlr\0\0\0\0\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
 /// Truncated, mislabelled, oversized and bomb images are refused with the right status before
-/// anything is stored: no row, no blob. Bad description fields are 422.
+/// anything is stored: no row, no blob. Bad description fields are 422. HEIC on a server built
+/// without HEIC support is 415 with a message saying what to upload instead.
 async fn hostile_uploads_leave_nothing(pg: bool) {
     let c = clinic(pg).await;
     let t = c.tokens().await;
@@ -599,6 +605,19 @@ async fn hostile_uploads_leave_nothing(pg: bool) {
         let (status, body) = c.upload(&t.provider, &c.patient, file, FRONT).await;
         assert_eq!(status, expected, "{what}: {body}");
         assert!(body["error"]["code"].is_string(), "{what}: JSON error");
+    }
+    let heic = IPHONE_HEIC_HEAD.to_vec();
+    let (status, body) = c.upload(&t.provider, &c.patient, &heic, FRONT).await;
+    if vial_app::HEIC_SUPPORTED {
+        // Recognized and handed to libheif, which finds only the head of a file.
+        assert_eq!(status, 422, "{body}");
+    } else {
+        assert_eq!(status, 415, "{body}");
+        assert_eq!(body["error"]["code"], "unsupported_media_type");
+        assert_eq!(
+            body["error"]["message"],
+            "HEIC photos need a server built with HEIC support; upload a JPEG or PNG"
+        );
     }
     for fields in [
         &[("view", "sideways"), ("body_area", "face")][..],
@@ -941,6 +960,22 @@ async fn page_upload_needs_csrf(pg: bool) {
     let marker = "name=\"csrf-token\" content=\"";
     let start = home.find(marker).unwrap() + marker.len();
     let csrf = home[start..start + home[start..].find('"').unwrap()].to_owned();
+    // Without HEIC support the file input asks for JPEG or PNG, which iOS Safari converts to.
+    let chart = client
+        .get(format!("{}/patients/{}/chart", c.s.base, c.patient))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let accept = if vial_app::HEIC_SUPPORTED {
+        "accept=\"image/jpeg,image/png,image/heic,image/heif\""
+    } else {
+        "accept=\"image/jpeg,image/png\""
+    };
+    assert!(chart.contains(accept), "the photo input asks for {accept}");
     let post = |fields: Vec<(&'static str, String)>, origin: String| {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let (content_type, body) = multipart(&jpeg(&marked(32, 32)), &fields);

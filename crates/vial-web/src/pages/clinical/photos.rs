@@ -36,6 +36,14 @@ pub fn routes(max_bytes: usize) -> Router<App> {
         .merge(upload)
 }
 
+/// The media types the upload form's file input asks for. Without HEIC support only JPEG and PNG,
+/// so that iOS Safari converts its HEIC photos to JPEG before sending them.
+pub const PHOTO_ACCEPT: &str = if vial_app::HEIC_SUPPORTED {
+    "image/jpeg,image/png,image/heic,image/heif"
+} else {
+    "image/jpeg,image/png"
+};
+
 /// One photo in a gallery.
 pub struct PhotoCard {
     pub id: String,
