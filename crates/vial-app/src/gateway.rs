@@ -169,7 +169,23 @@ pub(crate) fn decide(
     ask: Ask<'_>,
     event: AuditEvent,
 ) -> Decision {
-    let decision = match ask {
+    let decision = policy(actor, ask);
+    work.audit(match decision {
+        Decision::Allow(_) => event,
+        Decision::Deny(reason) => event.denied(reason.as_str()),
+    });
+    decision
+}
+
+/// Whether [`decide`] would allow `ask`, without recording anything: only for asking a
+/// re-authentication (which spends a one-time code) of an actor the decision will not refuse
+/// anyway. The decision itself is still [`decide`]'s, recorded.
+pub(crate) fn permits(actor: &Actor, ask: Ask<'_>) -> bool {
+    policy(actor, ask).is_allowed()
+}
+
+fn policy(actor: &Actor, ask: Ask<'_>) -> Decision {
+    match ask {
         Ask::Matrix {
             relation,
             resource,
@@ -179,12 +195,7 @@ pub(crate) fn decide(
             vial_core::may_change_role(&actor.user_id, actor.role, target)
         }
         Ask::CareTeam => vial_core::may_assign_care_team(actor.role),
-    };
-    work.audit(match decision {
-        Decision::Allow(_) => event,
-        Decision::Deny(reason) => event.denied(reason.as_str()),
-    });
-    decision
+    }
 }
 
 /// [`decide`], failing with `Forbidden` on a denial (which stays recorded).

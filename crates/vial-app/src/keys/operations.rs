@@ -4,10 +4,12 @@
 
 use vial_core::{Action, Resource};
 
+use crate::gateway::{Ask, permits};
 use crate::{Actor, App, AppError, AuditEvent, KeyStatus};
 
 impl App {
-    /// Re-authentication, then the gateway's decision (recorded, allowed or denied).
+    /// Re-authentication, then the gateway's decision (recorded, allowed or denied). An actor
+    /// the decision refuses anyway is not asked to re-authenticate, so no one-time code is spent.
     async fn sensitive(
         &self,
         by: &Actor,
@@ -17,7 +19,9 @@ impl App {
         password: &str,
         totp: Option<&str>,
     ) -> Result<(), AppError> {
-        self.reauthenticate(by, password, totp).await?;
+        if permits(by, Ask::practice(resource, action)) {
+            self.reauthenticate(by, password, totp).await?;
+        }
         self.practice_wide(by, resource, action, event).await
     }
 
