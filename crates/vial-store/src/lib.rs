@@ -9,7 +9,7 @@
 //! case and its audit entry commit or roll back as one.
 //!
 //! With the `scenarios` feature (the backends' tests only), each slice's `scenarios` module holds
-//! the behaviour every backend must pass, written once and run by [`scenario_tests!`].
+//! the behaviour every backend must pass, written once and run by `scenario_tests!`.
 
 pub mod audit;
 pub mod charting;
