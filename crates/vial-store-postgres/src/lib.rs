@@ -6,7 +6,8 @@
 use sql::db;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use vial_store::{AuditLogBatches, Backend, Store, StoreError, StoreResult, Tx, TxRead};
+use vial_store::prelude::*;
+use vial_store::{AuditLogBatches, Backend, StoreError, StoreResult};
 
 /// Advisory lock key serializing audit appends (ASCII "vialaudt").
 const AUDIT_APPEND_LOCK: i64 = 0x7669_616c_6175_6474;

@@ -1,0 +1,78 @@
+//! Users and sessions as stored: name, email and TOTP secret as ciphertexts, tokens as hashes.
+
+/// A user to create. Name, email and TOTP secret arrive encrypted; the email also as blind index.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: String,
+    pub role: String,
+    pub email_bidx: Vec<u8>,
+    pub email_enc: Vec<u8>,
+    pub name_enc: Vec<u8>,
+    pub password_hash: String,
+    pub totp_enc: Option<Vec<u8>>,
+    pub patient_id: Option<String>,
+    pub created_at_ms: i64,
+}
+
+/// A stored user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: String,
+    pub role: String,
+    pub email_enc: Vec<u8>,
+    pub name_enc: Vec<u8>,
+    pub password_hash: String,
+    pub totp_enc: Option<Vec<u8>>,
+    pub patient_id: Option<String>,
+    pub created_at_ms: i64,
+    pub disabled_at_ms: Option<i64>,
+    /// Consecutive failed logins, reset by a successful one.
+    pub failed_logins: i64,
+    pub locked_until_ms: Option<i64>,
+    /// The last TOTP time step accepted; a code is accepted once only.
+    pub totp_last_step: Option<i64>,
+}
+
+/// The encrypted columns of `users`, named for tamper tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserCipherColumn {
+    Name,
+    Email,
+}
+
+/// A session to create. Only a hash of its secret token is stored.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: [u8; 32],
+    pub id: String,
+    pub user_id: String,
+    /// `browser` or `api`.
+    pub kind: String,
+    pub device: Option<String>,
+    pub addr: Option<String>,
+    pub created_at_ms: i64,
+}
+
+/// A stored session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: String,
+    pub user_id: String,
+    pub kind: String,
+    pub device: Option<String>,
+    pub first_addr: Option<String>,
+    pub last_addr: Option<String>,
+    pub created_at_ms: i64,
+    pub last_seen_ms: i64,
+    pub reauth_at_ms: i64,
+    pub ended_at_ms: Option<i64>,
+    pub end_reason: Option<String>,
+}
+
+/// A session with what authenticating it needs of its user, read in one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionAuth {
+    pub session: SessionRecord,
+    pub role: String,
+    pub user_disabled_at_ms: Option<i64>,
+}

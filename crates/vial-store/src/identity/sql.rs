@@ -1,0 +1,366 @@
+//! Identity's SQL: [`identity_sql!`], the users' and sessions' part of each backend's
+//! transaction (see [`sqlx_tx!`](crate::sqlx_tx)).
+
+/// Identity's part of `mod sql`: [`IdentityRead`](crate::IdentityRead) and
+/// [`IdentityTx`](crate::IdentityTx) for `$tx`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! identity_sql {
+    ($tx:ident, $db:ty, $row:ty) => {
+        use ::sqlx::Row as _;
+        use $crate::{
+            NewSession, NewUser, SessionAuth, SessionRecord, StoreResult, UserCipherColumn,
+            UserRecord,
+        };
+
+        use super::*;
+
+        const USER_COLUMNS: &str = "id, role, email_enc, name_enc, password_hash, \
+                                    totp_enc, patient_id, created_at_ms, disabled_at_ms, \
+                                    failed_logins, locked_until_ms, totp_last_step";
+
+        const SESSION_COLUMNS: &str = "id, user_id, kind, device, first_addr, last_addr, \
+                                       created_at_ms, last_seen_ms, reauth_at_ms, \
+                                       ended_at_ms, end_reason";
+
+        fn user_from_row(row: &$row) -> StoreResult<UserRecord> {
+            Ok(UserRecord {
+                id: row.try_get("id").map_err(db)?,
+                role: row.try_get("role").map_err(db)?,
+                email_enc: row.try_get("email_enc").map_err(db)?,
+                name_enc: row.try_get("name_enc").map_err(db)?,
+                password_hash: row.try_get("password_hash").map_err(db)?,
+                totp_enc: row.try_get("totp_enc").map_err(db)?,
+                patient_id: row.try_get("patient_id").map_err(db)?,
+                created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+                disabled_at_ms: row.try_get("disabled_at_ms").map_err(db)?,
+                failed_logins: row.try_get("failed_logins").map_err(db)?,
+                locked_until_ms: row.try_get("locked_until_ms").map_err(db)?,
+                totp_last_step: row.try_get("totp_last_step").map_err(db)?,
+            })
+        }
+
+        fn session_from_row(row: &$row) -> StoreResult<SessionRecord> {
+            Ok(SessionRecord {
+                id: row.try_get("id").map_err(db)?,
+                user_id: row.try_get("user_id").map_err(db)?,
+                kind: row.try_get("kind").map_err(db)?,
+                device: row.try_get("device").map_err(db)?,
+                first_addr: row.try_get("first_addr").map_err(db)?,
+                last_addr: row.try_get("last_addr").map_err(db)?,
+                created_at_ms: row.try_get("created_at_ms").map_err(db)?,
+                last_seen_ms: row.try_get("last_seen_ms").map_err(db)?,
+                reauth_at_ms: row.try_get("reauth_at_ms").map_err(db)?,
+                ended_at_ms: row.try_get("ended_at_ms").map_err(db)?,
+                end_reason: row.try_get("end_reason").map_err(db)?,
+            })
+        }
+
+        #[::async_trait::async_trait]
+        impl $crate::IdentityRead for $tx {
+            async fn user_by_id(&mut self, id: &str) -> StoreResult<Option<UserRecord>> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+                let row = ::sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(self.conn())
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(user_from_row).transpose()
+            }
+
+            async fn user_by_email_index(
+                &mut self,
+                email_bidx: &[u8],
+            ) -> StoreResult<Option<UserRecord>> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email_bidx = $1");
+                let row = ::sqlx::query(&sql)
+                    .bind(email_bidx)
+                    .fetch_optional(self.conn())
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(user_from_row).transpose()
+            }
+
+            async fn users(&mut self, limit: u32) -> StoreResult<Vec<UserRecord>> {
+                let sql =
+                    format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at_ms, id LIMIT $1");
+                let rows = ::sqlx::query(&sql)
+                    .bind(i64::from(limit))
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(user_from_row).collect()
+            }
+
+            async fn session_auth(&mut self, hash: &[u8; 32]) -> StoreResult<Option<SessionAuth>> {
+                let row = ::sqlx::query(
+                    "SELECT s.id, s.user_id, s.kind, s.device, s.first_addr, \
+                     s.last_addr, s.created_at_ms, s.last_seen_ms, s.reauth_at_ms, \
+                     s.ended_at_ms, s.end_reason, u.role AS user_role, \
+                     u.disabled_at_ms AS user_disabled_at_ms FROM sessions s JOIN users \
+                     u ON u.id = s.user_id WHERE s.token_hash = $1",
+                )
+                .bind(&hash[..])
+                .fetch_optional(self.conn())
+                .await
+                .map_err(db)?;
+                row.as_ref()
+                    .map(|r| {
+                        Ok(SessionAuth {
+                            session: session_from_row(r)?,
+                            role: r.try_get("user_role").map_err(db)?,
+                            user_disabled_at_ms: r.try_get("user_disabled_at_ms").map_err(db)?,
+                        })
+                    })
+                    .transpose()
+            }
+
+            async fn session_by_token_hash(
+                &mut self,
+                hash: &[u8; 32],
+            ) -> StoreResult<Option<SessionRecord>> {
+                let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1");
+                let row = ::sqlx::query(&sql)
+                    .bind(&hash[..])
+                    .fetch_optional(self.conn())
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(session_from_row).transpose()
+            }
+
+            async fn sessions_of_user(&mut self, user_id: &str) -> StoreResult<Vec<SessionRecord>> {
+                let sql = format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 \
+                     ORDER BY created_at_ms DESC"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(user_id)
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(session_from_row).collect()
+            }
+        }
+
+        #[::async_trait::async_trait]
+        impl $crate::IdentityTx for $tx {
+            async fn insert_user(&mut self, user: &NewUser) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO users (id, role, email_bidx, email_enc, name_enc, \
+                     password_hash, totp_enc, patient_id, created_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&user.id)
+                .bind(&user.role)
+                .bind(&user.email_bidx)
+                .bind(&user.email_enc)
+                .bind(&user.name_enc)
+                .bind(&user.password_hash)
+                .bind(&user.totp_enc)
+                .bind(&user.patient_id)
+                .bind(user.created_at_ms)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn set_login_state(
+                &mut self,
+                user_id: &str,
+                failed_logins: i64,
+                locked_until_ms: Option<i64>,
+            ) -> StoreResult<()> {
+                ::sqlx::query(
+                    "UPDATE users SET failed_logins = $1, locked_until_ms = $2 WHERE id = $3",
+                )
+                .bind(failed_logins)
+                .bind(locked_until_ms)
+                .bind(user_id)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn insert_recovery_codes(
+                &mut self,
+                user_id: &str,
+                hashes: &[Vec<u8>],
+            ) -> StoreResult<()> {
+                for hash in hashes {
+                    ::sqlx::query(
+                        "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)",
+                    )
+                    .bind(user_id)
+                    .bind(hash)
+                    .execute(self.conn())
+                    .await
+                    .map_err(db)?;
+                }
+                Ok(())
+            }
+
+            async fn use_recovery_code(
+                &mut self,
+                user_id: &str,
+                hash: &[u8],
+                now_ms: i64,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE recovery_codes SET used_at_ms = $1 \
+                     WHERE user_id = $2 AND code_hash = $3 AND used_at_ms IS NULL",
+                )
+                .bind(now_ms)
+                .bind(user_id)
+                .bind(hash)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn claim_totp_step(&mut self, user_id: &str, step: i64) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE users SET totp_last_step = $1 WHERE id = $2 \
+                     AND (totp_last_step IS NULL OR totp_last_step < $1)",
+                )
+                .bind(step)
+                .bind(user_id)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_session(&mut self, s: &NewSession) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO sessions (token_hash, id, user_id, kind, device, \
+                     first_addr, last_addr, created_at_ms, last_seen_ms, reauth_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $7, $7)",
+                )
+                .bind(&s.token_hash[..])
+                .bind(&s.id)
+                .bind(&s.user_id)
+                .bind(&s.kind)
+                .bind(&s.device)
+                .bind(&s.addr)
+                .bind(s.created_at_ms)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn touch_session(
+                &mut self,
+                id: &str,
+                now_ms: i64,
+                addr: Option<&str>,
+            ) -> StoreResult<()> {
+                ::sqlx::query(
+                    "UPDATE sessions SET last_seen_ms = $1, last_addr = coalesce($2, \
+                     last_addr) WHERE id = $3 AND ended_at_ms IS NULL",
+                )
+                .bind(now_ms)
+                .bind(addr)
+                .bind(id)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn end_session(
+                &mut self,
+                id: &str,
+                now_ms: i64,
+                reason: &str,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE sessions SET ended_at_ms = $1, end_reason = $2 \
+                     WHERE id = $3 AND ended_at_ms IS NULL",
+                )
+                .bind(now_ms)
+                .bind(reason)
+                .bind(id)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn end_user_sessions(
+                &mut self,
+                user_id: &str,
+                now_ms: i64,
+                reason: &str,
+            ) -> StoreResult<u64> {
+                let done = ::sqlx::query(
+                    "UPDATE sessions SET ended_at_ms = $1, end_reason = $2 \
+                     WHERE user_id = $3 AND ended_at_ms IS NULL",
+                )
+                .bind(now_ms)
+                .bind(reason)
+                .bind(user_id)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected())
+            }
+
+            async fn set_user_role(&mut self, user_id: &str, role: &str) -> StoreResult<bool> {
+                let done = ::sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+                    .bind(role)
+                    .bind(user_id)
+                    .execute(self.conn())
+                    .await
+                    .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn disable_user(&mut self, user_id: &str, now_ms: i64) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE users SET disabled_at_ms = $1 WHERE id = $2 AND disabled_at_ms IS NULL",
+                )
+                .bind(now_ms)
+                .bind(user_id)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn set_totp(&mut self, user_id: &str, totp_enc: &[u8]) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE users SET totp_enc = $1, totp_last_step = NULL WHERE id = $2",
+                )
+                .bind(totp_enc)
+                .bind(user_id)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn debug_overwrite_user_column(
+                &mut self,
+                id: &str,
+                column: UserCipherColumn,
+                value: &[u8],
+            ) -> StoreResult<()> {
+                let sql = match column {
+                    UserCipherColumn::Name => "UPDATE users SET name_enc = $1 WHERE id = $2",
+                    UserCipherColumn::Email => "UPDATE users SET email_enc = $1 WHERE id = $2",
+                };
+                ::sqlx::query(sql)
+                    .bind(value)
+                    .bind(id)
+                    .execute(self.conn())
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+        }
+    };
+}

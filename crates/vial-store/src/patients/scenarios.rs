@@ -1,0 +1,30 @@
+//! Patients' fixtures for the other slices' scenarios (care teams are exercised by
+//! [`photos`](crate::photos)' and [`charting`](crate::charting)'s).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure must be loud
+
+use crate::identity::scenarios::user;
+use crate::{PatientRow, Store};
+
+pub(crate) fn patient_row(id: &str) -> PatientRow {
+    PatientRow {
+        id: id.to_owned(),
+        given_enc: vec![1],
+        family_enc: vec![2],
+        dob_enc: vec![3],
+        phone_enc: None,
+        email_enc: None,
+        family_bidx: vec![4; 32],
+        dob_bidx: vec![5; 32],
+        phone_bidx: None,
+        email_bidx: None,
+        created_at_ms: 1,
+    }
+}
+
+pub(crate) async fn with_patient(store: &dyn Store) {
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_user(&user("u1", 1)).await.unwrap();
+    tx.insert_patient(&patient_row("p1")).await.unwrap();
+    tx.commit().await.unwrap();
+}

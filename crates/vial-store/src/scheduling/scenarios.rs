@@ -1,0 +1,95 @@
+//! Scheduling's behaviour on every backend: overlaps, status moves, locations.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure must be loud
+
+use crate::patients::scenarios::with_patient;
+use crate::{AppointmentRow, LocationRow, Store};
+
+pub(crate) fn appointment(id: &str, start_ms: i64, end_ms: i64) -> AppointmentRow {
+    AppointmentRow {
+        id: id.to_owned(),
+        patient_id: "p1".to_owned(),
+        provider_id: "u1".to_owned(),
+        location_id: None,
+        start_ms,
+        end_ms,
+        status: "booked".to_owned(),
+        service_enc: vec![9],
+        address_enc: None,
+        created_by: "u1".to_owned(),
+        created_at_ms: 1,
+        updated_at_ms: 1,
+    }
+}
+
+/// Overlap is half-open and ignores cancelled visits; statuses move only from where they are;
+/// a malformed interval is refused by the schema.
+pub async fn appointments_overlap_and_move_through_statuses(store: &dyn Store) {
+    with_patient(store).await;
+    let mut tx = store.begin().await.unwrap();
+    tx.lock_named("schedule:u1").await.unwrap();
+    tx.insert_appointment(&appointment("a1", 100, 200))
+        .await
+        .unwrap();
+    tx.insert_appointment(&appointment("a2", 200, 300))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let bad = tx.insert_appointment(&appointment("bad", 300, 300)).await;
+    assert!(bad.is_err(), "end must be after start");
+    drop(tx);
+    let mut tx = store.begin().await.unwrap();
+    let ids = |rows: Vec<AppointmentRow>| rows.into_iter().map(|a| a.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(tx.active_overlapping("u1", 150, 250).await.unwrap()),
+        ["a1", "a2"]
+    );
+    assert_eq!(
+        ids(tx.active_overlapping("u1", 200, 201).await.unwrap()),
+        ["a2"]
+    );
+    assert!(
+        tx.active_overlapping("u2", 0, 1000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        tx.set_appointment_status("a1", "booked", "cancelled", 5)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.set_appointment_status("a1", "booked", "checked_in", 6)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        ids(tx.active_overlapping("u1", 0, 1000).await.unwrap()),
+        ["a2"]
+    );
+    assert_eq!(
+        ids(tx.appointments_between(0, 200, None).await.unwrap()),
+        ["a1"]
+    );
+    assert_eq!(
+        ids(tx.appointments_between(0, 1000, Some("u1")).await.unwrap()),
+        ["a1", "a2"]
+    );
+    assert_eq!(
+        ids(tx.appointments_of_patient("p1").await.unwrap()),
+        ["a1", "a2"]
+    );
+    let a1 = tx.appointment_by_id("a1").await.unwrap().unwrap();
+    assert_eq!((a1.status.as_str(), a1.updated_at_ms), ("cancelled", 5));
+    tx.insert_location(&LocationRow {
+        id: "l1".into(),
+        name: "Main clinic".into(),
+        created_at_ms: 1,
+    })
+    .await
+    .unwrap();
+    assert_eq!(tx.locations().await.unwrap().len(), 1);
+    tx.commit().await.unwrap();
+}
