@@ -17,6 +17,7 @@ use std::sync::Arc;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::{Extension, Json, Router};
 use serde::Serialize;
+use serde_json::Value;
 use utoipa::OpenApi;
 use utoipa::ToSchema;
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -50,12 +51,11 @@ pub(crate) fn routes(limiter: &LoginLimiter, max_photo_bytes: usize) -> Router<A
     router.layer(Extension(Arc::new(doc)))
 }
 
-fn parts(
-    limiter: &LoginLimiter,
-    max_photo_bytes: usize,
-) -> (Router<App>, utoipa::openapi::OpenApi) {
+fn parts(limiter: &LoginLimiter, max_photo_bytes: usize) -> (Router<App>, Value) {
     let (router, mut doc) = api(limiter, max_photo_bytes).split_for_parts();
     describe_errors(&mut doc);
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    merge_tagged_variants(&mut doc);
     (router, doc)
 }
 
@@ -114,10 +114,65 @@ async fn health(State(app): State<App>) -> Result<Json<Health>, ApiError> {
 /// This document: the API as OpenAPI 3.1.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "the OpenAPI document", body = Object)))]
-async fn openapi_json(
-    Extension(doc): Extension<Arc<utoipa::openapi::OpenApi>>,
-) -> Json<utoipa::openapi::OpenApi> {
+async fn openapi_json(Extension(doc): Extension<Arc<Value>>) -> Json<Value> {
     Json(doc.as_ref().clone())
+}
+
+/// utoipa describes a variant of an internally tagged enum (`{"type": "filler", ...}`) as
+/// `allOf: [{$ref: FillerInput}, {properties: {type}}]`; with `FillerInput` closed to unknown
+/// fields (`deny_unknown_fields`), no value satisfies both. Each such variant becomes the one
+/// object serde actually reads: the referenced type's properties plus the tag.
+fn merge_tagged_variants(doc: &mut Value) {
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+    else {
+        return;
+    };
+    let Some(targets) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for schema in targets.values_mut() {
+        let Some(branches) = schema.get_mut("oneOf").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for branch in branches {
+            let Some([reference, tag]) = branch
+                .get("allOf")
+                .and_then(Value::as_array)
+                .and_then(|parts| <&[Value; 2]>::try_from(parts.as_slice()).ok())
+            else {
+                continue;
+            };
+            let Some(name) = reference
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            else {
+                continue;
+            };
+            let (Some(mut merged), Some(tag_properties)) = (
+                schemas.get(name).cloned(),
+                tag.get("properties").and_then(Value::as_object),
+            ) else {
+                continue;
+            };
+            if let Some(properties) = merged.get_mut("properties").and_then(Value::as_object_mut) {
+                properties.extend(tag_properties.clone());
+            }
+            if let Some(required) = merged.get_mut("required").and_then(Value::as_array_mut) {
+                required.extend(tag["required"].as_array().cloned().unwrap_or_default());
+            }
+            if let Some(description) = reference.get("description") {
+                merged["description"] = description.clone();
+            }
+            *branch = merged;
+        }
+    }
 }
 
 struct BearerAuth;

@@ -59,6 +59,7 @@ pub(crate) async fn products(
 #[utoipa::path(post, path = "/api/v1/inventory", tag = "inventory", security(("bearer" = [])),
     request_body = ReceivedLotInput,
     responses((status = 201, description = "received", body = Created),
+              (status = 409, description = "this lot of this product was received before"),
               (status = 422, description = "expired or unknown product")))]
 pub(crate) async fn receive_lot(
     State(app): State<App>,

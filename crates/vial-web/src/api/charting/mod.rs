@@ -49,6 +49,7 @@ pub(crate) struct Charted {
 #[utoipa::path(post, path = "/api/v1/patients/{id}/treatments", tag = "charting", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = TreatmentInput,
     responses((status = 201, description = "charted", body = Charted), (status = 403, description = "not on the care team"),
+              (status = 409, description = "the lot's stock changed meanwhile; try again"),
               (status = 422, description = "invalid field, e.g. `body.points[0].units: must be greater than 0`")))]
 pub(crate) async fn chart(
     State(app): State<App>,
@@ -167,7 +168,8 @@ pub(crate) struct Recall {
 #[utoipa::path(get, path = "/api/v1/lots/{lot}/treatments", tag = "charting", security(("bearer" = [])),
     params(("lot" = String, Path)),
     responses((status = 200, description = "the treatments that used the lot", body = Recall),
-              (status = 403, description = "staff and patients")))]
+              (status = 403, description = "staff and patients"),
+              (status = 422, description = "not a lot number")))]
 pub(crate) async fn recall(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
@@ -194,7 +196,8 @@ pub(crate) async fn recall(
 /// Record or replace a patient's medical history (providers on the care team).
 #[utoipa::path(put, path = "/api/v1/patients/{id}/history", tag = "charting", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = MedicalHistoryInput,
-    responses((status = 204, description = "saved"), (status = 422, description = "invalid field")))]
+    responses((status = 204, description = "saved"), (status = 409, description = "changed meanwhile; try again"),
+              (status = 422, description = "invalid field")))]
 pub(crate) async fn put_history(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
