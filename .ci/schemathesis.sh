@@ -10,7 +10,7 @@ PYOTP_VERSION=2.12.0
 VENV="${VIAL_SCHEMATHESIS_VENV:-$PWD/target/schemathesis-venv}"
 
 if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" \
-  || ! "$VENV/bin/python" -c "import pyotp; assert pyotp.__version__ == '$PYOTP_VERSION'" 2>/dev/null; then
+  || ! "$VENV/bin/python" -c "from importlib.metadata import version; assert version('pyotp') == '$PYOTP_VERSION'" 2>/dev/null; then
   echo "Installing schemathesis $SCHEMATHESIS_VERSION and pyotp $PYOTP_VERSION into $VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" "pyotp==$PYOTP_VERSION"
