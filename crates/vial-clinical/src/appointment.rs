@@ -134,6 +134,7 @@ pub const MAX_DURATION_MS: i64 = 12 * 60 * 60 * 1000;
 pub const MAX_ADDRESS_CHARS: usize = 500;
 
 /// Where the appointment takes place, tagged by `"type"`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum LocationInput {
@@ -151,6 +152,7 @@ pub enum LocationInput {
 
 /// An appointment as booked (patient and provider ids are the caller's; a new appointment is
 /// [`Status::Booked`]).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppointmentInput {

@@ -70,6 +70,7 @@ impl ProductCode {
 }
 
 /// A catalogue entry as entered by the practice.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {

@@ -55,6 +55,7 @@ vocabulary! {
 }
 
 /// A complication as charted.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ComplicationInput {

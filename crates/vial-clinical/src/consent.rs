@@ -61,6 +61,7 @@ impl FormVersion {
 pub const MAX_FORM_CHARS: usize = 100_000;
 
 /// A consent form as published by the practice.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentFormInput {
@@ -118,6 +119,7 @@ pub const MAX_STROKES: usize = 200;
 pub const MAX_POINTS: usize = 5_000;
 
 /// A signature as captured, tagged by `"type"`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SignatureInput {
@@ -207,6 +209,7 @@ fn validate_signature(input: &SignatureInput) -> Result<Signature, ClinicalError
 }
 
 /// A consent as signed: `{kind, form_version, signature}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentInput {

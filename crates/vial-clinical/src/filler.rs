@@ -53,6 +53,7 @@ vocabulary! {
 }
 
 /// A filler treatment as charted.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FillerInput {
@@ -69,6 +70,7 @@ pub struct FillerInput {
 }
 
 /// One treated area as charted.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FillerAreaInput {

@@ -23,6 +23,7 @@ pub const MAX_ENTRY_CHARS: usize = 200;
 pub const MAX_NOTES_CHARS: usize = 10_000;
 
 /// A medical history as entered; every yes/no answer is required.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MedicalHistoryInput {

@@ -89,6 +89,7 @@ fn expired_check(expiry: Expiry, on: Date, what: &str) -> Result<(), ClinicalErr
 }
 
 /// Stock received into inventory, as entered.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReceivedLotInput {

@@ -28,6 +28,7 @@ const MIN_DILUTION: u32 = 50;
 const MAX_DILUTION: u32 = 1_000;
 
 /// A neurotoxin treatment as charted.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NeurotoxinInput {
@@ -44,6 +45,7 @@ pub struct NeurotoxinInput {
 }
 
 /// One injection point as placed on the face map.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InjectionPointInput {

@@ -13,6 +13,7 @@ pub use crate::signing::SignState as NoteState;
 pub const MAX_SECTION_CHARS: usize = 20_000;
 
 /// A SOAP note as written; absent sections are empty.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SoapInput {

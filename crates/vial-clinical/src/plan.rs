@@ -28,6 +28,7 @@ pub const MAX_SESSION_PRODUCTS: usize = 10;
 pub const MAX_SESSION_NOTES_CHARS: usize = 2_000;
 
 /// A treatment plan as written.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TreatmentPlanInput {
@@ -39,6 +40,7 @@ pub struct TreatmentPlanInput {
 }
 
 /// One planned session as written.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlannedSessionInput {

@@ -35,6 +35,7 @@ vocabulary! {
 }
 
 /// A procedure as charted.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProcedureInput {
@@ -46,6 +47,7 @@ pub struct ProcedureInput {
 }
 
 /// One parameter as entered.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParameterInput {

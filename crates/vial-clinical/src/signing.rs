@@ -58,6 +58,7 @@ pub fn ensure_amendable(document: Document, state: SignState) -> Result<(), Clin
 pub const MAX_AMENDMENT_CHARS: usize = 20_000;
 
 /// An amendment as written.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmendmentInput {

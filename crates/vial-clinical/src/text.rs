@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::ClinicalError;
 
 /// Free text as received from a client, not yet checked. Serialized as a plain JSON string.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct FreeText(String);

@@ -24,6 +24,7 @@ use crate::text::{BoundedText, FreeText, Lines, to_optional_input};
 pub const MAX_NOTES_CHARS: usize = 10_000;
 
 /// A treatment record as charted.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TreatmentInput {
@@ -40,6 +41,7 @@ pub struct TreatmentInput {
 }
 
 /// What was done, tagged by `"type"`: `neurotoxin`, `filler` or `procedure`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TreatmentBodyInput {

@@ -1,18 +1,14 @@
-//! Authentication at the edge: `POST /api/v1/login`, `POST /api/v1/logout`, `GET /api/v1/me`,
-//! and the [`Authenticated`] extractor that every protected handler takes — a handler cannot be
-//! written to reach a session's actor without it.
+//! Authentication at the edge: the [`Authenticated`] extractor that every protected handler
+//! takes — a handler cannot be written to reach a session's actor without it — and the
+//! per-address login limiter shared by the API's login and the login form.
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, USER_AGENT};
 use axum::http::request::Parts;
-use axum::{Json, Router, routing::get, routing::post};
-use serde::Deserialize;
-use serde_json::{Value, json};
-use vial_app::{Actor, App, LoginRequest, SessionKind};
-use zeroize::Zeroizing;
+use axum::routing::post;
+use vial_app::{Actor, App};
 
 use crate::ApiError;
 
@@ -81,7 +77,14 @@ impl LoginLimiter {
         H: axum::handler::Handler<T, App>,
         T: 'static,
     {
-        let route = post(handler);
+        self.limit(post(handler))
+    }
+
+    /// `route`, limited per address.
+    pub(crate) fn limit(
+        &self,
+        route: axum::routing::MethodRouter<App>,
+    ) -> axum::routing::MethodRouter<App> {
         match &self.0 {
             Some(config) => route.layer(
                 tower_governor::GovernorLayer::new(config.clone()).error_handler(|e| {
@@ -99,93 +102,12 @@ impl LoginLimiter {
     }
 }
 
-pub(crate) fn routes(limiter: &LoginLimiter) -> Router<App> {
-    Router::new()
-        .route("/api/v1/login", limiter.post(login))
-        .route("/api/v1/logout", post(logout))
-        .route("/api/v1/me", get(me))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct LoginBody {
-    email: String,
-    #[schema(value_type = String)]
-    password: Zeroizing<String>,
-    /// Six digits; required for provider, staff and admin accounts.
-    #[serde(default)]
-    totp: Option<String>,
-    /// Instead of `totp` when the authenticator is lost; each recovery code works once.
-    #[serde(default)]
-    recovery_code: Option<String>,
-}
-
+/// The client's user agent, shortened, to name a session's device.
 pub(crate) fn device(parts: &axum::http::HeaderMap) -> Option<String> {
     parts
         .get(USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(MAX_DEVICE_LEN).collect())
-}
-
-/// Log in: password and, for workforce accounts, a TOTP code. Returns a bearer token.
-#[utoipa::path(post, path = "/api/v1/login", request_body = LoginBody, tag = "session",
-    responses((status = 200, description = "session opened; `token` is the bearer token"),
-              (status = 401, description = "refused (never says whether the account exists)"),
-              (status = 422, description = "malformed body"),
-              (status = 429, description = "too many attempts from this address")))]
-pub(crate) async fn login(
-    State(app): State<App>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
-    body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let Json(body) = body?;
-    if body.email.len() > 320 || body.password.len() > 1024 {
-        return Err(ApiError::Unprocessable("email or password too long".into()));
-    }
-    let success = app
-        .login(LoginRequest {
-            email: body.email,
-            password: body.password,
-            totp: body.totp,
-            recovery_code: body.recovery_code,
-            device: device(&headers),
-            addr: Some(peer.ip().to_string()),
-            kind: SessionKind::Api,
-        })
-        .await?;
-    Ok(Json(json!({
-        "token": success.token.as_str(),
-        "token_type": "Bearer",
-        "session_id": success.session_id,
-        "user_id": success.user_id,
-        "role": success.role.as_str(),
-        "idle_timeout_secs": app.session_policy().idle_ms / 1000,
-        "absolute_expires_at_ms": success.absolute_expires_at_ms,
-    })))
-}
-
-/// End this session.
-#[utoipa::path(post, path = "/api/v1/logout", tag = "session", security(("bearer" = [])),
-    responses((status = 204, description = "ended"), (status = 401, description = "no live session")))]
-pub(crate) async fn logout(
-    State(app): State<App>,
-    Authenticated(actor): Authenticated,
-) -> Result<StatusCode, ApiError> {
-    app.logout(&actor).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Who is signed in.
-#[utoipa::path(get, path = "/api/v1/me", tag = "session", security(("bearer" = [])),
-    responses((status = 200, description = "`user_id`, `role`, `session_id`"),
-              (status = 401, description = "no live session")))]
-pub(crate) async fn me(Authenticated(actor): Authenticated) -> Json<Value> {
-    Json(json!({
-        "user_id": actor.user_id,
-        "role": actor.role.as_str(),
-        "session_id": actor.session_id,
-    }))
 }
 
 /// The actor of a live session, from `Authorization: Bearer <token>`; 401 otherwise.

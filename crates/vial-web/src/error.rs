@@ -92,7 +92,12 @@ impl From<AppError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
-        let body = serde_json::json!({ "error": { "code": code, "message": self.to_string() } });
+        let body = crate::api::ErrorBody {
+            error: crate::api::ErrorDetail {
+                code,
+                message: self.to_string(),
+            },
+        };
         (status, Json(body)).into_response()
     }
 }

@@ -5,21 +5,15 @@
 //! decrypts nothing itself: PHI reaches it only as values returned by `vial-app`. It must never
 //! put PHI in logs, URLs or error messages.
 
-mod access_review;
-mod admin_ops;
+mod api;
 mod auth;
 mod browser;
-mod clinical_api;
 mod error;
 mod headers;
-mod openapi;
 mod pages;
-mod patients;
 mod photo_form;
-mod photos_api;
 mod routes;
 mod tls;
-mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

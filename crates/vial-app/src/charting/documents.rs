@@ -66,7 +66,7 @@ impl DocumentKind {
 }
 
 /// An amendment as shown under its document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone)]
 pub struct AmendmentView {
     pub id: String,
     pub author_id: String,
@@ -74,8 +74,18 @@ pub struct AmendmentView {
     pub text: String,
 }
 
+/// Ids and counts only: the values are PHI.
+impl std::fmt::Debug for AmendmentView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AmendmentView")
+            .field("id", &self.id)
+            .field("author_id", &self.author_id)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A note or plan with its life cycle and amendments.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone)]
 pub struct DocumentView {
     pub id: String,
     pub kind: DocumentKind,
@@ -91,6 +101,19 @@ pub struct DocumentView {
     /// The SOAP fields or the plan, as written.
     pub body: serde_json::Value,
     pub amendments: Vec<AmendmentView>,
+}
+
+/// Ids and counts only: the values are PHI.
+impl std::fmt::Debug for DocumentView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentView")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("patient_id", &self.patient_id)
+            .field("state", &self.state)
+            .field("amendments", &self.amendments.len())
+            .finish_non_exhaustive()
+    }
 }
 
 fn state_of(row: &ClinicalRecordRow) -> Result<SignState, AppError> {

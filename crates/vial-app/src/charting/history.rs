@@ -2,7 +2,6 @@
 //! one current document per patient, written by providers on the care team, read by them and by
 //! the patient. Charting reads it to raise warnings.
 
-use serde::Serialize;
 use vial_clinical::{MedicalHistoryInput, validate_history};
 use vial_core::{Action, Resource};
 use vial_store::{ClinicalRecordRow, TxRead};
@@ -15,12 +14,22 @@ use crate::{Actor, App, AppError, Audited};
 const TABLE: &str = "clinical_records";
 
 /// The current history and when it was last changed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone)]
 pub struct HistoryView {
     pub patient_id: String,
     pub updated_at_ms: i64,
     pub updated_by: String,
     pub history: MedicalHistoryInput,
+}
+
+/// Ids and counts only: the values are PHI.
+impl std::fmt::Debug for HistoryView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HistoryView")
+            .field("patient_id", &self.patient_id)
+            .field("updated_at_ms", &self.updated_at_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 impl App {

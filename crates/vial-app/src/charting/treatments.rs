@@ -22,7 +22,7 @@ use crate::{Actor, App, AppError, Audited, Role};
 const TABLE: &str = "clinical_records";
 
 /// A treatment record as the chart shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone)]
 pub struct TreatmentView {
     pub id: String,
     pub patient_id: String,
@@ -37,24 +37,54 @@ pub struct TreatmentView {
     pub total_volume_ml: Option<f64>,
 }
 
+/// Ids and counts only: the values are PHI.
+impl std::fmt::Debug for TreatmentView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TreatmentView")
+            .field("id", &self.id)
+            .field("patient_id", &self.patient_id)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A charting warning from the patient's medical history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone)]
 pub struct ChartWarning {
     pub code: &'static str,
     pub severity: &'static str,
     pub message: &'static str,
 }
 
+/// Ids and counts only: the values are PHI.
+impl std::fmt::Debug for ChartWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChartWarning")
+            .field("code", &self.code)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The result of charting: the record's id and the warnings it raised.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone)]
 pub struct Charted {
     pub id: String,
     pub warnings: Vec<ChartWarning>,
 }
 
+/// Ids and counts only: the values are PHI.
+impl std::fmt::Debug for Charted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Charted")
+            .field("id", &self.id)
+            .field("warnings", &self.warnings.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// One treatment that used a recalled lot. A patient's fields are shared by the entries of all
 /// their treatments (a recall can list tens of thousands).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone)]
 pub struct RecallEntry {
     pub treatment_id: String,
     pub patient_id: Arc<str>,
@@ -65,6 +95,16 @@ pub struct RecallEntry {
     /// Treatment date and product (providers only; admins see names and contact only).
     pub date: Option<String>,
     pub product: Option<String>,
+}
+
+/// Ids and counts only: the values are PHI.
+impl std::fmt::Debug for RecallEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecallEntry")
+            .field("treatment_id", &self.treatment_id)
+            .field("patient_id", &self.patient_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl App {

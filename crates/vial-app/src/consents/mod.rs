@@ -26,7 +26,7 @@ pub struct ConsentFormView {
 }
 
 /// A signed consent; `signature` only for those who may read the signed form itself.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone)]
 pub struct ConsentView {
     pub id: String,
     pub patient_id: String,
@@ -38,6 +38,18 @@ pub struct ConsentView {
     pub active: bool,
     pub revoked_at_ms: Option<i64>,
     pub signature: Option<vial_clinical::SignatureInput>,
+}
+
+/// Ids and counts only: the values are PHI.
+impl std::fmt::Debug for ConsentView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsentView")
+            .field("id", &self.id)
+            .field("patient_id", &self.patient_id)
+            .field("kind", &self.kind)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
 }
 
 impl App {

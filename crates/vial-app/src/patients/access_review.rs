@@ -2,7 +2,6 @@
 //! "who opened my record, when and why" (HIPAA 164.312(b) review; 164.528 accounting). Reading
 //! an access log is itself an audited access.
 
-use serde::Serialize;
 use vial_audit::AuditEntry;
 use vial_core::{Action, Resource};
 
@@ -13,7 +12,7 @@ use crate::{Actor, App, AppError, Audited, Role};
 const LIMIT: u32 = 500;
 
 /// One access to a record: ids and codes only, as the audit log holds them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone)]
 pub struct AccessRecord {
     pub seq: u64,
     pub time_ms: i64,
@@ -23,6 +22,17 @@ pub struct AccessRecord {
     pub purpose: Option<String>,
     pub outcome: &'static str,
     pub reason: Option<String>,
+}
+
+/// Ids and counts only: the values are PHI.
+impl std::fmt::Debug for AccessRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessRecord")
+            .field("seq", &self.seq)
+            .field("action", &self.action)
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
 }
 
 impl From<AuditEntry> for AccessRecord {

@@ -103,7 +103,7 @@ impl std::fmt::Debug for PhotoUpload {
 }
 
 /// A photo's description, as the chart lists it (no pixels).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone)]
 pub struct PhotoSummary {
     pub id: String,
     pub patient_id: String,
@@ -118,6 +118,17 @@ pub struct PhotoSummary {
     pub height: i64,
     pub bytes: i64,
     pub created_at_ms: i64,
+}
+
+/// Ids and counts only: the values are PHI.
+impl std::fmt::Debug for PhotoSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhotoSummary")
+            .field("id", &self.id)
+            .field("patient_id", &self.patient_id)
+            .field("bytes", &self.bytes)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Which stored picture of a photo to read.

@@ -30,7 +30,7 @@ pub enum ScheduleRange {
 }
 
 /// One appointment as a schedule shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone)]
 pub struct AppointmentView {
     pub id: String,
     pub patient_id: String,
@@ -45,6 +45,18 @@ pub struct AppointmentView {
     pub location: String,
     /// A mobile visit's address (staff, the provider, the patient).
     pub address: Option<String>,
+}
+
+/// Ids and counts only: the values are PHI.
+impl std::fmt::Debug for AppointmentView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppointmentView")
+            .field("id", &self.id)
+            .field("patient_id", &self.patient_id)
+            .field("provider_id", &self.provider_id)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Address and service as sealed together.

@@ -17,10 +17,10 @@ use super::chart::Choice;
 use super::display::{code_label, stamp};
 use super::{chart_path, is_opaque_id};
 use crate::ApiError;
+use crate::api::photos::{FORM_OVERHEAD, image, upload_of};
 use crate::browser::{BrowserSession, CsrfMultipart};
 use crate::pages::{Layout, PageError, render};
 use crate::photo_form::PhotoForm;
-use crate::photos_api::{FORM_OVERHEAD, image, upload_of};
 
 /// The page routes for photos; uploads may be up to `max_bytes`.
 pub fn routes(max_bytes: usize) -> Router<App> {

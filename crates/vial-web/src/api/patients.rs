@@ -1,34 +1,38 @@
-//! Patient demographics over HTTP (SPEC §5). Handlers only translate: every decision, audit
-//! entry and decryption happens in `vial-app`'s gateway. Searching by POST keeps names, dates of
-//! birth, phones and emails out of URLs; the GET form exists because SPEC §5 names it.
+//! Patients over HTTP (SPEC §5): demographics, the care team, break-glass access and the
+//! access review (who opened a record). Handlers only translate: every decision, audit entry and
+//! decryption happens in `vial-app`'s gateway. Searching by POST keeps names, dates of birth,
+//! phones and emails out of URLs; the GET form exists because SPEC §5 names it.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use vial_app::{App, Demographics, NewPatient, PatientQuery};
 
+use super::{Created, audit::Entries};
 use crate::{ApiError, Authenticated};
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/api/v1/patients", post(create).get(search_by_query))
-        .route("/api/v1/patients/search", post(search_by_body))
-        .route("/api/v1/patients/{id}", get(read))
-        .route("/api/v1/patients/{id}/care-team", post(assign))
-        .route("/api/v1/patients/{id}/break-glass", post(break_glass))
-        .route("/api/v1/break-glass", get(break_glass_grants))
+pub(crate) fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(create, search_by_query))
+        .routes(routes!(search_by_body))
+        .routes(routes!(read))
+        .routes(routes!(assign))
+        .routes(routes!(break_glass))
+        .routes(routes!(patient_log))
+        .routes(routes!(my_log))
 }
 
-type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
+type JsonBody<T> = super::Body<T>;
 
 fn body<T>(body: JsonBody<T>) -> Result<T, ApiError> {
     body.map(|Json(b)| b).map_err(ApiError::from)
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateBody {
     given: String,
@@ -42,13 +46,13 @@ pub(crate) struct CreateBody {
 
 /// Register a patient (staff; a provider joins the new patient's care team).
 #[utoipa::path(post, path = "/api/v1/patients", request_body = CreateBody, tag = "patients", security(("bearer" = [])),
-    responses((status = 201, description = "`{id}`"), (status = 403, description = "not permitted (audited)"),
+    responses((status = 201, description = "registered", body = Created), (status = 403, description = "not permitted (audited)"),
               (status = 413, description = "body too large"), (status = 422, description = "invalid field, with the reason")))]
 pub(crate) async fn create(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     payload: JsonBody<CreateBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let b = body(payload)?;
     let id = app
         .create_patient(
@@ -62,38 +66,64 @@ pub(crate) async fn create(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+    Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
-fn to_json(d: &Demographics) -> Value {
-    let mut v = json!({ "id": d.id(), "given": d.given(), "family": d.family() });
-    for (key, value) in [("dob", d.dob()), ("phone", d.phone()), ("email", d.email())] {
-        if let Some(value) = value {
-            v[key] = Value::String(value.to_owned());
+/// A patient's demographics, as far as the caller may see them; absent fields are out of the
+/// caller's scope or unknown.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Patient {
+    id: String,
+    given: String,
+    family: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dob: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+}
+
+impl From<&Demographics> for Patient {
+    fn from(d: &Demographics) -> Self {
+        Self {
+            id: d.id().to_owned(),
+            given: d.given().to_owned(),
+            family: d.family().to_owned(),
+            dob: d.dob().map(str::to_owned),
+            phone: d.phone().map(str::to_owned),
+            email: d.email().map(str::to_owned),
         }
     }
-    v
+}
+
+/// Patients found, only those the caller may see.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Patients {
+    patients: Vec<Patient>,
 }
 
 /// One patient's demographics, as far as the caller may see them (admins: name and contact).
 #[utoipa::path(get, path = "/api/v1/patients/{id}", tag = "patients", security(("bearer" = [])),
     params(("id" = String, Path, description = "patient id")),
-    responses((status = 200, description = "`{id, given, family, dob?, phone?, email?}`"),
+    responses((status = 200, description = "the patient", body = Patient),
               (status = 403, description = "not permitted (audited)"), (status = 404, description = "no such patient")))]
 pub(crate) async fn read(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Patient>, ApiError> {
     if id.len() > 64 {
         return Err(ApiError::NotFound("patient not found".into()));
     }
     let patient = app.read_patient(&actor, &id).await?;
-    Ok(Json(to_json(&patient)))
+    Ok(Json(Patient::from(&patient)))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+/// One of three forms: `family` and `dob` together, `phone`, or `email`.
+#[derive(Deserialize, ToSchema, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct SearchParams {
     family: Option<String>,
     dob: Option<String>,
@@ -118,23 +148,23 @@ async fn search(
     app: &App,
     actor: &vial_app::Actor,
     params: SearchParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Patients>, ApiError> {
     let found = app.search_patients(actor, params.query()?).await?;
-    Ok(Json(
-        json!({ "patients": found.iter().map(to_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(Patients {
+        patients: found.iter().map(Patient::from).collect(),
+    }))
 }
 
 /// Exact-match search (SPEC §5 form). Prefer `POST /api/v1/patients/search`: no PHI in the URL.
 #[utoipa::path(get, path = "/api/v1/patients", tag = "patients", security(("bearer" = [])),
-    params(("family" = Option<String>, Query), ("dob" = Option<String>, Query),
-           ("phone" = Option<String>, Query), ("email" = Option<String>, Query)),
-    responses((status = 200, description = "`{patients: [...]}`, only those the caller may see")))]
+    params(SearchParams),
+    responses((status = 200, description = "only those the caller may see", body = Patients),
+              (status = 400, description = "not one of the three search forms")))]
 pub(crate) async fn search_by_query(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Patients>, ApiError> {
     let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     search(&app, &actor, params).await
 }
@@ -142,17 +172,17 @@ pub(crate) async fn search_by_query(
 /// Exact-match search by family name and date of birth, phone, or email.
 #[utoipa::path(post, path = "/api/v1/patients/search", request_body = SearchParams, tag = "patients",
     security(("bearer" = [])),
-    responses((status = 200, description = "`{patients: [...]}`, only those the caller may see"),
+    responses((status = 200, description = "only those the caller may see", body = Patients),
               (status = 400, description = "not one of the three search forms")))]
 pub(crate) async fn search_by_body(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     payload: JsonBody<SearchParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Patients>, ApiError> {
     search(&app, &actor, body(payload)?).await
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssignBody {
     provider_id: String,
@@ -173,7 +203,7 @@ pub(crate) async fn assign(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BreakGlassBody {
     reason: String,
@@ -186,31 +216,59 @@ pub(crate) struct BreakGlassBody {
 /// Emergency access for a provider off the care team: a reason and re-authentication; one hour.
 #[utoipa::path(post, path = "/api/v1/patients/{id}/break-glass", request_body = BreakGlassBody, tag = "patients",
     security(("bearer" = [])), params(("id" = String, Path, description = "patient id")),
-    responses((status = 201, description = "`{expires_at_ms}`"), (status = 401, description = "re-authentication failed"),
+    responses((status = 201, description = "granted", body = BreakGlassGranted), (status = 401, description = "re-authentication failed"),
               (status = 403, description = "providers only"), (status = 422, description = "reason too short or long")))]
 pub(crate) async fn break_glass(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
     payload: JsonBody<BreakGlassBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<BreakGlassGranted>), ApiError> {
     let b = body(payload)?;
-    let expires = app
+    let expires_at_ms = app
         .break_glass(&actor, &id, &b.reason, &b.password, b.totp.as_deref())
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "expires_at_ms": expires })),
+        Json(BreakGlassGranted { expires_at_ms }),
     ))
 }
 
-/// Recent break-glass grants (admins).
-#[utoipa::path(get, path = "/api/v1/break-glass", tag = "audit", security(("bearer" = [])),
-    responses((status = 200, description = "`{grants: [...]}`"), (status = 403, description = "admins only")))]
-pub(crate) async fn break_glass_grants(
+/// When a break-glass grant ends.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct BreakGlassGranted {
+    expires_at_ms: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AuditQuery {
+    /// The patient whose record's accesses to list.
+    patient_id: String,
+}
+
+/// Every recorded access to a patient's record (admins; a patient for their own record).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
+    params(AuditQuery),
+    responses((status = 200, description = "newest first", body = Entries), (status = 403, description = "not permitted")))]
+pub(crate) async fn patient_log(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-) -> Result<Json<Value>, ApiError> {
-    let grants = app.break_glass_grants(&actor).await?;
-    Ok(Json(json!({ "grants": grants })))
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Entries>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let entries = app.patient_access_log(&actor, &q.patient_id).await?;
+    Ok(Json(Entries::from(entries)))
+}
+
+/// Who opened my record, when and why (patients).
+#[utoipa::path(get, path = "/api/v1/me/access-log", tag = "audit", security(("bearer" = [])),
+    responses((status = 200, description = "newest first", body = Entries), (status = 403, description = "patients only")))]
+pub(crate) async fn my_log(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Entries>, ApiError> {
+    let entries = app.my_access_log(&actor).await?;
+    Ok(Json(Entries::from(entries)))
 }

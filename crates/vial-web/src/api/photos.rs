@@ -6,16 +6,18 @@
 //! front) and carry the stored type, `Content-Disposition` naming only the photo id (never a
 //! patient's or an uploader's file name) and, like every response, `Cache-Control: no-store`.
 
+use axum::Json;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
-use vial_app::{App, ExportRequest, PhotoContent, PhotoPart, PhotoUpload};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vial_app::{App, ExportRequest, PhotoContent, PhotoPart, PhotoSummary, PhotoUpload};
 
+use super::Created;
 use crate::photo_form::PhotoForm;
 use crate::{ApiError, Authenticated};
 
@@ -23,28 +25,43 @@ use crate::{ApiError, Authenticated};
 pub(crate) const FORM_OVERHEAD: usize = 64 * 1024;
 
 /// The photo routes; uploads may be up to `max_bytes` (the app's photo limit).
-pub fn routes(max_bytes: usize) -> Router<App> {
-    let upload = Router::new()
-        .route("/api/v1/patients/{id}/photos", post(upload).get(list))
+pub(crate) fn routes(max_bytes: usize) -> OpenApiRouter<App> {
+    let upload = OpenApiRouter::new()
+        .routes(routes!(upload, list))
         .layer(DefaultBodyLimit::max(
             max_bytes.saturating_add(FORM_OVERHEAD),
         ));
-    Router::new()
-        .route("/api/v1/photos/{id}/content", get(content))
-        .route("/api/v1/photos/{id}/thumbnail", get(thumbnail))
-        .route("/api/v1/photos/{id}", delete(remove))
-        .route("/api/v1/photos/{id}/marketing-export", post(export))
+    OpenApiRouter::new()
+        .routes(routes!(content))
+        .routes(routes!(thumbnail))
+        .routes(routes!(remove))
+        .routes(routes!(export))
         .merge(upload)
+}
+
+/// A photo upload, as `multipart/form-data` parts.
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the form `PhotoForm` reads part by part
+pub(crate) struct UploadForm {
+    /// A JPEG or PNG image (or HEIC, when the server is built with HEIC support).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// `front`, `left_45`, `right_45`, `left_90`, `right_90` or `other`.
+    view: String,
+    /// `face`, `forehead`, `glabella`, `eyes`, `cheeks`, `nose`, `lips`, `chin`, `jawline`,
+    /// `neck`, `decolletage`, `hands`, `body` or `other`.
+    body_area: String,
+    /// The treatment the photo documents.
+    treatment_id: Option<String>,
+    /// `before` or `after` the treatment.
+    phase: Option<String>,
 }
 
 /// Upload a photo (providers on the care team, with the patient's photography consent).
 #[utoipa::path(post, path = "/api/v1/patients/{id}/photos", tag = "photos", security(("bearer" = [])),
     params(("id" = String, Path, description = "patient id")),
-    request_body(content_type = "multipart/form-data",
-        description = "`file` (JPEG, PNG, or HEIC if the server is built with HEIC support), `view` (front, left_45, right_45, left_90, right_90, other), \
-                       `body_area` (face, forehead, glabella, eyes, cheeks, nose, lips, chin, jawline, neck, \
-                       decolletage, hands, body, other), optional `treatment_id` and `phase` (before, after)"),
-    responses((status = 201, description = "`{id}`"),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, description = "stored", body = Created),
               (status = 403, description = "not permitted, or `no_photography_consent`"),
               (status = 413, description = "larger than the photo limit"),
               (status = 415, description = "not a JPEG or PNG image (nor HEIC, when supported)"),
@@ -54,11 +71,11 @@ pub(crate) async fn upload(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let multipart = multipart.map_err(|e| ApiError::Rejected(e.status(), e.body_text()))?;
     let form = PhotoForm::read(multipart, app.photo_limits().max_bytes).await?;
     let photo_id = app.capture_photo(&actor, &id, upload_of(form)?).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": photo_id }))))
+    Ok((StatusCode::CREATED, Json(Created { id: photo_id })))
 }
 
 /// The use-case input of a parsed form; the file is required.
@@ -78,20 +95,66 @@ pub(crate) fn upload_of(form: PhotoForm) -> Result<PhotoUpload, ApiError> {
 /// A patient's photos, described (the care team; the patient their own).
 #[utoipa::path(get, path = "/api/v1/patients/{id}/photos", tag = "photos", security(("bearer" = [])),
     params(("id" = String, Path, description = "patient id")),
-    responses((status = 200, description = "`{photos: [{id, view, body_area, phase, treatment_id, content_type, width, height, bytes, created_at_ms}]}`"),
+    responses((status = 200, description = "the patient's photos", body = Photos),
               (status = 403, description = "not permitted")))]
 pub(crate) async fn list(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "photos": app.photos_of(&actor, &id).await? })))
+) -> Result<Json<Photos>, ApiError> {
+    let photos = app.photos_of(&actor, &id).await?;
+    Ok(Json(Photos {
+        photos: photos.into_iter().map(Photo::from).collect(),
+    }))
+}
+
+/// A photo's description (no pixels).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Photo {
+    id: String,
+    patient_id: String,
+    author_id: String,
+    view: String,
+    body_area: String,
+    phase: Option<String>,
+    treatment_id: Option<String>,
+    /// `image/jpeg` or `image/png`.
+    content_type: &'static str,
+    width: i64,
+    height: i64,
+    bytes: i64,
+    created_at_ms: i64,
+}
+
+impl From<PhotoSummary> for Photo {
+    fn from(p: PhotoSummary) -> Self {
+        Self {
+            id: p.id,
+            patient_id: p.patient_id,
+            author_id: p.author_id,
+            view: p.view,
+            body_area: p.body_area,
+            phase: p.phase,
+            treatment_id: p.treatment_id,
+            content_type: p.content_type,
+            width: p.width,
+            height: p.height,
+            bytes: p.bytes,
+            created_at_ms: p.created_at_ms,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Photos {
+    photos: Vec<Photo>,
 }
 
 /// The picture (the care team; the patient their own). Every view is audited.
 #[utoipa::path(get, path = "/api/v1/photos/{id}/content", tag = "photos", security(("bearer" = [])),
     params(("id" = String, Path, description = "photo id")),
-    responses((status = 200, description = "the image (image/jpeg or image/png)"),
+    responses((status = 200, description = "the image",
+               content((String = "image/jpeg"), (String = "image/png"))),
               (status = 403, description = "not permitted"), (status = 404, description = "no such photo")))]
 pub(crate) async fn content(
     State(app): State<App>,
@@ -106,7 +169,7 @@ pub(crate) async fn content(
 /// The JPEG thumbnail, under the same rules as the picture.
 #[utoipa::path(get, path = "/api/v1/photos/{id}/thumbnail", tag = "photos", security(("bearer" = [])),
     params(("id" = String, Path, description = "photo id")),
-    responses((status = 200, description = "image/jpeg"),
+    responses((status = 200, description = "the thumbnail", content_type = "image/jpeg", body = String),
               (status = 403, description = "not permitted"), (status = 404, description = "no such photo")))]
 pub(crate) async fn thumbnail(
     State(app): State<App>,
@@ -156,7 +219,7 @@ pub(crate) async fn remove(
 }
 
 /// An image-relative rectangle: `x`, `y`, `width`, `height`, each in `0..=1`.
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Region {
     x: f64,
@@ -171,7 +234,7 @@ impl Region {
     }
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ExportBody {
     #[schema(value_type = String)]
@@ -188,7 +251,7 @@ pub(crate) struct ExportBody {
 /// (photography consent is not enough); recorded as a disclosure.
 #[utoipa::path(post, path = "/api/v1/photos/{id}/marketing-export", tag = "photos", security(("bearer" = [])),
     params(("id" = String, Path, description = "photo id")), request_body = ExportBody,
-    responses((status = 200, description = "image/jpeg attachment"),
+    responses((status = 200, description = "a de-identified JPEG attachment", content_type = "image/jpeg", body = String),
               (status = 401, description = "re-authentication failed"),
               (status = 403, description = "not permitted, or `no_marketing_consent`"),
               (status = 404, description = "no such photo"), (status = 422, description = "bad region")))]

@@ -1,0 +1,152 @@
+//! The practice's product catalogue, its stock of lots and its settings over HTTP.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vial_app::{App, PracticeSetting};
+use vial_clinical::{ProductInput, ReceivedLotInput};
+
+use crate::api::{Body, Created};
+use crate::{ApiError, Authenticated};
+
+pub(super) fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(add_product, products))
+        .routes(routes!(receive_lot, inventory))
+        .routes(routes!(settings))
+}
+
+/// Add a product to the catalogue (admins, providers).
+#[utoipa::path(post, path = "/api/v1/products", tag = "inventory", security(("bearer" = [])),
+    request_body = ProductInput,
+    responses((status = 201, description = "added"), (status = 409, description = "code exists")))]
+pub(crate) async fn add_product(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    body: Body<ProductInput>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = body?;
+    app.add_product(&actor, b).await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Products {
+    products: Vec<ProductInput>,
+}
+
+/// The practice's product catalogue (workforce).
+#[utoipa::path(get, path = "/api/v1/products", tag = "inventory", security(("bearer" = [])),
+    responses((status = 200, description = "the catalogue", body = Products)))]
+pub(crate) async fn products(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Products>, ApiError> {
+    let products = app
+        .products(&actor)
+        .await?
+        .into_iter()
+        .map(|p| p.product)
+        .collect();
+    Ok(Json(Products { products }))
+}
+
+/// Receive a lot into stock (admins, providers); an expired lot is refused.
+#[utoipa::path(post, path = "/api/v1/inventory", tag = "inventory", security(("bearer" = [])),
+    request_body = ReceivedLotInput,
+    responses((status = 201, description = "received", body = Created),
+              (status = 409, description = "this lot of this product was received before"),
+              (status = 422, description = "expired or unknown product")))]
+pub(crate) async fn receive_lot(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    body: Body<ReceivedLotInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let Json(b) = body?;
+    let id = app.receive_lot(&actor, b).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Stock of one lot; quantities in the product's unit (units or syringes).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Lot {
+    id: String,
+    /// Product code.
+    product: String,
+    lot: String,
+    /// `YYYY-MM-DD`.
+    expiry: String,
+    received: f64,
+    remaining: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Inventory {
+    lots: Vec<Lot>,
+}
+
+/// Stock on hand (workforce).
+#[utoipa::path(get, path = "/api/v1/inventory", tag = "inventory", security(("bearer" = [])),
+    responses((status = 200, description = "stock on hand", body = Inventory)))]
+pub(crate) async fn inventory(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Inventory>, ApiError> {
+    let lots = app
+        .inventory(&actor)
+        .await?
+        .into_iter()
+        .map(|l| Lot {
+            id: l.id,
+            product: l.product,
+            lot: l.lot,
+            expiry: l.expiry,
+            received: l.received,
+            remaining: l.remaining,
+        })
+        .collect();
+    Ok(Json(Inventory { lots }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SettingsBody {
+    /// `not_required` or `medical_director`.
+    #[serde(default)]
+    cosign_requirement: Option<String>,
+    /// The medical director's user id (a provider).
+    #[serde(default)]
+    medical_director: Option<String>,
+    /// Local time minus UTC, for day views.
+    #[serde(default)]
+    utc_offset_minutes: Option<i32>,
+}
+
+/// Change practice settings (admins).
+#[utoipa::path(post, path = "/api/v1/settings", tag = "users", security(("bearer" = [])),
+    request_body = SettingsBody,
+    responses((status = 204, description = "saved"), (status = 403, description = "admins only")))]
+pub(crate) async fn settings(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    body: Body<SettingsBody>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = body?;
+    if let Some(v) = b.medical_director {
+        app.set_practice_setting(&actor, PracticeSetting::MedicalDirector(v))
+            .await?;
+    }
+    if let Some(v) = b.cosign_requirement {
+        app.set_practice_setting(&actor, PracticeSetting::CosignRequirement(v))
+            .await?;
+    }
+    if let Some(v) = b.utc_offset_minutes {
+        app.set_practice_setting(&actor, PracticeSetting::UtcOffsetMinutes(v))
+            .await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

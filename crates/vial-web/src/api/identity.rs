@@ -1,0 +1,405 @@
+//! Identity over HTTP: logging in and out, who is signed in, my sessions (and ending one, e.g. a
+//! lost tablet), and for admins creating, listing and disabling users, changing a role and
+//! signing a user out of one device or everywhere.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+use vial_app::{App, LoginRequest, NewUserInput, Role, SessionKind};
+use zeroize::Zeroizing;
+
+use super::Body;
+use crate::auth::{LoginLimiter, device};
+use crate::{ApiError, Authenticated};
+
+pub(crate) fn routes(limiter: &LoginLimiter) -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(login).map(|route| limiter.limit(route)))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(my_sessions))
+        .routes(routes!(end_my_session))
+        .routes(routes!(create_user, list_users))
+        .routes(routes!(user_sessions))
+        .routes(routes!(end_user_sessions))
+        .routes(routes!(end_user_session))
+        .routes(routes!(disable_user))
+        .routes(routes!(change_role))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LoginBody {
+    email: String,
+    #[schema(value_type = String)]
+    password: Zeroizing<String>,
+    /// Six digits; required for provider, staff and admin accounts.
+    #[serde(default)]
+    totp: Option<String>,
+    /// Instead of `totp` when the authenticator is lost; each recovery code works once.
+    #[serde(default)]
+    recovery_code: Option<String>,
+}
+
+/// An opened session.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LoginReply {
+    /// The bearer token for `Authorization: Bearer …`.
+    token: String,
+    /// Always `Bearer`.
+    token_type: &'static str,
+    session_id: String,
+    user_id: String,
+    role: &'static str,
+    /// The session ends after this long without a request.
+    idle_timeout_secs: i64,
+    /// The session ends at this time whatever its activity.
+    absolute_expires_at_ms: i64,
+}
+
+/// Log in: password and, for workforce accounts, a TOTP code. Returns a bearer token.
+#[utoipa::path(post, path = "/api/v1/login", request_body = LoginBody, tag = "session",
+    responses((status = 200, description = "session opened", body = LoginReply),
+              (status = 401, description = "refused (never says whether the account exists)"),
+              (status = 422, description = "malformed body"),
+              (status = 429, description = "too many attempts from this address")))]
+pub(crate) async fn login(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    body: Body<LoginBody>,
+) -> Result<Json<LoginReply>, ApiError> {
+    let Json(body) = body?;
+    if body.email.len() > 320 || body.password.len() > 1024 {
+        return Err(ApiError::Unprocessable("email or password too long".into()));
+    }
+    let success = app
+        .login(LoginRequest {
+            email: body.email,
+            password: body.password,
+            totp: body.totp,
+            recovery_code: body.recovery_code,
+            device: device(&headers),
+            addr: Some(peer.ip().to_string()),
+            kind: SessionKind::Api,
+        })
+        .await?;
+    Ok(Json(LoginReply {
+        token: success.token.as_str().to_owned(),
+        token_type: "Bearer",
+        session_id: success.session_id,
+        user_id: success.user_id,
+        role: success.role.as_str(),
+        idle_timeout_secs: app.session_policy().idle_ms / 1000,
+        absolute_expires_at_ms: success.absolute_expires_at_ms,
+    }))
+}
+
+/// End this session.
+#[utoipa::path(post, path = "/api/v1/logout", tag = "session", security(("bearer" = [])),
+    responses((status = 204, description = "ended"), (status = 401, description = "no live session")))]
+pub(crate) async fn logout(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<StatusCode, ApiError> {
+    app.logout(&actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in account.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Me {
+    user_id: String,
+    role: &'static str,
+    session_id: String,
+}
+
+/// Who is signed in.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session", security(("bearer" = [])),
+    responses((status = 200, description = "the signed-in account", body = Me),
+              (status = 401, description = "no live session")))]
+pub(crate) async fn me(Authenticated(actor): Authenticated) -> Json<Me> {
+    Json(Me {
+        role: actor.role.as_str(),
+        user_id: actor.user_id,
+        session_id: actor.session_id,
+    })
+}
+
+/// One session, i.e. one device.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Session {
+    id: String,
+    /// `api` or `web`.
+    kind: String,
+    /// The user agent it was opened with, shortened.
+    device: Option<String>,
+    first_addr: Option<String>,
+    last_addr: Option<String>,
+    created_at_ms: i64,
+    last_seen_ms: i64,
+    ended_at_ms: Option<i64>,
+    end_reason: Option<String>,
+    /// Whether this is the session making the request.
+    current: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Sessions {
+    sessions: Vec<Session>,
+}
+
+impl Sessions {
+    fn of(sessions: Vec<vial_app::SessionRecord>, current: &str) -> Self {
+        let sessions = sessions
+            .into_iter()
+            .map(|s| Session {
+                current: s.id == current,
+                id: s.id,
+                kind: s.kind,
+                device: s.device,
+                first_addr: s.first_addr,
+                last_addr: s.last_addr,
+                created_at_ms: s.created_at_ms,
+                last_seen_ms: s.last_seen_ms,
+                ended_at_ms: s.ended_at_ms,
+                end_reason: s.end_reason,
+            })
+            .collect();
+        Self { sessions }
+    }
+}
+
+/// My sessions: each device, first and last address, and whether it is this one.
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "session", security(("bearer" = [])),
+    responses((status = 200, description = "my sessions", body = Sessions)))]
+pub(crate) async fn my_sessions(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Sessions>, ApiError> {
+    let sessions = app.my_sessions(&actor).await?;
+    Ok(Json(Sessions::of(sessions, &actor.session_id)))
+}
+
+/// End one of my sessions (a lost phone).
+#[utoipa::path(post, path = "/api/v1/me/sessions/{id}/end", tag = "session", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 204, description = "ended"), (status = 404, description = "not mine")))]
+pub(crate) async fn end_my_session(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    app.end_my_session(&actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateUserBody {
+    email: String,
+    /// `provider`, `staff`, `admin` or `patient`.
+    role: String,
+    name: String,
+    #[schema(value_type = String)]
+    password: Zeroizing<String>,
+    /// The patient record a patient account belongs to.
+    #[serde(default)]
+    patient_id: Option<String>,
+}
+
+/// A created account; workforce accounts get their TOTP secret and recovery codes, once.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CreatedUser {
+    user_id: String,
+    role: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    totp_secret: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recovery_codes: Option<Vec<String>>,
+}
+
+/// Create an account (admins). Workforce accounts get a TOTP secret to enrol.
+#[utoipa::path(post, path = "/api/v1/users", request_body = CreateUserBody, tag = "users", security(("bearer" = [])),
+    responses((status = 201, description = "created", body = CreatedUser), (status = 403, description = "admins only"),
+              (status = 409, description = "email already used"), (status = 422, description = "invalid field")))]
+pub(crate) async fn create_user(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    payload: Body<CreateUserBody>,
+) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
+    let Json(b) = payload?;
+    let role = parse_role(&b.role)?;
+    let added = app
+        .create_user(
+            &actor,
+            NewUserInput {
+                email: b.email,
+                name: b.name,
+                role,
+                password: b.password,
+                patient_id: b.patient_id,
+            },
+        )
+        .await?;
+    let (totp_secret, recovery_codes) = match &added.totp_secret {
+        Some(secret) => (
+            Some(secret.to_string()),
+            Some(
+                added
+                    .recovery_codes
+                    .iter()
+                    .map(|c| c.as_str().to_owned())
+                    .collect(),
+            ),
+        ),
+        None => (None, None),
+    };
+    let reply = CreatedUser {
+        user_id: added.user_id.clone(),
+        role: role.as_str(),
+        totp_secret,
+        recovery_codes,
+    };
+    Ok((StatusCode::CREATED, Json(reply)))
+}
+
+fn parse_role(role: &str) -> Result<Role, ApiError> {
+    Role::parse(role).map_err(|_| {
+        ApiError::Unprocessable("role must be one of provider, staff, admin, patient".into())
+    })
+}
+
+/// One account as the admin's list shows it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct User {
+    id: String,
+    role: String,
+    name: String,
+    email: String,
+    disabled: bool,
+    locked: bool,
+    created_at_ms: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Users {
+    users: Vec<User>,
+}
+
+/// Every account with name, email, role and status (admins).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+    responses((status = 200, description = "every account", body = Users), (status = 403, description = "admins only")))]
+pub(crate) async fn list_users(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Users>, ApiError> {
+    let users = app
+        .list_users(&actor)
+        .await?
+        .into_iter()
+        .map(|u| User {
+            name: u.name.as_str().to_owned(),
+            email: u.email.as_str().to_owned(),
+            id: u.id,
+            role: u.role,
+            disabled: u.disabled,
+            locked: u.locked,
+            created_at_ms: u.created_at_ms,
+        })
+        .collect();
+    Ok(Json(Users { users }))
+}
+
+/// A user's sessions, i.e. their devices (admins).
+#[utoipa::path(get, path = "/api/v1/users/{id}/sessions", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, description = "the user's sessions", body = Sessions),
+    (status = 403, description = "admins only"), (status = 404, description = "no such user")))]
+pub(crate) async fn user_sessions(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Sessions>, ApiError> {
+    let sessions = app.user_sessions(&actor, &id).await?;
+    Ok(Json(Sessions::of(sessions, &actor.session_id)))
+}
+
+/// Sign one device of a user out (admins): a lost tablet, without ending their other sessions.
+#[utoipa::path(post, path = "/api/v1/users/{id}/sessions/{sid}/end", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path), ("sid" = String, Path)),
+    responses((status = 204, description = "ended"), (status = 403, description = "admins only"),
+              (status = 404, description = "not a session of this user")))]
+pub(crate) async fn end_user_session(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path((id, sid)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    app.end_user_session(&actor, &id, &sid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// How many sessions were ended.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Ended {
+    ended: u64,
+}
+
+/// Sign a user out everywhere (admins).
+#[utoipa::path(post, path = "/api/v1/users/{id}/sessions/end", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "ended", body = Ended), (status = 403, description = "admins only")))]
+pub(crate) async fn end_user_sessions(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Ended>, ApiError> {
+    let ended = app.end_all_sessions(&actor, &id).await?;
+    Ok(Json(Ended { ended }))
+}
+
+/// Disable an account and end its sessions (admins; never their own).
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 204, description = "disabled"), (status = 403, description = "not permitted")))]
+pub(crate) async fn disable_user(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    app.disable_user(&actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RoleBody {
+    /// `provider`, `staff`, `admin` or `patient`.
+    role: String,
+    /// The admin's own password and a fresh TOTP code: role changes need re-authentication.
+    #[schema(value_type = String)]
+    password: Zeroizing<String>,
+    #[serde(default)]
+    totp: Option<String>,
+}
+
+/// Change another user's role (admins, re-authenticated; never their own). Ends their sessions.
+#[utoipa::path(post, path = "/api/v1/users/{id}/role", request_body = RoleBody, tag = "users",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 204, description = "changed"), (status = 401, description = "re-authentication failed"),
+              (status = 403, description = "not permitted (audited)"), (status = 422, description = "invalid role")))]
+pub(crate) async fn change_role(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    payload: Body<RoleBody>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = payload?;
+    let role = parse_role(&b.role)?;
+    app.change_role(&actor, &id, role, &b.password, b.totp.as_deref())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

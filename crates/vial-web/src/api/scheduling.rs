@@ -1,0 +1,243 @@
+//! Scheduling over HTTP (SPEC §5): booking appointments, day and week schedules, moving an
+//! appointment along its status, and the practice's clinics. Handlers only translate HTTP to
+//! the use cases in `vial-app`, which authorize, audit and encrypt.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vial_app::{App, AppointmentView, ScheduleRange};
+use vial_clinical::{AppointmentInput, LocationInput};
+
+use super::{Body, Created};
+use crate::{ApiError, Authenticated};
+
+pub(crate) fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(book, schedule))
+        .routes(routes!(appointment_status))
+        .routes(routes!(my_appointments))
+        .routes(routes!(patient_appointments))
+        .routes(routes!(add_location, locations))
+}
+
+/// An appointment to book.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BookBody {
+    patient_id: String,
+    provider_id: String,
+    /// Start, Unix milliseconds.
+    start_ms: i64,
+    /// End (exclusive), Unix milliseconds.
+    end_ms: i64,
+    /// Service code.
+    service: String,
+    location: LocationInput,
+}
+
+/// Book an appointment (staff; a provider on their own schedule; a patient for themselves).
+#[utoipa::path(post, path = "/api/v1/appointments", tag = "scheduling", security(("bearer" = [])),
+    request_body = BookBody,
+    responses((status = 201, description = "booked", body = Created), (status = 403, description = "not permitted"),
+              (status = 409, description = "provider already booked then"), (status = 422, description = "invalid field")))]
+pub(crate) async fn book(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    body: Body<BookBody>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let Json(b) = body?;
+    let input = AppointmentInput {
+        start_ms: b.start_ms,
+        end_ms: b.end_ms,
+        service: b.service,
+        location: b.location,
+    };
+    let id = app
+        .book_appointment(&actor, &b.patient_id, &b.provider_id, input)
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// How much of the calendar a schedule shows.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum View {
+    Day,
+    Week,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ScheduleQuery {
+    /// `YYYY-MM-DD`, the practice's local date.
+    date: String,
+    /// `day` (the default) or `week`.
+    #[serde(default)]
+    view: Option<View>,
+    /// Only this provider's appointments.
+    #[serde(default)]
+    provider_id: Option<String>,
+}
+
+/// One appointment as a schedule shows it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Appointment {
+    id: String,
+    patient_id: String,
+    /// "Given Family", for those who may read the patient's name.
+    patient_name: Option<String>,
+    provider_id: String,
+    start_ms: i64,
+    end_ms: i64,
+    /// `booked`, `checked_in`, `completed`, `cancelled` or `no_show`.
+    status: String,
+    service: String,
+    /// A clinic id, or `mobile`.
+    location: String,
+    /// A mobile visit's address (staff, the provider, the patient).
+    address: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Appointments {
+    appointments: Vec<Appointment>,
+}
+
+impl From<Vec<AppointmentView>> for Appointments {
+    fn from(views: Vec<AppointmentView>) -> Self {
+        let appointments = views
+            .into_iter()
+            .map(|a| Appointment {
+                id: a.id,
+                patient_id: a.patient_id,
+                patient_name: a.patient_name,
+                provider_id: a.provider_id,
+                start_ms: a.start_ms,
+                end_ms: a.end_ms,
+                status: a.status,
+                service: a.service,
+                location: a.location,
+                address: a.address,
+            })
+            .collect();
+        Self { appointments }
+    }
+}
+
+/// A day (or week) of appointments: staff and admins all, a provider their own.
+#[utoipa::path(get, path = "/api/v1/appointments", tag = "scheduling", security(("bearer" = [])),
+    params(ScheduleQuery),
+    responses((status = 200, description = "the appointments", body = Appointments),
+              (status = 422, description = "malformed date")))]
+pub(crate) async fn schedule(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    query: Result<Query<ScheduleQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Appointments>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::Unprocessable(e.body_text()))?;
+    let range = match q.view.unwrap_or(View::Day) {
+        View::Day => ScheduleRange::Day,
+        View::Week => ScheduleRange::Week,
+    };
+    let list = app
+        .schedule(&actor, &q.date, range, q.provider_id.as_deref())
+        .await?;
+    Ok(Json(Appointments::from(list)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StatusBody {
+    /// `checked_in`, `completed`, `cancelled` or `no_show`.
+    status: String,
+}
+
+/// Move an appointment along booked → checked_in → completed / cancelled / no_show.
+#[utoipa::path(post, path = "/api/v1/appointments/{id}/status", tag = "scheduling", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = StatusBody,
+    responses((status = 204, description = "changed"), (status = 409, description = "not allowed from the current status")))]
+pub(crate) async fn appointment_status(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    body: Body<StatusBody>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = body?;
+    app.set_appointment_status(&actor, &id, &b.status).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in patient's appointments.
+#[utoipa::path(get, path = "/api/v1/me/appointments", tag = "scheduling", security(("bearer" = [])),
+    responses((status = 200, description = "my appointments", body = Appointments)))]
+pub(crate) async fn my_appointments(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Appointments>, ApiError> {
+    Ok(Json(app.my_appointments(&actor).await?.into()))
+}
+
+/// One patient's appointments.
+#[utoipa::path(get, path = "/api/v1/patients/{id}/appointments", tag = "scheduling", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "the patient's appointments", body = Appointments)))]
+pub(crate) async fn patient_appointments(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Appointments>, ApiError> {
+    Ok(Json(app.appointments_of(&actor, &id).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LocationBody {
+    name: String,
+}
+
+/// Add a clinic (admins).
+#[utoipa::path(post, path = "/api/v1/locations", tag = "scheduling", security(("bearer" = [])),
+    request_body = LocationBody,
+    responses((status = 201, description = "added", body = Created), (status = 403, description = "admins only")))]
+pub(crate) async fn add_location(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    body: Body<LocationBody>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let Json(b) = body?;
+    let id = app.add_location(&actor, &b.name).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// A clinic.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Location {
+    id: String,
+    name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Locations {
+    locations: Vec<Location>,
+}
+
+/// The practice's clinics.
+#[utoipa::path(get, path = "/api/v1/locations", tag = "scheduling", security(("bearer" = [])),
+    responses((status = 200, description = "the clinics", body = Locations)))]
+pub(crate) async fn locations(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Locations>, ApiError> {
+    let locations = app
+        .locations(&actor)
+        .await?
+        .into_iter()
+        .map(|(id, name)| Location { id, name })
+        .collect();
+    Ok(Json(Locations { locations }))
+}
