@@ -3,11 +3,9 @@
 #![cfg(feature = "heic")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
-mod common;
-
-use common::*;
 use image::{GenericImageView, ImageFormat};
 use vial_media::{Format, Limits, MediaError, sanitize, sniff};
+use vial_testkit::images::*;
 
 fn ok(bytes: &[u8]) -> vial_media::Sanitized {
     sanitize(bytes, &Limits::default()).unwrap()
