@@ -10,8 +10,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use vial_app::{DataDir, DatabaseChoice, NewPatient, SystemClock};
 use vial_store::InventoryLotRow;
 
-#[path = "../tests/support/clinic.rs"]
-mod clinic;
+use vial_testkit::clinic;
 
 const PATIENTS: usize = 10_000;
 const PER_PATIENT: usize = 5;

@@ -17,8 +17,7 @@ use futures_util::StreamExt;
 use image::{ImageEncoder, Rgb, RgbImage};
 use vial_app::{Actor, DataDir, DatabaseChoice, PhotoPart, PhotoUpload, System, SystemClock};
 
-#[path = "../tests/support/clinic.rs"]
-mod clinic;
+use vial_testkit::clinic;
 
 const ROUNDS: usize = 20;
 

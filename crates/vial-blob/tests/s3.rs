@@ -1,5 +1,5 @@
 //! The shared blob scenario against a real S3-compatible server: a Garage node started for the
-//! test (see `garage/mod.rs`), reached through `object_store`'s S3 client as in production.
+//! test (see `vial_testkit::garage`), reached through `object_store`'s S3 client as in production.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 use vial_testkit::garage;

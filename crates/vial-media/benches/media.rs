@@ -4,8 +4,7 @@
 //! dominate them, so a regression can be placed.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails loudly
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+use vial_testkit::images;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use vial_media::{Limits, Rect, deidentify, sanitize};
@@ -15,7 +14,7 @@ const HEIGHT: u32 = 3000;
 
 fn photo(orientation: u16) -> Vec<u8> {
     // Gradients plus ±9 of noise compress to about 8 MB at quality 95, like a detailed photo.
-    common::camera_jpeg_quality(&common::scene(WIDTH, HEIGHT, 9, 42), Some(orientation), 95)
+    images::camera_jpeg_quality(&images::scene(WIDTH, HEIGHT, 9, 42), Some(orientation), 95)
 }
 
 fn sanitize_12mp(c: &mut Criterion) {
@@ -41,7 +40,7 @@ fn pieces_12mp(c: &mut Criterion) {
     });
     let decoded = image::load_from_memory(&input).unwrap().into_rgb8();
     group.bench_function("encode_q92_image_crate", |b| {
-        b.iter(|| common::jpeg(&decoded, 92))
+        b.iter(|| images::jpeg(&decoded, 92))
     });
     let sanitized = sanitize(&input, &Limits::default()).unwrap();
     let face = Rect::new(0.3, 0.2, 0.4, 0.5).unwrap();

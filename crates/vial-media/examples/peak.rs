@@ -12,8 +12,7 @@
 //! so the difference between the two is what sanitizing costs.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a measuring tool fails loudly
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+use vial_testkit::images;
 
 use std::io::Write;
 
@@ -25,8 +24,8 @@ fn main() {
     match command.as_str() {
         "generate" => {
             let orientation: u16 = args.get(3).expect(usage).parse().unwrap();
-            let picture = common::scene(4000, 3000, 9, 42);
-            let bytes = common::camera_jpeg_quality(&picture, Some(orientation), 95);
+            let picture = images::scene(4000, 3000, 9, 42);
+            let bytes = images::camera_jpeg_quality(&picture, Some(orientation), 95);
             std::fs::write(path, &bytes).unwrap();
             writeln!(err, "wrote {} bytes", bytes.len()).unwrap();
         }

@@ -1,11 +1,9 @@
 //! `deidentify` through the public API: crops, obscured regions, refused regions.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
-mod common;
-
-use common::*;
 use image::{GenericImageView, ImageFormat, Rgb, RgbImage};
 use vial_media::{Limits, MAX_BLUR_REGIONS, MediaError, Rect, deidentify, sanitize};
+use vial_testkit::images::*;
 
 /// A sanitized photo: 200 × 100, a fine black-and-white checkerboard (the "identifying
 /// detail") on a grey background with a red block in the top-left corner.

@@ -2,13 +2,11 @@
 //! `heic.rs`, behind the `heic` feature).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
 use image::{GenericImageView, ImageFormat};
 use vial_media::{Format, Limits, MediaError, THUMBNAIL_SIDE, sanitize, sniff};
+use vial_testkit::images::*;
 
 fn ok(bytes: &[u8]) -> vial_media::Sanitized {
     sanitize(bytes, &Limits::default()).unwrap()

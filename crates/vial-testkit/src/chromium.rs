@@ -2,8 +2,8 @@
 //! drop), a temporary profile and a WebDriver session at phone size that accepts the test
 //! server's self-signed certificate.
 //!
-//! Without Debian's `chromium` and `chromium-driver` the browser tests print a notice and pass,
-//! unless `VIAL_REQUIRE_BROWSER` is set (CI), which makes the absence a failure.
+//! Without Debian's `chromium` and `chromium-driver` the browser tests fail, unless the developer
+//! opts out with `VIAL_SKIP_BROWSER=1` (then they print a notice and pass).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -22,20 +22,19 @@ pub struct Chromium {
     _profile: tempfile::TempDir,
 }
 
-/// Starts chromedriver and opens a session, or `None` (after a notice) when Chromium is not
-/// installed and `VIAL_REQUIRE_BROWSER` is unset.
+/// Starts chromedriver and opens a session, or `None` when `VIAL_SKIP_BROWSER=1`; panics when
+/// Chromium is not installed.
 pub async fn start() -> Option<Chromium> {
-    let present =
-        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
-    if !present {
-        assert!(
-            std::env::var_os("VIAL_REQUIRE_BROWSER").is_none(),
-            "VIAL_REQUIRE_BROWSER is set but {CHROMEDRIVER} or {CHROMIUM} is missing: \
-             apt-get install chromium chromium-driver"
-        );
-        eprintln!("browser tests skipped: install chromium and chromium-driver to run them");
+    if crate::skipped("VIAL_SKIP_BROWSER", "a browser") {
         return None;
     }
+    let present =
+        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
+    assert!(
+        present,
+        "{CHROMEDRIVER} or {CHROMIUM} is missing: apt-get install chromium chromium-driver, \
+         or set VIAL_SKIP_BROWSER=1 to skip the browser tests"
+    );
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap().port()

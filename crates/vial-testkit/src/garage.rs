@@ -2,8 +2,8 @@
 //! free ports, its data in a temporary directory, set up through Garage's own CLI (layout, key,
 //! bucket) and killed when dropped.
 //!
-//! Without a `garage` binary the S3 tests print a notice and pass, unless `VIAL_REQUIRE_S3=1`
-//! (set by CI), which turns the absence into a failure. `VIAL_GARAGE_BIN` points at a binary
+//! Without a `garage` binary the S3 tests fail, unless the developer opts out with
+//! `VIAL_SKIP_S3=1` (then they print a notice and pass). `VIAL_GARAGE_BIN` points at a binary
 //! outside `PATH` and `~/.cargo/bin`.
 
 use std::fmt::Write as _;
@@ -40,22 +40,18 @@ impl std::fmt::Debug for Garage {
 }
 
 impl Garage {
-    /// Starts and sets up Garage, or returns `None` (after a notice) when no binary is
-    /// installed and `VIAL_REQUIRE_S3` is not `1`.
+    /// Starts and sets up Garage, or returns `None` when `VIAL_SKIP_S3=1`; panics when no
+    /// binary is installed.
     pub fn start() -> Option<Garage> {
-        let Some(bin) = find_binary() else {
-            if std::env::var("VIAL_REQUIRE_S3").as_deref() == Ok("1") {
-                panic!(
-                    "VIAL_REQUIRE_S3=1 but no `garage` binary was found (PATH, ~/.cargo/bin, \
-                     VIAL_GARAGE_BIN); install it with `cargo install garage --version 2.5.0 \
-                     --locked --no-default-features --features bundled-libs,sqlite`"
-                );
-            }
-            eprintln!(
-                "NOTICE: skipping the S3 backend tests: no `garage` binary found \
-                 (set VIAL_REQUIRE_S3=1 to make this a failure)"
-            );
+        if crate::skipped("VIAL_SKIP_S3", "S3 (Garage)") {
             return None;
+        }
+        let Some(bin) = find_binary() else {
+            panic!(
+                "no `garage` binary was found (PATH, ~/.cargo/bin, VIAL_GARAGE_BIN); install it \
+                 with `cargo install garage --version 2.5.0 --locked --no-default-features \
+                 --features bundled-libs,sqlite`, or set VIAL_SKIP_S3=1 to skip the S3 tests"
+            );
         };
         Some(Self::start_with(bin))
     }

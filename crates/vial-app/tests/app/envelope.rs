@@ -10,6 +10,7 @@ use vial_app::{
 };
 use vial_crypto::{CryptoError, KeyProvider};
 use vial_store::UserCipherColumn;
+use vial_testkit::both_backends;
 use zeroize::Zeroizing;
 
 const START_MS: i64 = 1_700_000_000_000;
@@ -26,15 +27,7 @@ impl Env {
     async fn new(postgres: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let data = DataDir::new(dir.path().join("data"));
-        let database = if postgres {
-            DatabaseChoice::Postgres {
-                url: std::env::var("VIAL_TEST_POSTGRES_URL")
-                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
-                schema: Some(format!("vial_test_{}", uuid::Uuid::new_v4().simple())),
-            }
-        } else {
-            DatabaseChoice::Embedded
-        };
+        let database = vial_testkit::database(postgres);
         let clock = Arc::new(FixedClock::new(START_MS));
         data.init(&database, &*clock, |_| Ok(())).await.unwrap();
         Self {
@@ -331,17 +324,6 @@ async fn sqlite_files_hold_no_plaintext() {
             "{marker} found in clear"
         );
     }
-}
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() { super::$name(false).await }
-            #[tokio::test]
-            async fn postgres() { super::$name(true).await }
-        }
-    )*};
 }
 
 both_backends!(

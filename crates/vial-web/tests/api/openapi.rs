@@ -4,15 +4,14 @@
 //! JSON request and response body is a schema (a `$ref` or an object), not prose.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeSet;
 
 use serde_json::Value;
+use vial_testkit::server::{Server, spawn_app};
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
 
-async fn document(s: &common::Server) -> Value {
+async fn document(s: &Server) -> Value {
     let (status, doc) = s.get("/api/v1/openapi.json", None).await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
@@ -49,7 +48,7 @@ fn concrete(template: &str) -> String {
 
 #[tokio::test]
 async fn every_documented_operation_is_served_and_no_other_method_is() {
-    let s = common::spawn(false).await;
+    let s = spawn_app(false).await;
     let doc = document(&s).await;
     let ops = operations(&doc);
     // Sessions, users, patients, scheduling, charting, notes and plans, consents, photos,
@@ -137,7 +136,7 @@ fn matches(template: &str, path: &str) -> bool {
 
 #[tokio::test]
 async fn every_api_path_the_code_uses_is_documented() {
-    let s = common::spawn(false).await;
+    let s = spawn_app(false).await;
     let doc = document(&s).await;
     let templates: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     let used = paths_used();
@@ -162,7 +161,7 @@ fn is_schema(schema: &Value) -> bool {
 
 #[tokio::test]
 async fn every_body_has_a_schema_generated_from_its_type() {
-    let s = common::spawn(false).await;
+    let s = spawn_app(false).await;
     let doc = document(&s).await;
     let schemas = doc["components"]["schemas"].as_object().unwrap();
     for name in [

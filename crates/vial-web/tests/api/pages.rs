@@ -3,11 +3,9 @@
 //! pages refused by role.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{MINUTE, PASSWORD, Server, TestUser, spawn};
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use vial_app::Role;
+use vial_testkit::server::{MINUTE, PASSWORD, Server, TestUser, spawn_app};
 
 /// A browser's cookie jar for one site, reduced to what these tests need.
 #[derive(Default, Clone)]
@@ -150,7 +148,7 @@ fn hidden_csrf(body: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_sets_a_host_cookie_and_never_keeps_a_planted_one() {
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let provider = server
         .add_user("pages.provider@example.com", Role::Provider, None)
         .await;
@@ -197,7 +195,7 @@ async fn login_sets_a_host_cookie_and_never_keeps_a_planted_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_form_refuses_cross_site_and_tokenless_posts() {
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let staff = server
         .add_user("pages.staff@example.com", Role::Staff, None)
         .await;
@@ -244,7 +242,7 @@ async fn login_form_refuses_cross_site_and_tokenless_posts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_signed_in_form_needs_its_csrf_token_and_same_origin() {
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let staff = server
         .add_user("pages.frontdesk@example.com", Role::Staff, None)
         .await;
@@ -301,7 +299,7 @@ async fn every_signed_in_form_needs_its_csrf_token_and_same_origin() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_idle_timeout_and_revocation_each_make_the_cookie_useless() {
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let admin = server
         .add_user("pages.owner@example.com", Role::Admin, None)
         .await;
@@ -407,7 +405,7 @@ async fn actor_of(server: &Server, user: &TestUser) -> vial_app::Actor {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_reaches_its_home_and_is_refused_other_roles_pages() {
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let staff = server
         .add_user("pages.desk@example.com", Role::Staff, None)
         .await;
@@ -456,7 +454,7 @@ async fn each_role_reaches_its_home_and_is_refused_other_roles_pages() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_creates_a_user_who_enrols_and_signs_in() {
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let admin = server
         .add_user("pages.director@example.com", Role::Admin, None)
         .await;

@@ -3,11 +3,11 @@
 //! care-team assignment, and bad input refused with nothing stored. SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-mod common;
-
-use common::{Server, TestUser, spawn};
 use serde_json::{Value, json};
 use vial_app::Role;
+use vial_testkit::both_backends;
+use vial_testkit::server;
+use vial_testkit::server::{Server, TestUser, spawn_app};
 
 struct Practice {
     s: Server,
@@ -24,7 +24,7 @@ struct Practice {
 const X: &str = "Zyxmarker";
 
 async fn practice(pg: bool) -> Practice {
-    let s = spawn(pg).await;
+    let s = spawn_app(pg).await;
     let staff = s.add_user("sam.desk@example.com", Role::Staff, None).await;
     let admin = s.add_user("ann.owner@example.com", Role::Admin, None).await;
     let provider_on_team = s.add_user("dr.on@example.com", Role::Provider, None).await;
@@ -402,20 +402,20 @@ async fn break_glass_is_reauthenticated_time_limited_and_reviewed(pg: bool) {
         "re-authentication failed"
     );
     p.s.next_step();
-    let short = json!({"reason": "because", "password": common::PASSWORD, "totp": p.s.code(&p.provider_off_team)});
+    let short = json!({"reason": "because", "password": server::PASSWORD, "totp": p.s.code(&p.provider_off_team)});
     assert_eq!(
         p.s.post(&glass, Some(&off), short).await.0,
         422,
         "a real reason is required"
     );
-    let no_totp = json!({"reason": reason, "password": common::PASSWORD});
+    let no_totp = json!({"reason": reason, "password": server::PASSWORD});
     assert_eq!(
         p.s.post(&glass, Some(&off), no_totp).await.0,
         401,
         "workforce re-auth needs TOTP"
     );
     p.s.next_step();
-    let good = json!({"reason": reason, "password": common::PASSWORD, "totp": p.s.code(&p.provider_off_team)});
+    let good = json!({"reason": reason, "password": server::PASSWORD, "totp": p.s.code(&p.provider_off_team)});
     let (status, granted) = p.s.post(&glass, Some(&off), good).await;
     assert_eq!(status, 201, "{granted}");
     let off = p.s.token(&p.provider_off_team).await;
@@ -424,13 +424,13 @@ async fn break_glass_is_reauthenticated_time_limited_and_reviewed(pg: bool) {
         200,
         "access during the grant"
     );
-    p.s.clock.advance_ms(61 * common::MINUTE);
+    p.s.clock.advance_ms(61 * server::MINUTE);
     let off = p.s.token(&p.provider_off_team).await;
     assert_eq!(p.s.get(&path, Some(&off)).await.0, 403, "the grant expired");
 
     let staff = p.s.token(&p.staff).await;
     let attempt =
-        json!({"reason": reason, "password": common::PASSWORD, "totp": p.s.code(&p.staff)});
+        json!({"reason": reason, "password": server::PASSWORD, "totp": p.s.code(&p.staff)});
     assert_eq!(
         p.s.post(&glass, Some(&staff), attempt).await.0,
         403,

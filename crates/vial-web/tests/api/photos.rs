@@ -7,25 +7,18 @@
 //! the view still audited); and a round trip through S3 (Garage).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-mod common;
 use vial_testkit::garage;
 
-use std::io::Cursor;
 use std::path::Path;
 
-use common::{PASSWORD, Server, TestUser, spawn_with_photos};
-use exif::experimental::Writer;
-use exif::{Field, In, Rational, Tag, Value as ExifValue};
 use image::{ImageEncoder, Rgb, RgbImage};
 use img_parts::Bytes;
-use img_parts::jpeg::{Jpeg, JpegSegment};
 use serde_json::{Value, json};
 use vial_app::{Clock, ORPHAN_GRACE, PhotoLimits, Role};
+use vial_testkit::both_backends;
+use vial_testkit::images::{assert_no_metadata, contains, exif_jpeg, is_red, jpeg, textured};
+use vial_testkit::server::{PASSWORD, Server, TestUser, spawn_with_photos};
 
-const MAKE: &str = "VialTestCam Corp";
-const MODEL: &str = "VTC-9000 Pro";
-const SERIAL: &str = "SN-4815162342";
-const DATUM: &str = "WGS-84";
 /// The upload limit of these tests' servers (the default is 25 MiB).
 const LIMIT: usize = 2 * 1024 * 1024;
 
@@ -235,112 +228,6 @@ fn multipart(file: &[u8], fields: &[(&str, &str)]) -> (String, Vec<u8>) {
 
 const FRONT: &[(&str, &str)] = &[("view", "front"), ("body_area", "face")];
 
-/// Blue with a red 16×16 block at the top-left corner, with some texture so the JPEG data is
-/// not trivially repetitive.
-fn marked(width: u32, height: u32) -> RgbImage {
-    RgbImage::from_fn(width, height, |x, y| {
-        if x < 16 && y < 16 {
-            Rgb([220, 30, 30])
-        } else {
-            Rgb([30, 60, ((x * 7 + y * 13) % 200) as u8])
-        }
-    })
-}
-
-fn jpeg(image: &RgbImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
-        .write_image(
-            image,
-            image.width(),
-            image.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .unwrap();
-    out
-}
-
-/// A TIFF-structured EXIF block with camera, serial, time, GPS and an orientation.
-fn exif_tiff(orientation: u16) -> Vec<u8> {
-    let ascii = |tag, s: &str| Field {
-        tag,
-        ifd_num: In::PRIMARY,
-        value: ExifValue::Ascii(vec![s.as_bytes().to_vec()]),
-    };
-    let r = |num, denom| Rational { num, denom };
-    let fields = vec![
-        ascii(Tag::Make, MAKE),
-        ascii(Tag::Model, MODEL),
-        ascii(Tag::BodySerialNumber, SERIAL),
-        ascii(Tag::DateTimeOriginal, "2024:05:06 07:08:09"),
-        ascii(Tag::GPSLatitudeRef, "N"),
-        Field {
-            tag: Tag::GPSLatitude,
-            ifd_num: In::PRIMARY,
-            value: ExifValue::Rational(vec![r(40, 1), r(26, 1), r(46, 1)]),
-        },
-        ascii(Tag::GPSLongitudeRef, "W"),
-        Field {
-            tag: Tag::GPSLongitude,
-            ifd_num: In::PRIMARY,
-            value: ExifValue::Rational(vec![r(79, 1), r(58, 1), r(56, 1)]),
-        },
-        ascii(Tag::GPSMapDatum, DATUM),
-        Field {
-            tag: Tag::Orientation,
-            ifd_num: In::PRIMARY,
-            value: ExifValue::Short(vec![orientation]),
-        },
-    ];
-    let mut writer = Writer::new();
-    for f in &fields {
-        writer.push_field(f);
-    }
-    let mut out = Cursor::new(Vec::new());
-    writer.write(&mut out, false).unwrap();
-    out.into_inner()
-}
-
-/// A phone photo: `image` as a JPEG with an EXIF APP1 segment (camera, serial, time, GPS,
-/// `orientation`) inserted after SOI by img-parts.
-fn camera_jpeg(image: &RgbImage, orientation: u16) -> Vec<u8> {
-    let mut app1 = b"Exif\0\0".to_vec();
-    app1.extend(exif_tiff(orientation));
-    let mut parsed = Jpeg::from_bytes(Bytes::from(jpeg(image))).unwrap();
-    parsed
-        .segments_mut()
-        .insert(0, JpegSegment::new_with_contents(0xE1, Bytes::from(app1)));
-    let mut out = Vec::new();
-    parsed.encoder().write_to(&mut out).unwrap();
-    out
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-fn assert_no_metadata(bytes: &[u8]) {
-    for needle in [
-        &b"Exif\0\0"[..],
-        MAKE.as_bytes(),
-        MODEL.as_bytes(),
-        SERIAL.as_bytes(),
-        DATUM.as_bytes(),
-        b"2024:05:06",
-        b"GPS",
-    ] {
-        assert!(
-            !contains(bytes, needle),
-            "output still contains {:?}",
-            String::from_utf8_lossy(needle)
-        );
-    }
-}
-
-fn is_red(p: Rgb<u8>) -> bool {
-    p[0] > 150 && p[1] < 100 && p[2] < 100
-}
-
 /// Every file under `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
@@ -375,7 +262,7 @@ async fn upload_strips_metadata_and_turns_upright(pg: bool) {
     let c = clinic(pg).await;
     let t = c.tokens().await;
     // Stored 64×48 sideways; orientation 6 means "turn 90° clockwise to view".
-    let original = camera_jpeg(&marked(64, 48), 6);
+    let original = exif_jpeg(&textured(64, 48), 6);
     let (status, body) = c
         .upload(
             &t.provider,
@@ -457,7 +344,7 @@ async fn refused_by_role_and_audited(pg: bool) {
     let c = clinic(pg).await;
     let t = c.tokens().await;
     let (status, body) = c
-        .upload(&t.provider, &c.patient, &jpeg(&marked(32, 32)), FRONT)
+        .upload(&t.provider, &c.patient, &jpeg(&textured(32, 32), 90), FRONT)
         .await;
     assert_eq!(status, 201, "{body}");
     let id = body["id"].as_str().unwrap().to_owned();
@@ -483,7 +370,7 @@ async fn refused_by_role_and_audited(pg: bool) {
     assert_eq!(denied, 12, "every refusal audited");
     for token in [&t.staff, &t.admin, &t.off_team, &t.patient] {
         let (status, _) = c
-            .upload(token, &c.patient, &jpeg(&marked(32, 32)), FRONT)
+            .upload(token, &c.patient, &jpeg(&textured(32, 32), 90), FRONT)
             .await;
         assert_eq!(status, 403, "only the care team captures");
     }
@@ -501,7 +388,12 @@ async fn photography_consent_required(pg: bool) {
     let c = clinic(pg).await;
     let t = c.tokens().await;
     let (status, body) = c
-        .upload(&t.provider, &c.unconsented, &jpeg(&marked(32, 32)), FRONT)
+        .upload(
+            &t.provider,
+            &c.unconsented,
+            &jpeg(&textured(32, 32), 90),
+            FRONT,
+        )
         .await;
     assert_eq!(status, 403, "{body}");
     assert!(
@@ -553,7 +445,7 @@ async fn photography_consent_required(pg: bool) {
         204
     );
     let (status, _) = c
-        .upload(&t.provider, &c.patient, &jpeg(&marked(32, 32)), FRONT)
+        .upload(&t.provider, &c.patient, &jpeg(&textured(32, 32), 90), FRONT)
         .await;
     assert_eq!(status, 403);
     assert_eq!(c.photo_count().await, 0);
@@ -587,7 +479,7 @@ const IPHONE_HEIC_HEAD: &[u8] = b"\0\0\0\x28ftypheic\0\0\0\0mif1MiHEMiPrmiafMiHB
 async fn hostile_uploads_leave_nothing(pg: bool) {
     let c = clinic(pg).await;
     let t = c.tokens().await;
-    let good = jpeg(&marked(64, 64));
+    let good = jpeg(&textured(64, 64), 90);
     let truncated = good[..good.len() / 2].to_vec();
     let text = b"Patient: Jane Roe. Not a picture at all, despite its .jpg name.".to_vec();
     let oversized = {
@@ -649,7 +541,7 @@ async fn hostile_uploads_leave_nothing(pg: bool) {
 async fn data_dir_holds_no_clear_image(pg: bool) {
     let c = clinic(pg).await;
     let t = c.tokens().await;
-    let original = jpeg(&marked(400, 300));
+    let original = jpeg(&textured(400, 300), 90);
     let (status, body) = c.upload(&t.provider, &c.patient, &original, FRONT).await;
     assert_eq!(status, 201, "{body}");
     let id = body["id"].as_str().unwrap();
@@ -691,7 +583,7 @@ async fn soft_delete_keeps_blobs(pg: bool) {
     let c = clinic(pg).await;
     let t = c.tokens().await;
     let (_, body) = c
-        .upload(&t.provider, &c.patient, &jpeg(&marked(32, 32)), FRONT)
+        .upload(&t.provider, &c.patient, &jpeg(&textured(32, 32), 90), FRONT)
         .await;
     let id = body["id"].as_str().unwrap().to_owned();
     let delete = |token: String| {
@@ -745,7 +637,7 @@ async fn orphaned_blobs_are_swept(pg: bool) {
     let mut ids = Vec::new();
     for _ in 0..2 {
         let (status, body) = c
-            .upload(&t.provider, &c.patient, &jpeg(&marked(32, 32)), FRONT)
+            .upload(&t.provider, &c.patient, &jpeg(&textured(32, 32), 90), FRONT)
             .await;
         assert_eq!(status, 201, "{body}");
         ids.push(body["id"].as_str().unwrap().to_owned());
@@ -827,7 +719,7 @@ async fn marketing_export_needs_consent_and_reauth(pg: bool) {
         .upload(
             &t.provider,
             &c.patient,
-            &camera_jpeg(&marked(64, 48), 1),
+            &exif_jpeg(&textured(64, 48), 1),
             FRONT,
         )
         .await;
@@ -978,7 +870,7 @@ async fn page_upload_needs_csrf(pg: bool) {
     assert!(chart.contains(accept), "the photo input asks for {accept}");
     let post = |fields: Vec<(&'static str, String)>, origin: String| {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let (content_type, body) = multipart(&jpeg(&marked(32, 32)), &fields);
+        let (content_type, body) = multipart(&jpeg(&textured(32, 32), 90), &fields);
         client
             .post(format!("{}/patients/{}/chart/photos", c.s.base, c.patient))
             .header("cookie", &cookie)
@@ -1078,7 +970,7 @@ fn noisy(width: u32, height: u32) -> RgbImage {
 
 /// Uploads a several-chunk picture; returns its id and what the server stores for it.
 async fn upload_several_chunks(c: &Clinic, token: &str) -> (String, vial_media::Sanitized) {
-    let original = jpeg(&noisy(600, 400));
+    let original = jpeg(&noisy(600, 400), 90);
     let expected = vial_media::sanitize(&original, &limits()).unwrap();
     assert!(
         expected.bytes.len() > 4 * SEALED_CHUNK,
@@ -1250,7 +1142,7 @@ async fn s3_round_trip() {
     }
     let c = clinic_on(spawn_with_photos(false, limits(), Some(blobs.clone())).await).await;
     let t = c.tokens().await;
-    let original = camera_jpeg(&marked(64, 48), 1);
+    let original = exif_jpeg(&textured(64, 48), 1);
     let (status, body) = c.upload(&t.provider, &c.patient, &original, FRONT).await;
     assert_eq!(status, 201, "{body}");
     let id = body["id"].as_str().unwrap().to_owned();

@@ -1,6 +1,6 @@
 //! The real server on a random port with a fresh data dir (SQLite) or schema (PostgreSQL), a
-//! FixedClock, and a client that trusts its self-signed certificate.
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)] // shared by several test files
+//! FixedClock, and a client that trusts its self-signed certificate ([`spawn_app`]), and the
+//! test users who sign in to it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,14 +8,15 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use vial_app::{
-    App, AuditPolicy, Clock, DataDir, DatabaseChoice, FixedClock, NewUserInput, Role, System,
-    SystemClock,
+    App, AuditPolicy, Clock, DataDir, FixedClock, NewUserInput, Role, System, SystemClock,
 };
 use zeroize::Zeroizing;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const MINUTE: i64 = 60_000;
 
+/// A running server and what it runs on; the server stops with the test's runtime.
+#[derive(Debug)]
 pub struct Server {
     _dir: tempfile::TempDir,
     pub data_root: PathBuf,
@@ -28,6 +29,8 @@ pub struct Server {
     cert_pem: Vec<u8>,
 }
 
+/// A user the test added, with what signing in needs.
+#[derive(Debug)]
 pub struct TestUser {
     pub id: String,
     pub email: String,
@@ -36,8 +39,9 @@ pub struct TestUser {
     pub recovery_codes: Vec<String>,
 }
 
-/// A server whose per-address login limit will not get in the way of a test's logins.
-pub async fn spawn(pg: bool) -> Server {
+/// A server (PostgreSQL if `pg`, else SQLite) whose per-address login limit will not get in the
+/// way of a test's logins.
+pub async fn spawn_app(pg: bool) -> Server {
     spawn_with(
         pg,
         vial_web::LoginRateLimit {
@@ -106,15 +110,7 @@ async fn spawn_full(
 ) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::new(dir.path().join("data"));
-    let database = if pg {
-        DatabaseChoice::Postgres {
-            url: std::env::var("VIAL_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
-            schema: Some(format!("vial_test_{}", uuid::Uuid::new_v4().simple())),
-        }
-    } else {
-        DatabaseChoice::Embedded
-    };
+    let database = crate::database(pg);
     data.init(&database, &SystemClock, |d| {
         vial_web::ensure_self_signed(&d.tls_dir())
             .map(|_| ())
@@ -297,17 +293,4 @@ impl Server {
             .map(|r| (r.action, r.outcome, r.patient_id))
             .collect()
     }
-}
-
-/// Generates `mod name { sqlite, postgres }` tests from `async fn name(pg: bool)`.
-#[macro_export]
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name(false).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::$name(true).await }
-        }
-    )*};
 }

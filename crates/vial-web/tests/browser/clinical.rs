@@ -4,183 +4,20 @@
 //! note refusing edits), the patient reads the signed result in the portal, staff are refused
 //! the chart, and the provider uploads photos from the chart and compares before and after.
 //!
-//! Needs Debian's `chromium` and `chromium-driver`. Without them these tests say so and pass,
-//! unless `VIAL_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure. No sleeps: every step
-//! waits (bounded) for the element the next page shows.
+//! No sleeps: every step waits (bounded) for the element the next page shows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::{PASSWORD, Server, TestUser, spawn};
-use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
-use fantoccini::elements::Element;
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use serde_json::json;
 use vial_app::{Actor, DocumentKind, NewPatient, Role};
 use vial_clinical::{ReceivedLotInput, TreatmentBodyInput};
+use vial_testkit::browser::{Browser, WAIT, browser};
+use vial_testkit::server::{Server, TestUser, spawn_app};
 
-const WAIT: Duration = Duration::from_secs(20);
 /// The test server's clock stands at 2027-01-15 08:00 UTC.
 const TODAY: &str = "2027-01-15";
-
-/// One chromedriver process (killed on drop) and a browser session on it.
-struct Browser {
-    client: Client,
-    _session: vial_testkit::chromium::Chromium,
-}
-
-async fn browser() -> Option<Browser> {
-    let session = vial_testkit::chromium::start().await?;
-    Some(Browser {
-        client: session.client.clone(),
-        _session: session,
-    })
-}
-
-impl Browser {
-    async fn open(&self, server: &Server, path: &str) {
-        self.client
-            .goto(&format!("{}{path}", server.base))
-            .await
-            .unwrap();
-    }
-
-    async fn heading(&self) -> String {
-        self.wait_for("main h1").await.text().await.unwrap()
-    }
-
-    /// The element once the page shows it (bounded); the page source in the panic otherwise.
-    async fn wait_for(&self, css: &str) -> Element {
-        match self
-            .client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(css))
-            .await
-        {
-            Ok(element) => element,
-            Err(e) => {
-                let url = self.client.current_url().await.unwrap();
-                let source = self.client.source().await.unwrap();
-                panic!("{css} did not appear at {url} ({e}): {source}");
-            }
-        }
-    }
-
-    async fn find(&self, css: &str) -> Element {
-        self.client.find(Locator::Css(css)).await.unwrap()
-    }
-
-    async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap();
-    }
-
-    /// Clicks a button that submits a form and waits (bounded) until the next page has loaded,
-    /// so that waits after it cannot find an element of the page that was left.
-    async fn submit(&self, css: &str) {
-        self.client
-            .execute("window.__vialLeaving = true;", vec![])
-            .await
-            .unwrap();
-        self.click(css).await;
-        let deadline = std::time::Instant::now() + WAIT;
-        loop {
-            let left = self
-                .client
-                .execute(
-                    "return window.__vialLeaving === undefined && document.readyState === 'complete';",
-                    vec![],
-                )
-                .await
-                .map(|v| v.as_bool() == Some(true))
-                .unwrap_or(false);
-            if left {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{css} did not lead to a new page"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn fill(&self, id: &str, value: &str) {
-        let field = self.client.find(Locator::Id(id)).await.unwrap();
-        field.clear().await.unwrap();
-        field.send_keys(value).await.unwrap();
-    }
-
-    /// Sets an input's value directly (date and time inputs type differently per locale).
-    async fn set(&self, id: &str, value: &str) {
-        self.client
-            .execute(
-                "document.getElementById(arguments[0]).value = arguments[1];",
-                vec![json!(id), json!(value)],
-            )
-            .await
-            .unwrap();
-    }
-
-    /// Signs in through the login form with a fresh TOTP code; returns the landing heading.
-    async fn sign_in(&self, server: &Server, user: &TestUser) -> String {
-        self.open(server, "/login").await;
-        server.next_step();
-        self.fill("email", &user.email).await;
-        self.fill("password", PASSWORD).await;
-        if server.totp_secret(user).is_some() {
-            self.fill("totp", &server.code(user)).await;
-        }
-        self.client
-            .find(Locator::Id("sign-in"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        self.wait_for("header nav").await;
-        self.heading().await
-    }
-
-    async fn sign_out(&self) {
-        self.click("header nav button").await;
-        self.wait_for("#sign-in").await;
-    }
-
-    /// Taps (a real pointer click) the element at an element-relative position, `0..1` across
-    /// and down, as a provider's finger would.
-    async fn tap(&self, element: &Element, x: f64, y: f64) {
-        self.client
-            .execute(
-                "arguments[0].scrollIntoView({block: 'center'});",
-                vec![serde_json::to_value(element).unwrap()],
-            )
-            .await
-            .unwrap();
-        let (_, _, width, height) = element.rectangle().await.unwrap();
-        let tap = MouseActions::new("finger".into())
-            .then(PointerAction::MoveToElement {
-                element: element.clone(),
-                duration: None,
-                x: ((x - 0.5) * width).round(),
-                y: ((y - 0.5) * height).round(),
-            })
-            .then(PointerAction::Down {
-                button: MOUSE_BUTTON_LEFT,
-            })
-            .then(PointerAction::Up {
-                button: MOUSE_BUTTON_LEFT,
-            });
-        self.client.perform_actions(tap).await.unwrap();
-        self.client.release_actions().await.unwrap();
-    }
-
-    async fn close(self) {
-        self.client.close().await.unwrap();
-    }
-}
 
 /// A session's actor, for setting up data through the use cases.
 async fn actor(server: &Server, user: &TestUser) -> Actor {
@@ -273,7 +110,7 @@ async fn the_front_desk_books_a_patient_and_checks_them_in() {
     let Some(browser) = browser().await else {
         return;
     };
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let p = practice(&server, "Bookable").await;
 
     assert_eq!(browser.sign_in(&server, &p.staff).await, "Front desk");
@@ -367,7 +204,7 @@ async fn the_provider_charts_neurotoxin_by_tapping_the_face_map() {
     let Some(browser) = browser().await else {
         return;
     };
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let p = practice(&server, "Facemap").await;
     ready_to_treat(&server, &p).await;
 
@@ -545,7 +382,7 @@ async fn a_signed_note_is_locked_and_amended_and_the_patient_reads_it() {
     let Some(browser) = browser().await else {
         return;
     };
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let p = practice(&server, "Soapnote").await;
     ready_to_treat(&server, &p).await;
     let patient = server
@@ -688,7 +525,7 @@ async fn staff_are_refused_the_chart() {
     let Some(browser) = browser().await else {
         return;
     };
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let p = practice(&server, "Private").await;
     ready_to_treat(&server, &p).await;
 
@@ -756,7 +593,7 @@ async fn images_loaded(b: &Browser, css: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_provider_uploads_photos_and_compares_before_and_after() {
     let Some(b) = browser().await else { return };
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let p = practice(&server, "Photographed").await;
     ready_to_treat(&server, &p).await;
     let owner = server

@@ -2,14 +2,13 @@
 //! Time is a FixedClock: timeouts are tested by moving it, never by sleeping.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-mod common;
-
-use common::{MINUTE, PASSWORD, TestUser, spawn, spawn_with, spawn_with_policy};
 use serde_json::json;
 use vial_app::Role;
+use vial_testkit::both_backends;
+use vial_testkit::server::{MINUTE, PASSWORD, TestUser, spawn_app, spawn_with, spawn_with_policy};
 
 async fn password_and_totp_open_a_session(pg: bool) {
-    let s = spawn(pg).await;
+    let s = spawn_app(pg).await;
     let nia = s
         .add_user("nia.okafor@example.com", Role::Provider, None)
         .await;
@@ -27,7 +26,7 @@ async fn password_and_totp_open_a_session(pg: bool) {
 }
 
 async fn workforce_login_without_a_valid_fresh_totp_is_refused(pg: bool) {
-    let s = spawn(pg).await;
+    let s = spawn_app(pg).await;
     let nia = s
         .add_user("nia.okafor@example.com", Role::Provider, None)
         .await;
@@ -53,7 +52,7 @@ async fn workforce_login_without_a_valid_fresh_totp_is_refused(pg: bool) {
 }
 
 async fn a_recovery_code_replaces_the_totp_once(pg: bool) {
-    let s = spawn(pg).await;
+    let s = spawn_app(pg).await;
     let nia = s
         .add_user("nia.okafor@example.com", Role::Provider, None)
         .await;
@@ -87,7 +86,7 @@ async fn a_recovery_code_replaces_the_totp_once(pg: bool) {
 }
 
 async fn unknown_accounts_and_wrong_passwords_look_the_same(pg: bool) {
-    let s = spawn(pg).await;
+    let s = spawn_app(pg).await;
     let nia = s
         .add_user("nia.okafor@example.com", Role::Provider, None)
         .await;
@@ -106,7 +105,7 @@ async fn unknown_accounts_and_wrong_passwords_look_the_same(pg: bool) {
 }
 
 async fn repeated_failures_lock_out_even_the_right_password(pg: bool) {
-    let s = spawn(pg).await;
+    let s = spawn_app(pg).await;
     let nia = s
         .add_user("nia.okafor@example.com", Role::Provider, None)
         .await;
@@ -121,7 +120,7 @@ async fn repeated_failures_lock_out_even_the_right_password(pg: bool) {
 }
 
 async fn logout_idle_absolute_and_revocation_each_end_the_session(pg: bool) {
-    let s = spawn(pg).await;
+    let s = spawn_app(pg).await;
     let nia = s
         .add_user("nia.okafor@example.com", Role::Provider, None)
         .await;
@@ -175,7 +174,7 @@ async fn logout_idle_absolute_and_revocation_each_end_the_session(pg: bool) {
 }
 
 async fn patients_log_in_without_totp_and_bad_requests_are_refused(pg: bool) {
-    let s = spawn(pg).await;
+    let s = spawn_app(pg).await;
     let pat = s
         .add_user("pat.one@example.com", Role::Patient, Some("pat_1"))
         .await;
@@ -212,7 +211,7 @@ async fn patients_log_in_without_totp_and_bad_requests_are_refused(pg: bool) {
 /// Exports and key operations need the admin's password and a fresh code in the request; a
 /// lost device can be signed out alone.
 async fn sensitive_admin_operations_need_reauthentication(pg: bool) {
-    let s = spawn(pg).await;
+    let s = spawn_app(pg).await;
     let admin = s.add_user("ops.owner@example.com", Role::Admin, None).await;
     let staff = s.add_user("ops.desk@example.com", Role::Staff, None).await;
     let admin_token = s.token(&admin).await;
@@ -326,7 +325,7 @@ async fn sensitive_admin_operations_need_reauthentication(pg: bool) {
 /// Patient MFA is optional by default (a patient who enrols an authenticator must then use it)
 /// and mandatory when the practice requires it.
 async fn patient_mfa_is_optional_or_required_by_the_practice(pg: bool) {
-    let s = spawn(pg).await;
+    let s = spawn_app(pg).await;
     let pat = s
         .add_user("pat.optional@example.com", Role::Patient, Some("pat_2"))
         .await;
@@ -377,7 +376,7 @@ async fn patient_mfa_is_optional_or_required_by_the_practice(pg: bool) {
 }
 
 async fn devices_are_listed_and_ended_and_admins_manage_accounts(pg: bool) {
-    let s = spawn(pg).await;
+    let s = spawn_app(pg).await;
     let admin = s.add_user("ann.owner@example.com", Role::Admin, None).await;
     let admin_token = s.token(&admin).await;
     // Admins create accounts over the API; others may not.
@@ -447,7 +446,7 @@ async fn devices_are_listed_and_ended_and_admins_manage_accounts(pg: bool) {
 }
 
 async fn role_changes_need_an_admin_reauthentication_and_never_apply_to_oneself(pg: bool) {
-    let s = spawn(pg).await;
+    let s = spawn_app(pg).await;
     let admin = s.add_user("ann.owner@example.com", Role::Admin, None).await;
     let staff = s.add_user("sam.desk@example.com", Role::Staff, None).await;
     let admin_token = s.token(&admin).await;

@@ -3,7 +3,6 @@
 //! SIGKILL mid-append, retention enforced by the schema, fail-closed units. Every scenario runs
 //! on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-#![allow(clippy::print_stdout)] // the child process reports acknowledgements on stdout
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -15,10 +14,7 @@ use vial_app::{
 };
 use vial_audit::AuditEntry;
 
-#[path = "support/clinic.rs"]
-mod clinic;
-
-const CHILD_ENV: &str = "VIAL_TEST_AUDIT_CHILD";
+use vial_testkit::{both_backends, clinic, postgres_url as pg_url};
 
 struct Env {
     _dir: Option<tempfile::TempDir>,
@@ -26,23 +22,11 @@ struct Env {
     database: DatabaseChoice,
 }
 
-fn pg_url() -> String {
-    std::env::var("VIAL_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
 impl Env {
     async fn new(postgres: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let data = DataDir::new(dir.path().join("data"));
-        let database = if postgres {
-            DatabaseChoice::Postgres {
-                url: pg_url(),
-                schema: Some(format!("vial_test_{}", uuid::Uuid::new_v4().simple())),
-            }
-        } else {
-            DatabaseChoice::Embedded
-        };
+        let database = vial_testkit::database(postgres);
         data.init(&database, &SystemClock, |_| Ok(()))
             .await
             .unwrap();
@@ -51,32 +35,6 @@ impl Env {
             data,
             database,
         }
-    }
-
-    /// The environment a parent test handed to this child process.
-    fn from_child_env(spec: &str) -> Self {
-        let (root, schema) = spec.split_once('|').unwrap();
-        let database = if schema.is_empty() {
-            DatabaseChoice::Embedded
-        } else {
-            DatabaseChoice::Postgres {
-                url: pg_url(),
-                schema: Some(schema.to_owned()),
-            }
-        };
-        Self {
-            _dir: None,
-            data: DataDir::new(root),
-            database,
-        }
-    }
-
-    fn child_spec(&self) -> String {
-        let schema = match &self.database {
-            DatabaseChoice::Postgres { schema, .. } => schema.clone().unwrap_or_default(),
-            DatabaseChoice::Embedded => String::new(),
-        };
-        format!("{}|{schema}", self.data.root().display())
     }
 
     async fn app(&self) -> System {
@@ -94,17 +52,16 @@ impl Env {
             .unwrap()
     }
 
-    /// This test binary again, running only [`child_appender`] against this environment:
-    /// a second OS process appending `count` entries (forever when 0).
+    /// The `audit-child` helper (tests/bin/audit_child.rs) on this environment: a second OS
+    /// process appending `count` entries (forever when 0).
     fn spawn_child_appender(&self, count: u64) -> std::process::Child {
-        Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "child_appender",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_ENV, format!("{}|{count}", self.child_spec()))
+        let schema = match &self.database {
+            DatabaseChoice::Postgres { schema, .. } => schema.clone().unwrap_or_default(),
+            DatabaseChoice::Embedded => String::new(),
+        };
+        Command::new(env!("CARGO_BIN_EXE_audit-child"))
+            .arg(self.data.root())
+            .args([pg_url(), schema, count.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -660,7 +617,6 @@ async fn sigkill_mid_append_loses_nothing_committed(pg: bool) {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     while acknowledged.len() < 200 {
         let line = lines.next().unwrap().unwrap();
-        // The harness may print its "test … " prefix on the first line.
         if let Some((_, id)) = line.split_once("ack ") {
             acknowledged.push(id.to_owned());
         }
@@ -686,42 +642,6 @@ async fn sigkill_mid_append_loses_nothing_committed(pg: bool) {
     for id in &acknowledged {
         assert!(stored.contains(id), "acknowledged entry {id} was lost");
     }
-}
-
-/// Not a test on its own: the second process of the tests above. Appends `count` events (or
-/// forever when 0), as units and read units in turn, printing `ack <id>` once each is durable.
-#[tokio::test]
-async fn child_appender() {
-    let Ok(spec) = std::env::var(CHILD_ENV) else {
-        return;
-    };
-    let (env_spec, count) = spec.rsplit_once('|').unwrap();
-    let count: u64 = count.parse().unwrap();
-    let env = Env::from_child_env(env_spec);
-    let app = env.app().await;
-    let mut i = 0u64;
-    while count == 0 || i < count {
-        let id = format!("child-{i}");
-        record(
-            &app,
-            AuditEvent::new("test.child").resource("w", &id),
-            i % 2 == 1,
-        )
-        .await;
-        println!("ack {id}");
-        i += 1;
-    }
-}
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name(false).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::$name(true).await }
-        }
-    )*};
 }
 
 both_backends!(

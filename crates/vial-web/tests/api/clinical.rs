@@ -4,11 +4,10 @@
 //! lot recall, consents, and nothing clinical in clear under the data dir.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-mod common;
-
-use common::{Server, TestUser, spawn};
 use serde_json::{Value, json};
 use vial_app::Role;
+use vial_testkit::both_backends;
+use vial_testkit::server::{Server, TestUser, spawn_app};
 
 const HOUR: i64 = 3_600_000;
 /// The test clock's "now" (2027-01-15 08:00 UTC) and its date.
@@ -39,7 +38,7 @@ struct Tokens {
 }
 
 async fn clinic(pg: bool) -> Clinic {
-    let s = spawn(pg).await;
+    let s = spawn_app(pg).await;
     let staff = s.add_user("cl.desk@example.com", Role::Staff, None).await;
     let admin = s.add_user("cl.owner@example.com", Role::Admin, None).await;
     let provider = s.add_user("cl.np@example.com", Role::Provider, None).await;

@@ -1,112 +1,13 @@
 //! The web UI in a real headless Chromium, driven over WebDriver (fantoccini + chromedriver):
 //! sign in with TOTP, land on the right home per role, be refused another role's page, and be
 //! signed out after the idle timeout with the patient's details gone from the screen.
-//!
-//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them these
-//! tests say so and pass, unless `VIAL_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use std::time::Duration;
-
-use common::{MINUTE, PASSWORD, Server, TestUser, spawn};
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use serde_json::json;
 use vial_app::Role;
-
-const WAIT: Duration = Duration::from_secs(20);
-
-/// One chromedriver process (killed on drop) and a browser session on it.
-struct Browser {
-    client: Client,
-    _session: vial_testkit::chromium::Chromium,
-}
-
-async fn browser() -> Option<Browser> {
-    let session = vial_testkit::chromium::start().await?;
-    Some(Browser {
-        client: session.client.clone(),
-        _session: session,
-    })
-}
-
-impl Browser {
-    async fn open(&self, server: &Server, path: &str) {
-        self.client
-            .goto(&format!("{}{path}", server.base))
-            .await
-            .unwrap();
-    }
-
-    async fn heading(&self) -> String {
-        self.client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css("main h1"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    }
-
-    async fn fill(&self, id: &str, value: &str) {
-        let field = self.client.find(Locator::Id(id)).await.unwrap();
-        field.clear().await.unwrap();
-        field.send_keys(value).await.unwrap();
-    }
-
-    /// Signs in through the login form with a fresh TOTP code; returns the landing heading.
-    async fn sign_in(&self, server: &Server, user: &TestUser) -> String {
-        self.open(server, "/login").await;
-        server.next_step();
-        self.fill("email", &user.email).await;
-        self.fill("password", PASSWORD).await;
-        if server.totp_secret(user).is_some() {
-            self.fill("totp", &server.code(user)).await;
-        }
-        self.client
-            .find(Locator::Id("sign-in"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        let landed = self
-            .client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css("header nav"))
-            .await;
-        if landed.is_err() {
-            let url = self.client.current_url().await.unwrap();
-            let source = self.client.source().await.unwrap();
-            panic!("sign-in did not land at {url}: {source}");
-        }
-        self.heading().await
-    }
-
-    async fn sign_out(&self) {
-        self.client
-            .find(Locator::Css("header nav button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        self.client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Id("sign-in"))
-            .await
-            .unwrap();
-    }
-
-    async fn close(self) {
-        self.client.close().await.unwrap();
-    }
-}
+use vial_testkit::browser::{WAIT, browser};
+use vial_testkit::server::{MINUTE, PASSWORD, Server, TestUser, spawn_app};
 
 /// A patient record registered through the API by `staff`, with a portal account.
 async fn patient_with_account(server: &Server, staff: &TestUser, given: &str) -> TestUser {
@@ -134,7 +35,7 @@ async fn each_role_signs_in_with_totp_and_lands_on_its_home() {
     let Some(browser) = browser().await else {
         return;
     };
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let provider = server
         .add_user("ui.injector@example.com", Role::Provider, None)
         .await;
@@ -197,7 +98,7 @@ async fn a_page_of_another_role_is_refused() {
     let Some(browser) = browser().await else {
         return;
     };
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let staff = server
         .add_user("ui.frontdesk@example.com", Role::Staff, None)
         .await;
@@ -226,7 +127,7 @@ async fn idle_timeout_signs_out_and_takes_the_record_off_the_screen() {
     let Some(browser) = browser().await else {
         return;
     };
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let provider = server
         .add_user("ui.np@example.com", Role::Provider, None)
         .await;

@@ -1,7 +1,7 @@
 //! The one-door rules that the compiler cannot see, checked on the source: only the gateway
 //! asks the permission policy, and every public use case on [`vial_app::App`] (the web crate's
 //! handle) takes the acting user, except the doors named in `DOORS_WITHOUT_AN_ACTOR`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,6 @@
 //! Test images made at test time — no photo is ever committed. Metadata is built with
 //! kamadak-exif's writer and inserted with img-parts, an implementation independent of the one
 //! under test.
-#![allow(dead_code)] // each test binary uses a different subset
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 use std::io::Cursor;
 
@@ -37,6 +35,17 @@ pub fn marked(width: u32, height: u32) -> RgbImage {
             if x < 16 && y < 16 { RED } else { BLUE }
         },
     )
+}
+
+/// [`marked`] with some texture, so that its JPEG data is not trivially repetitive.
+pub fn textured(width: u32, height: u32) -> RgbImage {
+    RgbImage::from_fn(width, height, |x, y| {
+        if x < 16 && y < 16 {
+            RED
+        } else {
+            Rgb([30, 60, ((x * 7 + y * 13) % 200) as u8])
+        }
+    })
 }
 
 /// Smooth gradients with some noise, deterministic.
@@ -145,6 +154,14 @@ pub fn with_segments(jpeg: &[u8], segments: &[(u8, &[u8])]) -> Vec<u8> {
     let mut out = Vec::new();
     parsed.encoder().write_to(&mut out).unwrap();
     out
+}
+
+/// A phone photo: a quality-90 JPEG with one EXIF APP1 segment (camera, serial, time, GPS,
+/// `orientation`) right after SOI.
+pub fn exif_jpeg(image: &RgbImage, orientation: u16) -> Vec<u8> {
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(exif_tiff(Some(orientation)));
+    with_segments(&jpeg(image, 90), &[(0xE1, &app1)])
 }
 
 /// A JPEG carrying every kind of metadata: EXIF (camera, serial, time, GPS, `orientation`),

@@ -1,7 +1,5 @@
-//! Set-up shared by vial-app's tests, benchmarks and examples, through the public API only:
-//! staff accounts, and a patient who has consented to photography. Included with `#[path]`;
-//! not every includer uses every function.
-#![allow(dead_code)]
+//! A clinic set up through vial-app's public API only, for tests, benchmarks and examples: staff
+//! accounts, and a patient who has consented to photography.
 
 use vial_app::{Actor, NewPatient, NewUserInput, Role, System};
 use zeroize::Zeroizing;

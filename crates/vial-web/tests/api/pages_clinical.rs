@@ -3,12 +3,10 @@
 //! and that a refused form stored nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{PASSWORD, Server, TestUser, spawn};
 use reqwest::header::{COOKIE, LOCATION, ORIGIN};
 use vial_app::{Actor, DocumentKind, LoginRequest, NewPatient, Role, SessionKind};
 use vial_clinical::{AppointmentInput, ConsentFormInput, LocationInput, ReceivedLotInput};
+use vial_testkit::server::{PASSWORD, Server, TestUser, spawn_app};
 use zeroize::Zeroizing;
 
 /// A signed-in browser: its session cookie and the CSRF token its pages carry.
@@ -185,7 +183,7 @@ async fn practice(server: &Server) -> Practice {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chart_forms_refuse_bad_input_with_the_reason_and_store_nothing() {
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let p = practice(&server).await;
     let page = Page::sign_in(&server, &p.provider).await;
     let chart = format!("/patients/{}/chart", p.patient_id);
@@ -372,7 +370,7 @@ async fn chart_forms_refuse_bad_input_with_the_reason_and_store_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_notes_and_status_moves_conflict_with_409() {
-    let server = spawn(false).await;
+    let server = spawn_app(false).await;
     let p = practice(&server).await;
     let page = Page::sign_in(&server, &p.provider).await;
     let chart = format!("/patients/{}/chart", p.patient_id);
