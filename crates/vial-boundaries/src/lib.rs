@@ -106,6 +106,14 @@
 //!
 //! ```
 //! let _ = serde_json::to_string(&"an id");
+//! // Every type below exists and is public, so each `compile_fail` fails for want of `Serialize`.
+//! fn named(
+//!     _: &vial_app::Demographics, _: &vial_app::UserProfile, _: &vial_app::UserSummary,
+//!     _: &vial_app::TreatmentView, _: &vial_app::Charted, _: &vial_app::RecallEntry,
+//!     _: &vial_app::HistoryView, _: &vial_app::DocumentView, _: &vial_app::AmendmentView,
+//!     _: &vial_app::ConsentView, _: &vial_app::AppointmentView, _: &vial_app::PhotoSummary,
+//!     _: &vial_app::AccessRecord,
+//! ) {}
 //! ```
 //! ```compile_fail
 //! fn leak(d: &vial_app::Demographics) {
@@ -120,5 +128,55 @@
 //! ```compile_fail
 //! fn leak(u: &vial_app::UserSummary) {
 //!     let _ = serde_json::to_string(u);
+//! }
+//! ```
+//! ```compile_fail
+//! fn leak(v: &vial_app::TreatmentView) {
+//!     let _ = serde_json::to_string(v);
+//! }
+//! ```
+//! ```compile_fail
+//! fn leak(v: &vial_app::Charted) {
+//!     let _ = serde_json::to_string(v);
+//! }
+//! ```
+//! ```compile_fail
+//! fn leak(v: &vial_app::RecallEntry) {
+//!     let _ = serde_json::to_string(v);
+//! }
+//! ```
+//! ```compile_fail
+//! fn leak(v: &vial_app::HistoryView) {
+//!     let _ = serde_json::to_string(v);
+//! }
+//! ```
+//! ```compile_fail
+//! fn leak(v: &vial_app::DocumentView) {
+//!     let _ = serde_json::to_string(v);
+//! }
+//! ```
+//! ```compile_fail
+//! fn leak(v: &vial_app::AmendmentView) {
+//!     let _ = serde_json::to_string(v);
+//! }
+//! ```
+//! ```compile_fail
+//! fn leak(v: &vial_app::ConsentView) {
+//!     let _ = serde_json::to_string(v);
+//! }
+//! ```
+//! ```compile_fail
+//! fn leak(v: &vial_app::AppointmentView) {
+//!     let _ = serde_json::to_string(v);
+//! }
+//! ```
+//! ```compile_fail
+//! fn leak(v: &vial_app::PhotoSummary) {
+//!     let _ = serde_json::to_string(v);
+//! }
+//! ```
+//! ```compile_fail
+//! fn leak(v: &vial_app::AccessRecord) {
+//!     let _ = serde_json::to_string(v);
 //! }
 //! ```

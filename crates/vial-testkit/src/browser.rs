@@ -39,6 +39,20 @@ impl Browser {
             .unwrap();
     }
 
+    /// The page's source once the page stopped navigating: chromedriver aborts a command that
+    /// a navigation (a script's `location.replace`, say) overtakes, so ask again until one
+    /// answers from a settled page.
+    pub async fn settled_source(&self) -> String {
+        for _ in 0..100 {
+            match self.client.source().await {
+                Ok(source) => return source,
+                Err(e) if format!("{e:?}").contains("aborted by navigation") => continue,
+                Err(e) => panic!("page source: {e:?}"),
+            }
+        }
+        panic!("the page kept navigating")
+    }
+
     pub async fn heading(&self) -> String {
         self.wait_for("main h1").await.text().await.unwrap()
     }

@@ -177,7 +177,7 @@ async fn idle_timeout_signs_out_and_takes_the_record_off_the_screen() {
         .for_element(Locator::Id("login-notice"))
         .await
         .unwrap();
-    let source = browser.client.source().await.unwrap();
+    let source = browser.settled_source().await;
     assert!(!source.contains("Idlemarker"));
     assert!(source.contains("You were signed out"));
 
