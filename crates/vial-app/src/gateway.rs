@@ -146,6 +146,8 @@ pub(crate) enum Ask<'a> {
     AccountChange { target: &'a str },
     /// May the actor assign a provider to a patient's care team?
     CareTeam,
+    /// May the actor co-sign charts, the practice having named `director`?
+    Cosign { director: Option<&'a str> },
 }
 
 impl Ask<'_> {
@@ -195,6 +197,7 @@ fn policy(actor: &Actor, ask: Ask<'_>) -> Decision {
             vial_core::may_change_role(&actor.user_id, actor.role, target)
         }
         Ask::CareTeam => vial_core::may_assign_care_team(actor.role),
+        Ask::Cosign { director } => vial_core::may_cosign(&actor.user_id, actor.role, director),
     }
 }
 
@@ -241,7 +244,7 @@ impl Access<'_> {
     }
 
     /// The single shape of a patient-scoped audit entry.
-    fn event(&self, actor: &Actor) -> AuditEvent {
+    pub(crate) fn event(&self, actor: &Actor) -> AuditEvent {
         AuditEvent::new(self.audit_action)
             .actor(&actor.user_id, Some(actor.role.as_str()))
             .session(&actor.session_id)

@@ -52,6 +52,6 @@ pub mod role;
 
 pub use policy::{
     Action, Decision, DenyReason, Relation, Resource, Scope, decide, may_assign_care_team,
-    may_change_role,
+    may_change_role, may_cosign,
 };
 pub use role::{Role, UnknownRole};

@@ -110,6 +110,8 @@ vocabulary! {
         UnknownRole = "unknown_role",
         /// An actor or target id was empty, so identity could not be established.
         InvalidIdentity = "invalid_identity",
+        /// Co-signing (and its queue) is the practice's medical director's alone.
+        NotMedicalDirector = "not_medical_director",
     }
 }
 
@@ -254,6 +256,23 @@ pub fn may_change_role(actor_id: &str, actor_role: Role, target_user_id: &str) -
     }
     // Roles are user administration: reuse the table so this right lives in one place.
     decide(actor_role, Relation::None, Administration, Write)
+}
+
+/// May `actor_id` co-sign charts and see the co-signature queue? Only a provider whom the
+/// practice named its medical director (`director`, a practice setting); nobody while none is
+/// named. Whether they may co-sign a given chart (never their own, on the care team) is
+/// decided with the chart.
+pub fn may_cosign(actor_id: &str, actor_role: Role, director: Option<&str>) -> Decision {
+    let actor = actor_id.trim();
+    if actor.is_empty() {
+        return Decision::Deny(DenyReason::InvalidIdentity);
+    }
+    match director {
+        Some(director) if actor_role == Role::Provider && director.trim() == actor => {
+            Decision::Allow(Scope::Full)
+        }
+        _ => Decision::Deny(DenyReason::NotMedicalDirector),
+    }
 }
 
 /// May someone with `role` put a provider on a patient's care team? SPEC §5: staff and admin
@@ -527,6 +546,24 @@ mod tests {
     }
 
     #[test]
+    fn only_the_named_medical_director_cosigns() {
+        let no = Decision::Deny(DenyReason::NotMedicalDirector);
+        assert_eq!(
+            may_cosign("u-1", Provider, Some("u-1")),
+            Decision::Allow(Scope::Full)
+        );
+        assert_eq!(may_cosign("u-2", Provider, Some("u-1")), no);
+        assert_eq!(may_cosign("u-1", Provider, None), no);
+        for role in [Staff, Admin, Patient] {
+            assert_eq!(may_cosign("u-1", role, Some("u-1")), no, "{role:?}");
+        }
+        assert_eq!(
+            may_cosign(" ", Provider, Some(" ")),
+            Decision::Deny(DenyReason::InvalidIdentity)
+        );
+    }
+
+    #[test]
     fn codes_are_stable_snake_case_words() {
         // Audit entries store these strings; changing one breaks the meaning of old entries.
         assert_eq!(
@@ -538,6 +575,7 @@ mod tests {
                 "own_role_change",
                 "unknown_role",
                 "invalid_identity",
+                "not_medical_director",
             ]
         );
         let codes = DenyReason::ALL

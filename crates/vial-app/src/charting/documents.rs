@@ -10,10 +10,10 @@ use vial_clinical::{
 use vial_core::{Action, Resource, Scope};
 use vial_store::{ClinicalRecordRow, TxRead};
 
-use crate::gateway::Access;
 use crate::gateway::purpose_of;
+use crate::gateway::{Access, Ask, authorize, permits};
 use crate::records::{new_id, new_record, new_signed_record, open_json, seal_json};
-use crate::{Actor, App, AppError, Audited, Role};
+use crate::{Actor, App, AppError, AuditEvent, Audited};
 
 const TABLE: &str = "clinical_records";
 
@@ -323,13 +323,18 @@ impl App {
             let mut tx = self.store().begin_read().await?;
             tx.setting("medical_director").await?
         };
-        if director.as_deref() != Some(actor.user_id.as_str()) {
-            return Err(AppError::Forbidden("not_medical_director"));
-        }
         let (app, actor, now, id) = (self.clone(), actor.clone(), self.now_ms(), id.to_owned());
         self.transact(move |work| {
             Box::pin(async move {
                 let (row, kind) = document_row(work.read(), &id, None).await?;
+                let ask = Ask::Cosign {
+                    director: director.as_deref(),
+                };
+                if !permits(&actor, ask) {
+                    // Refused as the chart access it asked for, and recorded as such.
+                    let denied = access(&row.patient_id, Action::Sign, "document.cosign");
+                    authorize(work, &actor, ask, denied.event(&actor))?;
+                }
                 app.authorize(
                     work,
                     &actor,
@@ -371,13 +376,23 @@ impl App {
             let mut tx = self.store().begin_read().await?;
             tx.setting("medical_director").await?
         };
-        if actor.role != Role::Provider || director.as_deref() != Some(actor.user_id.as_str()) {
-            return Err(AppError::Forbidden("not_medical_director"));
-        }
-        let mut tx = self.store().begin_read().await?;
-        Ok(tx
-            .records_awaiting_cosign(500)
-            .await?
+        let actor = actor.clone();
+        let rows = self
+            .transact_read(move |work| {
+                Box::pin(async move {
+                    let event = AuditEvent::new("document.cosign_queue")
+                        .actor(&actor.user_id, Some(actor.role.as_str()))
+                        .session(&actor.session_id)
+                        .purpose("treatment");
+                    let ask = Ask::Cosign {
+                        director: director.as_deref(),
+                    };
+                    authorize(work, &actor, ask, event)?;
+                    Ok(work.read().records_awaiting_cosign(500).await?)
+                })
+            })
+            .await?;
+        Ok(rows
             .into_iter()
             .map(|r| (r.id, r.kind, r.patient_id))
             .collect())

@@ -21,6 +21,7 @@ const DOORS_WITHOUT_AN_ACTOR: &[&str] = &[
 const POLICY_CALLS: &[&str] = &[
     "vial_core::decide",
     "may_change_role",
+    "may_cosign",
     "may_assign_care_team",
 ];
 
