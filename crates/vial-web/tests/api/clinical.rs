@@ -417,6 +417,7 @@ async fn charts_await_the_medical_directors_cosignature(pg: bool) {
     let note = format!("/api/v1/notes/{}", reply["id"].as_str().unwrap());
     c.s.post(&format!("{note}/sign"), Some(&t.provider), json!({}))
         .await;
+    let before = c.s.audit().await.len();
     assert_eq!(
         c.s.get("/api/v1/cosign-queue", Some(&t.provider)).await.0,
         403
@@ -429,6 +430,20 @@ async fn charts_await_the_medical_directors_cosignature(pg: bool) {
             .await
             .0,
         403
+    );
+    // The refusals and the queue view are recorded, allowed and denied alike.
+    let decided: Vec<(String, String)> = c.s.audit().await[before..]
+        .iter()
+        .map(|(action, outcome, _)| (action.clone(), outcome.clone()))
+        .collect();
+    let pair = |a: &str, o: &str| (a.to_owned(), o.to_owned());
+    assert_eq!(
+        decided,
+        [
+            pair("document.cosign_queue", "denied"),
+            pair("document.cosign_queue", "allowed"),
+            pair("document.cosign", "denied"),
+        ]
     );
     assert_eq!(
         c.s.post(&format!("{note}/cosign"), Some(&t.off_team), json!({}))
