@@ -38,6 +38,25 @@ impl App {
         authorize_with(work, actor, relation, access)
     }
 
+    /// Decides a practice-wide read through the gateway in a read unit of its own, so that the
+    /// decision — allowed or denied — is durable before anything is read for the actor.
+    pub(crate) async fn practice_wide(
+        &self,
+        by: &Actor,
+        resource: Resource,
+        action: Action,
+        event: AuditEvent,
+    ) -> Result<(), AppError> {
+        let by = by.clone();
+        self.transact_read(move |work| {
+            Box::pin(async move {
+                authorize(work, &by, Ask::practice(resource, action), event)?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// Like [`App::authorize`], returning the decision instead of failing on a denial (for
     /// searches, which leave out what the actor may not see).
     pub(crate) async fn decide_and_record(
@@ -133,7 +152,7 @@ impl ProviderRelations {
     }
 }
 
-/// A question for the policy: the SPEC §2 matrix, or one of its two rules about people.
+/// A question for the policy: the SPEC §2 matrix, or one of its rules about people.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Ask<'a> {
     /// May the actor, related to the data as `relation`, do `action` on `resource`?

@@ -12,6 +12,7 @@ use vial_store::{SessionRecord, UserRecord};
 use zeroize::Zeroizing;
 
 use super::login::totp_step;
+use super::users::user_text;
 use crate::gateway::{Ask, authorize, permits};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
@@ -39,25 +40,6 @@ impl std::fmt::Debug for UserSummary {
 }
 
 impl App {
-    /// Decides a practice-wide read through the gateway in a read unit of its own, so that the
-    /// decision — allowed or denied — is durable before anything is read for the actor.
-    pub(crate) async fn practice_wide(
-        &self,
-        by: &Actor,
-        resource: Resource,
-        action: Action,
-        event: AuditEvent,
-    ) -> Result<(), AppError> {
-        let by = by.clone();
-        self.transact_read(move |work| {
-            Box::pin(async move {
-                authorize(work, &by, Ask::practice(resource, action), event)?;
-                Ok(())
-            })
-        })
-        .await
-    }
-
     /// Every account with its decrypted name and email (admins).
     pub async fn list_users(&self, by: &Actor) -> Result<Vec<UserSummary>, AppError> {
         let event = admin_event("user.list", by);
@@ -78,15 +60,9 @@ impl App {
     async fn summary(&self, row: UserRecord, now: i64) -> Result<UserSummary, AppError> {
         let mut tx = self.store().begin_read().await?;
         let key = self.existing_data_key(&mut *tx, &row.id).await?;
-        let text = |column: &str, bytes: &[u8]| -> Result<Zeroizing<String>, AppError> {
-            let plain = key.open(Aad::new("users", column, &row.id), bytes)?;
-            String::from_utf8(plain.to_vec())
-                .map(Zeroizing::new)
-                .map_err(|_| AppError::Invalid("stored text is not UTF-8".into()))
-        };
         Ok(UserSummary {
-            name: text("name", &row.name_enc)?,
-            email: text("email", &row.email_enc)?,
+            name: user_text(&key, &row.id, "name", &row.name_enc)?,
+            email: user_text(&key, &row.id, "email", &row.email_enc)?,
             disabled: row.disabled_at_ms.is_some(),
             locked: row.locked_until_ms.is_some_and(|until| until > now),
             created_at_ms: row.created_at_ms,

@@ -5,7 +5,7 @@
 //! stored as a blind index so that it stays unique and findable without being readable.
 
 use argon2::password_hash::{PasswordHasher, SaltString};
-use vial_crypto::{Aad, BlindField};
+use vial_crypto::{Aad, BlindField, DataKey};
 use vial_store::NewUser;
 use zeroize::Zeroizing;
 
@@ -312,14 +312,9 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("user"))?;
         let key = self.existing_data_key(&mut *tx, user_id).await?;
-        let text = |bytes: Zeroizing<Vec<u8>>| {
-            String::from_utf8(bytes.to_vec())
-                .map(Zeroizing::new)
-                .map_err(|_| AppError::Invalid("stored text is not UTF-8".into()))
-        };
         Ok(UserProfile {
-            name: text(key.open(Aad::new("users", "name", user_id), &user.name_enc)?)?,
-            email: text(key.open(Aad::new("users", "email", user_id), &user.email_enc)?)?,
+            name: user_text(&key, user_id, "name", &user.name_enc)?,
+            email: user_text(&key, user_id, "email", &user.email_enc)?,
             id: user.id,
             role: user.role,
         })
@@ -344,13 +339,26 @@ impl App {
         _actor: &Actor,
         user_id: &str,
     ) -> Result<Zeroizing<String>, AppError> {
-        let role = {
-            let mut tx = self.store().begin_read().await?;
-            tx.user_by_id(user_id).await?.map(|u| u.role)
-        };
-        if !role.is_some_and(|r| Role::parse(&r).is_ok_and(Role::is_workforce)) {
-            return Err(AppError::NotFound("user"));
-        }
-        Ok(self.user_profile(user_id).await?.name)
+        let mut tx = self.store().begin_read().await?;
+        let user = tx
+            .user_by_id(user_id)
+            .await?
+            .filter(|u| Role::parse(&u.role).is_ok_and(Role::is_workforce))
+            .ok_or(AppError::NotFound("user"))?;
+        let key = self.existing_data_key(&mut *tx, user_id).await?;
+        user_text(&key, user_id, "name", &user.name_enc)
     }
+}
+
+/// A user's sealed text column (`name`, `email`), opened.
+pub(crate) fn user_text(
+    key: &DataKey,
+    user_id: &str,
+    column: &str,
+    sealed: &[u8],
+) -> Result<Zeroizing<String>, AppError> {
+    let plain = key.open(Aad::new("users", column, user_id), sealed)?;
+    String::from_utf8(plain.to_vec())
+        .map(Zeroizing::new)
+        .map_err(|_| AppError::Invalid("stored text is not UTF-8".into()))
 }
