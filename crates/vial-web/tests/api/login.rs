@@ -526,6 +526,36 @@ async fn an_address_is_rate_limited_before_any_account_is(pg: bool) {
     assert_eq!(s.get("/api/v1/health", None).await.0, 200);
 }
 
+/// Workforce names are shown to anyone signed in; a patient account's name is PHI and is never
+/// handed out that way, to anyone.
+async fn only_workforce_names_are_looked_up_by_id(pg: bool) {
+    let s = spawn_app(pg).await;
+    let staff = s
+        .add_user("names.desk@example.com", Role::Staff, None)
+        .await;
+    let pat = s
+        .add_user("names.patient@example.com", Role::Patient, Some("pat_9"))
+        .await;
+    for asker in [&staff, &pat] {
+        let actor = s
+            .app
+            .authenticate(&s.token(asker).await, None)
+            .await
+            .unwrap();
+        let name = s.app.workforce_name(&actor, &staff.id).await.unwrap();
+        assert!(!name.is_empty());
+        assert!(matches!(
+            s.app.workforce_name(&actor, &pat.id).await,
+            Err(vial_app::AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            s.app.workforce_name(&actor, "usr_unknown").await,
+            Err(vial_app::AppError::NotFound(_))
+        ));
+        s.next_step();
+    }
+}
+
 both_backends!(
     role_changes_need_an_admin_reauthentication_and_never_apply_to_oneself,
     a_recovery_code_replaces_the_totp_once,
@@ -539,4 +569,5 @@ both_backends!(
     patients_log_in_without_totp_and_bad_requests_are_refused,
     patient_mfa_is_optional_or_required_by_the_practice,
     sensitive_admin_operations_need_reauthentication,
+    only_workforce_names_are_looked_up_by_id,
 );
