@@ -53,9 +53,9 @@ async fn main() {
                 let t = Instant::now();
                 app.record(
                     AuditEvent::new("patient.read")
-                        .actor("usr_0123456789abcdef", Some("provider"))
-                        .resource("patient", &format!("pat_{a}_{i}"))
-                        .patient(&format!("pat_{a}_{i}"))
+                        .actor(&"usr_0123456789abcdef".into(), Some("provider"))
+                        .resource("patient", format!("pat_{a}_{i}"))
+                        .patient(&format!("pat_{a}_{i}").into())
                         .purpose("treatment"),
                 )
                 .await

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use image::{ImageEncoder, Rgb, RgbImage};
-use vial_app::{Actor, DataDir, DatabaseChoice, PhotoPart, PhotoUpload, System, SystemClock};
+use vial_app::{
+    Actor, DataDir, DatabaseChoice, PatientId, PhotoId, PhotoPart, PhotoUpload, System, SystemClock,
+};
 
 use vial_testkit::clinic;
 
@@ -101,7 +103,7 @@ fn retrieval(
     rt: &tokio::runtime::Runtime,
     app: &System,
     provider: &Actor,
-    ids: &[String],
+    ids: &[PhotoId],
     blob_dir: &std::path::Path,
     photo_len: usize,
 ) {
@@ -119,7 +121,7 @@ fn retrieval(
         for _ in 0..RATIO_ROUNDS {
             // One stream alternates the yardstick with retrieval photo by photo; several
             // streams, a pass at a time.
-            let turns: Vec<Vec<String>> = if streams == 1 {
+            let turns: Vec<Vec<PhotoId>> = if streams == 1 {
                 ids.iter().map(|id| vec![id.clone()]).collect()
             } else {
                 vec![ids.to_vec()]
@@ -187,7 +189,7 @@ fn retrieval(
     let blobs = vial_blob::BlobStore::local(blob_dir).unwrap();
     let (mut total, mut locating, mut body) = (0, Duration::ZERO, Duration::ZERO);
     for id in ids {
-        let (bytes, located, read) = rt.block_on(read_body(&blobs, id));
+        let (bytes, located, read) = rt.block_on(read_body(&blobs, id.as_str()));
         total += bytes;
         locating += located;
         body += read;
@@ -202,8 +204,8 @@ fn retrieval(
 
 /// Audited views of thumbnails (a few KB each, so the decision and the durable audit entry are
 /// most of a view): latency one at a time, and views per second with 8 viewers at once.
-fn thumbnail_views(rt: &tokio::runtime::Runtime, app: &System, provider: &Actor, ids: &[String]) {
-    async fn view(app: &System, provider: &Actor, id: &str) {
+fn thumbnail_views(rt: &tokio::runtime::Runtime, app: &System, provider: &Actor, ids: &[PhotoId]) {
+    async fn view(app: &System, provider: &Actor, id: &PhotoId) {
         let thumbnail = app
             .photo_content(provider, id, PhotoPart::Thumbnail)
             .await
@@ -342,7 +344,7 @@ struct Retrieved {
 }
 
 /// Streams and consumes every photo in `ids`, `passes` times.
-async fn retrieve_all(app: System, provider: Actor, ids: Vec<String>, passes: usize) -> Retrieved {
+async fn retrieve_all(app: System, provider: Actor, ids: Vec<PhotoId>, passes: usize) -> Retrieved {
     let mut out = Retrieved {
         bytes: 0,
         opening: Duration::ZERO,
@@ -432,7 +434,7 @@ fn mb(bytes: usize) -> f64 {
     bytes as f64 / 1_000_000.0
 }
 
-async fn upload(app: &System, provider: &Actor, patient: &str, bytes: Vec<u8>) -> String {
+async fn upload(app: &System, provider: &Actor, patient: &PatientId, bytes: Vec<u8>) -> PhotoId {
     app.capture_photo(
         provider,
         patient,
@@ -448,7 +450,7 @@ async fn upload(app: &System, provider: &Actor, patient: &str, bytes: Vec<u8>) -
     .unwrap()
 }
 
-async fn setup(data: &DataDir) -> (System, Actor, String) {
+async fn setup(data: &DataDir) -> (System, Actor, PatientId) {
     data.init(&DatabaseChoice::Embedded, &SystemClock, |_| Ok(()))
         .await
         .unwrap();

@@ -7,7 +7,7 @@
 //! both). Only after the decision may the caller decrypt. A denial is an error for the caller
 //! but a committed audit entry all the same.
 
-use vial_core::{Action, Decision, Relation, Resource, Scope};
+use vial_core::{Action, Decision, PatientId, Relation, Resource, Scope, UserId};
 use vial_store::TxRead;
 
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role, Work};
@@ -15,7 +15,7 @@ use crate::{Actor, App, AppError, AuditEvent, Audited, Role, Work};
 /// What is being done, for the policy and the audit log.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Access<'a> {
-    pub patient_id: &'a str,
+    pub patient_id: &'a PatientId,
     pub resource: Resource,
     pub action: Action,
     /// The audit action code, e.g. `patient.read`.
@@ -97,7 +97,7 @@ impl App {
         &self,
         tx: &mut dyn TxRead,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
         on_care_team: Option<bool>,
     ) -> Result<Relation, AppError> {
         Ok(match actor.role {
@@ -121,7 +121,7 @@ impl App {
                     .user_by_id(&actor.user_id)
                     .await?
                     .and_then(|u| u.patient_id)
-                    .is_some_and(|linked| linked == patient_id);
+                    .is_some_and(|linked| linked == *patient_id);
                 if own {
                     Relation::SelfRecord
                 } else {
@@ -136,12 +136,12 @@ impl App {
 /// A provider's patients, for deciding many patients in one go.
 #[derive(Debug, Default)]
 pub(crate) struct ProviderRelations {
-    team: std::collections::HashSet<String>,
-    glass: std::collections::HashSet<String>,
+    team: std::collections::HashSet<PatientId>,
+    glass: std::collections::HashSet<PatientId>,
 }
 
 impl ProviderRelations {
-    pub(crate) fn relation(&self, patient_id: &str) -> Relation {
+    pub(crate) fn relation(&self, patient_id: &PatientId) -> Relation {
         if self.team.contains(patient_id) {
             Relation::CareTeam
         } else if self.glass.contains(patient_id) {
@@ -162,11 +162,11 @@ pub(crate) enum Ask<'a> {
         action: Action,
     },
     /// May the actor change (or disable) the account `target`? Never their own.
-    AccountChange { target: &'a str },
+    AccountChange { target: &'a UserId },
     /// May the actor assign a provider to a patient's care team?
     CareTeam,
     /// May the actor co-sign charts, the practice having named `director`?
-    Cosign { director: Option<&'a str> },
+    Cosign { director: Option<&'a UserId> },
 }
 
 impl Ask<'_> {

@@ -51,7 +51,7 @@ pub use photos::{
 pub use scheduling::{AppointmentView, ScheduleRange};
 pub use system::System;
 pub use unit_of_work::{AuditEvent, Audited, BoxFuture, ReadWork, Work};
-pub use vial_core::Role;
+pub use vial_core::{AppointmentId, PatientId, PhotoId, RecordId, Role, SessionId, UserId};
 pub use vial_media::{HEIC_SUPPORTED, Limits as PhotoLimits, MediaError};
 pub use vial_store::{Backend, SessionRecord, Store};
 

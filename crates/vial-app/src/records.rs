@@ -9,14 +9,16 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use vial_clinical::{RecordKind, RecordState};
+use vial_core::{PatientId, RecordId, UserId};
 use vial_crypto::{Aad, DataKey};
 use zeroize::Zeroizing;
 
 use crate::AppError;
 
 /// A new opaque id with a kind prefix.
-pub(crate) fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+pub(crate) fn new_id<Id: From<String>>(prefix: &str) -> Id {
+    Id::from(format!("{prefix}_{}", uuid::Uuid::new_v4().simple()))
 }
 
 /// Seals a value as JSON under the patient's key, bound to its table, column and row.
@@ -24,7 +26,7 @@ pub(crate) fn seal_json<T: Serialize>(
     key: &DataKey,
     table: &str,
     column: &str,
-    id: &str,
+    id: &(impl AsRef<str> + ?Sized),
     value: &T,
 ) -> Result<Vec<u8>, AppError> {
     let json = Zeroizing::new(
@@ -39,32 +41,32 @@ pub(crate) fn open_json<T: DeserializeOwned>(
     key: &DataKey,
     table: &str,
     column: &str,
-    id: &str,
+    id: &(impl AsRef<str> + ?Sized),
     sealed: &[u8],
 ) -> Result<T, AppError> {
     let plain = key.open(Aad::new(table, column, id), sealed)?;
     serde_json::from_slice(&plain)
-        .map_err(|_| AppError::Unavailable(format!("{table} {id} does not decode")))
+        .map_err(|_| AppError::Unavailable(format!("{table} {} does not decode", id.as_ref())))
 }
 
 /// A new clinical record written now by `author`: version 1, no parent, label, signature,
 /// co-signature or revocation yet (set those fields on the result where they apply).
 pub(crate) fn new_record(
-    id: String,
-    patient_id: String,
-    kind: &str,
-    author: &str,
-    state: &str,
+    id: RecordId,
+    patient_id: PatientId,
+    kind: RecordKind,
+    author: &UserId,
+    state: RecordState,
     body_enc: Vec<u8>,
     now: i64,
 ) -> vial_store::ClinicalRecordRow {
     vial_store::ClinicalRecordRow {
         id,
         patient_id,
-        kind: kind.to_owned(),
+        kind,
         parent_id: None,
-        author_id: author.to_owned(),
-        state: state.to_owned(),
+        author_id: author.clone(),
+        state,
         label: None,
         body_enc,
         version: 1,
@@ -81,17 +83,25 @@ pub(crate) fn new_record(
 
 /// A new record signed by its author on creation (treatments, consents, amendments).
 pub(crate) fn new_signed_record(
-    id: String,
-    patient_id: String,
-    kind: &str,
-    author: &str,
+    id: RecordId,
+    patient_id: PatientId,
+    kind: RecordKind,
+    author: &UserId,
     body_enc: Vec<u8>,
     now: i64,
 ) -> vial_store::ClinicalRecordRow {
     vial_store::ClinicalRecordRow {
-        signed_by: Some(author.to_owned()),
+        signed_by: Some(author.clone()),
         signed_at_ms: Some(now),
-        ..new_record(id, patient_id, kind, author, "signed", body_enc, now)
+        ..new_record(
+            id,
+            patient_id,
+            kind,
+            author,
+            RecordState::Signed,
+            body_enc,
+            now,
+        )
     }
 }
 

@@ -175,7 +175,10 @@ impl System {
         self.app.transact_read(f).await
     }
 
-    pub async fn user_profile(&self, user_id: &str) -> Result<crate::UserProfile, AppError> {
+    pub async fn user_profile(
+        &self,
+        user_id: &vial_core::UserId,
+    ) -> Result<crate::UserProfile, AppError> {
         self.app.user_profile(user_id).await
     }
 }

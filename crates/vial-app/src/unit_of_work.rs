@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 use vial_audit::{AuditEntry, Outcome};
+use vial_core::{PatientId, SessionId, UserId};
 use vial_store::{AuditHead, AuditRow, Store, Tx, TxRead};
 
 use crate::audit::checkpoint::Checkpointer;
@@ -57,14 +58,20 @@ impl AuditEvent {
         })
     }
 
-    pub fn actor(mut self, actor: &str, role: Option<&str>) -> Self {
-        self.0.actor = Some(actor.to_owned());
+    pub fn actor(mut self, actor: &UserId, role: Option<&str>) -> Self {
+        self.0.actor = Some(actor.as_str().to_owned());
         self.0.role = role.map(str::to_owned);
         self
     }
 
-    pub fn session(mut self, session: &str) -> Self {
-        self.0.session = Some(session.to_owned());
+    /// A system actor (`system:cli`, `system:server`): the operator, not a user account.
+    pub fn by_system(mut self, actor: &str) -> Self {
+        self.0.actor = Some(actor.to_owned());
+        self
+    }
+
+    pub fn session(mut self, session: &SessionId) -> Self {
+        self.0.session = Some(session.as_str().to_owned());
         self
     }
 
@@ -78,14 +85,14 @@ impl AuditEvent {
         self
     }
 
-    pub fn resource(mut self, kind: &str, id: &str) -> Self {
+    pub fn resource(mut self, kind: &str, id: impl AsRef<str>) -> Self {
         self.0.resource_type = Some(kind.to_owned());
-        self.0.resource_id = Some(id.to_owned());
+        self.0.resource_id = Some(id.as_ref().to_owned());
         self
     }
 
-    pub fn patient(mut self, patient_id: &str) -> Self {
-        self.0.patient_id = Some(patient_id.to_owned());
+    pub fn patient(mut self, patient_id: &PatientId) -> Self {
+        self.0.patient_id = Some(patient_id.as_str().to_owned());
         self
     }
 

@@ -14,7 +14,7 @@
 //!     let _ = app.health().await;
 //!     let _ = app.list_users(actor).await;
 //!     let _ = app.key_status_as(actor).await;
-//!     let _ = app.workforce_name(actor, "usr_x").await;
+//!     let _ = app.workforce_name(actor, &vial_app::UserId::from("usr_x")).await;
 //! }
 //! async fn binary(system: &vial_app::System, input: vial_app::NewUserInput) {
 //!     let _ = system.add_user(input, "system:cli").await;
@@ -59,7 +59,7 @@
 //! ```
 //! ```compile_fail
 //! async fn web(app: &vial_app::App) {
-//!     let _ = app.user_profile("usr_x").await;
+//!     let _ = app.user_profile(&vial_app::UserId::from("usr_x")).await;
 //! }
 //! ```
 //! ```compile_fail
@@ -96,6 +96,32 @@
 //! ```compile_fail
 //! fn web(store: std::sync::Arc<dyn vial_app::Store>) {
 //!     let _ = vial_app::App::new;
+//! }
+//! ```
+//!
+//! # Ids and states are typed
+//!
+//! A user's id is not a patient's id, and a note's state is an enum, not a string.
+//!
+//! ```
+//! async fn chart(app: &vial_app::App, actor: &vial_app::Actor, v: &vial_app::DocumentView) {
+//!     let _ = app.read_patient(actor, &vial_app::PatientId::from("pat_x")).await;
+//!     let _ = v.state == vial_clinical::SignState::Signed;
+//! }
+//! ```
+//! ```compile_fail
+//! async fn chart(app: &vial_app::App, actor: &vial_app::Actor) {
+//!     let _ = app.read_patient(actor, &actor.user_id).await;
+//! }
+//! ```
+//! ```compile_fail
+//! async fn chart(app: &vial_app::App, actor: &vial_app::Actor) {
+//!     let _ = app.read_patient(actor, "pat_x").await;
+//! }
+//! ```
+//! ```compile_fail
+//! fn signed(v: &vial_app::DocumentView) -> bool {
+//!     v.state == "signed"
 //! }
 //! ```
 //!

@@ -51,6 +51,11 @@ vocabulary! {
     }
 }
 
+impl Status {
+    /// The statuses whose appointments hold the provider's time (a double booking is refused).
+    pub const HOLDING_TIME: [Status; 2] = [Status::Booked, Status::CheckedIn];
+}
+
 /// Changes an appointment's status: booked → checked_in | cancelled | no_show, checked_in →
 /// completed | cancelled. Anything else (including staying put) is a [`Conflict`].
 pub fn transition(from: Status, to: Status) -> Result<Status, ClinicalError> {

@@ -78,6 +78,7 @@ pub mod photo;
 pub mod plan;
 pub mod procedure;
 pub mod quantity;
+pub mod record;
 pub mod signing;
 pub mod site;
 pub mod text;
@@ -124,6 +125,7 @@ pub use procedure::{
     Parameter, ParameterInput, Procedure, ProcedureInput, ProcedureKind, validate_procedure,
 };
 pub use quantity::{Millilitres, Units};
+pub use record::{RecordKind, RecordState};
 pub use signing::{
     Amendment, AmendmentInput, CosignRequirement, CosignStatus, Document, SignState, cosign,
     cosign_status_on_signing, ensure_amendable, ensure_editable, sign, validate_amendment,

@@ -47,8 +47,11 @@ macro_rules! vocabulary {
     };
 }
 
+pub mod ids;
 pub mod policy;
 pub mod role;
+
+pub use ids::{AppointmentId, PatientId, PhotoId, RecordId, SessionId, UserId};
 
 pub use policy::{
     Action, Decision, DenyReason, Relation, Resource, Scope, decide, may_assign_care_team,

@@ -6,6 +6,7 @@
 //! `relation_check`): providers need the care team or break-glass, patients need their own
 //! record, staff and admin rights are practice-wide.
 
+use crate::ids::UserId;
 use crate::role::Role;
 
 vocabulary! {
@@ -246,8 +247,8 @@ pub fn decide(role: Role, relation: Relation, resource: Resource, action: Action
 ///
 /// Ids are compared after trimming and ASCII case folding: treating two spellings of one id as
 /// "self" can only cause an extra denial, never an extra grant. Empty ids are denied.
-pub fn may_change_role(actor_id: &str, actor_role: Role, target_user_id: &str) -> Decision {
-    let (actor, target) = (actor_id.trim(), target_user_id.trim());
+pub fn may_change_role(actor_id: &UserId, actor_role: Role, target_user_id: &UserId) -> Decision {
+    let (actor, target) = (actor_id.as_str().trim(), target_user_id.as_str().trim());
     if actor.is_empty() || target.is_empty() {
         return Decision::Deny(DenyReason::InvalidIdentity);
     }
@@ -262,13 +263,13 @@ pub fn may_change_role(actor_id: &str, actor_role: Role, target_user_id: &str) -
 /// practice named its medical director (`director`, a practice setting); nobody while none is
 /// named. Whether they may co-sign a given chart (never their own, on the care team) is
 /// decided with the chart.
-pub fn may_cosign(actor_id: &str, actor_role: Role, director: Option<&str>) -> Decision {
-    let actor = actor_id.trim();
+pub fn may_cosign(actor_id: &UserId, actor_role: Role, director: Option<&UserId>) -> Decision {
+    let actor = actor_id.as_str().trim();
     if actor.is_empty() {
         return Decision::Deny(DenyReason::InvalidIdentity);
     }
     match director {
-        Some(director) if actor_role == Role::Provider && director.trim() == actor => {
+        Some(director) if actor_role == Role::Provider && director.as_str().trim() == actor => {
             Decision::Allow(Scope::Full)
         }
         _ => Decision::Deny(DenyReason::NotMedicalDirector),
@@ -530,35 +531,57 @@ mod tests {
     fn nobody_changes_their_own_role() {
         let own = Decision::Deny(DenyReason::OwnRoleChange);
         for role in Role::ALL {
-            assert_eq!(may_change_role("u-1", role, "u-1"), own);
+            assert_eq!(
+                may_change_role(&UserId::from("u-1"), role, &UserId::from("u-1")),
+                own
+            );
         }
-        assert_eq!(may_change_role("u-ABC", Admin, " u-abc "), own);
-        assert_eq!(may_change_role("u-1", Admin, "u-2"), Decision::Allow(Full));
+        assert_eq!(
+            may_change_role(&UserId::from("u-ABC"), Admin, &UserId::from(" u-abc ")),
+            own
+        );
+        assert_eq!(
+            may_change_role(&UserId::from("u-1"), Admin, &UserId::from("u-2")),
+            Decision::Allow(Full)
+        );
         for role in [Provider, Staff, Patient] {
             assert_eq!(
-                may_change_role("u-1", role, "u-2"),
+                may_change_role(&UserId::from("u-1"), role, &UserId::from("u-2")),
                 Decision::Deny(DenyReason::NotPermittedForRole)
             );
         }
         let invalid = Decision::Deny(DenyReason::InvalidIdentity);
-        assert_eq!(may_change_role("", Admin, "u-2"), invalid);
-        assert_eq!(may_change_role("u-1", Admin, "  "), invalid);
+        assert_eq!(
+            may_change_role(&UserId::from(""), Admin, &UserId::from("u-2")),
+            invalid
+        );
+        assert_eq!(
+            may_change_role(&UserId::from("u-1"), Admin, &UserId::from("  ")),
+            invalid
+        );
     }
 
     #[test]
     fn only_the_named_medical_director_cosigns() {
         let no = Decision::Deny(DenyReason::NotMedicalDirector);
         assert_eq!(
-            may_cosign("u-1", Provider, Some("u-1")),
+            may_cosign(&UserId::from("u-1"), Provider, Some(&UserId::from("u-1"))),
             Decision::Allow(Scope::Full)
         );
-        assert_eq!(may_cosign("u-2", Provider, Some("u-1")), no);
-        assert_eq!(may_cosign("u-1", Provider, None), no);
+        assert_eq!(
+            may_cosign(&UserId::from("u-2"), Provider, Some(&UserId::from("u-1"))),
+            no
+        );
+        assert_eq!(may_cosign(&UserId::from("u-1"), Provider, None), no);
         for role in [Staff, Admin, Patient] {
-            assert_eq!(may_cosign("u-1", role, Some("u-1")), no, "{role:?}");
+            assert_eq!(
+                may_cosign(&UserId::from("u-1"), role, Some(&UserId::from("u-1"))),
+                no,
+                "{role:?}"
+            );
         }
         assert_eq!(
-            may_cosign(" ", Provider, Some(" ")),
+            may_cosign(&UserId::from(" "), Provider, Some(&UserId::from(" "))),
             Decision::Deny(DenyReason::InvalidIdentity)
         );
     }

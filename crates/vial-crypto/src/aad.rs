@@ -13,8 +13,13 @@ pub struct Aad<'a> {
 }
 
 impl<'a> Aad<'a> {
-    pub fn new(table: &'a str, column: &'a str, row: &'a str) -> Self {
-        Self { table, column, row }
+    /// `row` is the row's id, typed (`&PatientId`) or not.
+    pub fn new(table: &'a str, column: &'a str, row: &'a (impl AsRef<str> + ?Sized)) -> Self {
+        Self {
+            table,
+            column,
+            row: row.as_ref(),
+        }
     }
 
     /// The bytes authenticated alongside the ciphertext: a domain tag, the format byte, the DEK id

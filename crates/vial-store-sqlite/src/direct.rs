@@ -139,7 +139,7 @@ pub(crate) fn lot_recall(path: &Path, lot_bidx: &[u8]) -> StoreResult<Vec<Recall
 /// A row of [`vial_store::LOT_RECALL_SQL`], its columns by position (no name look-ups per row).
 fn recall_row(row: &Row<'_>) -> StoreResult<RecallRow> {
     Ok(RecallRow {
-        patient_id: row.get(0).map_err(db)?,
+        patient_id: row.get::<_, String>(0).map_err(db)?.into(),
         uses_enc: row.get(1).map_err(db)?,
         given_enc: row.get(2).map_err(db)?,
         family_enc: row.get(3).map_err(db)?,

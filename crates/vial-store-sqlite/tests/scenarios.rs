@@ -52,3 +52,54 @@ async fn access_report_uses_the_patient_key_index() {
         "{plan:?}"
     );
 }
+
+/// Codes fail closed both ways: the schema refuses a role the code does not know, and a stored
+/// state no enum knows reads back as corruption, never as a default.
+#[tokio::test]
+async fn unknown_codes_fail_closed() {
+    use sqlx::Connection as _;
+    use vial_core::RecordId;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vial.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let superuser = sqlx::query(
+        "INSERT INTO users (id, role, email_bidx, email_enc, name_enc, password_hash, \
+         created_at_ms) VALUES ('u1', 'superuser', ?, x'00', x'00', 'h', 1)",
+    )
+    .bind(vec![0u8; 32])
+    .execute(&mut conn)
+    .await;
+    assert!(superuser.is_err(), "the schema accepted an unknown role");
+    // An older schema without the CHECK: the row is stored, and reading it is refused.
+    sqlx::query("PRAGMA ignore_check_constraints = ON")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO patients (id, given_enc, family_enc, dob_enc, family_bidx, dob_bidx, \
+         created_at_ms) VALUES ('p1', x'00', x'00', x'00', x'00', x'00', 1)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO clinical_records (id, patient_id, kind, author_id, state, body_enc, \
+         version, created_at_ms, updated_at_ms) \
+         VALUES ('r1', 'p1', 'soap_note', 'u1', 'archived', x'00', 1, 1, 1)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let mut read = store.begin_read().await.unwrap();
+    let err = read
+        .record_by_id(&RecordId::from("r1"))
+        .await
+        .expect_err("an unknown state was read as a known one");
+    assert!(
+        matches!(err, vial_store::StoreError::Corrupt(ref m) if m == "unknown code in state"),
+        "{err}"
+    );
+}

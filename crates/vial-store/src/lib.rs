@@ -154,3 +154,10 @@ pub trait Tx:
     async fn release_savepoint(&mut self) -> StoreResult<()>;
     async fn rollback_to_savepoint(&mut self) -> StoreResult<()>;
 }
+
+/// The domain crates whose types the store's rows carry, for the backends' generated SQL.
+#[doc(hidden)]
+pub mod deps {
+    pub use vial_clinical;
+    pub use vial_core;
+}

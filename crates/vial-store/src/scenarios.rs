@@ -8,7 +8,6 @@ macro_rules! scenario_tests {
         $crate::scenario_tests!(@one $fresh, keys, dek_uniqueness);
         $crate::scenario_tests!(@one $fresh, identity, users_round_trip_and_unique_email);
         $crate::scenario_tests!(@one $fresh, identity, uncommitted_work_is_rolled_back);
-        $crate::scenario_tests!(@one $fresh, identity, schema_refuses_unknown_role);
         $crate::scenario_tests!(
             @one $fresh, scheduling, appointments_overlap_and_move_through_statuses
         );

@@ -76,12 +76,12 @@ macro_rules! sqlx_tx {
                     &mut self,
                     sql: &str,
                     id: &str,
-                    reader_id: &str,
+                    reader_id: &$crate::deps::vial_core::UserId,
                     record: fn(&$row) -> StoreResult<T>,
                 ) -> StoreResult<Option<(T, Option<StoredDek>, bool)>> {
                     let row = ::sqlx::query(sql)
                         .bind(id)
-                        .bind(reader_id)
+                        .bind(reader_id.as_str())
                         .fetch_optional(self.conn())
                         .await
                         .map_err(db)?;
@@ -112,6 +112,45 @@ macro_rules! sqlx_tx {
                     });
                 }
                 StoreError::Database(Box::new(e))
+            }
+
+            /// A text id column as its typed id.
+            pub(crate) fn id<T: From<String>>(row: &$row, column: &str) -> StoreResult<T> {
+                row.try_get::<String, _>(column).map(T::from).map_err(db)
+            }
+
+            /// A nullable text id column as its typed id.
+            pub(crate) fn opt_id<T: From<String>>(
+                row: &$row,
+                column: &str,
+            ) -> StoreResult<Option<T>> {
+                let raw: Option<String> = row.try_get(column).map_err(db)?;
+                Ok(raw.map(T::from))
+            }
+
+            /// A code column as its enum: a code the enum does not know is corruption, never a
+            /// default.
+            pub(crate) fn code<T>(
+                row: &$row,
+                column: &'static str,
+                parse: impl Fn(&str) -> Option<T>,
+            ) -> StoreResult<T> {
+                let raw: String = row.try_get(column).map_err(db)?;
+                parse(&raw).ok_or_else(|| StoreError::Corrupt(format!("unknown code in {column}")))
+            }
+
+            /// A nullable code column as its enum (see [`code`]).
+            pub(crate) fn opt_code<T>(
+                row: &$row,
+                column: &'static str,
+                parse: impl Fn(&str) -> Option<T>,
+            ) -> StoreResult<Option<T>> {
+                let raw: Option<String> = row.try_get(column).map_err(db)?;
+                raw.map(|raw| {
+                    parse(&raw)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown code in {column}")))
+                })
+                .transpose()
             }
 
             #[::async_trait::async_trait]

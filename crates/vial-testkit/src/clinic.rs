@@ -25,7 +25,7 @@ pub async fn staff(app: &System, tag: &str) -> (Actor, Actor) {
         actors.push(Actor {
             user_id: added.user_id,
             role,
-            session_id: format!("ses_{tag}"),
+            session_id: format!("ses_{tag}").into(),
         });
     }
     let admin = actors.pop().unwrap();
@@ -35,7 +35,11 @@ pub async fn staff(app: &System, tag: &str) -> (Actor, Actor) {
 
 /// Publishes a photography consent form (as `admin`), and creates a patient (as `provider`)
 /// who signs it; the patient's id.
-pub async fn photographable_patient(app: &System, provider: &Actor, admin: &Actor) -> String {
+pub async fn photographable_patient(
+    app: &System,
+    provider: &Actor,
+    admin: &Actor,
+) -> vial_app::PatientId {
     let form = serde_json::json!({"kind": "photography", "version": "v1", "text": "I consent."});
     app.publish_consent_form(admin, serde_json::from_value(form).unwrap())
         .await

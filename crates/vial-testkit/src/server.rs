@@ -39,6 +39,13 @@ pub struct TestUser {
     pub recovery_codes: Vec<String>,
 }
 
+impl TestUser {
+    /// The account's id, typed for calls into the app.
+    pub fn user_id(&self) -> vial_app::UserId {
+        vial_app::UserId::from(self.id.as_str())
+    }
+}
+
 /// A server (PostgreSQL if `pg`, else SQLite) whose per-address login limit will not get in the
 /// way of a test's logins.
 pub async fn spawn_app(pg: bool) -> Server {
@@ -201,14 +208,14 @@ impl Server {
                     name: "Test Person".into(),
                     role,
                     password: Zeroizing::new(PASSWORD.into()),
-                    patient_id: patient.map(str::to_owned),
+                    patient_id: patient.map(vial_app::PatientId::from),
                 },
                 "test",
             )
             .await
             .unwrap();
         TestUser {
-            id: added.user_id,
+            id: added.user_id.into_string(),
             email: email.into(),
             role,
             totp_secret: added.totp_secret.map(|s| s.to_string()),

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use anyhow::{Context, bail};
 use serde_json::json;
-use vial_app::{Actor, DocumentKind, NewPatient, NewUserInput, Role, System};
+use vial_app::{Actor, DocumentKind, NewPatient, NewUserInput, Role, SessionId, System, UserId};
 use zeroize::Zeroizing;
 
 const GIVEN: &[&str] = &[
@@ -58,11 +58,11 @@ const ACCOUNTS: &[Staff] = &[
     },
 ];
 
-fn actor(user_id: &str, role: Role) -> Actor {
+fn actor(user_id: &UserId, role: Role) -> Actor {
     Actor {
-        user_id: user_id.to_owned(),
+        user_id: user_id.clone(),
         role,
-        session_id: "ses_demo_seed".to_owned(),
+        session_id: SessionId::from("ses_demo_seed"),
     }
 }
 

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use vial_app::{AuditEvent, DataDir, NewUserInput, Role};
+use vial_app::{AuditEvent, DataDir, NewUserInput, PatientId, Role};
 
 use crate::cli::{AuditCommand, Cli, Command, DemoCommand, KeysCommand, UserCommand};
 
@@ -86,7 +86,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let export = cli.global.checkpoint_export(&data_dir);
             let result = app.verify_audit(&export).await;
             // The verification run itself is audited, whatever it found.
-            let event = AuditEvent::new("audit.verify").actor(CLI_ACTOR, None);
+            let event = AuditEvent::new("audit.verify").by_system(CLI_ACTOR);
             let event = match &result {
                 Ok(_) => event.reason("intact"),
                 Err(vial_app::AppError::AuditBroken { seq, .. }) => {
@@ -116,8 +116,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let bundle = app.export_audit(from, to).await?;
             app.record(
                 AuditEvent::new("audit.export")
-                    .actor(CLI_ACTOR, None)
-                    .resource("audit_range", &format!("{from}-{to}")),
+                    .by_system(CLI_ACTOR)
+                    .resource("audit_range", format!("{from}-{to}")),
             )
             .await?;
             match out {
@@ -212,7 +212,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         name: args.name,
                         role,
                         password: trimmed,
-                        patient_id: args.patient_id,
+                        patient_id: args.patient_id.map(PatientId::from),
                     },
                     CLI_ACTOR,
                 )

@@ -111,8 +111,8 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
     let shutdown = shutdown_signal().context("cannot listen for SIGTERM/SIGINT")?;
     app.record(
         AuditEvent::new("server.start")
-            .actor(SERVER_ACTOR, None)
-            .resource("listener", &addr.to_string()),
+            .by_system(SERVER_ACTOR)
+            .resource("listener", addr.to_string()),
     )
     .await?;
     {
@@ -127,7 +127,7 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
     handle.shutdown();
     maintenance.abort();
     server.await.context("server task failed")??;
-    app.record(AuditEvent::new("server.stop").actor(SERVER_ACTOR, None))
+    app.record(AuditEvent::new("server.stop").by_system(SERVER_ACTOR))
         .await?;
     app.checkpoint_now().await?;
     app.close().await;

@@ -146,7 +146,7 @@ impl App {
         let lot = validate_received_lot(&input, &catalogue, today(self.now_ms())?)?;
         let quantity = i64::from(lot.quantity()) * 100;
         let row = InventoryLotRow {
-            id: new_id("lot"),
+            id: new_id::<String>("lot"),
             product_code: lot.product().as_str().to_owned(),
             lot: lot.lot().as_str().to_owned(),
             expiry: vial_clinical::format_date(lot.expiry().date()),

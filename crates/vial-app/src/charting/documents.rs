@@ -4,10 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 use vial_clinical::{
-    AmendmentInput, CosignStatus, Document, SignState, SoapInput, TreatmentPlanInput, cosign,
-    ensure_amendable, ensure_editable, sign, validate_amendment, validate_plan, validate_soap,
+    AmendmentInput, CosignStatus, Document, RecordKind, RecordState, SignState, SoapInput,
+    TreatmentPlanInput, cosign, ensure_amendable, ensure_editable, sign, validate_amendment,
+    validate_plan, validate_soap,
 };
-use vial_core::{Action, Resource, Scope};
+use vial_core::{Action, PatientId, RecordId, Resource, Scope, UserId};
 use vial_store::{ClinicalRecordRow, TxRead};
 
 use crate::gateway::purpose_of;
@@ -26,10 +27,10 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
-    fn stored(self) -> &'static str {
+    fn stored(self) -> RecordKind {
         match self {
-            Self::Note => "soap_note",
-            Self::Plan => "plan",
+            Self::Note => RecordKind::SoapNote,
+            Self::Plan => RecordKind::Plan,
         }
     }
 
@@ -40,17 +41,17 @@ impl DocumentKind {
         }
     }
 
-    fn from_stored(kind: &str) -> Option<Self> {
+    fn from_stored(kind: RecordKind) -> Option<Self> {
         match kind {
-            "soap_note" => Some(Self::Note),
-            "plan" => Some(Self::Plan),
+            RecordKind::SoapNote => Some(Self::Note),
+            RecordKind::Plan => Some(Self::Plan),
             _ => None,
         }
     }
 
     /// The kind an id was minted for (`note_…`, `plan_…`).
-    fn from_id(id: &str) -> Option<Self> {
-        match id.split_once('_')?.0 {
+    fn from_id(id: &RecordId) -> Option<Self> {
+        match id.as_str().split_once('_')?.0 {
             "note" => Some(Self::Note),
             "plan" => Some(Self::Plan),
             _ => None,
@@ -68,8 +69,8 @@ impl DocumentKind {
 /// An amendment as shown under its document.
 #[derive(Clone)]
 pub struct AmendmentView {
-    pub id: String,
-    pub author_id: String,
+    pub id: RecordId,
+    pub author_id: UserId,
     pub signed_at_ms: Option<i64>,
     pub text: String,
 }
@@ -87,17 +88,17 @@ impl std::fmt::Debug for AmendmentView {
 /// A note or plan with its life cycle and amendments.
 #[derive(Clone)]
 pub struct DocumentView {
-    pub id: String,
+    pub id: RecordId,
     pub kind: DocumentKind,
-    pub patient_id: String,
-    pub author_id: String,
-    pub state: String,
+    pub patient_id: PatientId,
+    pub author_id: UserId,
+    pub state: SignState,
     pub version: i64,
     pub created_at_ms: i64,
-    pub signed_by: Option<String>,
+    pub signed_by: Option<UserId>,
     pub signed_at_ms: Option<i64>,
-    pub cosign: Option<String>,
-    pub cosigned_by: Option<String>,
+    pub cosign: Option<CosignStatus>,
+    pub cosigned_by: Option<UserId>,
     /// The SOAP fields or the plan, as written.
     pub body: serde_json::Value,
     pub amendments: Vec<AmendmentView>,
@@ -117,7 +118,8 @@ impl std::fmt::Debug for DocumentView {
 }
 
 fn state_of(row: &ClinicalRecordRow) -> Result<SignState, AppError> {
-    SignState::parse(&row.state)
+    row.state
+        .sign_state()
         .ok_or_else(|| AppError::Unavailable(format!("record {} has state {}", row.id, row.state)))
 }
 
@@ -147,19 +149,15 @@ impl App {
     pub async fn create_document(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
         kind: DocumentKind,
         body: serde_json::Value,
-    ) -> Result<String, AppError> {
+    ) -> Result<RecordId, AppError> {
         let body = self.checked_body(kind, body).await?;
-        let id = new_id(kind.prefix());
+        let id: RecordId = new_id(kind.prefix());
         let now = self.now_ms();
-        let (app, actor, patient_id, doc_id) = (
-            self.clone(),
-            actor.clone(),
-            patient_id.to_owned(),
-            id.clone(),
-        );
+        let (app, actor, patient_id, doc_id) =
+            (self.clone(), actor.clone(), patient_id.clone(), id.clone());
         self.transact(move |work| {
             Box::pin(async move {
                 if work.read().patient_by_id(&patient_id).await?.is_none() {
@@ -179,7 +177,7 @@ impl App {
                     patient_id,
                     kind.stored(),
                     &actor.user_id,
-                    "draft",
+                    RecordState::Draft,
                     sealed,
                     now,
                 ))
@@ -196,14 +194,14 @@ impl App {
     pub async fn update_document(
         &self,
         actor: &Actor,
-        id: &str,
+        id: &RecordId,
         version: i64,
         body: serde_json::Value,
     ) -> Result<(), AppError> {
         let kind = DocumentKind::from_id(id).ok_or(AppError::NotFound("note or plan"))?;
         let body = self.checked_body(kind, body).await?;
         let now = self.now_ms();
-        let (app, actor, id) = (self.clone(), actor.clone(), id.to_owned());
+        let (app, actor, id) = (self.clone(), actor.clone(), id.clone());
         self.transact(move |work| {
             Box::pin(async move {
                 let (row, _) = document_row(work.read(), &id, Some(kind)).await?;
@@ -235,13 +233,13 @@ impl App {
     /// Signs a draft; it is locked from then on. Where the practice requires co-signature and the
     /// signer is not the medical director, it joins the co-signature queue (and the director the
     /// patient's care team).
-    pub async fn sign_document(&self, actor: &Actor, id: &str) -> Result<(), AppError> {
+    pub async fn sign_document(&self, actor: &Actor, id: &RecordId) -> Result<(), AppError> {
         let cosign_status = self.cosign_on_signing(&actor.user_id).await?;
         let director = {
             let mut tx = self.store().begin_read().await?;
-            tx.setting("medical_director").await?
+            crate::charting::settings::medical_director(&mut *tx).await?
         };
-        let (app, actor, now, id) = (self.clone(), actor.clone(), self.now_ms(), id.to_owned());
+        let (app, actor, now, id) = (self.clone(), actor.clone(), self.now_ms(), id.clone());
         self.transact(move |work| {
             Box::pin(async move {
                 let (row, kind) = document_row(work.read(), &id, None).await?;
@@ -254,7 +252,7 @@ impl App {
                 sign(kind.document(), state_of(&row)?)?;
                 let tx = work.tx().await?;
                 if !tx
-                    .sign_record(&row.id, &actor.user_id, cosign_status.as_str(), now)
+                    .sign_record(&row.id, &actor.user_id, cosign_status, now)
                     .await?
                 {
                     return Err(AppError::State("the document was signed meanwhile".into()));
@@ -273,18 +271,18 @@ impl App {
     pub async fn amend_document(
         &self,
         actor: &Actor,
-        id: &str,
+        id: &RecordId,
         input: AmendmentInput,
-    ) -> Result<String, AppError> {
+    ) -> Result<RecordId, AppError> {
         let amendment = validate_amendment(&input)?.to_input();
-        let amendment_id = new_id("amd");
+        let amendment_id: RecordId = new_id("amd");
         let (app, actor, now, new_id) = (
             self.clone(),
             actor.clone(),
             self.now_ms(),
             amendment_id.clone(),
         );
-        let id = id.to_owned();
+        let id = id.clone();
         self.transact(move |work| {
             Box::pin(async move {
                 let (row, kind) = document_row(work.read(), &id, None).await?;
@@ -303,7 +301,7 @@ impl App {
                     ..new_signed_record(
                         new_id,
                         row.patient_id.clone(),
-                        "amendment",
+                        RecordKind::Amendment,
                         &actor.user_id,
                         body,
                         now,
@@ -318,17 +316,17 @@ impl App {
     }
 
     /// Co-signs a chart awaiting it (the practice's medical director; never the signer).
-    pub async fn cosign_document(&self, actor: &Actor, id: &str) -> Result<(), AppError> {
+    pub async fn cosign_document(&self, actor: &Actor, id: &RecordId) -> Result<(), AppError> {
         let director = {
             let mut tx = self.store().begin_read().await?;
-            tx.setting("medical_director").await?
+            crate::charting::settings::medical_director(&mut *tx).await?
         };
-        let (app, actor, now, id) = (self.clone(), actor.clone(), self.now_ms(), id.to_owned());
+        let (app, actor, now, id) = (self.clone(), actor.clone(), self.now_ms(), id.clone());
         self.transact(move |work| {
             Box::pin(async move {
                 let (row, kind) = document_row(work.read(), &id, None).await?;
                 let ask = Ask::Cosign {
-                    director: director.as_deref(),
+                    director: director.as_ref(),
                 };
                 if !permits(&actor, ask) {
                     // Refused as the chart access it asked for, and recorded as such.
@@ -341,16 +339,12 @@ impl App {
                     access(&row.patient_id, Action::Sign, "document.cosign"),
                 )
                 .await?;
-                let status = row
-                    .cosign
-                    .as_deref()
-                    .and_then(CosignStatus::parse)
-                    .unwrap_or(CosignStatus::NotRequired);
+                let status = row.cosign.unwrap_or(CosignStatus::NotRequired);
                 cosign(
                     kind.document(),
                     state_of(&row)?,
                     status,
-                    row.signed_by.as_deref().unwrap_or_default(),
+                    row.signed_by.as_ref().map_or("", UserId::as_str),
                     actor.user_id.as_str(),
                 )?;
                 if !work
@@ -371,10 +365,10 @@ impl App {
     pub async fn cosign_queue(
         &self,
         actor: &Actor,
-    ) -> Result<Vec<(String, String, String)>, AppError> {
+    ) -> Result<Vec<(RecordId, RecordKind, PatientId)>, AppError> {
         let director = {
             let mut tx = self.store().begin_read().await?;
-            tx.setting("medical_director").await?
+            crate::charting::settings::medical_director(&mut *tx).await?
         };
         let actor = actor.clone();
         let rows = self
@@ -385,7 +379,7 @@ impl App {
                         .session(&actor.session_id)
                         .purpose("treatment");
                     let ask = Ask::Cosign {
-                        director: director.as_deref(),
+                        director: director.as_ref(),
                     };
                     authorize(work, &actor, ask, event)?;
                     Ok(work.read().records_awaiting_cosign(500).await?)
@@ -399,7 +393,11 @@ impl App {
     }
 
     /// A note or plan with its amendments (providers on the care team; the patient, signed only).
-    pub async fn read_document(&self, actor: &Actor, id: &str) -> Result<DocumentView, AppError> {
+    pub async fn read_document(
+        &self,
+        actor: &Actor,
+        id: &RecordId,
+    ) -> Result<DocumentView, AppError> {
         // The row only tells whose record it is; `document_views` decides before opening it.
         let (row, _) = document_row(&mut *self.store().reader().await?, id, None).await?;
         let patient_id = row.patient_id.clone();
@@ -411,7 +409,7 @@ impl App {
     pub async fn documents_of(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
         kind: DocumentKind,
     ) -> Result<Vec<DocumentView>, AppError> {
         let rows = {
@@ -425,10 +423,10 @@ impl App {
     async fn document_views(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
         rows: Vec<ClinicalRecordRow>,
     ) -> Result<Vec<DocumentView>, AppError> {
-        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
+        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
         self.transact(move |work| {
             Box::pin(async move {
                 let scope = app
@@ -448,12 +446,13 @@ impl App {
                 let key = app.existing_data_key(tx, &patient_id).await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for row in rows {
-                    if matches!(scope, Scope::SignedOnly) && row.state != "signed" {
+                    if matches!(scope, Scope::SignedOnly) && row.state != RecordState::Signed {
                         continue;
                     }
-                    let Some(kind) = DocumentKind::from_stored(&row.kind) else {
+                    let Some(kind) = DocumentKind::from_stored(row.kind) else {
                         continue;
                     };
+                    let state = state_of(&row)?;
                     let mut amendments = Vec::new();
                     for a in tx.amendments_of(&row.id).await? {
                         let input: AmendmentInput =
@@ -471,7 +470,7 @@ impl App {
                         kind,
                         patient_id: row.patient_id,
                         author_id: row.author_id,
-                        state: row.state,
+                        state,
                         version: row.version,
                         created_at_ms: row.created_at_ms,
                         signed_by: row.signed_by,
@@ -488,7 +487,7 @@ impl App {
     }
 }
 
-fn access<'a>(patient_id: &'a str, action: Action, audit_action: &'static str) -> Access<'a> {
+fn access<'a>(patient_id: &'a PatientId, action: Action, audit_action: &'static str) -> Access<'a> {
     Access {
         patient_id,
         resource: Resource::ClinicalRecords,
@@ -502,12 +501,12 @@ fn access<'a>(patient_id: &'a str, action: Action, audit_action: &'static str) -
 /// that then decides; `expected` refuses a row of another kind than its id promised.
 async fn document_row(
     read: &mut dyn TxRead,
-    id: &str,
+    id: &RecordId,
     expected: Option<DocumentKind>,
 ) -> Result<(ClinicalRecordRow, DocumentKind), AppError> {
     read.record_by_id(id)
         .await?
-        .and_then(|r| DocumentKind::from_stored(&r.kind).map(|k| (r, k)))
+        .and_then(|r| DocumentKind::from_stored(r.kind).map(|k| (r, k)))
         .filter(|(_, kind)| expected.is_none_or(|e| e == *kind))
         .ok_or(AppError::NotFound("note or plan"))
 }

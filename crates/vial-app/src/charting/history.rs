@@ -2,8 +2,8 @@
 //! one current document per patient, written by providers on the care team, read by them and by
 //! the patient. Charting reads it to raise warnings.
 
-use vial_clinical::{MedicalHistoryInput, validate_history};
-use vial_core::{Action, Resource};
+use vial_clinical::{MedicalHistoryInput, RecordKind, RecordState, validate_history};
+use vial_core::{Action, PatientId, RecordId, Resource, UserId};
 use vial_store::{ClinicalRecordRow, TxRead};
 
 use crate::gateway::Access;
@@ -16,9 +16,9 @@ const TABLE: &str = "clinical_records";
 /// The current history and when it was last changed.
 #[derive(Clone)]
 pub struct HistoryView {
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub updated_at_ms: i64,
-    pub updated_by: String,
+    pub updated_by: UserId,
     pub history: MedicalHistoryInput,
 }
 
@@ -36,10 +36,10 @@ impl App {
     pub(crate) async fn current_history(
         &self,
         tx: &mut dyn TxRead,
-        patient_id: &str,
+        patient_id: &PatientId,
     ) -> Result<Option<ClinicalRecordRow>, AppError> {
         Ok(tx
-            .records_of_patient(patient_id, Some("history"))
+            .records_of_patient(patient_id, Some(RecordKind::History))
             .await?
             .pop())
     }
@@ -48,12 +48,12 @@ impl App {
     pub async fn put_history(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
         input: MedicalHistoryInput,
     ) -> Result<(), AppError> {
         let normalized = validate_history(&input)?.to_input();
         let now = self.now_ms();
-        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
+        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
         self.transact(move |work| {
             Box::pin(async move {
                 if work.read().patient_by_id(&patient_id).await?.is_none() {
@@ -86,14 +86,14 @@ impl App {
                         }
                     }
                     None => {
-                        let id = new_id("hst");
+                        let id: RecordId = new_id("hst");
                         let body = seal_json(&key, TABLE, "body", &id, &normalized)?;
                         tx.insert_record(&new_record(
                             id,
                             patient_id.clone(),
-                            "history",
+                            RecordKind::History,
                             &actor.user_id,
-                            "current",
+                            RecordState::Current,
                             body,
                             now,
                         ))
@@ -110,9 +110,9 @@ impl App {
     pub async fn history(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
     ) -> Result<Option<HistoryView>, AppError> {
-        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
+        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
         self.transact(move |work| {
             Box::pin(async move {
                 app.authorize(

@@ -2,7 +2,7 @@
 //! co-signature, who the director is, and the practice's UTC offset for day views. Admins only.
 
 use vial_clinical::CosignRequirement;
-use vial_core::{Action, Resource};
+use vial_core::{Action, Resource, UserId};
 
 use crate::gateway::{Ask, authorize};
 use crate::{Actor, App, AppError, AuditEvent, Role};
@@ -11,7 +11,7 @@ use crate::{Actor, App, AppError, AuditEvent, Role};
 #[derive(Debug, Clone)]
 pub enum PracticeSetting {
     CosignRequirement(String),
-    MedicalDirector(String),
+    MedicalDirector(UserId),
     UtcOffsetMinutes(i32),
 }
 
@@ -32,14 +32,14 @@ impl App {
                     let mut tx = self.store().begin_read().await?;
                     tx.user_by_id(&user_id)
                         .await?
-                        .is_some_and(|u| u.role == Role::Provider.as_str())
+                        .is_some_and(|u| u.role == Role::Provider)
                 };
                 if !is_provider {
                     return Err(AppError::Invalid(
                         "medical_director: must be a provider's user id".into(),
                     ));
                 }
-                ("medical_director", user_id)
+                ("medical_director", user_id.into_string())
             }
             PracticeSetting::UtcOffsetMinutes(m) => {
                 if !(-840..=840).contains(&m) {
@@ -65,4 +65,11 @@ impl App {
         })
         .await
     }
+}
+
+/// The provider the practice named medical director, if any.
+pub(crate) async fn medical_director(
+    tx: &mut dyn vial_store::TxRead,
+) -> Result<Option<UserId>, AppError> {
+    Ok(tx.setting("medical_director").await?.map(UserId::from))
 }

@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use vial_clinical::{
-    CosignRequirement, CosignStatus, MedicalHistoryInput, TreatmentBody, TreatmentInput,
-    TreatmentKind, cosign_status_on_signing, validate_history, validate_treatment, warnings,
+    CosignRequirement, CosignStatus, MedicalHistoryInput, RecordKind, RecordState, TreatmentBody,
+    TreatmentInput, TreatmentKind, cosign_status_on_signing, validate_history, validate_treatment,
+    warnings,
 };
-use vial_core::{Action, Decision, Resource, Scope};
+use vial_core::{Action, Decision, PatientId, RecordId, Resource, Scope, UserId};
 use vial_crypto::{Aad, BlindField};
 use vial_store::ClinicalRecordRow;
 
@@ -24,11 +25,11 @@ const TABLE: &str = "clinical_records";
 /// A treatment record as the chart shows it.
 #[derive(Clone)]
 pub struct TreatmentView {
-    pub id: String,
-    pub patient_id: String,
-    pub author_id: String,
-    pub state: String,
-    pub cosign: Option<String>,
+    pub id: RecordId,
+    pub patient_id: PatientId,
+    pub author_id: UserId,
+    pub state: RecordState,
+    pub cosign: Option<CosignStatus>,
     pub created_at_ms: i64,
     pub treatment: TreatmentInput,
     /// Derived: neurotoxin units in total.
@@ -68,7 +69,7 @@ impl std::fmt::Debug for ChartWarning {
 /// The result of charting: the record's id and the warnings it raised.
 #[derive(Clone)]
 pub struct Charted {
-    pub id: String,
+    pub id: RecordId,
     pub warnings: Vec<ChartWarning>,
 }
 
@@ -86,7 +87,7 @@ impl std::fmt::Debug for Charted {
 /// their treatments (a recall can list tens of thousands).
 #[derive(Clone)]
 pub struct RecallEntry {
-    pub treatment_id: String,
+    pub treatment_id: RecordId,
     pub patient_id: Arc<str>,
     pub given: Arc<str>,
     pub family: Arc<str>,
@@ -109,17 +110,20 @@ impl std::fmt::Debug for RecallEntry {
 
 impl App {
     /// The co-signature status a record signed by `signer` gets under the practice's setting.
-    pub(crate) async fn cosign_on_signing(&self, signer: &str) -> Result<CosignStatus, AppError> {
+    pub(crate) async fn cosign_on_signing(
+        &self,
+        signer: &UserId,
+    ) -> Result<CosignStatus, AppError> {
         let mut tx = self.store().begin_read().await?;
         let requirement = tx
             .setting("cosign_requirement")
             .await?
             .and_then(|v| CosignRequirement::parse(&v))
             .unwrap_or(CosignRequirement::NotRequired);
-        let director = tx.setting("medical_director").await?;
+        let director = super::settings::medical_director(&mut *tx).await?;
         Ok(cosign_status_on_signing(
             requirement,
-            director.as_deref() == Some(signer),
+            director.as_ref() == Some(signer),
         ))
     }
 
@@ -127,7 +131,7 @@ impl App {
     pub async fn chart_treatment(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
         input: TreatmentInput,
     ) -> Result<Charted, AppError> {
         let catalogue = self.catalogue().await?;
@@ -173,14 +177,10 @@ impl App {
             .and_then(|p| catalogue.find(p.as_str()))
             .cloned();
         let cosign = self.cosign_on_signing(&actor.user_id).await?;
-        let id = new_id("trt");
+        let id: RecordId = new_id("trt");
         let now = self.now_ms();
-        let (app, actor, patient_id, record_id) = (
-            self.clone(),
-            actor.clone(),
-            patient_id.to_owned(),
-            id.clone(),
-        );
+        let (app, actor, patient_id, record_id) =
+            (self.clone(), actor.clone(), patient_id.clone(), id.clone());
         let found = self
             .transact(move |work| {
                 Box::pin(async move {
@@ -228,11 +228,11 @@ impl App {
                     let history = app.current_history(tx, &patient_id).await?;
                     tx.insert_record(&ClinicalRecordRow {
                         label: Some(label.into()),
-                        cosign: Some(cosign.as_str().into()),
+                        cosign: Some(cosign),
                         ..new_signed_record(
                             record_id.clone(),
                             patient_id.clone(),
-                            "treatment",
+                            RecordKind::Treatment,
                             &actor.user_id,
                             seal_json(&key, TABLE, "body", &record_id, &normalized)?,
                             now,
@@ -278,13 +278,13 @@ impl App {
     pub async fn read_treatment(
         &self,
         actor: &Actor,
-        treatment_id: &str,
+        treatment_id: &RecordId,
     ) -> Result<TreatmentView, AppError> {
         let row = {
             let mut tx = self.store().begin_read().await?;
             tx.record_by_id(treatment_id).await?
         }
-        .filter(|r| r.kind == "treatment")
+        .filter(|r| r.kind == RecordKind::Treatment)
         .ok_or(AppError::NotFound("treatment"))?;
         let mut views = self
             .treatment_views(actor, &row.patient_id.clone(), vec![row])
@@ -296,11 +296,12 @@ impl App {
     pub async fn treatments_of(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
     ) -> Result<Vec<TreatmentView>, AppError> {
         let rows = {
             let mut tx = self.store().begin_read().await?;
-            tx.records_of_patient(patient_id, Some("treatment")).await?
+            tx.records_of_patient(patient_id, Some(RecordKind::Treatment))
+                .await?
         };
         self.treatment_views(actor, patient_id, rows).await
     }
@@ -308,10 +309,10 @@ impl App {
     async fn treatment_views(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
         rows: Vec<ClinicalRecordRow>,
     ) -> Result<Vec<TreatmentView>, AppError> {
-        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
+        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
         self.transact(move |work| {
             Box::pin(async move {
                 let scope = app
@@ -330,7 +331,7 @@ impl App {
                 let key = app.existing_data_key(work.read(), &patient_id).await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for row in rows {
-                    if matches!(scope, Scope::SignedOnly) && row.state != "signed" {
+                    if matches!(scope, Scope::SignedOnly) && row.state != RecordState::Signed {
                         continue;
                     }
                     let treatment: TreatmentInput =
@@ -383,7 +384,7 @@ impl App {
         // Ciphertext only, read outside the writer; nothing is opened before the unit below
         // has recorded its decisions, nor returned before they are committed.
         let rows = self.store().lot_recall(&bidx.0).await?;
-        let patients: Vec<String> = rows.iter().map(|r| r.patient_id.clone()).collect();
+        let patients: Vec<PatientId> = rows.iter().map(|r| r.patient_id.clone()).collect();
         let (app, unit_actor) = (self.clone(), actor.clone());
         let (decided, decisions) = tokio::sync::oneshot::channel::<Vec<Option<Scope>>>();
         let committed = self.transact(move |work| {
@@ -487,7 +488,7 @@ impl App {
 /// One use of a lot, in a patient's sealed list (`lot_patients.uses_enc`).
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 struct LotUse {
-    treatment_id: String,
+    treatment_id: RecordId,
     date: String,
     product: Option<String>,
 }
@@ -496,7 +497,7 @@ const USES_TABLE: &str = "lot_patients";
 
 /// The AAD row of a patient's list of uses of one lot: patient and lot index together, so a
 /// list moved to another patient or lot fails to open.
-fn uses_row(lot_bidx: &[u8], patient_id: &str) -> String {
+fn uses_row(lot_bidx: &[u8], patient_id: &PatientId) -> String {
     format!("{patient_id}:{}", data_encoding::HEXLOWER.encode(lot_bidx))
 }
 
@@ -506,7 +507,7 @@ async fn record_lot_use(
     tx: &mut dyn vial_store::Tx,
     key: &vial_crypto::DataKey,
     lot_bidx: &[u8],
-    patient_id: &str,
+    patient_id: &PatientId,
     used: LotUse,
 ) -> Result<(), AppError> {
     let row = uses_row(lot_bidx, patient_id);

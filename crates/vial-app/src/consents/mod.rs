@@ -5,9 +5,10 @@
 
 use serde::Serialize;
 use vial_clinical::{
-    ConsentFormInput, ConsentInput, ConsentState, revoke, validate_consent, validate_consent_form,
+    ConsentFormInput, ConsentInput, ConsentKind, RecordKind, is_active, revoke, validate_consent,
+    validate_consent_form,
 };
-use vial_core::{Action, Resource, Scope};
+use vial_core::{Action, PatientId, RecordId, Resource, Scope, UserId};
 use vial_store::{ClinicalRecordRow, ConsentFormRow};
 
 use crate::gateway::purpose_of;
@@ -28,13 +29,13 @@ pub struct ConsentFormView {
 /// A signed consent; `signature` only for those who may read the signed form itself.
 #[derive(Clone)]
 pub struct ConsentView {
-    pub id: String,
-    pub patient_id: String,
+    pub id: RecordId,
+    pub patient_id: PatientId,
     pub kind: String,
     pub form_version: String,
     pub signed_at_ms: i64,
     /// Who recorded it: the patient, or the staff member or provider who collected it.
-    pub collected_by: String,
+    pub collected_by: UserId,
     pub active: bool,
     pub revoked_at_ms: Option<i64>,
     pub signature: Option<vial_clinical::SignatureInput>,
@@ -50,6 +51,15 @@ impl std::fmt::Debug for ConsentView {
             .field("active", &self.active)
             .finish_non_exhaustive()
     }
+}
+
+/// Whether a patient's records hold an active (signed, not revoked) consent of `kind`.
+pub(crate) fn has_active_consent(records: &[ClinicalRecordRow], kind: ConsentKind) -> bool {
+    records.iter().any(|r| {
+        r.kind == RecordKind::Consent
+            && r.label.as_deref() == Some(kind.as_str())
+            && r.state.consent_state().is_some_and(is_active)
+    })
 }
 
 impl App {
@@ -69,7 +79,7 @@ impl App {
         let event = AuditEvent::new("consent_form.publish")
             .actor(&actor.user_id, Some(actor.role.as_str()))
             .session(&actor.session_id)
-            .resource("consent_form", &format!("{}@{}", row.kind, row.version));
+            .resource("consent_form", format!("{}@{}", row.kind, row.version));
         let actor = actor.clone();
         self.transact(move |work| {
             Box::pin(async move {
@@ -122,24 +132,20 @@ impl App {
     pub async fn sign_consent(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
         input: ConsentInput,
-    ) -> Result<String, AppError> {
+    ) -> Result<RecordId, AppError> {
         let consent = validate_consent(&input, &self.checked_forms().await?)?;
         let action = match actor.role {
             Role::Patient => Action::Sign,
             Role::Staff => Action::Collect,
             _ => Action::Write,
         };
-        let id = new_id("cns");
+        let id: RecordId = new_id("cns");
         let now = self.now_ms();
         let label = consent.kind().as_str().to_owned();
-        let (app, actor, patient_id, consent_id) = (
-            self.clone(),
-            actor.clone(),
-            patient_id.to_owned(),
-            id.clone(),
-        );
+        let (app, actor, patient_id, consent_id) =
+            (self.clone(), actor.clone(), patient_id.clone(), id.clone());
         self.transact(move |work| {
             Box::pin(async move {
                 if work.read().patient_by_id(&patient_id).await?.is_none() {
@@ -165,7 +171,7 @@ impl App {
                     ..new_signed_record(
                         consent_id,
                         patient_id,
-                        "consent",
+                        RecordKind::Consent,
                         &actor.user_id,
                         body,
                         now,
@@ -180,12 +186,16 @@ impl App {
     }
 
     /// Revokes a consent (the patient their own; staff and providers on their behalf).
-    pub async fn revoke_consent(&self, actor: &Actor, consent_id: &str) -> Result<(), AppError> {
+    pub async fn revoke_consent(
+        &self,
+        actor: &Actor,
+        consent_id: &RecordId,
+    ) -> Result<(), AppError> {
         let row = {
             let mut tx = self.store().begin_read().await?;
             tx.record_by_id(consent_id).await?
         }
-        .filter(|r| r.kind == "consent")
+        .filter(|r| r.kind == RecordKind::Consent)
         .ok_or(AppError::NotFound("consent"))?;
         let action = match actor.role {
             Role::Patient => Action::Sign,
@@ -207,11 +217,10 @@ impl App {
                     },
                 )
                 .await?;
-                let state = if row.state == "revoked" {
-                    ConsentState::Revoked
-                } else {
-                    ConsentState::Active
-                };
+                let state = row
+                    .state
+                    .consent_state()
+                    .ok_or_else(|| AppError::Unavailable("a consent's state is unknown".into()))?;
                 revoke(state)?;
                 if !work.tx().await?.revoke_record(&row.id, now).await? {
                     return Err(AppError::State("the consent was revoked meanwhile".into()));
@@ -226,13 +235,14 @@ impl App {
     pub async fn consents_of(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
     ) -> Result<Vec<ConsentView>, AppError> {
         let rows = {
             let mut tx = self.store().begin_read().await?;
-            tx.records_of_patient(patient_id, Some("consent")).await?
+            tx.records_of_patient(patient_id, Some(RecordKind::Consent))
+                .await?
         };
-        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
+        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
         self.transact(move |work| {
             Box::pin(async move {
                 let scope = app
@@ -269,7 +279,7 @@ impl App {
                                 .unwrap_or_default(),
                             signed_at_ms: row.signed_at_ms.unwrap_or(row.created_at_ms),
                             collected_by: row.author_id,
-                            active: row.state == "signed",
+                            active: row.state.consent_state().is_some_and(is_active),
                             revoked_at_ms: row.revoked_at_ms,
                             signature: input.map(|i| i.signature),
                             id: row.id,

@@ -6,7 +6,7 @@
 //! for the admin's list; TOTP secrets are sealed under the user's own key and never returned
 //! except once, to the person enrolling.
 
-use vial_core::{Action, Resource};
+use vial_core::{Action, PatientId, Resource, SessionId, UserId};
 use vial_crypto::Aad;
 use vial_store::{SessionRecord, UserRecord};
 use zeroize::Zeroizing;
@@ -21,8 +21,8 @@ const USER_LIST_LIMIT: u32 = 1_000;
 
 /// One account as the admin's list shows it.
 pub struct UserSummary {
-    pub id: String,
-    pub role: String,
+    pub id: UserId,
+    pub role: Role,
     pub name: Zeroizing<String>,
     pub email: Zeroizing<String>,
     pub disabled: bool,
@@ -75,7 +75,7 @@ impl App {
     pub async fn user_sessions(
         &self,
         by: &Actor,
-        user_id: &str,
+        user_id: &UserId,
     ) -> Result<Vec<SessionRecord>, AppError> {
         let event = admin_event("user.sessions", by).resource("user", user_id);
         self.practice_wide(by, Resource::Administration, Action::Read, event)
@@ -92,12 +92,12 @@ impl App {
     pub async fn end_user_session(
         &self,
         by: &Actor,
-        user_id: &str,
-        session_id: &str,
+        user_id: &UserId,
+        session_id: &SessionId,
     ) -> Result<(), AppError> {
         let event = admin_event("auth.session_revoked", by).resource("session", session_id);
         let now = self.now_ms();
-        let (by, user_id, session_id) = (by.clone(), user_id.to_owned(), session_id.to_owned());
+        let (by, user_id, session_id) = (by.clone(), user_id.clone(), session_id.clone());
         self.transact(move |work| {
             Box::pin(async move {
                 let ask = Ask::practice(Resource::Administration, Action::Write);
@@ -173,7 +173,7 @@ impl App {
     }
 
     /// The patient record a portal account is linked to.
-    pub async fn linked_patient(&self, actor: &Actor) -> Result<Option<String>, AppError> {
+    pub async fn linked_patient(&self, actor: &Actor) -> Result<Option<PatientId>, AppError> {
         if actor.role != Role::Patient {
             return Ok(None);
         }
@@ -194,13 +194,13 @@ fn admin_event(action: &str, by: &Actor) -> AuditEvent {
 
 impl App {
     /// Disables an account and ends its sessions (admins; never their own account).
-    pub async fn disable_user(&self, by: &Actor, user_id: &str) -> Result<(), AppError> {
+    pub async fn disable_user(&self, by: &Actor, user_id: &UserId) -> Result<(), AppError> {
         let now = self.now_ms();
         let event = AuditEvent::new("user.disable")
             .actor(&by.user_id, Some(by.role.as_str()))
             .session(&by.session_id)
             .resource("user", user_id);
-        let (by, user_id) = (by.clone(), user_id.to_owned());
+        let (by, user_id) = (by.clone(), user_id.clone());
         self.transact(move |work| {
             Box::pin(async move {
                 // Disabling oneself is a role change of sorts: refused like one.
@@ -224,7 +224,7 @@ impl App {
     pub async fn change_role(
         &self,
         by: &Actor,
-        user_id: &str,
+        user_id: &UserId,
         role: Role,
         password: &str,
         totp: Option<&str>,
@@ -237,7 +237,7 @@ impl App {
         if permits(by, Ask::AccountChange { target: user_id }) {
             self.reauthenticate(by, password, totp).await?;
         }
-        let (by, user_id, now) = (by.clone(), user_id.to_owned(), self.now_ms());
+        let (by, user_id, now) = (by.clone(), user_id.clone(), self.now_ms());
         self.transact(move |work| {
             Box::pin(async move {
                 authorize(work, &by, Ask::AccountChange { target: &user_id }, event)?;
@@ -247,12 +247,12 @@ impl App {
                 };
                 // A patient account is tied to a patient record; workforce roles need MFA
                 // enrolment. Moving between the two is a new account, not a role change.
-                if Role::parse(&user.role)?.is_workforce() != role.is_workforce() {
+                if user.role.is_workforce() != role.is_workforce() {
                     return Err(AppError::Invalid(
                         "patient and workforce accounts cannot change into each other".into(),
                     ));
                 }
-                tx.set_user_role(&user_id, role.as_str()).await?;
+                tx.set_user_role(&user_id, role).await?;
                 tx.end_user_sessions(&user_id, now, "role_changed").await?;
                 Ok(())
             })

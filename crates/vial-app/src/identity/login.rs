@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 
 use super::sessions::{Actor, SessionKind, SessionPolicy, token_hash, unauthenticated};
 use crate::{App, AppError, AuditEvent, Audited, Role};
+use vial_core::{SessionId, UserId};
 
 /// A login attempt.
 pub struct LoginRequest {
@@ -41,8 +42,8 @@ impl std::fmt::Debug for LoginRequest {
 /// A new session. The token is shown once; only its hash is stored.
 pub struct LoginSuccess {
     pub token: Zeroizing<String>,
-    pub session_id: String,
-    pub user_id: String,
+    pub session_id: SessionId,
+    pub user_id: UserId,
     pub role: Role,
     pub absolute_expires_at_ms: i64,
 }
@@ -177,7 +178,7 @@ impl App {
                 .await?;
             return Err(unauthenticated());
         };
-        let role = Role::parse(&user.role)?;
+        let role = user.role;
         let refusal = if user.disabled_at_ms.is_some() {
             Some(Refusal::Disabled)
         } else if user.locked_until_ms.is_some_and(|until| until > now) {
@@ -235,7 +236,7 @@ impl App {
         let token = Zeroizing::new(URL_SAFE_NO_PAD.encode(raw));
         let session = NewSession {
             token_hash: token_hash(&token),
-            id: format!("ses_{}", uuid::Uuid::new_v4().simple()),
+            id: SessionId::from(format!("ses_{}", uuid::Uuid::new_v4().simple())),
             user_id: user.id.clone(),
             kind: request.kind.as_str().to_owned(),
             device: request.device.clone(),
@@ -330,7 +331,7 @@ impl App {
             (user.failed_logins, user.locked_until_ms)
         };
         let event = attempt_event(action, request)
-            .actor(&user.id, Some(&user.role))
+            .actor(&user.id, Some(user.role.as_str()))
             .denied(refusal.code());
         let user_id = user.id.clone();
         self.transact(move |work| {

@@ -4,7 +4,7 @@
 //! audited.
 
 use aws_lc_rs::digest;
-use vial_core::{Action, Resource};
+use vial_core::{Action, Resource, SessionId, UserId};
 use vial_store::SessionRecord;
 
 use crate::gateway::{Ask, authorize};
@@ -59,9 +59,9 @@ impl SessionKind {
 /// The authenticated person behind a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    pub user_id: String,
+    pub user_id: UserId,
     pub role: Role,
-    pub session_id: String,
+    pub session_id: SessionId,
 }
 
 pub(super) fn token_hash(token: &str) -> [u8; 32] {
@@ -118,7 +118,7 @@ impl App {
             .await?;
         }
         Ok(Actor {
-            role: Role::parse(&auth.role)?,
+            role: auth.role,
             user_id: session.user_id,
             session_id: session.id,
         })
@@ -150,7 +150,7 @@ impl App {
     async fn end_session_record(
         &self,
         session: &SessionRecord,
-        actor: &str,
+        actor: &UserId,
         reason: &'static str,
     ) -> Result<(), AppError> {
         let now = self.now_ms();
@@ -178,12 +178,16 @@ impl App {
     }
 
     /// Ends one of the actor's own sessions (another device); `NotFound` if it is not theirs.
-    pub async fn end_my_session(&self, actor: &Actor, session_id: &str) -> Result<(), AppError> {
+    pub async fn end_my_session(
+        &self,
+        actor: &Actor,
+        session_id: &SessionId,
+    ) -> Result<(), AppError> {
         let mine = self
             .my_sessions(actor)
             .await?
             .into_iter()
-            .find(|s| s.id == session_id)
+            .find(|s| s.id == *session_id)
             .ok_or(AppError::NotFound("session"))?;
         self.end_session_record(&mine, &actor.user_id, "ended_by_user")
             .await
@@ -209,9 +213,9 @@ impl App {
     }
 
     /// Signs a user out everywhere (a lost phone); returns how many sessions ended. Admins only.
-    pub async fn end_all_sessions(&self, by: &Actor, user_id: &str) -> Result<u64, AppError> {
+    pub async fn end_all_sessions(&self, by: &Actor, user_id: &UserId) -> Result<u64, AppError> {
         let now = self.now_ms();
-        let user_id = user_id.to_owned();
+        let user_id = user_id.clone();
         let event = AuditEvent::new("auth.sessions_revoked")
             .actor(&by.user_id, Some(by.role.as_str()))
             .session(&by.session_id)

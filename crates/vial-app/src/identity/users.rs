@@ -9,7 +9,7 @@ use vial_crypto::{Aad, BlindField, DataKey};
 use vial_store::NewUser;
 use zeroize::Zeroizing;
 
-use vial_core::{Action, Resource, Role};
+use vial_core::{Action, PatientId, Resource, Role, UserId};
 
 use crate::gateway::{Ask, authorize};
 use crate::{Actor, App, AppError, AuditEvent, Audited};
@@ -20,7 +20,7 @@ pub struct NewUserInput {
     pub name: String,
     pub role: Role,
     pub password: Zeroizing<String>,
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
 }
 
 impl std::fmt::Debug for NewUserInput {
@@ -33,7 +33,7 @@ impl std::fmt::Debug for NewUserInput {
 
 /// The result of creating a user. The TOTP secret and recovery codes are shown once.
 pub struct AddedUser {
-    pub user_id: String,
+    pub user_id: UserId,
     pub totp_secret: Option<Zeroizing<String>>,
     /// One-time codes for signing in when the authenticator is lost (workforce accounts).
     pub recovery_codes: Vec<Zeroizing<String>>,
@@ -71,8 +71,8 @@ impl std::fmt::Debug for AddedUser {
 
 /// A user's decrypted profile.
 pub struct UserProfile {
-    pub id: String,
-    pub role: String,
+    pub id: UserId,
+    pub role: Role,
     pub name: Zeroizing<String>,
     pub email: Zeroizing<String>,
 }
@@ -231,7 +231,7 @@ impl App {
                     .to_vec())
             })
             .collect::<Result<Vec<_>, AppError>>()?;
-        let id = format!("usr_{}", uuid::Uuid::new_v4().simple());
+        let id = UserId::from(format!("usr_{}", uuid::Uuid::new_v4().simple()));
         let email_bidx = self
             .keys()
             .ring()
@@ -248,7 +248,7 @@ impl App {
                     .resource("user", &user_id)
                     .reason(role.as_str());
                 match creator {
-                    Creator::System(actor) => work.audit(event.actor(&actor, None)),
+                    Creator::System(actor) => work.audit(event.by_system(&actor)),
                     Creator::Admin(by) => {
                         let event = event
                             .actor(&by.user_id, Some(by.role.as_str()))
@@ -270,7 +270,7 @@ impl App {
                         .map(|s| key.seal(Aad::new("users", "totp", &user_id), s.as_bytes()))
                         .transpose()?,
                     id: user_id.clone(),
-                    role: role.as_str().to_owned(),
+                    role,
                     email_bidx: email_bidx.0.to_vec(),
                     password_hash,
                     patient_id,
@@ -305,7 +305,7 @@ impl App {
     }
 
     /// A user's decrypted name and email.
-    pub(crate) async fn user_profile(&self, user_id: &str) -> Result<UserProfile, AppError> {
+    pub(crate) async fn user_profile(&self, user_id: &UserId) -> Result<UserProfile, AppError> {
         let mut tx = self.store().begin_read().await?;
         let user = tx
             .user_by_id(user_id)
@@ -337,13 +337,13 @@ impl App {
     pub async fn workforce_name(
         &self,
         _actor: &Actor,
-        user_id: &str,
+        user_id: &UserId,
     ) -> Result<Zeroizing<String>, AppError> {
         let mut tx = self.store().begin_read().await?;
         let user = tx
             .user_by_id(user_id)
             .await?
-            .filter(|u| Role::parse(&u.role).is_ok_and(Role::is_workforce))
+            .filter(|u| u.role.is_workforce())
             .ok_or(AppError::NotFound("user"))?;
         let key = self.existing_data_key(&mut *tx, user_id).await?;
         user_text(&key, user_id, "name", &user.name_enc)
@@ -353,7 +353,7 @@ impl App {
 /// A user's sealed text column (`name`, `email`), opened.
 pub(crate) fn user_text(
     key: &DataKey,
-    user_id: &str,
+    user_id: &UserId,
     column: &str,
     sealed: &[u8],
 ) -> Result<Zeroizing<String>, AppError> {

@@ -10,8 +10,9 @@ impl App {
     pub(crate) async fn data_key_for(
         &self,
         tx: &mut dyn Tx,
-        owner: &str,
+        owner: &(impl AsRef<str> + Sync + ?Sized),
     ) -> Result<DataKey, AppError> {
+        let owner = owner.as_ref();
         if let Some(stored) = tx.dek_by_owner(owner).await? {
             return self.unwrap_stored(&stored);
         }
@@ -32,8 +33,9 @@ impl App {
     pub(crate) async fn existing_data_key(
         &self,
         tx: &mut dyn TxRead,
-        owner: &str,
+        owner: &(impl AsRef<str> + Sync + ?Sized),
     ) -> Result<DataKey, AppError> {
+        let owner = owner.as_ref();
         let stored = tx
             .dek_by_owner(owner)
             .await?

@@ -72,8 +72,8 @@ impl App {
         let version = self.new_key_version()?;
         self.record(
             AuditEvent::new("key.rotate")
-                .actor(actor, None)
-                .resource("kek", &version.to_string()),
+                .by_system(actor)
+                .resource("kek", version.to_string()),
         )
         .await?;
         Ok(version)
@@ -124,8 +124,8 @@ impl App {
         if report.rewrapped > 0 || report.unreadable > 0 {
             self.record(
                 AuditEvent::new("key.rewrap")
-                    .actor(SYSTEM_ACTOR, None)
-                    .resource("kek", &current.to_string())
+                    .by_system(SYSTEM_ACTOR)
+                    .resource("kek", current.to_string())
                     .reason(&format!(
                         "rewrapped={},skipped={},unreadable={}",
                         report.rewrapped, report.skipped, report.unreadable
@@ -208,8 +208,8 @@ impl App {
             self.keys().provider().retire(*version, self.now_ms())?;
             self.record(
                 AuditEvent::new("key.retire")
-                    .actor(SYSTEM_ACTOR, None)
-                    .resource("kek", &version.to_string()),
+                    .by_system(SYSTEM_ACTOR)
+                    .resource("kek", version.to_string()),
             )
             .await?;
             tracing::info!(version, "key-encryption key retired");

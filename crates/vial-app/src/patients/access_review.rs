@@ -3,7 +3,7 @@
 //! an access log is itself an audited access.
 
 use vial_audit::AuditEntry;
-use vial_core::{Action, Resource};
+use vial_core::{Action, PatientId, Resource};
 
 use crate::gateway::Access;
 use crate::unit_of_work::outcome_code;
@@ -55,9 +55,9 @@ impl App {
     pub async fn patient_access_log(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
     ) -> Result<Vec<AccessRecord>, AppError> {
-        self.access_log(actor, patient_id.to_owned(), "audit.review", "operations")
+        self.access_log(actor, patient_id.clone(), "audit.review", "operations")
             .await
     }
 
@@ -80,7 +80,7 @@ impl App {
     async fn access_log(
         &self,
         actor: &Actor,
-        patient_id: String,
+        patient_id: PatientId,
         audit_action: &'static str,
         purpose: &'static str,
     ) -> Result<Vec<AccessRecord>, AppError> {

@@ -4,7 +4,7 @@
 //! condition — so it is sealed under the patient's DEK and kept out of the audit entry.
 
 use serde::Serialize;
-use vial_core::{Action, Relation, Resource};
+use vial_core::{Action, PatientId, Relation, Resource, UserId};
 use vial_crypto::Aad;
 use vial_store::BreakGlassRow;
 
@@ -20,8 +20,8 @@ const MAX_REASON: usize = 1000;
 #[derive(Debug, Clone, Serialize)]
 pub struct BreakGlassGrant {
     pub id: String,
-    pub patient_id: String,
-    pub provider_id: String,
+    pub patient_id: PatientId,
+    pub provider_id: UserId,
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
 }
@@ -31,7 +31,7 @@ impl App {
     pub async fn break_glass(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
         reason: &str,
         password: &str,
         totp: Option<&str>,
@@ -58,7 +58,7 @@ impl App {
         let (app, actor, patient, reason) = (
             self.clone(),
             actor.clone(),
-            patient_id.to_owned(),
+            patient_id.clone(),
             zeroize::Zeroizing::new(reason.to_owned()),
         );
         let now = self.now_ms();

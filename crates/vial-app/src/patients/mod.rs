@@ -5,7 +5,7 @@
 //! exact-match search. [`Demographics`] — decrypted PHI — can only be built here, after the
 //! gateway has authorized and recorded the access.
 
-use vial_core::{Action, Decision, Relation, Resource, Scope};
+use vial_core::{Action, Decision, PatientId, Relation, Resource, Scope, UserId};
 use vial_crypto::{Aad, BlindField, DataKey};
 use vial_store::{PatientLookup, PatientRow};
 use zeroize::Zeroizing;
@@ -41,7 +41,7 @@ impl std::fmt::Debug for NewPatient {
 /// Decrypted demographics, as much as the reader's scope allows. Built only by this module;
 /// never printed, never serialized implicitly.
 pub struct Demographics {
-    id: String,
+    id: PatientId,
     given: Zeroizing<String>,
     family: Zeroizing<String>,
     dob: Option<Zeroizing<String>>,
@@ -58,7 +58,7 @@ impl std::fmt::Debug for Demographics {
 }
 
 impl Demographics {
-    pub fn id(&self) -> &str {
+    pub fn id(&self) -> &PatientId {
         &self.id
     }
     pub fn given(&self) -> &str {
@@ -155,13 +155,13 @@ fn phone(value: &str) -> Result<String, AppError> {
     Ok(value.trim().to_owned())
 }
 
-fn seal(key: &DataKey, id: &str, column: &str, value: &str) -> Result<Vec<u8>, AppError> {
+fn seal(key: &DataKey, id: &PatientId, column: &str, value: &str) -> Result<Vec<u8>, AppError> {
     Ok(key.seal(Aad::new("patients", column, id), value.as_bytes())?)
 }
 
 fn open(
     key: &DataKey,
-    id: &str,
+    id: &PatientId,
     column: &str,
     value: &[u8],
 ) -> Result<Zeroizing<String>, AppError> {
@@ -187,7 +187,7 @@ impl App {
         &self,
         actor: &Actor,
         input: NewPatient,
-    ) -> Result<String, AppError> {
+    ) -> Result<PatientId, AppError> {
         let given = name("given", &input.given)?;
         let family = name("family", &input.family)?;
         let dob = dob(&input.dob, self.now_ms())?;
@@ -203,7 +203,7 @@ impl App {
             .filter(|e| !e.trim().is_empty())
             .map(crate::identity::validate_email)
             .transpose()?;
-        let id = format!("pat_{}", uuid::Uuid::new_v4().simple());
+        let id = PatientId::from(format!("pat_{}", uuid::Uuid::new_v4().simple()));
         let row_bidx = (
             self.bidx(BlindField::FamilyName, &family)?,
             self.bidx(BlindField::BirthDate, &dob)?,
@@ -274,9 +274,9 @@ impl App {
     pub async fn read_patient(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
     ) -> Result<Demographics, AppError> {
-        let (app, actor, id) = (self.clone(), actor.clone(), patient_id.to_owned());
+        let (app, actor, id) = (self.clone(), actor.clone(), patient_id.clone());
         self.transact(move |work| {
             Box::pin(async move {
                 let Some(read) = work.read().patient_for(&id, &actor.user_id).await? else {
@@ -356,13 +356,13 @@ impl App {
     pub async fn assign_care_team(
         &self,
         actor: &Actor,
-        patient_id: &str,
-        provider_id: &str,
+        patient_id: &PatientId,
+        provider_id: &UserId,
     ) -> Result<bool, AppError> {
         let (actor, patient, provider, now) = (
             actor.clone(),
-            patient_id.to_owned(),
-            provider_id.to_owned(),
+            patient_id.clone(),
+            provider_id.clone(),
             self.now_ms(),
         );
         self.transact(move |work| {
@@ -378,9 +378,10 @@ impl App {
                 if tx.patient_by_id(&patient).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
                 }
-                let is_provider = tx.user_by_id(&provider).await?.is_some_and(|u| {
-                    u.role == Role::Provider.as_str() && u.disabled_at_ms.is_none()
-                });
+                let is_provider = tx
+                    .user_by_id(&provider)
+                    .await?
+                    .is_some_and(|u| u.role == Role::Provider && u.disabled_at_ms.is_none());
                 if !is_provider {
                     return Err(invalid("provider_id must name an active provider"));
                 }
@@ -400,7 +401,7 @@ fn decrypt_patient(
     row: &PatientRow,
     scope: Scope,
 ) -> Result<Demographics, AppError> {
-    let id = row.id.as_str();
+    let id = &row.id;
     let full = !matches!(scope, Scope::NameAndContactOnly);
     Ok(Demographics {
         id: row.id.clone(),

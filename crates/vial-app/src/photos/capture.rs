@@ -10,13 +10,14 @@
 use std::sync::Arc;
 
 use vial_blob::{BlobKind, SealedBlob};
-use vial_clinical::{ConsentKind, validate_photo_description};
-use vial_core::{Action, Resource};
+use vial_clinical::{ConsentKind, RecordKind, validate_photo_description};
+use vial_core::{Action, PatientId, PhotoId, RecordId, Resource};
 use vial_crypto::{Aad, BLOB_HEADER_LEN, DataKey, sealed_blob_len};
 use vial_store::PhotoRow;
 use zeroize::Zeroizing;
 
 use super::{PhotoMeta, PhotoUpload, TABLE, blob_id, format_code};
+use crate::consents::has_active_consent;
 use crate::gateway::Access;
 use crate::records::{new_id, seal_json};
 use crate::{Actor, App, AppError, AuditEvent, Audited};
@@ -27,9 +28,9 @@ impl App {
     pub async fn capture_photo(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
         upload: PhotoUpload,
-    ) -> Result<String, AppError> {
+    ) -> Result<PhotoId, AppError> {
         let description =
             validate_photo_description(&upload.view, &upload.body_area, upload.phase.as_deref())?;
         let limits = self.photos.limits;
@@ -42,11 +43,11 @@ impl App {
         }
         let blobs = self.photos.blobs()?.clone();
         let key = Arc::new(
-            self.authorize_capture(actor, patient_id, upload.treatment_id.as_deref())
+            self.authorize_capture(actor, patient_id, upload.treatment_id.as_ref())
                 .await?,
         );
 
-        let id = new_id("ph");
+        let id: PhotoId = new_id("ph");
         let bytes = upload.bytes;
         let sanitized = self
             .photos
@@ -77,7 +78,7 @@ impl App {
             let row = PhotoRow {
                 meta_enc: seal_json(&key, TABLE, "meta", &id, &meta)?,
                 id: id.clone(),
-                patient_id: patient_id.to_owned(),
+                patient_id: patient_id.clone(),
                 author_id: actor.user_id.clone(),
                 treatment_id: upload.treatment_id.clone(),
                 format: format.to_owned(),
@@ -120,11 +121,11 @@ impl App {
     async fn authorize_capture(
         &self,
         actor: &Actor,
-        patient_id: &str,
-        treatment_id: Option<&str>,
+        patient_id: &PatientId,
+        treatment_id: Option<&RecordId>,
     ) -> Result<DataKey, AppError> {
-        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
-        let treatment_id = treatment_id.map(str::to_owned);
+        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
+        let treatment_id = treatment_id.cloned();
         self.transact(move |work| {
             Box::pin(async move {
                 if work.read().patient_by_id(&patient_id).await?.is_none() {
@@ -139,14 +140,10 @@ impl App {
                 };
                 app.authorize(work, &actor, access).await?;
                 let tx = work.tx().await?;
-                let consented = tx
-                    .records_of_patient(&patient_id, Some("consent"))
-                    .await?
-                    .iter()
-                    .any(|r| {
-                        r.state == "signed"
-                            && r.label.as_deref() == Some(ConsentKind::Photography.as_str())
-                    });
+                let consents = tx
+                    .records_of_patient(&patient_id, Some(RecordKind::Consent))
+                    .await?;
+                let consented = has_active_consent(&consents, ConsentKind::Photography);
                 if !consented {
                     work.audit(
                         AuditEvent::new(access.audit_action)
@@ -161,10 +158,9 @@ impl App {
                 }
                 let tx = work.tx().await?;
                 if let Some(treatment_id) = &treatment_id {
-                    let linked = tx
-                        .record_by_id(treatment_id)
-                        .await?
-                        .is_some_and(|r| r.kind == "treatment" && r.patient_id == patient_id);
+                    let linked = tx.record_by_id(treatment_id).await?.is_some_and(|r| {
+                        r.kind == RecordKind::Treatment && r.patient_id == patient_id
+                    });
                     if !linked {
                         return Err(AppError::Invalid(
                             "treatment_id: no treatment of this patient has that id".into(),
@@ -180,7 +176,7 @@ impl App {
 
 /// Seals `plain` in place for `(photos, column, id)`: the plaintext is copied once into a
 /// buffer with room for the header and tags and encrypted there; the original is zeroized.
-fn seal(key: &DataKey, id: &str, column: &str, plain: Vec<u8>) -> Result<SealedBlob, AppError> {
+fn seal(key: &DataKey, id: &PhotoId, column: &str, plain: Vec<u8>) -> Result<SealedBlob, AppError> {
     let plain = Zeroizing::new(plain);
     let mut buf = Vec::with_capacity(sealed_blob_len(plain.len()));
     buf.resize(BLOB_HEADER_LEN, 0);

@@ -4,14 +4,15 @@
 //! recorded in the audit log as `photo.marketing_export` with purpose `marketing`, in the same
 //! unit that checks the consent (a refusal is recorded as `no_marketing_consent`).
 
-use vial_clinical::ConsentKind;
-use vial_core::{Action, Resource};
+use vial_clinical::{ConsentKind, RecordKind};
+use vial_core::{Action, PhotoId, Resource};
 use vial_crypto::Aad;
 use vial_media::Rect;
 use zeroize::Zeroizing;
 
 use super::read::live_photo;
 use super::{TABLE, blob_id};
+use crate::consents::has_active_consent;
 use crate::gateway::Access;
 use crate::{Actor, App, AppError, AuditEvent, Audited};
 
@@ -43,7 +44,7 @@ impl App {
     pub async fn marketing_export(
         &self,
         actor: &Actor,
-        photo_id: &str,
+        photo_id: &PhotoId,
         request: ExportRequest,
     ) -> Result<Vec<u8>, AppError> {
         let crop = request.crop.map(rect).transpose()?;
@@ -60,7 +61,7 @@ impl App {
         }
         self.reauthenticate(actor, &request.password, request.totp.as_deref())
             .await?;
-        let (app, who, photo) = (self.clone(), actor.clone(), photo_id.to_owned());
+        let (app, who, photo) = (self.clone(), actor.clone(), photo_id.clone());
         let (key, row) = self
             .transact(move |work| {
                 Box::pin(async move {
@@ -77,14 +78,10 @@ impl App {
                     };
                     app.authorize(work, &who, access).await?;
                     let tx = work.read();
-                    let consented = tx
-                        .records_of_patient(&row.patient_id, Some("consent"))
-                        .await?
-                        .iter()
-                        .any(|r| {
-                            r.state == "signed"
-                                && r.label.as_deref() == Some(ConsentKind::Marketing.as_str())
-                        });
+                    let consents = tx
+                        .records_of_patient(&row.patient_id, Some(RecordKind::Consent))
+                        .await?;
+                    let consented = has_active_consent(&consents, ConsentKind::Marketing);
                     if !consented {
                         work.audit(
                             AuditEvent::new(access.audit_action)

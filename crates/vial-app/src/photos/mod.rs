@@ -28,6 +28,7 @@ use vial_media::Limits;
 use zeroize::Zeroizing;
 
 use crate::AppError;
+use vial_core::{PatientId, PhotoId, RecordId, UserId};
 
 pub use export::ExportRequest;
 pub use read::PhotoStream;
@@ -89,7 +90,7 @@ impl PhotoStorage {
 pub struct PhotoUpload {
     pub view: String,
     pub body_area: String,
-    pub treatment_id: Option<String>,
+    pub treatment_id: Option<RecordId>,
     pub phase: Option<String>,
     pub bytes: Vec<u8>,
 }
@@ -105,13 +106,13 @@ impl std::fmt::Debug for PhotoUpload {
 /// A photo's description, as the chart lists it (no pixels).
 #[derive(Clone)]
 pub struct PhotoSummary {
-    pub id: String,
-    pub patient_id: String,
-    pub author_id: String,
+    pub id: PhotoId,
+    pub patient_id: PatientId,
+    pub author_id: UserId,
     pub view: String,
     pub body_area: String,
     pub phase: Option<String>,
-    pub treatment_id: Option<String>,
+    pub treatment_id: Option<RecordId>,
     /// `image/jpeg` or `image/png`.
     pub content_type: &'static str,
     pub width: i64,
@@ -150,7 +151,7 @@ pub enum PhotoPart {
 /// The chunks are plain [`bytes::Bytes`] (not zeroized when dropped, like any response body);
 /// [`PhotoContent::bytes`] collects them into a buffer that is.
 pub struct PhotoContent {
-    pub photo_id: String,
+    pub photo_id: PhotoId,
     pub content_type: &'static str,
     /// The file extension matching `content_type`, without the dot.
     pub extension: &'static str,
@@ -219,8 +220,8 @@ fn content_type(code: &str) -> (&'static str, &'static str) {
 }
 
 /// The blob id of a photo id (ids are `ph_<32 hex>`, which are valid blob ids).
-fn blob_id(photo_id: &str) -> Result<BlobId, AppError> {
-    BlobId::parse(photo_id).map_err(|_| AppError::NotFound("photo"))
+fn blob_id(photo_id: &PhotoId) -> Result<BlobId, AppError> {
+    BlobId::parse(photo_id.as_str()).map_err(|_| AppError::NotFound("photo"))
 }
 
 fn part_column(part: PhotoPart) -> &'static str {

@@ -12,7 +12,7 @@ use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt};
 use tokio::sync::oneshot;
 use vial_blob::{BlobError, BlobId, BlobKind, BlobRange, BlobStore, BlobStream};
-use vial_core::{Action, Resource};
+use vial_core::{Action, PatientId, PhotoId, Resource};
 use vial_crypto::{Aad, BlobLayout, BlobOpener, CryptoError, DataKey};
 use vial_store::PhotoRow;
 use zeroize::Zeroize;
@@ -40,7 +40,7 @@ impl App {
     pub async fn photo_content(
         &self,
         actor: &Actor,
-        photo_id: &str,
+        photo_id: &PhotoId,
         part: PhotoPart,
     ) -> Result<PhotoContent, AppError> {
         let audit_action = match part {
@@ -115,9 +115,9 @@ impl App {
     pub async fn photos_of(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
     ) -> Result<Vec<PhotoSummary>, AppError> {
-        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.to_owned());
+        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
         self.transact_read(move |work| {
             Box::pin(async move {
                 if work.read().patient_by_id(&patient_id).await?.is_none() {
@@ -145,8 +145,8 @@ impl App {
 
     /// Deletes a photo (providers on the care team): it leaves lists and views at once, while
     /// its row and sealed blobs are kept for the retention period.
-    pub async fn delete_photo(&self, actor: &Actor, photo_id: &str) -> Result<(), AppError> {
-        let (app, actor, photo_id) = (self.clone(), actor.clone(), photo_id.to_owned());
+    pub async fn delete_photo(&self, actor: &Actor, photo_id: &PhotoId) -> Result<(), AppError> {
+        let (app, actor, photo_id) = (self.clone(), actor.clone(), photo_id.clone());
         let now = self.now_ms();
         self.transact(move |work| {
             Box::pin(async move {
@@ -189,12 +189,12 @@ impl App {
     async fn open_photo(
         &self,
         actor: &Actor,
-        photo_id: &str,
+        photo_id: &PhotoId,
         action: Action,
         audit_action: &'static str,
         decided: oneshot::Sender<(DataKey, PhotoRow)>,
     ) -> Result<(), AppError> {
-        let (app, actor, photo_id) = (self.clone(), actor.clone(), photo_id.to_owned());
+        let (app, actor, photo_id) = (self.clone(), actor.clone(), photo_id.clone());
         self.transact_read(move |work| {
             Box::pin(async move {
                 let read = work
@@ -258,7 +258,7 @@ async fn fetch_sealed(
 /// The photo if it exists and is not deleted.
 pub(super) async fn live_photo(
     work: &mut crate::Work,
-    photo_id: &str,
+    photo_id: &PhotoId,
 ) -> Result<PhotoRow, AppError> {
     work.read()
         .photo_by_id(photo_id)
@@ -304,7 +304,7 @@ fn summary(key: &DataKey, row: PhotoRow) -> Result<PhotoSummary, AppError> {
 /// [`PhotoStream::prefill`] opens chunks ahead into a held queue that is handed out first;
 /// held chunks that are never handed out are wiped when the stream is dropped.
 pub struct PhotoStream {
-    photo_id: String,
+    photo_id: PhotoId,
     opener: BlobOpener,
     /// The body's ciphertext, as the blob store delivers it.
     source: BoxStream<'static, Result<Bytes, BlobError>>,
@@ -333,7 +333,7 @@ pub const PREFILL_BYTES: usize = 4 << 20;
 
 impl PhotoStream {
     fn new(
-        photo_id: String,
+        photo_id: PhotoId,
         opener: BlobOpener,
         source: BoxStream<'static, Result<Bytes, BlobError>>,
     ) -> Self {

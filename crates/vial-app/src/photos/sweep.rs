@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use vial_blob::BlobKind;
+use vial_core::PhotoId;
 
 use crate::{App, AppError, AuditEvent};
 
@@ -52,7 +53,11 @@ impl App {
                 if listed.modified >= cutoff {
                     continue;
                 }
-                if reader.photo_by_id(listed.id.as_str()).await?.is_none() {
+                if reader
+                    .photo_by_id(&PhotoId::from(listed.id.as_str()))
+                    .await?
+                    .is_none()
+                {
                     orphans.push((kind, listed.id));
                 }
             }
@@ -63,7 +68,7 @@ impl App {
         }
         self.record(
             AuditEvent::new("photo.orphans_swept")
-                .actor(actor, None)
+                .by_system(actor)
                 .reason(&format!(
                     "orphaned={},dry_run={dry_run},grace_secs={}",
                     report.orphaned,

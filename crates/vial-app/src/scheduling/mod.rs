@@ -11,7 +11,7 @@ use vial_clinical::{
     AppointmentInput, Location, Status, TimeRange, day_bounds, overlaps, parse_date, transition,
     validate_appointment, week_bounds,
 };
-use vial_core::{Action, Resource};
+use vial_core::{Action, AppointmentId, PatientId, Resource, UserId};
 use vial_crypto::Aad;
 use vial_store::AppointmentRow;
 use zeroize::Zeroizing;
@@ -32,14 +32,14 @@ pub enum ScheduleRange {
 /// One appointment as a schedule shows it.
 #[derive(Clone)]
 pub struct AppointmentView {
-    pub id: String,
-    pub patient_id: String,
+    pub id: AppointmentId,
+    pub patient_id: PatientId,
     /// "Given Family", for those who may read the patient's name.
     pub patient_name: Option<String>,
-    pub provider_id: String,
+    pub provider_id: UserId,
     pub start_ms: i64,
     pub end_ms: i64,
-    pub status: String,
+    pub status: Status,
     pub service: String,
     /// A clinic id, or `mobile`.
     pub location: String,
@@ -85,12 +85,12 @@ impl App {
     pub async fn book_appointment(
         &self,
         actor: &Actor,
-        patient_id: &str,
-        provider_id: &str,
+        patient_id: &PatientId,
+        provider_id: &UserId,
         input: AppointmentInput,
-    ) -> Result<String, AppError> {
+    ) -> Result<AppointmentId, AppError> {
         let checked = validate_appointment(&input)?;
-        if actor.role == Role::Provider && provider_id != actor.user_id {
+        if actor.role == Role::Provider && *provider_id != actor.user_id {
             return self
                 .refuse_schedule(actor, patient_id, "appointment.book")
                 .await;
@@ -110,8 +110,7 @@ impl App {
                     ));
                 }
             }
-            provider
-                .is_some_and(|u| u.role == Role::Provider.as_str() && u.disabled_at_ms.is_none())
+            provider.is_some_and(|u| u.role == Role::Provider && u.disabled_at_ms.is_none())
         };
         if !provider_is_provider {
             return Err(AppError::Invalid(
@@ -127,13 +126,13 @@ impl App {
             address,
         };
         let time = checked.time();
-        let id = new_id("apt");
+        let id: AppointmentId = new_id("apt");
         let now = self.now_ms();
         let (app, actor, patient_id, provider_id, apt_id) = (
             self.clone(),
             actor.clone(),
-            patient_id.to_owned(),
-            provider_id.to_owned(),
+            patient_id.clone(),
+            provider_id.clone(),
             id.clone(),
         );
         self.transact(move |work| {
@@ -180,7 +179,7 @@ impl App {
                     location_id,
                     start_ms: time.start_ms(),
                     end_ms: time.end_ms(),
-                    status: Status::Booked.as_str().to_owned(),
+                    status: Status::Booked,
                     service_enc: key.seal(Aad::new("appointments", "service", &apt_id), &body)?,
                     address_enc: None,
                     created_by: actor.user_id.clone(),
@@ -201,7 +200,7 @@ impl App {
     async fn refuse_schedule<T>(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
         action: &str,
     ) -> Result<T, AppError> {
         self.record(
@@ -223,7 +222,7 @@ impl App {
         actor: &Actor,
         date: &str,
         range: ScheduleRange,
-        provider_id: Option<&str>,
+        provider_id: Option<&UserId>,
     ) -> Result<Vec<AppointmentView>, AppError> {
         let day = parse_date("date", date)?;
         let offset = self.utc_offset().await?;
@@ -233,12 +232,12 @@ impl App {
         };
         let provider = match actor.role {
             Role::Provider => Some(actor.user_id.clone()),
-            Role::Staff | Role::Admin => provider_id.map(str::to_owned),
+            Role::Staff | Role::Admin => provider_id.cloned(),
             Role::Patient => return Err(AppError::Forbidden("not_permitted_for_role")),
         };
         let rows = {
             let mut tx = self.store().begin_read().await?;
-            tx.appointments_between(start, end, provider.as_deref())
+            tx.appointments_between(start, end, provider.as_ref())
                 .await?
         };
         self.show_appointments(actor, rows, "appointment.list")
@@ -263,7 +262,7 @@ impl App {
     pub async fn appointments_of(
         &self,
         actor: &Actor,
-        patient_id: &str,
+        patient_id: &PatientId,
     ) -> Result<Vec<AppointmentView>, AppError> {
         let rows = {
             let mut tx = self.store().begin_read().await?;
@@ -271,7 +270,7 @@ impl App {
         };
         if rows.is_empty() {
             // Still decide and record, so a probe for another patient's schedule is audited.
-            let (app, actor, id) = (self.clone(), actor.clone(), patient_id.to_owned());
+            let (app, actor, id) = (self.clone(), actor.clone(), patient_id.clone());
             self.transact(move |work| {
                 Box::pin(async move {
                     app.authorize(
@@ -308,7 +307,7 @@ impl App {
         self.transact(move |work| {
             Box::pin(async move {
                 let mut out = Vec::with_capacity(rows.len());
-                let mut decided: std::collections::HashMap<String, bool> =
+                let mut decided: std::collections::HashMap<PatientId, bool> =
                     std::collections::HashMap::new();
                 for row in rows {
                     let allowed = match decided.get(&row.patient_id) {
@@ -393,10 +392,9 @@ impl App {
     pub async fn set_appointment_status(
         &self,
         actor: &Actor,
-        appointment_id: &str,
-        to: &str,
+        appointment_id: &AppointmentId,
+        to: Status,
     ) -> Result<(), AppError> {
-        let to = Status::parse_at("status", to)?;
         let row = {
             let mut tx = self.store().begin_read().await?;
             tx.appointment_by_id(appointment_id).await?
@@ -415,7 +413,7 @@ impl App {
         } else {
             Action::Write
         };
-        let from = Status::parse_at("status", &row.status)?;
+        let from = row.status;
         transition(from, to)?;
         let (app, actor, now) = (self.clone(), actor.clone(), self.now_ms());
         self.transact(move |work| {
@@ -435,7 +433,7 @@ impl App {
                 let moved = work
                     .tx()
                     .await?
-                    .set_appointment_status(&row.id, from.as_str(), to.as_str(), now)
+                    .set_appointment_status(&row.id, from, to, now)
                     .await?;
                 if !moved {
                     return Err(AppError::State(
@@ -458,7 +456,7 @@ impl App {
                 "name: must be 1 to 100 characters without control characters".into(),
             ));
         }
-        let id = vial_clinical::ClinicId::parse(&new_id("clinic"))?
+        let id = vial_clinical::ClinicId::parse(&new_id::<String>("clinic"))?
             .as_str()
             .to_owned();
         let row = vial_store::LocationRow {

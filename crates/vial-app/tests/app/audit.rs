@@ -190,7 +190,7 @@ impl Raw {
 
 async fn fill(app: &System, n: usize) {
     for i in 0..n {
-        app.record(AuditEvent::new("test.event").resource("thing", &format!("t{i}")))
+        app.record(AuditEvent::new("test.event").resource("thing", format!("t{i}")))
             .await
             .unwrap();
     }
@@ -527,7 +527,7 @@ async fn raw_actions(raw: &mut Raw) -> Vec<String> {
 
 /// A provider, and a patient with a photography consent and one photo of about 5 MB (more
 /// than a view opens ahead); the provider and the photo's id.
-async fn photographed_patient(app: &System) -> (vial_app::Actor, String) {
+async fn photographed_patient(app: &System) -> (vial_app::Actor, vial_app::PhotoId) {
     let (provider, admin) = clinic::staff(app, "test").await;
     let patient = clinic::photographable_patient(app, &provider, &admin).await;
     let photo = app
@@ -591,7 +591,7 @@ async fn concurrent_appenders_and_a_second_process_make_one_chain(pg: bool) {
         let app = app.clone();
         tasks.push(tokio::spawn(async move {
             for i in 0..150 {
-                let event = AuditEvent::new("test.concurrent").resource("w", &format!("{t}-{i}"));
+                let event = AuditEvent::new("test.concurrent").resource("w", format!("{t}-{i}"));
                 record(&app, event, t % 2 == 0).await;
             }
         }));

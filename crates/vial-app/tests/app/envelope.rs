@@ -172,7 +172,7 @@ async fn rotation_keeps_data_readable_and_rewraps_everything(pg: bool) {
         .collect();
     assert_eq!(counts, vec![(1, 5, false), (2, 0, true)]);
     for user in &users {
-        assert_eq!(app.user_profile(user).await.unwrap().role, "provider");
+        assert_eq!(app.user_profile(user).await.unwrap().role, Role::Provider);
     }
     // Version 1 still wraps DEKs: it must not be retired.
     assert_eq!(
@@ -207,7 +207,7 @@ async fn rotation_keeps_data_readable_and_rewraps_everything(pg: bool) {
         "a retired key's secret is destroyed"
     );
     for user in &users {
-        assert_eq!(app.user_profile(user).await.unwrap().role, "provider");
+        assert_eq!(app.user_profile(user).await.unwrap().role, Role::Provider);
     }
     // New data after rotation uses the new version.
     let later = app

@@ -9,6 +9,8 @@ pub mod scenarios;
 
 pub use records::{AuditHead, AuditRow, AuditRowBatch, AuditRowRef, StoredCheckpoint};
 
+use vial_core::PatientId;
+
 use crate::StoreResult;
 
 /// The whole audit log in seq order, in batches, as [`Store::audit_log`](crate::Store::audit_log)
@@ -40,7 +42,7 @@ pub trait AuditRead: Send {
     /// The newest `limit` entries about one patient, newest first (access review).
     async fn audit_for_patient(
         &mut self,
-        patient_id: &str,
+        patient_id: &PatientId,
         limit: u32,
     ) -> StoreResult<Vec<AuditRow>>;
     /// Leaf hashes of entries `[from, from + limit)`, in order.

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure must be loud
 
+use vial_core::PatientId;
+
 use crate::{AuditHead, AuditRow, Store};
 
 pub(crate) fn audit_row(seq: u64) -> AuditRow {
@@ -118,21 +120,30 @@ pub async fn audit_for_patient_reads_only_that_patient(store: &dyn Store) {
             .collect();
         assert!(!expected.is_empty());
         assert_eq!(
-            read.audit_for_patient(id, 100).await.unwrap(),
+            read.audit_for_patient(&PatientId::from(id), 100)
+                .await
+                .unwrap(),
             expected,
             "{id}"
         );
         assert_eq!(
-            read.audit_for_patient(id, 2).await.unwrap(),
+            read.audit_for_patient(&PatientId::from(id), 2)
+                .await
+                .unwrap(),
             expected[..2],
             "{id}"
         );
     }
     assert!(
-        read.audit_for_patient("pat_cccc2222_12345678", 100)
+        read.audit_for_patient(&PatientId::from("pat_cccc2222_12345678"), 100)
             .await
             .unwrap()
             .is_empty()
     );
-    assert!(read.audit_for_patient("", 100).await.unwrap().is_empty());
+    assert!(
+        read.audit_for_patient(&PatientId::from(""), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

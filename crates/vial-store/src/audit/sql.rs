@@ -102,11 +102,11 @@ macro_rules! audit_sql {
 
             async fn audit_for_patient(
                 &mut self,
-                patient_id: &str,
+                patient_id: &$crate::deps::vial_core::PatientId,
                 limit: u32,
             ) -> StoreResult<Vec<AuditRow>> {
                 let rows = ::sqlx::query(AUDIT_FOR_PATIENT_SQL)
-                    .bind(patient_id)
+                    .bind(patient_id.as_str())
                     .bind(i64::from(limit))
                     .fetch_all(self.conn())
                     .await

@@ -10,27 +10,30 @@ pub mod scenarios;
 
 pub use records::{ClinicalRecordRow, InventoryLotRow, RecallRow};
 
+use vial_clinical::{CosignStatus, RecordKind};
+use vial_core::{PatientId, RecordId, UserId};
+
 use crate::StoreResult;
 
 /// Reads of clinical records, lot uses, the catalogue and settings.
 #[async_trait::async_trait]
 pub trait ChartingRead: Send {
-    async fn record_by_id(&mut self, id: &str) -> StoreResult<Option<ClinicalRecordRow>>;
+    async fn record_by_id(&mut self, id: &RecordId) -> StoreResult<Option<ClinicalRecordRow>>;
     /// A patient's records of one kind (or all), oldest first.
     async fn records_of_patient(
         &mut self,
-        patient_id: &str,
-        kind: Option<&str>,
+        patient_id: &PatientId,
+        kind: Option<RecordKind>,
     ) -> StoreResult<Vec<ClinicalRecordRow>>;
     /// Amendments of a record, oldest first.
-    async fn amendments_of(&mut self, parent_id: &str) -> StoreResult<Vec<ClinicalRecordRow>>;
+    async fn amendments_of(&mut self, parent_id: &RecordId) -> StoreResult<Vec<ClinicalRecordRow>>;
     /// Records awaiting co-signature, oldest first.
     async fn records_awaiting_cosign(&mut self, limit: u32) -> StoreResult<Vec<ClinicalRecordRow>>;
     /// A patient's sealed list of uses of a lot, if any.
     async fn lot_patient_uses(
         &mut self,
         lot_bidx: &[u8],
-        patient_id: &str,
+        patient_id: &PatientId,
     ) -> StoreResult<Option<Vec<u8>>>;
     /// Everything a recall of one lot shows, in one query, one row per patient.
     async fn lot_recall(&mut self, lot_bidx: &[u8]) -> StoreResult<Vec<RecallRow>>;
@@ -48,7 +51,7 @@ pub trait ChartingTx: Send {
     /// Replaces the body of a draft (or a `current` document) if it is still at `version`.
     async fn update_record_body(
         &mut self,
-        id: &str,
+        id: &RecordId,
         body_enc: &[u8],
         version: i64,
         now_ms: i64,
@@ -56,20 +59,25 @@ pub trait ChartingTx: Send {
     /// Signs a draft; false if it is no longer a draft.
     async fn sign_record(
         &mut self,
-        id: &str,
-        signer: &str,
-        cosign: &str,
+        id: &RecordId,
+        signer: &UserId,
+        cosign: CosignStatus,
         now_ms: i64,
     ) -> StoreResult<bool>;
     /// Records a co-signature; false unless the record awaits one.
-    async fn cosign_record(&mut self, id: &str, cosigner: &str, now_ms: i64) -> StoreResult<bool>;
+    async fn cosign_record(
+        &mut self,
+        id: &RecordId,
+        cosigner: &UserId,
+        now_ms: i64,
+    ) -> StoreResult<bool>;
     /// Revokes a signed record (a consent); false if it was not signed.
-    async fn revoke_record(&mut self, id: &str, now_ms: i64) -> StoreResult<bool>;
+    async fn revoke_record(&mut self, id: &RecordId, now_ms: i64) -> StoreResult<bool>;
     /// Stores (inserts or replaces) a patient's sealed list of uses of a lot.
     async fn put_lot_patient_uses(
         &mut self,
         lot_bidx: &[u8],
-        patient_id: &str,
+        patient_id: &PatientId,
         uses_enc: &[u8],
     ) -> StoreResult<()>;
     async fn insert_product(&mut self, code: &str, body: &str, now_ms: i64) -> StoreResult<()>;

@@ -3,18 +3,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure must be loud
 
+use vial_clinical::{CosignStatus, RecordKind, RecordState};
+use vial_core::{PatientId, RecordId, UserId};
+
 use crate::keys::scenarios::dek;
 use crate::patients::scenarios::with_patient;
 use crate::{ClinicalRecordRow, InventoryLotRow, Store};
 
-pub(crate) fn record(id: &str, kind: &str, state: &str) -> ClinicalRecordRow {
+pub(crate) fn record(id: &str, kind: RecordKind, state: RecordState) -> ClinicalRecordRow {
     ClinicalRecordRow {
-        id: id.to_owned(),
-        patient_id: "p1".to_owned(),
-        kind: kind.to_owned(),
+        id: id.into(),
+        patient_id: "p1".into(),
+        kind,
         parent_id: None,
-        author_id: "u1".to_owned(),
-        state: state.to_owned(),
+        author_id: "u1".into(),
+        state,
         label: None,
         body_enc: vec![7, 7],
         version: 1,
@@ -34,48 +37,96 @@ pub(crate) fn record(id: &str, kind: &str, state: &str) -> ClinicalRecordRow {
 pub async fn clinical_records_sign_once_and_recall_by_lot(store: &dyn Store) {
     with_patient(store).await;
     let mut tx = store.begin().await.unwrap();
-    tx.insert_record(&record("r1", "soap_note", "draft"))
+    tx.insert_record(&record("r1", RecordKind::SoapNote, RecordState::Draft))
         .await
         .unwrap();
-    assert!(tx.update_record_body("r1", &[8], 1, 11).await.unwrap());
     assert!(
-        !tx.update_record_body("r1", &[9], 1, 12).await.unwrap(),
+        tx.update_record_body(&RecordId::from("r1"), &[8], 1, 11)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.update_record_body(&RecordId::from("r1"), &[9], 1, 12)
+            .await
+            .unwrap(),
         "stale version"
     );
-    assert!(tx.sign_record("r1", "u1", "awaiting", 13).await.unwrap());
     assert!(
-        !tx.sign_record("r1", "u1", "awaiting", 14).await.unwrap(),
+        tx.sign_record(
+            &RecordId::from("r1"),
+            &UserId::from("u1"),
+            CosignStatus::Awaiting,
+            13
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !tx.sign_record(
+            &RecordId::from("r1"),
+            &UserId::from("u1"),
+            CosignStatus::Awaiting,
+            14
+        )
+        .await
+        .unwrap(),
         "signed once"
     );
     assert!(
-        !tx.update_record_body("r1", &[9], 3, 15).await.unwrap(),
+        !tx.update_record_body(&RecordId::from("r1"), &[9], 3, 15)
+            .await
+            .unwrap(),
         "signed is locked"
     );
-    let mut amendment = record("r2", "amendment", "draft");
+    let mut amendment = record("r2", RecordKind::Amendment, RecordState::Draft);
     amendment.parent_id = Some("r1".into());
     tx.insert_record(&amendment).await.unwrap();
-    assert_eq!(tx.amendments_of("r1").await.unwrap().len(), 1);
+    assert_eq!(
+        tx.amendments_of(&RecordId::from("r1")).await.unwrap().len(),
+        1
+    );
     assert_eq!(tx.records_awaiting_cosign(10).await.unwrap().len(), 1);
-    assert!(tx.cosign_record("r1", "u9", 16).await.unwrap());
-    assert!(!tx.cosign_record("r1", "u9", 17).await.unwrap());
-    let r1 = tx.record_by_id("r1").await.unwrap().unwrap();
+    assert!(
+        tx.cosign_record(&RecordId::from("r1"), &UserId::from("u9"), 16)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.cosign_record(&RecordId::from("r1"), &UserId::from("u9"), 17)
+            .await
+            .unwrap()
+    );
+    let r1 = tx
+        .record_by_id(&RecordId::from("r1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(r1.body_enc, [8]);
     assert_eq!(
-        (r1.state.as_str(), r1.cosign.as_deref()),
-        ("signed", Some("cosigned"))
+        (r1.state, r1.cosign),
+        (RecordState::Signed, Some(CosignStatus::Cosigned))
     );
-    assert!(tx.revoke_record("r1", 18).await.unwrap());
-    assert!(!tx.revoke_record("r1", 19).await.unwrap());
-    tx.insert_record(&record("t1", "treatment", "signed"))
-        .await
-        .unwrap();
-    assert_eq!(tx.lot_patient_uses(&[3; 32], "p1").await.unwrap(), None);
-    tx.put_lot_patient_uses(&[3; 32], "p1", &[1]).await.unwrap();
-    tx.put_lot_patient_uses(&[3; 32], "p1", &[1, 2])
+    assert!(tx.revoke_record(&RecordId::from("r1"), 18).await.unwrap());
+    assert!(!tx.revoke_record(&RecordId::from("r1"), 19).await.unwrap());
+    tx.insert_record(&record("t1", RecordKind::Treatment, RecordState::Signed))
         .await
         .unwrap();
     assert_eq!(
-        tx.lot_patient_uses(&[3; 32], "p1").await.unwrap(),
+        tx.lot_patient_uses(&[3; 32], &PatientId::from("p1"))
+            .await
+            .unwrap(),
+        None
+    );
+    tx.put_lot_patient_uses(&[3; 32], &PatientId::from("p1"), &[1])
+        .await
+        .unwrap();
+    tx.put_lot_patient_uses(&[3; 32], &PatientId::from("p1"), &[1, 2])
+        .await
+        .unwrap();
+    assert_eq!(
+        tx.lot_patient_uses(&[3; 32], &PatientId::from("p1"))
+            .await
+            .unwrap(),
         Some(vec![1, 2])
     );
     tx.insert_dek(&dek(9, "p1", 1)).await.unwrap();
@@ -90,16 +141,22 @@ pub async fn clinical_records_sign_once_and_recall_by_lot(store: &dyn Store) {
         store.lot_recall(&[3; 32]).await.unwrap().is_empty(),
         "not committed yet"
     );
-    let (team, glass) = tx.provider_patients("u1", 0).await.unwrap();
+    let (team, glass) = tx.provider_patients(&UserId::from("u1"), 0).await.unwrap();
     assert!(team.is_empty() && glass.is_empty());
     assert_eq!(
-        tx.records_of_patient("p1", Some("treatment"))
+        tx.records_of_patient(&PatientId::from("p1"), Some(RecordKind::Treatment))
             .await
             .unwrap()
             .len(),
         1
     );
-    assert_eq!(tx.records_of_patient("p1", None).await.unwrap().len(), 3);
+    assert_eq!(
+        tx.records_of_patient(&PatientId::from("p1"), None)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
     tx.set_setting("cosign_required", "true").await.unwrap();
     tx.set_setting("cosign_required", "false").await.unwrap();
     assert_eq!(

@@ -21,6 +21,8 @@ macro_rules! charting_sql {
         use $crate::{ClinicalRecordRow, InventoryLotRow, RecallRow, StoreResult};
 
         use super::*;
+        use $crate::deps::vial_clinical::{CosignStatus, RecordKind, RecordState};
+        use $crate::deps::vial_core::{PatientId, RecordId, UserId};
 
         const RECORD_COLUMNS: &str = "id, patient_id, kind, parent_id, author_id, state, \
                                       label, body_enc, version, created_at_ms, \
@@ -29,21 +31,21 @@ macro_rules! charting_sql {
 
         fn record_from_row(row: &$row) -> StoreResult<ClinicalRecordRow> {
             Ok(ClinicalRecordRow {
-                id: row.try_get("id").map_err(db)?,
-                patient_id: row.try_get("patient_id").map_err(db)?,
-                kind: row.try_get("kind").map_err(db)?,
-                parent_id: row.try_get("parent_id").map_err(db)?,
-                author_id: row.try_get("author_id").map_err(db)?,
-                state: row.try_get("state").map_err(db)?,
+                id: id(row, "id")?,
+                patient_id: id(row, "patient_id")?,
+                kind: code(row, "kind", RecordKind::parse)?,
+                parent_id: opt_id(row, "parent_id")?,
+                author_id: id(row, "author_id")?,
+                state: code(row, "state", RecordState::parse)?,
                 label: row.try_get("label").map_err(db)?,
                 body_enc: row.try_get("body_enc").map_err(db)?,
                 version: row.try_get("version").map_err(db)?,
                 created_at_ms: row.try_get("created_at_ms").map_err(db)?,
                 updated_at_ms: row.try_get("updated_at_ms").map_err(db)?,
-                signed_by: row.try_get("signed_by").map_err(db)?,
+                signed_by: opt_id(row, "signed_by")?,
                 signed_at_ms: row.try_get("signed_at_ms").map_err(db)?,
-                cosign: row.try_get("cosign").map_err(db)?,
-                cosigned_by: row.try_get("cosigned_by").map_err(db)?,
+                cosign: opt_code(row, "cosign", CosignStatus::parse)?,
+                cosigned_by: opt_id(row, "cosigned_by")?,
                 cosigned_at_ms: row.try_get("cosigned_at_ms").map_err(db)?,
                 revoked_at_ms: row.try_get("revoked_at_ms").map_err(db)?,
             })
@@ -51,7 +53,7 @@ macro_rules! charting_sql {
 
         fn inventory_from_row(row: &$row) -> StoreResult<InventoryLotRow> {
             Ok(InventoryLotRow {
-                id: row.try_get("id").map_err(db)?,
+                id: id(row, "id")?,
                 product_code: row.try_get("product_code").map_err(db)?,
                 lot: row.try_get("lot").map_err(db)?,
                 expiry: row.try_get("expiry").map_err(db)?,
@@ -63,10 +65,13 @@ macro_rules! charting_sql {
 
         #[::async_trait::async_trait]
         impl $crate::ChartingRead for $tx {
-            async fn record_by_id(&mut self, id: &str) -> StoreResult<Option<ClinicalRecordRow>> {
+            async fn record_by_id(
+                &mut self,
+                id: &RecordId,
+            ) -> StoreResult<Option<ClinicalRecordRow>> {
                 let sql = format!("SELECT {RECORD_COLUMNS} FROM clinical_records WHERE id = $1");
                 let row = ::sqlx::query(&sql)
-                    .bind(id)
+                    .bind(id.as_str())
                     .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
@@ -75,8 +80,8 @@ macro_rules! charting_sql {
 
             async fn records_of_patient(
                 &mut self,
-                patient_id: &str,
-                kind: Option<&str>,
+                patient_id: &PatientId,
+                kind: Option<RecordKind>,
             ) -> StoreResult<Vec<ClinicalRecordRow>> {
                 let sql = format!(
                     "SELECT {RECORD_COLUMNS} FROM clinical_records \
@@ -84,8 +89,8 @@ macro_rules! charting_sql {
                      ORDER BY created_at_ms, id"
                 );
                 let rows = ::sqlx::query(&sql)
-                    .bind(patient_id)
-                    .bind(kind)
+                    .bind(patient_id.as_str())
+                    .bind(kind.map(RecordKind::as_str))
                     .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
@@ -94,14 +99,14 @@ macro_rules! charting_sql {
 
             async fn amendments_of(
                 &mut self,
-                parent_id: &str,
+                parent_id: &RecordId,
             ) -> StoreResult<Vec<ClinicalRecordRow>> {
                 let sql = format!(
                     "SELECT {RECORD_COLUMNS} FROM clinical_records \
                      WHERE parent_id = $1 ORDER BY created_at_ms, id"
                 );
                 let rows = ::sqlx::query(&sql)
-                    .bind(parent_id)
+                    .bind(parent_id.as_str())
                     .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
@@ -112,9 +117,12 @@ macro_rules! charting_sql {
                 &mut self,
                 limit: u32,
             ) -> StoreResult<Vec<ClinicalRecordRow>> {
+                // The code is spelled into the statement, not bound: only then can both
+                // planners use the partial index `clinical_records_awaiting`.
+                let awaiting = CosignStatus::Awaiting.as_str();
                 let sql = format!(
                     "SELECT {RECORD_COLUMNS} FROM clinical_records \
-                     WHERE cosign = 'awaiting' ORDER BY signed_at_ms, id \
+                     WHERE cosign = '{awaiting}' ORDER BY signed_at_ms, id \
                      LIMIT $1"
                 );
                 let rows = ::sqlx::query(&sql)
@@ -128,13 +136,13 @@ macro_rules! charting_sql {
             async fn lot_patient_uses(
                 &mut self,
                 lot_bidx: &[u8],
-                patient_id: &str,
+                patient_id: &PatientId,
             ) -> StoreResult<Option<Vec<u8>>> {
                 ::sqlx::query_scalar(
                     "SELECT uses_enc FROM lot_patients WHERE lot_bidx = $1 AND patient_id = $2",
                 )
                 .bind(lot_bidx)
-                .bind(patient_id)
+                .bind(patient_id.as_str())
                 .fetch_optional(self.conn())
                 .await
                 .map_err(db)
@@ -155,7 +163,7 @@ macro_rules! charting_sql {
                             phone_enc: r.try_get("phone_enc").map_err(db)?,
                             email_enc: r.try_get("email_enc").map_err(db)?,
                             dek: super::keys::dek_columns(r, "dek_")?,
-                            patient_id: r.try_get("patient_id").map_err(db)?,
+                            patient_id: id(r, "patient_id")?,
                         })
                     })
                     .collect()
@@ -207,21 +215,21 @@ macro_rules! charting_sql {
                      $14, $15, $16, $17)"
                 );
                 ::sqlx::query(&sql)
-                    .bind(&r.id)
-                    .bind(&r.patient_id)
-                    .bind(&r.kind)
-                    .bind(&r.parent_id)
-                    .bind(&r.author_id)
-                    .bind(&r.state)
+                    .bind(r.id.as_str())
+                    .bind(r.patient_id.as_str())
+                    .bind(r.kind.as_str())
+                    .bind(r.parent_id.as_ref().map(|v| v.as_str()))
+                    .bind(r.author_id.as_str())
+                    .bind(r.state.as_str())
                     .bind(&r.label)
                     .bind(&r.body_enc)
                     .bind(r.version)
                     .bind(r.created_at_ms)
                     .bind(r.updated_at_ms)
-                    .bind(&r.signed_by)
+                    .bind(r.signed_by.as_ref().map(|v| v.as_str()))
                     .bind(r.signed_at_ms)
-                    .bind(&r.cosign)
-                    .bind(&r.cosigned_by)
+                    .bind(r.cosign.map(|v| v.as_str()))
+                    .bind(r.cosigned_by.as_ref().map(|v| v.as_str()))
                     .bind(r.cosigned_at_ms)
                     .bind(r.revoked_at_ms)
                     .execute(self.conn())
@@ -232,7 +240,7 @@ macro_rules! charting_sql {
 
             async fn update_record_body(
                 &mut self,
-                id: &str,
+                id: &RecordId,
                 body_enc: &[u8],
                 version: i64,
                 now_ms: i64,
@@ -240,12 +248,14 @@ macro_rules! charting_sql {
                 let done = ::sqlx::query(
                     "UPDATE clinical_records SET body_enc = $1, version = version + 1, \
                      updated_at_ms = $2 WHERE id = $3 AND version = $4 \
-                     AND state IN ('draft', 'current')",
+                     AND state IN ($5, $6)",
                 )
                 .bind(body_enc)
                 .bind(now_ms)
-                .bind(id)
+                .bind(id.as_str())
                 .bind(version)
+                .bind(RecordState::Draft.as_str())
+                .bind(RecordState::Current.as_str())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
@@ -254,20 +264,22 @@ macro_rules! charting_sql {
 
             async fn sign_record(
                 &mut self,
-                id: &str,
-                signer: &str,
-                cosign: &str,
+                id: &RecordId,
+                signer: &UserId,
+                cosign: CosignStatus,
                 now_ms: i64,
             ) -> StoreResult<bool> {
                 let done = ::sqlx::query(
-                    "UPDATE clinical_records SET state = 'signed', signed_by = $1, \
+                    "UPDATE clinical_records SET state = $5, signed_by = $1, \
                      signed_at_ms = $2, cosign = $3, updated_at_ms = $2, version = \
-                     version + 1 WHERE id = $4 AND state = 'draft'",
+                     version + 1 WHERE id = $4 AND state = $6",
                 )
-                .bind(signer)
+                .bind(signer.as_str())
                 .bind(now_ms)
-                .bind(cosign)
-                .bind(id)
+                .bind(cosign.as_str())
+                .bind(id.as_str())
+                .bind(RecordState::Signed.as_str())
+                .bind(RecordState::Draft.as_str())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
@@ -276,31 +288,35 @@ macro_rules! charting_sql {
 
             async fn cosign_record(
                 &mut self,
-                id: &str,
-                cosigner: &str,
+                id: &RecordId,
+                cosigner: &UserId,
                 now_ms: i64,
             ) -> StoreResult<bool> {
                 let done = ::sqlx::query(
-                    "UPDATE clinical_records SET cosign = 'cosigned', cosigned_by = $1, \
+                    "UPDATE clinical_records SET cosign = $4, cosigned_by = $1, \
                      cosigned_at_ms = $2, updated_at_ms = $2 WHERE id = $3 \
-                     AND cosign = 'awaiting'",
+                     AND cosign = $5",
                 )
-                .bind(cosigner)
+                .bind(cosigner.as_str())
                 .bind(now_ms)
-                .bind(id)
+                .bind(id.as_str())
+                .bind(CosignStatus::Cosigned.as_str())
+                .bind(CosignStatus::Awaiting.as_str())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn revoke_record(&mut self, id: &str, now_ms: i64) -> StoreResult<bool> {
+            async fn revoke_record(&mut self, id: &RecordId, now_ms: i64) -> StoreResult<bool> {
                 let done = ::sqlx::query(
-                    "UPDATE clinical_records SET state = 'revoked', revoked_at_ms = $1, \
-                     updated_at_ms = $1 WHERE id = $2 AND state = 'signed'",
+                    "UPDATE clinical_records SET state = $3, revoked_at_ms = $1, \
+                     updated_at_ms = $1 WHERE id = $2 AND state = $4",
                 )
                 .bind(now_ms)
-                .bind(id)
+                .bind(id.as_str())
+                .bind(RecordState::Revoked.as_str())
+                .bind(RecordState::Signed.as_str())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
@@ -310,7 +326,7 @@ macro_rules! charting_sql {
             async fn put_lot_patient_uses(
                 &mut self,
                 lot_bidx: &[u8],
-                patient_id: &str,
+                patient_id: &PatientId,
                 uses_enc: &[u8],
             ) -> StoreResult<()> {
                 ::sqlx::query(
@@ -319,7 +335,7 @@ macro_rules! charting_sql {
                      DO UPDATE SET uses_enc = excluded.uses_enc",
                 )
                 .bind(lot_bidx)
-                .bind(patient_id)
+                .bind(patient_id.as_str())
                 .bind(uses_enc)
                 .execute(self.conn())
                 .await
@@ -351,7 +367,7 @@ macro_rules! charting_sql {
                      received, remaining, received_at_ms) VALUES ($1, $2, $3, $4, $5, \
                      $6, $7)",
                 )
-                .bind(&l.id)
+                .bind(l.id.as_str())
                 .bind(&l.product_code)
                 .bind(&l.lot)
                 .bind(&l.expiry)

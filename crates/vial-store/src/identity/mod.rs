@@ -8,12 +8,14 @@ pub mod scenarios;
 
 pub use records::{NewSession, NewUser, SessionAuth, SessionRecord, UserCipherColumn, UserRecord};
 
+use vial_core::{Role, SessionId, UserId};
+
 use crate::StoreResult;
 
 /// Reads of users and sessions.
 #[async_trait::async_trait]
 pub trait IdentityRead: Send {
-    async fn user_by_id(&mut self, id: &str) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_id(&mut self, id: &UserId) -> StoreResult<Option<UserRecord>>;
     async fn user_by_email_index(&mut self, email_bidx: &[u8]) -> StoreResult<Option<UserRecord>>;
     /// Accounts in creation order, `limit` at most (the admin's user list).
     async fn users(&mut self, limit: u32) -> StoreResult<Vec<UserRecord>>;
@@ -24,7 +26,7 @@ pub trait IdentityRead: Send {
         &mut self,
         hash: &[u8; 32],
     ) -> StoreResult<Option<SessionRecord>>;
-    async fn sessions_of_user(&mut self, user_id: &str) -> StoreResult<Vec<SessionRecord>>;
+    async fn sessions_of_user(&mut self, user_id: &UserId) -> StoreResult<Vec<SessionRecord>>;
 }
 
 /// Writes of users, login state and sessions.
@@ -34,47 +36,55 @@ pub trait IdentityTx: Send {
     /// Stores the failed-login count and lock after an attempt.
     async fn set_login_state(
         &mut self,
-        user_id: &str,
+        user_id: &UserId,
         failed_logins: i64,
         locked_until_ms: Option<i64>,
     ) -> StoreResult<()>;
-    async fn insert_recovery_codes(&mut self, user_id: &str, hashes: &[Vec<u8>])
-    -> StoreResult<()>;
+    async fn insert_recovery_codes(
+        &mut self,
+        user_id: &UserId,
+        hashes: &[Vec<u8>],
+    ) -> StoreResult<()>;
     /// Marks an unused recovery code used; false if it is unknown or already used.
     async fn use_recovery_code(
         &mut self,
-        user_id: &str,
+        user_id: &UserId,
         hash: &[u8],
         now_ms: i64,
     ) -> StoreResult<bool>;
     /// Records TOTP `step` as used if it is newer than the last used one; false if it is not
     /// (a replayed or older code).
-    async fn claim_totp_step(&mut self, user_id: &str, step: i64) -> StoreResult<bool>;
+    async fn claim_totp_step(&mut self, user_id: &UserId, step: i64) -> StoreResult<bool>;
     async fn insert_session(&mut self, session: &NewSession) -> StoreResult<()>;
     /// Notes activity on a live session.
-    async fn touch_session(&mut self, id: &str, now_ms: i64, addr: Option<&str>)
-    -> StoreResult<()>;
+    async fn touch_session(
+        &mut self,
+        id: &SessionId,
+        now_ms: i64,
+        addr: Option<&str>,
+    ) -> StoreResult<()>;
     /// Ends a live session; false if it was already ended or absent.
-    async fn end_session(&mut self, id: &str, now_ms: i64, reason: &str) -> StoreResult<bool>;
+    async fn end_session(&mut self, id: &SessionId, now_ms: i64, reason: &str)
+    -> StoreResult<bool>;
     /// Ends every live session of a user; returns how many.
     async fn end_user_sessions(
         &mut self,
-        user_id: &str,
+        user_id: &UserId,
         now_ms: i64,
         reason: &str,
     ) -> StoreResult<u64>;
     /// Changes a user's role; false if the user is absent.
-    async fn set_user_role(&mut self, user_id: &str, role: &str) -> StoreResult<bool>;
+    async fn set_user_role(&mut self, user_id: &UserId, role: Role) -> StoreResult<bool>;
     /// Marks a user disabled; false if already disabled or absent.
-    async fn disable_user(&mut self, user_id: &str, now_ms: i64) -> StoreResult<bool>;
+    async fn disable_user(&mut self, user_id: &UserId, now_ms: i64) -> StoreResult<bool>;
     /// Replaces a user's TOTP secret (re-enrolment) and forgets the last accepted step.
-    async fn set_totp(&mut self, user_id: &str, totp_enc: &[u8]) -> StoreResult<bool>;
+    async fn set_totp(&mut self, user_id: &UserId, totp_enc: &[u8]) -> StoreResult<bool>;
 
     // Test hook for tamper scenarios: raw column access that application code never uses.
     #[doc(hidden)]
     async fn debug_overwrite_user_column(
         &mut self,
-        id: &str,
+        id: &UserId,
         column: UserCipherColumn,
         value: &[u8],
     ) -> StoreResult<()>;

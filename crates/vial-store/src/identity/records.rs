@@ -1,29 +1,31 @@
 //! Users and sessions as stored: name, email and TOTP secret as ciphertexts, tokens as hashes.
 
+use vial_core::{PatientId, Role, SessionId, UserId};
+
 /// A user to create. Name, email and TOTP secret arrive encrypted; the email also as blind index.
 #[derive(Debug, Clone)]
 pub struct NewUser {
-    pub id: String,
-    pub role: String,
+    pub id: UserId,
+    pub role: Role,
     pub email_bidx: Vec<u8>,
     pub email_enc: Vec<u8>,
     pub name_enc: Vec<u8>,
     pub password_hash: String,
     pub totp_enc: Option<Vec<u8>>,
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     pub created_at_ms: i64,
 }
 
 /// A stored user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
-    pub id: String,
-    pub role: String,
+    pub id: UserId,
+    pub role: Role,
     pub email_enc: Vec<u8>,
     pub name_enc: Vec<u8>,
     pub password_hash: String,
     pub totp_enc: Option<Vec<u8>>,
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     pub created_at_ms: i64,
     pub disabled_at_ms: Option<i64>,
     /// Consecutive failed logins, reset by a successful one.
@@ -44,8 +46,8 @@ pub enum UserCipherColumn {
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub token_hash: [u8; 32],
-    pub id: String,
-    pub user_id: String,
+    pub id: SessionId,
+    pub user_id: UserId,
     /// `browser` or `api`.
     pub kind: String,
     pub device: Option<String>,
@@ -56,8 +58,8 @@ pub struct NewSession {
 /// A stored session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
-    pub id: String,
-    pub user_id: String,
+    pub id: SessionId,
+    pub user_id: UserId,
     pub kind: String,
     pub device: Option<String>,
     pub first_addr: Option<String>,
@@ -73,6 +75,6 @@ pub struct SessionRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionAuth {
     pub session: SessionRecord,
-    pub role: String,
+    pub role: Role,
     pub user_disabled_at_ms: Option<i64>,
 }

@@ -14,6 +14,7 @@ macro_rules! identity_sql {
         };
 
         use super::*;
+        use $crate::deps::vial_core::{PatientId, Role, SessionId, UserId};
 
         const USER_COLUMNS: &str = "id, role, email_enc, name_enc, password_hash, \
                                     totp_enc, patient_id, created_at_ms, disabled_at_ms, \
@@ -25,13 +26,13 @@ macro_rules! identity_sql {
 
         fn user_from_row(row: &$row) -> StoreResult<UserRecord> {
             Ok(UserRecord {
-                id: row.try_get("id").map_err(db)?,
-                role: row.try_get("role").map_err(db)?,
+                id: id(row, "id")?,
+                role: code(row, "role", |s| Role::parse(s).ok())?,
                 email_enc: row.try_get("email_enc").map_err(db)?,
                 name_enc: row.try_get("name_enc").map_err(db)?,
                 password_hash: row.try_get("password_hash").map_err(db)?,
                 totp_enc: row.try_get("totp_enc").map_err(db)?,
-                patient_id: row.try_get("patient_id").map_err(db)?,
+                patient_id: opt_id(row, "patient_id")?,
                 created_at_ms: row.try_get("created_at_ms").map_err(db)?,
                 disabled_at_ms: row.try_get("disabled_at_ms").map_err(db)?,
                 failed_logins: row.try_get("failed_logins").map_err(db)?,
@@ -42,8 +43,8 @@ macro_rules! identity_sql {
 
         fn session_from_row(row: &$row) -> StoreResult<SessionRecord> {
             Ok(SessionRecord {
-                id: row.try_get("id").map_err(db)?,
-                user_id: row.try_get("user_id").map_err(db)?,
+                id: id(row, "id")?,
+                user_id: id(row, "user_id")?,
                 kind: row.try_get("kind").map_err(db)?,
                 device: row.try_get("device").map_err(db)?,
                 first_addr: row.try_get("first_addr").map_err(db)?,
@@ -58,10 +59,10 @@ macro_rules! identity_sql {
 
         #[::async_trait::async_trait]
         impl $crate::IdentityRead for $tx {
-            async fn user_by_id(&mut self, id: &str) -> StoreResult<Option<UserRecord>> {
+            async fn user_by_id(&mut self, id: &UserId) -> StoreResult<Option<UserRecord>> {
                 let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
                 let row = ::sqlx::query(&sql)
-                    .bind(id)
+                    .bind(id.as_str())
                     .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
@@ -108,7 +109,7 @@ macro_rules! identity_sql {
                     .map(|r| {
                         Ok(SessionAuth {
                             session: session_from_row(r)?,
-                            role: r.try_get("user_role").map_err(db)?,
+                            role: code(r, "user_role", |s| Role::parse(s).ok())?,
                             user_disabled_at_ms: r.try_get("user_disabled_at_ms").map_err(db)?,
                         })
                     })
@@ -128,13 +129,16 @@ macro_rules! identity_sql {
                 row.as_ref().map(session_from_row).transpose()
             }
 
-            async fn sessions_of_user(&mut self, user_id: &str) -> StoreResult<Vec<SessionRecord>> {
+            async fn sessions_of_user(
+                &mut self,
+                user_id: &UserId,
+            ) -> StoreResult<Vec<SessionRecord>> {
                 let sql = format!(
                     "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 \
                      ORDER BY created_at_ms DESC"
                 );
                 let rows = ::sqlx::query(&sql)
-                    .bind(user_id)
+                    .bind(user_id.as_str())
                     .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
@@ -150,14 +154,14 @@ macro_rules! identity_sql {
                      password_hash, totp_enc, patient_id, created_at_ms) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
-                .bind(&user.id)
-                .bind(&user.role)
+                .bind(user.id.as_str())
+                .bind(user.role.as_str())
                 .bind(&user.email_bidx)
                 .bind(&user.email_enc)
                 .bind(&user.name_enc)
                 .bind(&user.password_hash)
                 .bind(&user.totp_enc)
-                .bind(&user.patient_id)
+                .bind(user.patient_id.as_ref().map(PatientId::as_str))
                 .bind(user.created_at_ms)
                 .execute(self.conn())
                 .await
@@ -167,7 +171,7 @@ macro_rules! identity_sql {
 
             async fn set_login_state(
                 &mut self,
-                user_id: &str,
+                user_id: &UserId,
                 failed_logins: i64,
                 locked_until_ms: Option<i64>,
             ) -> StoreResult<()> {
@@ -176,7 +180,7 @@ macro_rules! identity_sql {
                 )
                 .bind(failed_logins)
                 .bind(locked_until_ms)
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
@@ -185,14 +189,14 @@ macro_rules! identity_sql {
 
             async fn insert_recovery_codes(
                 &mut self,
-                user_id: &str,
+                user_id: &UserId,
                 hashes: &[Vec<u8>],
             ) -> StoreResult<()> {
                 for hash in hashes {
                     ::sqlx::query(
                         "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)",
                     )
-                    .bind(user_id)
+                    .bind(user_id.as_str())
                     .bind(hash)
                     .execute(self.conn())
                     .await
@@ -203,7 +207,7 @@ macro_rules! identity_sql {
 
             async fn use_recovery_code(
                 &mut self,
-                user_id: &str,
+                user_id: &UserId,
                 hash: &[u8],
                 now_ms: i64,
             ) -> StoreResult<bool> {
@@ -212,7 +216,7 @@ macro_rules! identity_sql {
                      WHERE user_id = $2 AND code_hash = $3 AND used_at_ms IS NULL",
                 )
                 .bind(now_ms)
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .bind(hash)
                 .execute(self.conn())
                 .await
@@ -220,13 +224,13 @@ macro_rules! identity_sql {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn claim_totp_step(&mut self, user_id: &str, step: i64) -> StoreResult<bool> {
+            async fn claim_totp_step(&mut self, user_id: &UserId, step: i64) -> StoreResult<bool> {
                 let done = ::sqlx::query(
                     "UPDATE users SET totp_last_step = $1 WHERE id = $2 \
                      AND (totp_last_step IS NULL OR totp_last_step < $1)",
                 )
                 .bind(step)
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
@@ -240,8 +244,8 @@ macro_rules! identity_sql {
                      VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $7, $7)",
                 )
                 .bind(&s.token_hash[..])
-                .bind(&s.id)
-                .bind(&s.user_id)
+                .bind(s.id.as_str())
+                .bind(s.user_id.as_str())
                 .bind(&s.kind)
                 .bind(&s.device)
                 .bind(&s.addr)
@@ -254,7 +258,7 @@ macro_rules! identity_sql {
 
             async fn touch_session(
                 &mut self,
-                id: &str,
+                id: &SessionId,
                 now_ms: i64,
                 addr: Option<&str>,
             ) -> StoreResult<()> {
@@ -264,7 +268,7 @@ macro_rules! identity_sql {
                 )
                 .bind(now_ms)
                 .bind(addr)
-                .bind(id)
+                .bind(id.as_str())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
@@ -273,7 +277,7 @@ macro_rules! identity_sql {
 
             async fn end_session(
                 &mut self,
-                id: &str,
+                id: &SessionId,
                 now_ms: i64,
                 reason: &str,
             ) -> StoreResult<bool> {
@@ -283,7 +287,7 @@ macro_rules! identity_sql {
                 )
                 .bind(now_ms)
                 .bind(reason)
-                .bind(id)
+                .bind(id.as_str())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
@@ -292,7 +296,7 @@ macro_rules! identity_sql {
 
             async fn end_user_sessions(
                 &mut self,
-                user_id: &str,
+                user_id: &UserId,
                 now_ms: i64,
                 reason: &str,
             ) -> StoreResult<u64> {
@@ -302,41 +306,41 @@ macro_rules! identity_sql {
                 )
                 .bind(now_ms)
                 .bind(reason)
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected())
             }
 
-            async fn set_user_role(&mut self, user_id: &str, role: &str) -> StoreResult<bool> {
+            async fn set_user_role(&mut self, user_id: &UserId, role: Role) -> StoreResult<bool> {
                 let done = ::sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
-                    .bind(role)
-                    .bind(user_id)
+                    .bind(role.as_str())
+                    .bind(user_id.as_str())
                     .execute(self.conn())
                     .await
                     .map_err(db)?;
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn disable_user(&mut self, user_id: &str, now_ms: i64) -> StoreResult<bool> {
+            async fn disable_user(&mut self, user_id: &UserId, now_ms: i64) -> StoreResult<bool> {
                 let done = ::sqlx::query(
                     "UPDATE users SET disabled_at_ms = $1 WHERE id = $2 AND disabled_at_ms IS NULL",
                 )
                 .bind(now_ms)
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn set_totp(&mut self, user_id: &str, totp_enc: &[u8]) -> StoreResult<bool> {
+            async fn set_totp(&mut self, user_id: &UserId, totp_enc: &[u8]) -> StoreResult<bool> {
                 let done = ::sqlx::query(
                     "UPDATE users SET totp_enc = $1, totp_last_step = NULL WHERE id = $2",
                 )
                 .bind(totp_enc)
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
@@ -345,7 +349,7 @@ macro_rules! identity_sql {
 
             async fn debug_overwrite_user_column(
                 &mut self,
-                id: &str,
+                id: &UserId,
                 column: UserCipherColumn,
                 value: &[u8],
             ) -> StoreResult<()> {
@@ -355,7 +359,7 @@ macro_rules! identity_sql {
                 };
                 ::sqlx::query(sql)
                     .bind(value)
-                    .bind(id)
+                    .bind(id.as_str())
                     .execute(self.conn())
                     .await
                     .map_err(db)?;

@@ -9,12 +9,14 @@ pub mod scenarios;
 
 pub use records::{BreakGlassRow, PatientLookup, PatientRead, PatientRow};
 
+use vial_core::{PatientId, UserId};
+
 use crate::StoreResult;
 
 /// Reads of patients and of who may see them.
 #[async_trait::async_trait]
 pub trait PatientsRead: Send {
-    async fn patient_by_id(&mut self, id: &str) -> StoreResult<Option<PatientRow>>;
+    async fn patient_by_id(&mut self, id: &PatientId) -> StoreResult<Option<PatientRow>>;
     /// Up to `limit` patients matching exactly.
     async fn find_patients(
         &mut self,
@@ -23,13 +25,21 @@ pub trait PatientsRead: Send {
     ) -> StoreResult<Vec<PatientRow>>;
     /// A patient with their wrapped DEK and whether `reader_id` is on their care team, in one
     /// query (the hot read path).
-    async fn patient_for(&mut self, id: &str, reader_id: &str) -> StoreResult<Option<PatientRead>>;
-    async fn on_care_team(&mut self, patient_id: &str, provider_id: &str) -> StoreResult<bool>;
+    async fn patient_for(
+        &mut self,
+        id: &PatientId,
+        reader_id: &UserId,
+    ) -> StoreResult<Option<PatientRead>>;
+    async fn on_care_team(
+        &mut self,
+        patient_id: &PatientId,
+        provider_id: &UserId,
+    ) -> StoreResult<bool>;
     /// Whether `provider_id` holds a grant for `patient_id` that has not expired at `now_ms`.
     async fn has_break_glass(
         &mut self,
-        patient_id: &str,
-        provider_id: &str,
+        patient_id: &PatientId,
+        provider_id: &UserId,
         now_ms: i64,
     ) -> StoreResult<bool>;
     /// The newest `limit` grants, newest first (for admin review).
@@ -38,9 +48,9 @@ pub trait PatientsRead: Send {
     /// access to: a provider's relations in bulk (recall lists).
     async fn provider_patients(
         &mut self,
-        provider_id: &str,
+        provider_id: &UserId,
         now_ms: i64,
-    ) -> StoreResult<(Vec<String>, Vec<String>)>;
+    ) -> StoreResult<(Vec<PatientId>, Vec<PatientId>)>;
 }
 
 /// Writes of patients, care teams and break-glass grants.
@@ -50,8 +60,8 @@ pub trait PatientsTx: Send {
     /// Adds a provider to a patient's care team; false if already there.
     async fn add_to_care_team(
         &mut self,
-        patient_id: &str,
-        provider_id: &str,
+        patient_id: &PatientId,
+        provider_id: &UserId,
         reason: &str,
         at_ms: i64,
     ) -> StoreResult<bool>;

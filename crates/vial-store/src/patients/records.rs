@@ -1,11 +1,13 @@
 //! Patients and break-glass grants as stored: ciphertexts and blind indexes only.
 
+use vial_core::{PatientId, UserId};
+
 use crate::StoredDek;
 
 /// A patient's demographics as stored: ciphertexts and blind indexes only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatientRow {
-    pub id: String,
+    pub id: PatientId,
     pub given_enc: Vec<u8>,
     pub family_enc: Vec<u8>,
     pub dob_enc: Vec<u8>,
@@ -33,8 +35,8 @@ pub enum PatientLookup {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BreakGlassRow {
     pub id: String,
-    pub patient_id: String,
-    pub provider_id: String,
+    pub patient_id: PatientId,
+    pub provider_id: UserId,
     pub reason_enc: Vec<u8>,
     pub created_at_ms: i64,
     pub expires_at_ms: i64,

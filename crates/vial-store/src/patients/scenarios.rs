@@ -8,7 +8,7 @@ use crate::{PatientRow, Store};
 
 pub(crate) fn patient_row(id: &str) -> PatientRow {
     PatientRow {
-        id: id.to_owned(),
+        id: id.into(),
         given_enc: vec![1],
         family_enc: vec![2],
         dob_enc: vec![3],

@@ -11,6 +11,7 @@ macro_rules! patients_sql {
         use $crate::{BreakGlassRow, PatientLookup, PatientRead, PatientRow, StoreResult};
 
         use super::*;
+        use $crate::deps::vial_core::{PatientId, UserId};
 
         const PATIENT_COLUMNS: &str = "id, given_enc, family_enc, dob_enc, phone_enc, \
                                        email_enc, family_bidx, dob_bidx, phone_bidx, \
@@ -18,7 +19,7 @@ macro_rules! patients_sql {
 
         fn patient_from_row(row: &$row) -> StoreResult<PatientRow> {
             Ok(PatientRow {
-                id: row.try_get("id").map_err(db)?,
+                id: id(row, "id")?,
                 given_enc: row.try_get("given_enc").map_err(db)?,
                 family_enc: row.try_get("family_enc").map_err(db)?,
                 dob_enc: row.try_get("dob_enc").map_err(db)?,
@@ -34,10 +35,10 @@ macro_rules! patients_sql {
 
         #[::async_trait::async_trait]
         impl $crate::PatientsRead for $tx {
-            async fn patient_by_id(&mut self, id: &str) -> StoreResult<Option<PatientRow>> {
+            async fn patient_by_id(&mut self, id: &PatientId) -> StoreResult<Option<PatientRow>> {
                 let sql = format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE id = $1");
                 let row = ::sqlx::query(&sql)
-                    .bind(id)
+                    .bind(id.as_str())
                     .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
@@ -80,8 +81,8 @@ macro_rules! patients_sql {
 
             async fn patient_for(
                 &mut self,
-                id: &str,
-                reader_id: &str,
+                id: &PatientId,
+                reader_id: &UserId,
             ) -> StoreResult<Option<PatientRead>> {
                 let sql = format!(
                     "SELECT p.id, p.given_enc, p.family_enc, p.dob_enc, p.phone_enc, \
@@ -91,7 +92,9 @@ macro_rules! patients_sql {
                      AND c.provider_id = $2) AS on_care_team FROM patients p \
                      LEFT JOIN deks d ON d.owner = p.id WHERE p.id = $1"
                 );
-                let read = self.read_for(&sql, id, reader_id, patient_from_row).await?;
+                let read = self
+                    .read_for(&sql, id.as_str(), reader_id, patient_from_row)
+                    .await?;
                 Ok(read.map(|(patient, dek, on_care_team)| PatientRead {
                     patient,
                     dek,
@@ -101,14 +104,14 @@ macro_rules! patients_sql {
 
             async fn on_care_team(
                 &mut self,
-                patient_id: &str,
-                provider_id: &str,
+                patient_id: &PatientId,
+                provider_id: &UserId,
             ) -> StoreResult<bool> {
                 let found: i64 = ::sqlx::query_scalar(
                     "SELECT count(*) FROM care_team WHERE patient_id = $1 AND provider_id = $2",
                 )
-                .bind(patient_id)
-                .bind(provider_id)
+                .bind(patient_id.as_str())
+                .bind(provider_id.as_str())
                 .fetch_one(self.conn())
                 .await
                 .map_err(db)?;
@@ -117,16 +120,16 @@ macro_rules! patients_sql {
 
             async fn has_break_glass(
                 &mut self,
-                patient_id: &str,
-                provider_id: &str,
+                patient_id: &PatientId,
+                provider_id: &UserId,
                 now_ms: i64,
             ) -> StoreResult<bool> {
                 let n: i64 = ::sqlx::query_scalar(
                     "SELECT count(*) FROM break_glass WHERE patient_id = $1 \
                      AND provider_id = $2 AND expires_at_ms > $3",
                 )
-                .bind(patient_id)
-                .bind(provider_id)
+                .bind(patient_id.as_str())
+                .bind(provider_id.as_str())
                 .bind(now_ms)
                 .fetch_one(self.conn())
                 .await
@@ -147,9 +150,9 @@ macro_rules! patients_sql {
                 rows.iter()
                     .map(|row| {
                         Ok(BreakGlassRow {
-                            id: row.try_get("id").map_err(db)?,
-                            patient_id: row.try_get("patient_id").map_err(db)?,
-                            provider_id: row.try_get("provider_id").map_err(db)?,
+                            id: id(row, "id")?,
+                            patient_id: id(row, "patient_id")?,
+                            provider_id: id(row, "provider_id")?,
                             reason_enc: row.try_get("reason_enc").map_err(db)?,
                             created_at_ms: row.try_get("created_at_ms").map_err(db)?,
                             expires_at_ms: row.try_get("expires_at_ms").map_err(db)?,
@@ -160,12 +163,12 @@ macro_rules! patients_sql {
 
             async fn provider_patients(
                 &mut self,
-                provider_id: &str,
+                provider_id: &UserId,
                 now_ms: i64,
-            ) -> StoreResult<(Vec<String>, Vec<String>)> {
+            ) -> StoreResult<(Vec<PatientId>, Vec<PatientId>)> {
                 let team: Vec<String> =
                     ::sqlx::query_scalar("SELECT patient_id FROM care_team WHERE provider_id = $1")
-                        .bind(provider_id)
+                        .bind(provider_id.as_str())
                         .fetch_all(self.conn())
                         .await
                         .map_err(db)?;
@@ -173,12 +176,13 @@ macro_rules! patients_sql {
                     "SELECT DISTINCT patient_id FROM break_glass \
                      WHERE provider_id = $1 AND expires_at_ms > $2",
                 )
-                .bind(provider_id)
+                .bind(provider_id.as_str())
                 .bind(now_ms)
                 .fetch_all(self.conn())
                 .await
                 .map_err(db)?;
-                Ok((team, glass))
+                let ids = |raw: Vec<String>| raw.into_iter().map(PatientId::from).collect();
+                Ok((ids(team), ids(glass)))
             }
         }
 
@@ -190,7 +194,7 @@ macro_rules! patients_sql {
                      $5, $6, $7, $8, $9, $10, $11)"
                 );
                 ::sqlx::query(&sql)
-                    .bind(&p.id)
+                    .bind(p.id.as_str())
                     .bind(&p.given_enc)
                     .bind(&p.family_enc)
                     .bind(&p.dob_enc)
@@ -209,8 +213,8 @@ macro_rules! patients_sql {
 
             async fn add_to_care_team(
                 &mut self,
-                patient_id: &str,
-                provider_id: &str,
+                patient_id: &PatientId,
+                provider_id: &UserId,
                 reason: &str,
                 at_ms: i64,
             ) -> StoreResult<bool> {
@@ -219,8 +223,8 @@ macro_rules! patients_sql {
                      created_at_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (patient_id, \
                      provider_id) DO NOTHING",
                 )
-                .bind(patient_id)
-                .bind(provider_id)
+                .bind(patient_id.as_str())
+                .bind(provider_id.as_str())
                 .bind(reason)
                 .bind(at_ms)
                 .execute(self.conn())
@@ -234,9 +238,9 @@ macro_rules! patients_sql {
                     "INSERT INTO break_glass (id, patient_id, provider_id, reason_enc, \
                      created_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
-                .bind(&g.id)
-                .bind(&g.patient_id)
-                .bind(&g.provider_id)
+                .bind(g.id.as_str())
+                .bind(g.patient_id.as_str())
+                .bind(g.provider_id.as_str())
                 .bind(&g.reason_enc)
                 .bind(g.created_at_ms)
                 .bind(g.expires_at_ms)

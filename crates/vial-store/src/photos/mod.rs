@@ -6,6 +6,8 @@ pub(crate) mod sql;
 #[cfg(feature = "scenarios")]
 pub mod scenarios;
 
+use vial_core::{PatientId, PhotoId, RecordId, UserId};
+
 use crate::{StoreResult, StoredDek};
 
 /// A clinical photo as stored: the picture and thumbnail are sealed blobs elsewhere; here only
@@ -13,10 +15,10 @@ use crate::{StoreResult, StoredDek};
 /// sealed in `meta_enc`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhotoRow {
-    pub id: String,
-    pub patient_id: String,
-    pub author_id: String,
-    pub treatment_id: Option<String>,
+    pub id: PhotoId,
+    pub patient_id: PatientId,
+    pub author_id: UserId,
+    pub treatment_id: Option<RecordId>,
     /// `jpeg` or `png`.
     pub format: String,
     pub width: i64,
@@ -27,7 +29,7 @@ pub struct PhotoRow {
     pub meta_enc: Vec<u8>,
     pub created_at_ms: i64,
     pub deleted_at_ms: Option<i64>,
-    pub deleted_by: Option<String>,
+    pub deleted_by: Option<UserId>,
 }
 
 /// A photo read for one user: the row, its patient's wrapped DEK and whether that user is on
@@ -43,12 +45,16 @@ pub struct PhotoRead {
 #[async_trait::async_trait]
 pub trait PhotosRead: Send {
     /// A photo, deleted or not.
-    async fn photo_by_id(&mut self, id: &str) -> StoreResult<Option<PhotoRow>>;
+    async fn photo_by_id(&mut self, id: &PhotoId) -> StoreResult<Option<PhotoRow>>;
     /// A photo (deleted or not) with its patient's wrapped DEK and whether `reader_id` is on
     /// the patient's care team, in one query (every view of a picture or thumbnail).
-    async fn photo_for(&mut self, id: &str, reader_id: &str) -> StoreResult<Option<PhotoRead>>;
+    async fn photo_for(
+        &mut self,
+        id: &PhotoId,
+        reader_id: &UserId,
+    ) -> StoreResult<Option<PhotoRead>>;
     /// A patient's photos that are not deleted, oldest first.
-    async fn photos_of_patient(&mut self, patient_id: &str) -> StoreResult<Vec<PhotoRow>>;
+    async fn photos_of_patient(&mut self, patient_id: &PatientId) -> StoreResult<Vec<PhotoRow>>;
 }
 
 /// Writes of photos.
@@ -56,5 +62,10 @@ pub trait PhotosRead: Send {
 pub trait PhotosTx: Send {
     async fn insert_photo(&mut self, photo: &PhotoRow) -> StoreResult<()>;
     /// Marks a photo deleted (its row and blobs are kept); false if absent or already deleted.
-    async fn soft_delete_photo(&mut self, id: &str, by: &str, now_ms: i64) -> StoreResult<bool>;
+    async fn soft_delete_photo(
+        &mut self,
+        id: &PhotoId,
+        by: &UserId,
+        now_ms: i64,
+    ) -> StoreResult<bool>;
 }

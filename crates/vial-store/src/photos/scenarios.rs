@@ -2,6 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure must be loud
 
+use vial_clinical::{RecordKind, RecordState};
+use vial_core::{PatientId, PhotoId, UserId};
+
 use crate::charting::scenarios::record;
 use crate::keys::scenarios::dek;
 use crate::patients::scenarios::with_patient;
@@ -9,9 +12,9 @@ use crate::{PhotoRow, Store};
 
 pub(crate) fn photo(id: &str, created_at_ms: i64) -> PhotoRow {
     PhotoRow {
-        id: id.to_owned(),
-        patient_id: "p1".to_owned(),
-        author_id: "u1".to_owned(),
+        id: id.into(),
+        patient_id: "p1".into(),
+        author_id: "u1".into(),
         treatment_id: None,
         format: "jpeg".to_owned(),
         width: 4000,
@@ -32,10 +35,10 @@ pub async fn photos_list_and_soft_delete(store: &dyn Store) {
     let mut tx = store.begin().await.unwrap();
     tx.insert_photo(&photo("ph_b", 20)).await.unwrap();
     let mut linked = photo("ph_a", 10);
-    tx.insert_record(&record("trt1", "treatment", "signed"))
+    tx.insert_record(&record("trt1", RecordKind::Treatment, RecordState::Signed))
         .await
         .unwrap();
-    linked.treatment_id = Some("trt1".to_owned());
+    linked.treatment_id = Some("trt1".into());
     tx.insert_photo(&linked).await.unwrap();
     tx.commit().await.unwrap();
 
@@ -57,46 +60,85 @@ pub async fn photos_list_and_soft_delete(store: &dyn Store) {
     drop(tx);
 
     let mut tx = store.begin().await.unwrap();
-    assert_eq!(tx.photo_by_id("ph_a").await.unwrap(), Some(linked.clone()));
-    assert_eq!(tx.photo_by_id("ph_zz").await.unwrap(), None);
+    assert_eq!(
+        tx.photo_by_id(&PhotoId::from("ph_a")).await.unwrap(),
+        Some(linked.clone())
+    );
+    assert_eq!(tx.photo_by_id(&PhotoId::from("ph_zz")).await.unwrap(), None);
     // The photo with its patient's DEK and the reader's care-team membership, in one read.
-    assert_eq!(tx.photo_for("ph_zz", "u1").await.unwrap(), None);
-    let read = tx.photo_for("ph_a", "u1").await.unwrap().unwrap();
+    assert_eq!(
+        tx.photo_for(&PhotoId::from("ph_zz"), &UserId::from("u1"))
+            .await
+            .unwrap(),
+        None
+    );
+    let read = tx
+        .photo_for(&PhotoId::from("ph_a"), &UserId::from("u1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (read.photo, read.dek, read.on_care_team),
         (linked.clone(), None, false)
     );
     tx.insert_dek(&dek(9, "p1", 1)).await.unwrap();
-    tx.add_to_care_team("p1", "u1", "assigned", 5)
+    tx.add_to_care_team(&PatientId::from("p1"), &UserId::from("u1"), "assigned", 5)
         .await
         .unwrap();
-    let read = tx.photo_for("ph_a", "u1").await.unwrap().unwrap();
+    let read = tx
+        .photo_for(&PhotoId::from("ph_a"), &UserId::from("u1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(read.dek.is_some() && read.on_care_team);
     assert_eq!(read.dek, tx.dek_by_owner("p1").await.unwrap());
-    let other = tx.photo_for("ph_a", "u2").await.unwrap().unwrap();
+    let other = tx
+        .photo_for(&PhotoId::from("ph_a"), &UserId::from("u2"))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!other.on_care_team, "another reader is not on the team");
     let ids: Vec<String> = tx
-        .photos_of_patient("p1")
+        .photos_of_patient(&PatientId::from("p1"))
         .await
         .unwrap()
         .into_iter()
-        .map(|p| p.id)
+        .map(|p| p.id.into_string())
         .collect();
     assert_eq!(ids, ["ph_a", "ph_b"]);
-    assert!(tx.soft_delete_photo("ph_a", "u1", 99).await.unwrap());
     assert!(
-        !tx.soft_delete_photo("ph_a", "u1", 100).await.unwrap(),
+        tx.soft_delete_photo(&PhotoId::from("ph_a"), &UserId::from("u1"), 99)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.soft_delete_photo(&PhotoId::from("ph_a"), &UserId::from("u1"), 100)
+            .await
+            .unwrap(),
         "once"
     );
-    assert!(!tx.soft_delete_photo("ph_zz", "u1", 100).await.unwrap());
+    assert!(
+        !tx.soft_delete_photo(&PhotoId::from("ph_zz"), &UserId::from("u1"), 100)
+            .await
+            .unwrap()
+    );
     tx.commit().await.unwrap();
 
     let mut tx = store.begin_read().await.unwrap();
-    let listed = tx.photos_of_patient("p1").await.unwrap();
+    let listed = tx.photos_of_patient(&PatientId::from("p1")).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, "ph_b");
-    let kept = tx.photo_by_id("ph_a").await.unwrap().unwrap();
+    let kept = tx
+        .photo_by_id(&PhotoId::from("ph_a"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(kept.deleted_at_ms, Some(99));
-    assert_eq!(kept.deleted_by.as_deref(), Some("u1"));
-    assert!(tx.photos_of_patient("p2").await.unwrap().is_empty());
+    assert_eq!(kept.deleted_by, Some(UserId::from("u1")));
+    assert!(
+        tx.photos_of_patient(&PatientId::from("p2"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -11,6 +11,7 @@ macro_rules! photos_sql {
         use $crate::{PhotoRead, PhotoRow, StoreResult};
 
         use super::*;
+        use $crate::deps::vial_core::{PatientId, PhotoId, RecordId, UserId};
 
         const PHOTO_COLUMNS: &str = "id, patient_id, author_id, treatment_id, format, \
                                      width, height, photo_bytes, thumb_bytes, meta_enc, \
@@ -18,10 +19,10 @@ macro_rules! photos_sql {
 
         fn photo_from_row(row: &$row) -> StoreResult<PhotoRow> {
             Ok(PhotoRow {
-                id: row.try_get("id").map_err(db)?,
-                patient_id: row.try_get("patient_id").map_err(db)?,
-                author_id: row.try_get("author_id").map_err(db)?,
-                treatment_id: row.try_get("treatment_id").map_err(db)?,
+                id: id(row, "id")?,
+                patient_id: id(row, "patient_id")?,
+                author_id: id(row, "author_id")?,
+                treatment_id: opt_id(row, "treatment_id")?,
                 format: row.try_get("format").map_err(db)?,
                 width: row.try_get("width").map_err(db)?,
                 height: row.try_get("height").map_err(db)?,
@@ -30,16 +31,16 @@ macro_rules! photos_sql {
                 meta_enc: row.try_get("meta_enc").map_err(db)?,
                 created_at_ms: row.try_get("created_at_ms").map_err(db)?,
                 deleted_at_ms: row.try_get("deleted_at_ms").map_err(db)?,
-                deleted_by: row.try_get("deleted_by").map_err(db)?,
+                deleted_by: opt_id(row, "deleted_by")?,
             })
         }
 
         #[::async_trait::async_trait]
         impl $crate::PhotosRead for $tx {
-            async fn photo_by_id(&mut self, id: &str) -> StoreResult<Option<PhotoRow>> {
+            async fn photo_by_id(&mut self, id: &PhotoId) -> StoreResult<Option<PhotoRow>> {
                 let sql = format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE id = $1");
                 let row = ::sqlx::query(&sql)
-                    .bind(id)
+                    .bind(id.as_str())
                     .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
@@ -48,8 +49,8 @@ macro_rules! photos_sql {
 
             async fn photo_for(
                 &mut self,
-                id: &str,
-                reader_id: &str,
+                id: &PhotoId,
+                reader_id: &UserId,
             ) -> StoreResult<Option<PhotoRead>> {
                 let sql = format!(
                     "SELECT ph.*, {JOINED_DEK_COLUMNS}, EXISTS (SELECT 1 \
@@ -58,7 +59,9 @@ macro_rules! photos_sql {
                      {PHOTO_COLUMNS} FROM photos WHERE id = $1) ph \
                      LEFT JOIN deks d ON d.owner = ph.patient_id"
                 );
-                let read = self.read_for(&sql, id, reader_id, photo_from_row).await?;
+                let read = self
+                    .read_for(&sql, id.as_str(), reader_id, photo_from_row)
+                    .await?;
                 Ok(read.map(|(photo, dek, on_care_team)| PhotoRead {
                     photo,
                     dek,
@@ -66,13 +69,16 @@ macro_rules! photos_sql {
                 }))
             }
 
-            async fn photos_of_patient(&mut self, patient_id: &str) -> StoreResult<Vec<PhotoRow>> {
+            async fn photos_of_patient(
+                &mut self,
+                patient_id: &PatientId,
+            ) -> StoreResult<Vec<PhotoRow>> {
                 let sql = format!(
                     "SELECT {PHOTO_COLUMNS} FROM photos WHERE patient_id = $1 \
                      AND deleted_at_ms IS NULL ORDER BY created_at_ms, id"
                 );
                 let rows = ::sqlx::query(&sql)
-                    .bind(patient_id)
+                    .bind(patient_id.as_str())
                     .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
@@ -88,10 +94,10 @@ macro_rules! photos_sql {
                      $6, $7, $8, $9, $10, $11, $12, $13)"
                 );
                 ::sqlx::query(&sql)
-                    .bind(&p.id)
-                    .bind(&p.patient_id)
-                    .bind(&p.author_id)
-                    .bind(&p.treatment_id)
+                    .bind(p.id.as_str())
+                    .bind(p.patient_id.as_str())
+                    .bind(p.author_id.as_str())
+                    .bind(p.treatment_id.as_ref().map(|v| v.as_str()))
                     .bind(&p.format)
                     .bind(p.width)
                     .bind(p.height)
@@ -100,7 +106,7 @@ macro_rules! photos_sql {
                     .bind(&p.meta_enc)
                     .bind(p.created_at_ms)
                     .bind(p.deleted_at_ms)
-                    .bind(&p.deleted_by)
+                    .bind(p.deleted_by.as_ref().map(|v| v.as_str()))
                     .execute(self.conn())
                     .await
                     .map_err(db)?;
@@ -109,8 +115,8 @@ macro_rules! photos_sql {
 
             async fn soft_delete_photo(
                 &mut self,
-                id: &str,
-                by: &str,
+                id: &PhotoId,
+                by: &UserId,
                 now_ms: i64,
             ) -> StoreResult<bool> {
                 let done = ::sqlx::query(
@@ -118,8 +124,8 @@ macro_rules! photos_sql {
                      WHERE id = $3 AND deleted_at_ms IS NULL",
                 )
                 .bind(now_ms)
-                .bind(by)
-                .bind(id)
+                .bind(by.as_str())
+                .bind(id.as_str())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;

@@ -6,22 +6,25 @@ pub(crate) mod sql;
 #[cfg(feature = "scenarios")]
 pub mod scenarios;
 
+use vial_clinical::Status;
+use vial_core::{AppointmentId, PatientId, UserId};
+
 use crate::StoreResult;
 
 /// An appointment as stored: scheduling facts in clear, the service and a mobile visit's
 /// address sealed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppointmentRow {
-    pub id: String,
-    pub patient_id: String,
-    pub provider_id: String,
+    pub id: AppointmentId,
+    pub patient_id: PatientId,
+    pub provider_id: UserId,
     pub location_id: Option<String>,
     pub start_ms: i64,
     pub end_ms: i64,
-    pub status: String,
+    pub status: Status,
     pub service_enc: Vec<u8>,
     pub address_enc: Option<Vec<u8>>,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
 }
@@ -38,11 +41,14 @@ pub struct LocationRow {
 #[async_trait::async_trait]
 pub trait SchedulingRead: Send {
     async fn locations(&mut self) -> StoreResult<Vec<LocationRow>>;
-    async fn appointment_by_id(&mut self, id: &str) -> StoreResult<Option<AppointmentRow>>;
+    async fn appointment_by_id(
+        &mut self,
+        id: &AppointmentId,
+    ) -> StoreResult<Option<AppointmentRow>>;
     /// A provider's booked or checked-in appointments overlapping `[start_ms, end_ms)`.
     async fn active_overlapping(
         &mut self,
-        provider_id: &str,
+        provider_id: &UserId,
         start_ms: i64,
         end_ms: i64,
     ) -> StoreResult<Vec<AppointmentRow>>;
@@ -51,11 +57,11 @@ pub trait SchedulingRead: Send {
         &mut self,
         start_ms: i64,
         end_ms: i64,
-        provider_id: Option<&str>,
+        provider_id: Option<&UserId>,
     ) -> StoreResult<Vec<AppointmentRow>>;
     async fn appointments_of_patient(
         &mut self,
-        patient_id: &str,
+        patient_id: &PatientId,
     ) -> StoreResult<Vec<AppointmentRow>>;
 }
 
@@ -68,9 +74,9 @@ pub trait SchedulingTx: Send {
     /// Moves an appointment from `from` to `to`; false if its status was not `from`.
     async fn set_appointment_status(
         &mut self,
-        id: &str,
-        from: &str,
-        to: &str,
+        id: &AppointmentId,
+        from: Status,
+        to: Status,
         now_ms: i64,
     ) -> StoreResult<bool>;
 }

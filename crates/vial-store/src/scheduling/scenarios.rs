@@ -2,21 +2,24 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure must be loud
 
+use vial_clinical::Status;
+use vial_core::{AppointmentId, PatientId, UserId};
+
 use crate::patients::scenarios::with_patient;
 use crate::{AppointmentRow, LocationRow, Store};
 
 pub(crate) fn appointment(id: &str, start_ms: i64, end_ms: i64) -> AppointmentRow {
     AppointmentRow {
-        id: id.to_owned(),
-        patient_id: "p1".to_owned(),
-        provider_id: "u1".to_owned(),
+        id: id.into(),
+        patient_id: "p1".into(),
+        provider_id: "u1".into(),
         location_id: None,
         start_ms,
         end_ms,
-        status: "booked".to_owned(),
+        status: Status::Booked,
         service_enc: vec![9],
         address_enc: None,
-        created_by: "u1".to_owned(),
+        created_by: "u1".into(),
         created_at_ms: 1,
         updated_at_ms: 1,
     }
@@ -42,31 +45,50 @@ pub async fn appointments_overlap_and_move_through_statuses(store: &dyn Store) {
     let mut tx = store.begin().await.unwrap();
     let ids = |rows: Vec<AppointmentRow>| rows.into_iter().map(|a| a.id).collect::<Vec<_>>();
     assert_eq!(
-        ids(tx.active_overlapping("u1", 150, 250).await.unwrap()),
+        ids(tx
+            .active_overlapping(&UserId::from("u1"), 150, 250)
+            .await
+            .unwrap()),
         ["a1", "a2"]
     );
     assert_eq!(
-        ids(tx.active_overlapping("u1", 200, 201).await.unwrap()),
+        ids(tx
+            .active_overlapping(&UserId::from("u1"), 200, 201)
+            .await
+            .unwrap()),
         ["a2"]
     );
     assert!(
-        tx.active_overlapping("u2", 0, 1000)
+        tx.active_overlapping(&UserId::from("u2"), 0, 1000)
             .await
             .unwrap()
             .is_empty()
     );
     assert!(
-        tx.set_appointment_status("a1", "booked", "cancelled", 5)
-            .await
-            .unwrap()
+        tx.set_appointment_status(
+            &AppointmentId::from("a1"),
+            Status::Booked,
+            Status::Cancelled,
+            5
+        )
+        .await
+        .unwrap()
     );
     assert!(
-        !tx.set_appointment_status("a1", "booked", "checked_in", 6)
-            .await
-            .unwrap()
+        !tx.set_appointment_status(
+            &AppointmentId::from("a1"),
+            Status::Booked,
+            Status::CheckedIn,
+            6
+        )
+        .await
+        .unwrap()
     );
     assert_eq!(
-        ids(tx.active_overlapping("u1", 0, 1000).await.unwrap()),
+        ids(tx
+            .active_overlapping(&UserId::from("u1"), 0, 1000)
+            .await
+            .unwrap()),
         ["a2"]
     );
     assert_eq!(
@@ -74,15 +96,25 @@ pub async fn appointments_overlap_and_move_through_statuses(store: &dyn Store) {
         ["a1"]
     );
     assert_eq!(
-        ids(tx.appointments_between(0, 1000, Some("u1")).await.unwrap()),
+        ids(tx
+            .appointments_between(0, 1000, Some(&UserId::from("u1")))
+            .await
+            .unwrap()),
         ["a1", "a2"]
     );
     assert_eq!(
-        ids(tx.appointments_of_patient("p1").await.unwrap()),
+        ids(tx
+            .appointments_of_patient(&PatientId::from("p1"))
+            .await
+            .unwrap()),
         ["a1", "a2"]
     );
-    let a1 = tx.appointment_by_id("a1").await.unwrap().unwrap();
-    assert_eq!((a1.status.as_str(), a1.updated_at_ms), ("cancelled", 5));
+    let a1 = tx
+        .appointment_by_id(&AppointmentId::from("a1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((a1.status, a1.updated_at_ms), (Status::Cancelled, 5));
     tx.insert_location(&LocationRow {
         id: "l1".into(),
         name: "Main clinic".into(),

@@ -11,6 +11,8 @@ macro_rules! scheduling_sql {
         use $crate::{AppointmentRow, LocationRow, StoreResult};
 
         use super::*;
+        use $crate::deps::vial_clinical::Status;
+        use $crate::deps::vial_core::{AppointmentId, PatientId, UserId};
 
         const APPOINTMENT_COLUMNS: &str = "id, patient_id, provider_id, location_id, \
                                            start_ms, end_ms, status, service_enc, \
@@ -19,16 +21,16 @@ macro_rules! scheduling_sql {
 
         fn appointment_from_row(row: &$row) -> StoreResult<AppointmentRow> {
             Ok(AppointmentRow {
-                id: row.try_get("id").map_err(db)?,
-                patient_id: row.try_get("patient_id").map_err(db)?,
-                provider_id: row.try_get("provider_id").map_err(db)?,
+                id: id(row, "id")?,
+                patient_id: id(row, "patient_id")?,
+                provider_id: id(row, "provider_id")?,
                 location_id: row.try_get("location_id").map_err(db)?,
                 start_ms: row.try_get("start_ms").map_err(db)?,
                 end_ms: row.try_get("end_ms").map_err(db)?,
-                status: row.try_get("status").map_err(db)?,
+                status: code(row, "status", Status::parse)?,
                 service_enc: row.try_get("service_enc").map_err(db)?,
                 address_enc: row.try_get("address_enc").map_err(db)?,
-                created_by: row.try_get("created_by").map_err(db)?,
+                created_by: id(row, "created_by")?,
                 created_at_ms: row.try_get("created_at_ms").map_err(db)?,
                 updated_at_ms: row.try_get("updated_at_ms").map_err(db)?,
             })
@@ -46,7 +48,7 @@ macro_rules! scheduling_sql {
                 rows.iter()
                     .map(|r| {
                         Ok(LocationRow {
-                            id: r.try_get("id").map_err(db)?,
+                            id: id(r, "id")?,
                             name: r.try_get("name").map_err(db)?,
                             created_at_ms: r.try_get("created_at_ms").map_err(db)?,
                         })
@@ -54,10 +56,13 @@ macro_rules! scheduling_sql {
                     .collect()
             }
 
-            async fn appointment_by_id(&mut self, id: &str) -> StoreResult<Option<AppointmentRow>> {
+            async fn appointment_by_id(
+                &mut self,
+                id: &AppointmentId,
+            ) -> StoreResult<Option<AppointmentRow>> {
                 let sql = format!("SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE id = $1");
                 let row = ::sqlx::query(&sql)
-                    .bind(id)
+                    .bind(id.as_str())
                     .fetch_optional(self.conn())
                     .await
                     .map_err(db)?;
@@ -66,19 +71,22 @@ macro_rules! scheduling_sql {
 
             async fn active_overlapping(
                 &mut self,
-                provider_id: &str,
+                provider_id: &UserId,
                 start_ms: i64,
                 end_ms: i64,
             ) -> StoreResult<Vec<AppointmentRow>> {
                 let sql = format!(
                     "SELECT {APPOINTMENT_COLUMNS} FROM appointments \
-                     WHERE provider_id = $1 AND status IN ('booked', 'checked_in') \
+                     WHERE provider_id = $1 AND status IN ($4, $5) \
                      AND start_ms < $3 AND end_ms > $2 ORDER BY start_ms"
                 );
+                let [holding, also_holding] = Status::HOLDING_TIME;
                 let rows = ::sqlx::query(&sql)
-                    .bind(provider_id)
+                    .bind(provider_id.as_str())
                     .bind(start_ms)
                     .bind(end_ms)
+                    .bind(holding.as_str())
+                    .bind(also_holding.as_str())
                     .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
@@ -89,7 +97,7 @@ macro_rules! scheduling_sql {
                 &mut self,
                 start_ms: i64,
                 end_ms: i64,
-                provider_id: Option<&str>,
+                provider_id: Option<&UserId>,
             ) -> StoreResult<Vec<AppointmentRow>> {
                 let sql = format!(
                     "SELECT {APPOINTMENT_COLUMNS} FROM appointments \
@@ -99,7 +107,7 @@ macro_rules! scheduling_sql {
                 let rows = ::sqlx::query(&sql)
                     .bind(start_ms)
                     .bind(end_ms)
-                    .bind(provider_id)
+                    .bind(provider_id.map(UserId::as_str))
                     .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
@@ -108,14 +116,14 @@ macro_rules! scheduling_sql {
 
             async fn appointments_of_patient(
                 &mut self,
-                patient_id: &str,
+                patient_id: &PatientId,
             ) -> StoreResult<Vec<AppointmentRow>> {
                 let sql = format!(
                     "SELECT {APPOINTMENT_COLUMNS} FROM appointments \
                      WHERE patient_id = $1 ORDER BY start_ms, id"
                 );
                 let rows = ::sqlx::query(&sql)
-                    .bind(patient_id)
+                    .bind(patient_id.as_str())
                     .fetch_all(self.conn())
                     .await
                     .map_err(db)?;
@@ -129,7 +137,7 @@ macro_rules! scheduling_sql {
                 ::sqlx::query(
                     "INSERT INTO locations (id, name, created_at_ms) VALUES ($1, $2, $3)",
                 )
-                .bind(&l.id)
+                .bind(l.id.as_str())
                 .bind(&l.name)
                 .bind(l.created_at_ms)
                 .execute(self.conn())
@@ -144,16 +152,16 @@ macro_rules! scheduling_sql {
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
                 );
                 ::sqlx::query(&sql)
-                    .bind(&a.id)
-                    .bind(&a.patient_id)
-                    .bind(&a.provider_id)
+                    .bind(a.id.as_str())
+                    .bind(a.patient_id.as_str())
+                    .bind(a.provider_id.as_str())
                     .bind(&a.location_id)
                     .bind(a.start_ms)
                     .bind(a.end_ms)
-                    .bind(&a.status)
+                    .bind(a.status.as_str())
                     .bind(&a.service_enc)
                     .bind(&a.address_enc)
-                    .bind(&a.created_by)
+                    .bind(a.created_by.as_str())
                     .bind(a.created_at_ms)
                     .bind(a.updated_at_ms)
                     .execute(self.conn())
@@ -164,19 +172,19 @@ macro_rules! scheduling_sql {
 
             async fn set_appointment_status(
                 &mut self,
-                id: &str,
-                from: &str,
-                to: &str,
+                id: &AppointmentId,
+                from: Status,
+                to: Status,
                 now_ms: i64,
             ) -> StoreResult<bool> {
                 let done = ::sqlx::query(
                     "UPDATE appointments SET status = $1, updated_at_ms = $2 \
                      WHERE id = $3 AND status = $4",
                 )
-                .bind(to)
+                .bind(to.as_str())
                 .bind(now_ms)
-                .bind(id)
-                .bind(from)
+                .bind(id.as_str())
+                .bind(from.as_str())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;

@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 
 use super::Body;
 use crate::{ApiError, Authenticated};
+use vial_core::{PatientId, UserId};
 
 pub(crate) fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -61,8 +62,8 @@ pub(crate) async fn export(
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Grant {
     id: String,
-    patient_id: String,
-    provider_id: String,
+    patient_id: PatientId,
+    provider_id: UserId,
     created_at_ms: i64,
     expires_at_ms: i64,
 }

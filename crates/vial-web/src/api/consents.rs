@@ -14,6 +14,7 @@ use vial_clinical::{ConsentFormInput, ConsentInput, SignatureInput};
 
 use super::{Body, Created};
 use crate::{ApiError, Authenticated};
+use vial_core::{PatientId, RecordId, UserId};
 
 pub(crate) fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -78,24 +79,24 @@ pub(crate) async fn consent_forms(
 pub(crate) async fn sign_consent(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     body: Body<ConsentInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let Json(b) = body?;
     let consent = app.sign_consent(&actor, &id, b).await?;
-    Ok((StatusCode::CREATED, Json(Created { id: consent })))
+    Ok((StatusCode::CREATED, Json(Created::of(consent))))
 }
 
 /// A signed consent; `signature` only for those who may read the signed form itself.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Consent {
-    id: String,
-    patient_id: String,
+    id: RecordId,
+    patient_id: PatientId,
     kind: String,
     form_version: String,
     signed_at_ms: i64,
     /// Who recorded it: the patient, or the staff member or provider who collected it.
-    collected_by: String,
+    collected_by: UserId,
     active: bool,
     revoked_at_ms: Option<i64>,
     signature: Option<SignatureInput>,
@@ -113,7 +114,7 @@ pub(crate) struct Consents {
 pub(crate) async fn consents(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
 ) -> Result<Json<Consents>, ApiError> {
     let consents = app
         .consents_of(&actor, &id)
@@ -141,7 +142,7 @@ pub(crate) async fn consents(
 pub(crate) async fn revoke_consent(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<RecordId>,
 ) -> Result<StatusCode, ApiError> {
     app.revoke_consent(&actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 use super::Body;
 use crate::auth::{LoginLimiter, device};
 use crate::{ApiError, Authenticated};
+use vial_core::{PatientId, SessionId, UserId};
 
 pub(crate) fn routes(limiter: &LoginLimiter) -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -54,8 +55,8 @@ pub(crate) struct LoginReply {
     token: String,
     /// Always `Bearer`.
     token_type: &'static str,
-    session_id: String,
-    user_id: String,
+    session_id: SessionId,
+    user_id: UserId,
     role: &'static str,
     /// The session ends after this long without a request.
     idle_timeout_secs: i64,
@@ -115,9 +116,9 @@ pub(crate) async fn logout(
 /// The signed-in account.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Me {
-    user_id: String,
+    user_id: UserId,
     role: &'static str,
-    session_id: String,
+    session_id: SessionId,
 }
 
 /// Who is signed in.
@@ -135,7 +136,7 @@ pub(crate) async fn me(Authenticated(actor): Authenticated) -> Json<Me> {
 /// One session, i.e. one device.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Session {
-    id: String,
+    id: SessionId,
     /// `api` or `web`.
     kind: String,
     /// The user agent it was opened with, shortened.
@@ -156,11 +157,11 @@ pub(crate) struct Sessions {
 }
 
 impl Sessions {
-    fn of(sessions: Vec<vial_app::SessionRecord>, current: &str) -> Self {
+    fn of(sessions: Vec<vial_app::SessionRecord>, current: &SessionId) -> Self {
         let sessions = sessions
             .into_iter()
             .map(|s| Session {
-                current: s.id == current,
+                current: s.id == *current,
                 id: s.id,
                 kind: s.kind,
                 device: s.device,
@@ -193,7 +194,7 @@ pub(crate) async fn my_sessions(
 pub(crate) async fn end_my_session(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<SessionId>,
 ) -> Result<StatusCode, ApiError> {
     app.end_my_session(&actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -210,13 +211,13 @@ pub(crate) struct CreateUserBody {
     password: Zeroizing<String>,
     /// The patient record a patient account belongs to.
     #[serde(default)]
-    patient_id: Option<String>,
+    patient_id: Option<PatientId>,
 }
 
 /// A created account; workforce accounts get their TOTP secret and recovery codes, once.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CreatedUser {
-    user_id: String,
+    user_id: UserId,
     role: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     totp_secret: Option<String>,
@@ -278,7 +279,7 @@ fn parse_role(role: &str) -> Result<Role, ApiError> {
 /// One account as the admin's list shows it.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct User {
-    id: String,
+    id: UserId,
     role: String,
     name: String,
     email: String,
@@ -307,7 +308,7 @@ pub(crate) async fn list_users(
             name: u.name.as_str().to_owned(),
             email: u.email.as_str().to_owned(),
             id: u.id,
-            role: u.role,
+            role: u.role.as_str().to_owned(),
             disabled: u.disabled,
             locked: u.locked,
             created_at_ms: u.created_at_ms,
@@ -323,7 +324,7 @@ pub(crate) async fn list_users(
 pub(crate) async fn user_sessions(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
 ) -> Result<Json<Sessions>, ApiError> {
     let sessions = app.user_sessions(&actor, &id).await?;
     Ok(Json(Sessions::of(sessions, &actor.session_id)))
@@ -337,7 +338,7 @@ pub(crate) async fn user_sessions(
 pub(crate) async fn end_user_session(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path((id, sid)): Path<(String, String)>,
+    Path((id, sid)): Path<(UserId, SessionId)>,
 ) -> Result<StatusCode, ApiError> {
     app.end_user_session(&actor, &id, &sid).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -356,7 +357,7 @@ pub(crate) struct Ended {
 pub(crate) async fn end_user_sessions(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
 ) -> Result<Json<Ended>, ApiError> {
     let ended = app.end_all_sessions(&actor, &id).await?;
     Ok(Json(Ended { ended }))
@@ -368,7 +369,7 @@ pub(crate) async fn end_user_sessions(
 pub(crate) async fn disable_user(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
 ) -> Result<StatusCode, ApiError> {
     app.disable_user(&actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -394,7 +395,7 @@ pub(crate) struct RoleBody {
 pub(crate) async fn change_role(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     payload: Body<RoleBody>,
 ) -> Result<StatusCode, ApiError> {
     let Json(b) = payload?;

@@ -94,7 +94,14 @@ pub(crate) struct ErrorDetail {
 /// `{"id"}` of what a request created.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Created {
-    pub id: String,
+    id: String,
+}
+
+impl Created {
+    /// The created row's id, whichever kind it is.
+    pub(crate) fn of(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
 }
 
 #[derive(Serialize, ToSchema)]

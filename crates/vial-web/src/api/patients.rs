@@ -14,6 +14,7 @@ use vial_app::{App, Demographics, NewPatient, PatientQuery};
 
 use super::{Created, audit::Entries};
 use crate::{ApiError, Authenticated};
+use vial_core::{PatientId, UserId};
 
 pub(crate) fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -66,14 +67,14 @@ pub(crate) async fn create(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created::of(id))))
 }
 
 /// A patient's demographics, as far as the caller may see them; absent fields are out of the
 /// caller's scope or unknown.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Patient {
-    id: String,
+    id: PatientId,
     given: String,
     family: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,7 +88,7 @@ pub(crate) struct Patient {
 impl From<&Demographics> for Patient {
     fn from(d: &Demographics) -> Self {
         Self {
-            id: d.id().to_owned(),
+            id: d.id().clone(),
             given: d.given().to_owned(),
             family: d.family().to_owned(),
             dob: d.dob().map(str::to_owned),
@@ -111,9 +112,9 @@ pub(crate) struct Patients {
 pub(crate) async fn read(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
 ) -> Result<Json<Patient>, ApiError> {
-    if id.len() > 64 {
+    if id.as_str().len() > 64 {
         return Err(ApiError::NotFound("patient not found".into()));
     }
     let patient = app.read_patient(&actor, &id).await?;
@@ -185,7 +186,7 @@ pub(crate) async fn search_by_body(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssignBody {
-    provider_id: String,
+    provider_id: UserId,
 }
 
 /// Put a provider on a patient's care team (staff, admin).
@@ -195,7 +196,7 @@ pub(crate) struct AssignBody {
 pub(crate) async fn assign(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     payload: JsonBody<AssignBody>,
 ) -> Result<StatusCode, ApiError> {
     let b = body(payload)?;
@@ -221,7 +222,7 @@ pub(crate) struct BreakGlassBody {
 pub(crate) async fn break_glass(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     payload: JsonBody<BreakGlassBody>,
 ) -> Result<(StatusCode, Json<BreakGlassGranted>), ApiError> {
     let b = body(payload)?;
@@ -245,7 +246,7 @@ pub(crate) struct BreakGlassGranted {
 #[into_params(parameter_in = Query)]
 pub(crate) struct AuditQuery {
     /// The patient whose record's accesses to list.
-    patient_id: String,
+    patient_id: PatientId,
 }
 
 /// Every recorded access to a patient's record (admins; a patient for their own record).

@@ -20,6 +20,7 @@ use vial_app::{App, ExportRequest, PhotoContent, PhotoPart, PhotoSummary, PhotoU
 use super::Created;
 use crate::photo_form::PhotoForm;
 use crate::{ApiError, Authenticated};
+use vial_core::{PatientId, PhotoId, RecordId, UserId};
 
 /// Room for the multipart framing and text parts on top of the photo limit.
 pub(crate) const FORM_OVERHEAD: usize = 64 * 1024;
@@ -52,7 +53,7 @@ pub(crate) struct UploadForm {
     /// `neck`, `decolletage`, `hands`, `body` or `other`.
     body_area: String,
     /// The treatment the photo documents.
-    treatment_id: Option<String>,
+    treatment_id: Option<RecordId>,
     /// `before` or `after` the treatment.
     phase: Option<String>,
 }
@@ -69,13 +70,13 @@ pub(crate) struct UploadForm {
 pub(crate) async fn upload(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let multipart = multipart.map_err(|e| ApiError::Rejected(e.status(), e.body_text()))?;
     let form = PhotoForm::read(multipart, app.photo_limits().max_bytes).await?;
     let photo_id = app.capture_photo(&actor, &id, upload_of(form)?).await?;
-    Ok((StatusCode::CREATED, Json(Created { id: photo_id })))
+    Ok((StatusCode::CREATED, Json(Created::of(photo_id))))
 }
 
 /// The use-case input of a parsed form; the file is required.
@@ -86,7 +87,10 @@ pub(crate) fn upload_of(form: PhotoForm) -> Result<PhotoUpload, ApiError> {
     Ok(PhotoUpload {
         view: PhotoForm::required(form.view, "view")?,
         body_area: PhotoForm::required(form.body_area, "body_area")?,
-        treatment_id: form.treatment_id.filter(|t| !t.is_empty()),
+        treatment_id: form
+            .treatment_id
+            .filter(|t| !t.is_empty())
+            .map(RecordId::from),
         phase: form.phase.filter(|p| !p.is_empty()),
         bytes,
     })
@@ -100,7 +104,7 @@ pub(crate) fn upload_of(form: PhotoForm) -> Result<PhotoUpload, ApiError> {
 pub(crate) async fn list(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
 ) -> Result<Json<Photos>, ApiError> {
     let photos = app.photos_of(&actor, &id).await?;
     Ok(Json(Photos {
@@ -111,13 +115,13 @@ pub(crate) async fn list(
 /// A photo's description (no pixels).
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Photo {
-    id: String,
-    patient_id: String,
-    author_id: String,
+    id: PhotoId,
+    patient_id: PatientId,
+    author_id: UserId,
     view: String,
     body_area: String,
     phase: Option<String>,
-    treatment_id: Option<String>,
+    treatment_id: Option<RecordId>,
     /// `image/jpeg` or `image/png`.
     content_type: &'static str,
     width: i64,
@@ -159,7 +163,7 @@ pub(crate) struct Photos {
 pub(crate) async fn content(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PhotoId>,
 ) -> Result<Response, ApiError> {
     Ok(image(
         app.photo_content(&actor, &id, PhotoPart::Content).await?,
@@ -174,7 +178,7 @@ pub(crate) async fn content(
 pub(crate) async fn thumbnail(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PhotoId>,
 ) -> Result<Response, ApiError> {
     Ok(image(
         app.photo_content(&actor, &id, PhotoPart::Thumbnail).await?,
@@ -212,7 +216,7 @@ pub(crate) fn image(photo: PhotoContent) -> Response {
 pub(crate) async fn remove(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PhotoId>,
 ) -> Result<StatusCode, ApiError> {
     app.delete_photo(&actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -258,7 +262,7 @@ pub(crate) struct ExportBody {
 pub(crate) async fn export(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PhotoId>,
     body: Result<Json<ExportBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(b) = body?;

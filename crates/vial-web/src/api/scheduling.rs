@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vial_app::{App, AppointmentView, ScheduleRange};
-use vial_clinical::{AppointmentInput, LocationInput};
+use vial_app::{App, AppError, AppointmentView, ScheduleRange};
+use vial_clinical::{AppointmentInput, LocationInput, Status};
 
 use super::{Body, Created};
 use crate::{ApiError, Authenticated};
+use vial_core::{AppointmentId, PatientId, UserId};
 
 pub(crate) fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -28,8 +29,8 @@ pub(crate) fn routes() -> OpenApiRouter<App> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BookBody {
-    patient_id: String,
-    provider_id: String,
+    patient_id: PatientId,
+    provider_id: UserId,
     /// Start, Unix milliseconds.
     start_ms: i64,
     /// End (exclusive), Unix milliseconds.
@@ -59,7 +60,7 @@ pub(crate) async fn book(
     let id = app
         .book_appointment(&actor, &b.patient_id, &b.provider_id, input)
         .await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created::of(id))))
 }
 
 /// How much of the calendar a schedule shows.
@@ -81,17 +82,17 @@ pub(crate) struct ScheduleQuery {
     view: Option<View>,
     /// Only this provider's appointments.
     #[serde(default)]
-    provider_id: Option<String>,
+    provider_id: Option<UserId>,
 }
 
 /// One appointment as a schedule shows it.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Appointment {
-    id: String,
-    patient_id: String,
+    id: AppointmentId,
+    patient_id: PatientId,
     /// "Given Family", for those who may read the patient's name.
     patient_name: Option<String>,
-    provider_id: String,
+    provider_id: UserId,
     start_ms: i64,
     end_ms: i64,
     /// `booked`, `checked_in`, `completed`, `cancelled` or `no_show`.
@@ -119,7 +120,7 @@ impl From<Vec<AppointmentView>> for Appointments {
                 provider_id: a.provider_id,
                 start_ms: a.start_ms,
                 end_ms: a.end_ms,
-                status: a.status,
+                status: a.status.as_str().to_owned(),
                 service: a.service,
                 location: a.location,
                 address: a.address,
@@ -145,7 +146,7 @@ pub(crate) async fn schedule(
         View::Week => ScheduleRange::Week,
     };
     let list = app
-        .schedule(&actor, &q.date, range, q.provider_id.as_deref())
+        .schedule(&actor, &q.date, range, q.provider_id.as_ref())
         .await?;
     Ok(Json(Appointments::from(list)))
 }
@@ -164,11 +165,12 @@ pub(crate) struct StatusBody {
 pub(crate) async fn appointment_status(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<AppointmentId>,
     body: Body<StatusBody>,
 ) -> Result<StatusCode, ApiError> {
     let Json(b) = body?;
-    app.set_appointment_status(&actor, &id, &b.status).await?;
+    let to = Status::parse_at("status", &b.status).map_err(AppError::from)?;
+    app.set_appointment_status(&actor, &id, to).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -189,7 +191,7 @@ pub(crate) async fn my_appointments(
 pub(crate) async fn patient_appointments(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
 ) -> Result<Json<Appointments>, ApiError> {
     Ok(Json(app.appointments_of(&actor, &id).await?.into()))
 }
@@ -211,7 +213,7 @@ pub(crate) async fn add_location(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let Json(b) = body?;
     let id = app.add_location(&actor, &b.name).await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created::of(id))))
 }
 
 /// A clinic.

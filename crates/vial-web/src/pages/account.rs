@@ -13,6 +13,8 @@ use vial_app::App;
 use zeroize::Zeroizing;
 
 use super::{Layout, PageError, render, when};
+use vial_core::SessionId;
+
 use crate::browser::{BrowserSession, CsrfForm};
 
 pub fn routes() -> Router<App> {
@@ -37,9 +39,9 @@ pub struct DeviceRow {
 }
 
 impl DeviceRow {
-    pub fn from_record(s: &vial_app::SessionRecord, current: &str) -> Self {
+    pub fn from_record(s: &vial_app::SessionRecord, current: &SessionId) -> Self {
         Self {
-            id: s.id.clone(),
+            id: s.id.to_string(),
             device: s.device.clone().unwrap_or_else(|| "unknown device".into()),
             first_addr: s.first_addr.clone().unwrap_or_default(),
             last_addr: s.last_addr.clone().unwrap_or_default(),
@@ -52,7 +54,7 @@ impl DeviceRow {
                     s.end_reason.as_deref().unwrap_or("ended")
                 )
             }),
-            current: s.id == current,
+            current: s.id == *current,
         }
     }
 }
@@ -81,7 +83,7 @@ async fn sessions(
 
 async fn end_session(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<SessionId>,
     form: CsrfForm<super::NoFields>,
 ) -> Result<Redirect, PageError> {
     app.end_my_session(&form.session.actor, &id).await?;

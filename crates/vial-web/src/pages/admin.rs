@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 use super::account::{DeviceRow, qr_data_uri};
 use super::{Layout, PageError, render, when};
 use crate::browser::{BrowserSession, CsrfForm};
+use vial_core::{PatientId, SessionId, UserId};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -70,8 +71,8 @@ async fn users(State(app): State<App>, session: BrowserSession) -> Result<Html<S
             created: when(u.created_at_ms),
             name: u.name.to_string(),
             email: u.email.to_string(),
-            role: u.role,
-            id: u.id,
+            role: u.role.as_str().to_owned(),
+            id: u.id.into_string(),
         })
         .collect();
     render(&UsersPage {
@@ -94,7 +95,7 @@ struct NewUserFields {
 #[template(path = "user_created.html")]
 struct UserCreated {
     layout: Layout,
-    user_id: String,
+    user_id: UserId,
     secret: Option<String>,
     qr_data_uri: Option<String>,
     recovery_codes: Vec<String>,
@@ -117,7 +118,7 @@ async fn create_user(
                 name: form.name,
                 role,
                 password: form.password,
-                patient_id: (!patient_id.is_empty()).then(|| patient_id.to_owned()),
+                patient_id: (!patient_id.is_empty()).then(|| PatientId::from(patient_id)),
             },
         )
         .await?;
@@ -139,13 +140,13 @@ async fn create_user(
 #[template(path = "user.html")]
 struct UserPage {
     layout: Layout,
-    user_id: String,
+    user_id: UserId,
     devices: Vec<DeviceRow>,
 }
 
 async fn user(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     session: BrowserSession,
 ) -> Result<Html<String>, PageError> {
     let sessions = app.user_sessions(&session.actor, &id).await?;
@@ -159,13 +160,13 @@ async fn user(
     })
 }
 
-fn back_to(id: &str) -> Redirect {
+fn back_to(id: &UserId) -> Redirect {
     Redirect::to(&format!("/admin/users/{id}"))
 }
 
 async fn disable(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     form: CsrfForm<super::NoFields>,
 ) -> Result<Redirect, PageError> {
     app.disable_user(&form.session.actor, &id).await?;
@@ -174,7 +175,7 @@ async fn disable(
 
 async fn end_all(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     form: CsrfForm<super::NoFields>,
 ) -> Result<Redirect, PageError> {
     app.end_all_sessions(&form.session.actor, &id).await?;
@@ -183,7 +184,7 @@ async fn end_all(
 
 async fn end_one(
     State(app): State<App>,
-    Path((id, sid)): Path<(String, String)>,
+    Path((id, sid)): Path<(UserId, SessionId)>,
     form: CsrfForm<super::NoFields>,
 ) -> Result<Redirect, PageError> {
     app.end_user_session(&form.session.actor, &id, &sid).await?;
@@ -200,7 +201,7 @@ struct RoleFields {
 
 async fn change_role(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     form: CsrfForm<RoleFields>,
 ) -> Result<Redirect, PageError> {
     let role = Role::parse(&form.form.role)
@@ -265,7 +266,9 @@ async fn audit(
     let rows = if patient_id.is_empty() {
         None
     } else {
-        let log = app.patient_access_log(&session.actor, &patient_id).await?;
+        let log = app
+            .patient_access_log(&session.actor, &PatientId::from(patient_id.as_str()))
+            .await?;
         Some(log.into_iter().map(AccessRow::from).collect())
     };
     render(&AuditPage {
@@ -276,8 +279,8 @@ async fn audit(
 }
 
 struct GrantRow {
-    patient_id: String,
-    provider_id: String,
+    patient_id: PatientId,
+    provider_id: UserId,
     created: String,
     expires: String,
 }

@@ -12,6 +12,8 @@ use vial_app::{App, Demographics, NewPatient, PatientQuery};
 
 use super::admin::AccessRow;
 use super::{Layout, PageError, render};
+use vial_core::PatientId;
+
 use crate::browser::{BrowserSession, CsrfForm};
 
 pub fn routes() -> Router<App> {
@@ -35,7 +37,7 @@ pub struct PatientView {
 impl From<&Demographics> for PatientView {
     fn from(d: &Demographics) -> Self {
         Self {
-            id: d.id().to_owned(),
+            id: d.id().to_string(),
             given: d.given().to_owned(),
             family: d.family().to_owned(),
             dob: d.dob().map(str::to_owned),
@@ -168,7 +170,7 @@ struct PatientPage {
 
 async fn view(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     session: BrowserSession,
 ) -> Result<Html<String>, PageError> {
     let demographics = app.read_patient(&session.actor, &id).await?;

@@ -161,7 +161,13 @@ async fn logout_idle_absolute_and_revocation_each_end_the_session(pg: bool) {
         role: Role::Admin,
         session_id: "ses_admin".into(),
     };
-    assert_eq!(s.app.end_all_sessions(&admin, &nia.id).await.unwrap(), 2);
+    assert_eq!(
+        s.app
+            .end_all_sessions(&admin, &nia.user_id())
+            .await
+            .unwrap(),
+        2
+    );
     assert_eq!(s.me(&first).await, 401);
     assert_eq!(s.me(&second).await, 401);
     let audit = s.audit().await;
@@ -542,14 +548,18 @@ async fn only_workforce_names_are_looked_up_by_id(pg: bool) {
             .authenticate(&s.token(asker).await, None)
             .await
             .unwrap();
-        let name = s.app.workforce_name(&actor, &staff.id).await.unwrap();
+        let name = s
+            .app
+            .workforce_name(&actor, &staff.user_id())
+            .await
+            .unwrap();
         assert!(!name.is_empty());
         assert!(matches!(
-            s.app.workforce_name(&actor, &pat.id).await,
+            s.app.workforce_name(&actor, &pat.user_id()).await,
             Err(vial_app::AppError::NotFound(_))
         ));
         assert!(matches!(
-            s.app.workforce_name(&actor, "usr_unknown").await,
+            s.app.workforce_name(&actor, &"usr_unknown".into()).await,
             Err(vial_app::AppError::NotFound(_))
         ));
         s.next_step();

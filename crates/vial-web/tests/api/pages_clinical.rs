@@ -102,7 +102,7 @@ struct Practice {
     provider_actor: Actor,
     staff_actor: Actor,
     clinic: String,
-    patient_id: String,
+    patient_id: vial_app::PatientId,
     lot_id: String,
 }
 
@@ -154,7 +154,7 @@ async fn practice(server: &Server) -> Practice {
         .unwrap();
     server
         .app
-        .assign_care_team(&staff_actor, &patient_id, &provider.id)
+        .assign_care_team(&staff_actor, &patient_id, &provider.user_id())
         .await
         .unwrap();
     let lot_id = server
@@ -342,14 +342,14 @@ async fn chart_forms_refuse_bad_input_with_the_reason_and_store_nothing() {
     let revoked = page
         .post(
             &format!("/consents/{}/revoke", consents[0].id),
-            &[("patient_id", &p.patient_id)],
+            &[("patient_id", p.patient_id.as_str())],
         )
         .await;
     assert_eq!(revoked.status, 303);
     let again = page
         .post(
             &format!("/consents/{}/revoke", consents[0].id),
-            &[("patient_id", &p.patient_id)],
+            &[("patient_id", p.patient_id.as_str())],
         )
         .await;
     assert_eq!(again.status, 409);
@@ -397,7 +397,7 @@ async fn signed_notes_and_status_moves_conflict_with_409() {
     let signed = page
         .post(
             &format!("/notes/{note}/sign"),
-            &[("patient_id", &p.patient_id)],
+            &[("patient_id", p.patient_id.as_str())],
         )
         .await;
     assert_eq!(signed.status, 303);
@@ -410,7 +410,7 @@ async fn signed_notes_and_status_moves_conflict_with_409() {
         .post(
             &format!("/notes/{note}/edit"),
             &[
-                ("patient_id", &p.patient_id),
+                ("patient_id", p.patient_id.as_str()),
                 ("version", "1"),
                 ("assessment", "Rewritten"),
             ],
@@ -421,7 +421,7 @@ async fn signed_notes_and_status_moves_conflict_with_409() {
     let again = page
         .post(
             &format!("/notes/{note}/sign"),
-            &[("patient_id", &p.patient_id)],
+            &[("patient_id", p.patient_id.as_str())],
         )
         .await;
     assert_eq!(again.status, 409);
@@ -440,7 +440,7 @@ async fn signed_notes_and_status_moves_conflict_with_409() {
         .book_appointment(
             &p.staff_actor,
             &p.patient_id,
-            &p.provider.id,
+            &p.provider.user_id(),
             AppointmentInput {
                 start_ms: start,
                 end_ms: start + 1_800_000,
@@ -485,7 +485,7 @@ async fn signed_notes_and_status_moves_conflict_with_409() {
         .post(
             "/schedule/book",
             &[
-                ("patient_record", &p.patient_id),
+                ("patient_record", p.patient_id.as_str()),
                 ("provider_id", &p.provider.id),
                 ("date", "2027-01-15"),
                 ("time", "12:15"),

@@ -196,7 +196,11 @@ impl Clinic {
         let mut tx = self.s.app.store().begin_read().await.unwrap();
         let mut n = 0;
         for p in [&self.patient, &self.unconsented] {
-            n += tx.photos_of_patient(p).await.unwrap().len();
+            n += tx
+                .photos_of_patient(&p.as_str().into())
+                .await
+                .unwrap()
+                .len();
         }
         n
     }
@@ -919,7 +923,9 @@ async fn page_upload_needs_csrf(pg: bool) {
     assert_eq!(c.photo_count().await, 1);
     let id = {
         let mut tx = c.s.app.store().begin_read().await.unwrap();
-        tx.photos_of_patient(&c.patient).await.unwrap()[0]
+        tx.photos_of_patient(&c.patient.as_str().into())
+            .await
+            .unwrap()[0]
             .id
             .clone()
     };

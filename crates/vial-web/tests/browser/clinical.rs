@@ -32,7 +32,7 @@ struct Practice {
     staff_actor: Actor,
     provider_actor: Actor,
     clinic: String,
-    patient_id: String,
+    patient_id: vial_app::PatientId,
 }
 
 async fn practice(server: &Server, family: &str) -> Practice {
@@ -100,7 +100,7 @@ async fn ready_to_treat(server: &Server, p: &Practice) {
     }
     server
         .app
-        .assign_care_team(&p.staff_actor, &p.patient_id, &p.provider.id)
+        .assign_care_team(&p.staff_actor, &p.patient_id, &p.provider.user_id())
         .await
         .unwrap();
 }
@@ -186,8 +186,8 @@ async fn the_front_desk_books_a_patient_and_checks_them_in() {
         .await
         .unwrap();
     assert_eq!(day.len(), 1);
-    assert_eq!(day[0].status, "checked_in");
-    assert_eq!(day[0].provider_id, p.provider.id);
+    assert_eq!(day[0].status, vial_clinical::Status::CheckedIn);
+    assert_eq!(day[0].provider_id, p.provider.user_id());
 
     // Next day is empty; the week view still shows the visit.
     browser.submit("#next-day").await;
@@ -386,7 +386,11 @@ async fn a_signed_note_is_locked_and_amended_and_the_patient_reads_it() {
     let p = practice(&server, "Soapnote").await;
     ready_to_treat(&server, &p).await;
     let patient = server
-        .add_user("avery@example.com", Role::Patient, Some(&p.patient_id))
+        .add_user(
+            "avery@example.com",
+            Role::Patient,
+            Some(p.patient_id.as_str()),
+        )
         .await;
 
     assert_eq!(browser.sign_in(&server, &p.provider).await, "Provider home");
@@ -463,10 +467,10 @@ async fn a_signed_note_is_locked_and_amended_and_the_patient_reads_it() {
     );
     let stored = server
         .app
-        .read_document(&p.provider_actor, &note_id)
+        .read_document(&p.provider_actor, &note_id.as_str().into())
         .await
         .unwrap();
-    assert_eq!(stored.state, "signed");
+    assert_eq!(stored.state, vial_clinical::SignState::Signed);
     assert_eq!(
         stored.body["plan"],
         json!("Glabella 20 units, review in two weeks")

@@ -9,6 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vial_app::{App, PracticeSetting};
 use vial_clinical::{ProductInput, ReceivedLotInput};
+use vial_core::UserId;
 
 use crate::api::{Body, Created};
 use crate::{ApiError, Authenticated};
@@ -68,7 +69,7 @@ pub(crate) async fn receive_lot(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let Json(b) = body?;
     let id = app.receive_lot(&actor, b).await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created::of(id))))
 }
 
 /// Stock of one lot; quantities in the product's unit (units or syringes).
@@ -137,7 +138,7 @@ pub(crate) async fn settings(
 ) -> Result<StatusCode, ApiError> {
     let Json(b) = body?;
     if let Some(v) = b.medical_director {
-        app.set_practice_setting(&actor, PracticeSetting::MedicalDirector(v))
+        app.set_practice_setting(&actor, PracticeSetting::MedicalDirector(UserId::from(v)))
             .await?;
     }
     if let Some(v) = b.cosign_requirement {

@@ -15,6 +15,7 @@ use vial_clinical::{AmendmentInput, SoapInput, TreatmentPlanInput};
 
 use crate::api::{Body, Created};
 use crate::{ApiError, Authenticated};
+use vial_core::{PatientId, RecordId, UserId};
 
 pub(super) fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -42,8 +43,8 @@ pub(crate) enum Kind {
 /// An amendment as shown under its document.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Amendment {
-    id: String,
-    author_id: String,
+    id: RecordId,
+    author_id: UserId,
     signed_at_ms: Option<i64>,
     text: String,
 }
@@ -51,20 +52,20 @@ pub(crate) struct Amendment {
 /// A note or plan with its life cycle and amendments.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Document {
-    id: String,
+    id: RecordId,
     kind: Kind,
-    patient_id: String,
-    author_id: String,
+    patient_id: PatientId,
+    author_id: UserId,
     /// `draft` or `signed`.
     state: String,
     /// Give it back when editing; a newer one means someone else edited meanwhile.
     version: i64,
     created_at_ms: i64,
-    signed_by: Option<String>,
+    signed_by: Option<UserId>,
     signed_at_ms: Option<i64>,
     /// `awaiting` or `cosigned` when the practice requires a co-signature.
     cosign: Option<String>,
-    cosigned_by: Option<String>,
+    cosigned_by: Option<UserId>,
     /// The SOAP fields or the plan, as written.
     #[schema(value_type = Object)]
     body: Value,
@@ -81,12 +82,12 @@ impl From<DocumentView> for Document {
             },
             patient_id: d.patient_id,
             author_id: d.author_id,
-            state: d.state,
+            state: d.state.as_str().to_owned(),
             version: d.version,
             created_at_ms: d.created_at_ms,
             signed_by: d.signed_by,
             signed_at_ms: d.signed_at_ms,
-            cosign: d.cosign,
+            cosign: d.cosign.map(|c| c.as_str().to_owned()),
             cosigned_by: d.cosigned_by,
             body: d.body,
             amendments: d
@@ -118,19 +119,19 @@ pub(crate) struct Plans {
 async fn create(
     app: &App,
     actor: &Actor,
-    patient_id: &str,
+    patient_id: &PatientId,
     kind: DocumentKind,
     body: Body<Value>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let Json(body) = body?;
     let id = app.create_document(actor, patient_id, kind, body).await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created::of(id))))
 }
 
 async fn list(
     app: &App,
     actor: &Actor,
-    patient_id: &str,
+    patient_id: &PatientId,
     kind: DocumentKind,
 ) -> Result<Vec<Document>, ApiError> {
     let documents = app.documents_of(actor, patient_id, kind).await?;
@@ -144,7 +145,7 @@ async fn list(
 pub(crate) async fn create_note(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     body: Body<Value>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     create(&app, &actor, &id, DocumentKind::Note, body).await
@@ -157,7 +158,7 @@ pub(crate) async fn create_note(
 pub(crate) async fn create_plan(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     body: Body<Value>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     create(&app, &actor, &id, DocumentKind::Plan, body).await
@@ -169,7 +170,7 @@ pub(crate) async fn create_plan(
 pub(crate) async fn notes(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
 ) -> Result<Json<Notes>, ApiError> {
     let notes = list(&app, &actor, &id, DocumentKind::Note).await?;
     Ok(Json(Notes { notes }))
@@ -181,13 +182,13 @@ pub(crate) async fn notes(
 pub(crate) async fn plans(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
 ) -> Result<Json<Plans>, ApiError> {
     let plans = list(&app, &actor, &id, DocumentKind::Plan).await?;
     Ok(Json(Plans { plans }))
 }
 
-async fn read(app: &App, actor: &Actor, id: &str) -> Result<Json<Document>, ApiError> {
+async fn read(app: &App, actor: &Actor, id: &RecordId) -> Result<Json<Document>, ApiError> {
     Ok(Json(app.read_document(actor, id).await?.into()))
 }
 
@@ -198,7 +199,7 @@ async fn read(app: &App, actor: &Actor, id: &str) -> Result<Json<Document>, ApiE
 pub(crate) async fn read_note(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<RecordId>,
 ) -> Result<Json<Document>, ApiError> {
     read(&app, &actor, &id).await
 }
@@ -210,7 +211,7 @@ pub(crate) async fn read_note(
 pub(crate) async fn read_plan(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<RecordId>,
 ) -> Result<Json<Document>, ApiError> {
     read(&app, &actor, &id).await
 }
@@ -242,7 +243,7 @@ pub(crate) struct UpdatePlanBody {
 pub(crate) async fn update_note(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<RecordId>,
     body: Body<UpdateNoteBody>,
 ) -> Result<StatusCode, ApiError> {
     let Json(b) = body?;
@@ -257,7 +258,7 @@ pub(crate) async fn update_note(
 pub(crate) async fn update_plan(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<RecordId>,
     body: Body<UpdatePlanBody>,
 ) -> Result<StatusCode, ApiError> {
     let Json(b) = body?;
@@ -272,7 +273,7 @@ pub(crate) async fn update_plan(
 pub(crate) async fn sign_note(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<RecordId>,
 ) -> Result<StatusCode, ApiError> {
     app.sign_document(&actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -285,7 +286,7 @@ pub(crate) async fn sign_note(
 pub(crate) async fn sign_plan(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<RecordId>,
 ) -> Result<StatusCode, ApiError> {
     app.sign_document(&actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -294,12 +295,12 @@ pub(crate) async fn sign_plan(
 async fn amend(
     app: &App,
     actor: &Actor,
-    id: &str,
+    id: &RecordId,
     body: Body<AmendmentInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let Json(b) = body?;
     let id = app.amend_document(actor, id, b).await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(Created::of(id))))
 }
 
 /// Append a signed amendment to a signed note; the original is kept.
@@ -309,7 +310,7 @@ async fn amend(
 pub(crate) async fn amend_note(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<RecordId>,
     body: Body<AmendmentInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     amend(&app, &actor, &id, body).await
@@ -322,7 +323,7 @@ pub(crate) async fn amend_note(
 pub(crate) async fn amend_plan(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<RecordId>,
     body: Body<AmendmentInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     amend(&app, &actor, &id, body).await
@@ -336,7 +337,7 @@ pub(crate) async fn amend_plan(
 pub(crate) async fn cosign_note(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<RecordId>,
 ) -> Result<StatusCode, ApiError> {
     app.cosign_document(&actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -350,7 +351,7 @@ pub(crate) async fn cosign_note(
 pub(crate) async fn cosign_plan(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<RecordId>,
 ) -> Result<StatusCode, ApiError> {
     app.cosign_document(&actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -359,10 +360,10 @@ pub(crate) async fn cosign_plan(
 /// A chart awaiting co-signature.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct QueuedChart {
-    id: String,
+    id: RecordId,
     /// What kind of chart: a treatment, a note or a plan.
     kind: String,
-    patient_id: String,
+    patient_id: PatientId,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -384,7 +385,7 @@ pub(crate) async fn cosign_queue(
         .into_iter()
         .map(|(id, kind, patient_id)| QueuedChart {
             id,
-            kind,
+            kind: kind.as_str().to_owned(),
             patient_id,
         })
         .collect();

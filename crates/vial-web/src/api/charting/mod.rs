@@ -18,6 +18,7 @@ use vial_clinical::{MedicalHistoryInput, TreatmentInput};
 
 use super::Body;
 use crate::{ApiError, Authenticated};
+use vial_core::{PatientId, RecordId, UserId};
 
 pub(crate) fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -41,7 +42,7 @@ pub(crate) struct ChartWarning {
 /// The charted record's id and the warnings it raised.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Charted {
-    id: String,
+    id: RecordId,
     warnings: Vec<ChartWarning>,
 }
 
@@ -54,7 +55,7 @@ pub(crate) struct Charted {
 pub(crate) async fn chart(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     body: Body<TreatmentInput>,
 ) -> Result<(StatusCode, Json<Charted>), ApiError> {
     let Json(input) = body?;
@@ -80,9 +81,9 @@ pub(crate) async fn chart(
 /// A treatment record as the chart shows it.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Treatment {
-    id: String,
-    patient_id: String,
-    author_id: String,
+    id: RecordId,
+    patient_id: PatientId,
+    author_id: UserId,
     /// `draft`, `signed`, …
     state: String,
     /// `awaiting` or `cosigned` when the practice requires a co-signature.
@@ -101,8 +102,8 @@ impl From<vial_app::TreatmentView> for Treatment {
             id: t.id,
             patient_id: t.patient_id,
             author_id: t.author_id,
-            state: t.state,
-            cosign: t.cosign,
+            state: t.state.as_str().to_owned(),
+            cosign: t.cosign.map(|c| c.as_str().to_owned()),
             created_at_ms: t.created_at_ms,
             treatment: t.treatment,
             total_units: t.total_units,
@@ -123,7 +124,7 @@ pub(crate) struct Treatments {
 pub(crate) async fn treatments(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
 ) -> Result<Json<Treatments>, ApiError> {
     let treatments = app.treatments_of(&actor, &id).await?;
     Ok(Json(Treatments {
@@ -138,7 +139,7 @@ pub(crate) async fn treatments(
 pub(crate) async fn treatment(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<RecordId>,
 ) -> Result<Json<Treatment>, ApiError> {
     Ok(Json(app.read_treatment(&actor, &id).await?.into()))
 }
@@ -146,8 +147,8 @@ pub(crate) async fn treatment(
 /// One treatment that used a recalled lot.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct RecallEntry {
-    treatment_id: String,
-    patient_id: String,
+    treatment_id: RecordId,
+    patient_id: PatientId,
     given: String,
     family: String,
     phone: Option<String>,
@@ -181,7 +182,7 @@ pub(crate) async fn recall(
         .into_iter()
         .map(|r| RecallEntry {
             treatment_id: r.treatment_id,
-            patient_id: r.patient_id.to_string(),
+            patient_id: PatientId::from(&*r.patient_id),
             given: r.given.to_string(),
             family: r.family.to_string(),
             phone: r.phone.map(|p| p.to_string()),
@@ -201,7 +202,7 @@ pub(crate) async fn recall(
 pub(crate) async fn put_history(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     body: Body<MedicalHistoryInput>,
 ) -> Result<StatusCode, ApiError> {
     let Json(b) = body?;
@@ -212,9 +213,9 @@ pub(crate) async fn put_history(
 /// The current history and when it was last changed.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct History {
-    patient_id: String,
+    patient_id: PatientId,
     updated_at_ms: i64,
-    updated_by: String,
+    updated_by: UserId,
     history: MedicalHistoryInput,
 }
 
@@ -231,7 +232,7 @@ pub(crate) struct HistoryReply {
 pub(crate) async fn history(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
 ) -> Result<Json<HistoryReply>, ApiError> {
     let history = app.history(&actor, &id).await?.map(|h| History {
         patient_id: h.patient_id,

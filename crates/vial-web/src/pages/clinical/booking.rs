@@ -15,6 +15,7 @@ use super::schedule::{BookingKeep, PatientChoice, View, day_and_range, show};
 use super::{Refusal, invalid, refusal};
 use crate::browser::CsrfForm;
 use crate::pages::PageError;
+use vial_core::{PatientId, UserId};
 
 #[derive(Deserialize)]
 pub struct FindFields {
@@ -64,7 +65,7 @@ pub async fn find_patient(
                 let found = list
                     .iter()
                     .map(|d| PatientChoice {
-                        id: d.id().to_owned(),
+                        id: d.id().to_string(),
                         label: match d.dob() {
                             Some(dob) => format!("{}, {} · born {dob}", d.family(), d.given()),
                             None => format!("{}, {}", d.family(), d.given()),
@@ -123,15 +124,15 @@ pub async fn book(
 ) -> Result<Response, PageError> {
     let CsrfForm { session, form } = form;
     let (day, week) = day_and_range(&app, &form.date, &form.view)?;
-    let patient_id = if form.patient_id.trim().is_empty() {
-        form.patient_record.trim().to_owned()
+    let patient_id = PatientId::from(if form.patient_id.trim().is_empty() {
+        form.patient_record.trim()
     } else {
-        form.patient_id.trim().to_owned()
-    };
+        form.patient_id.trim()
+    });
     let provider_id = if session.actor.role == Role::Provider {
         session.actor.user_id.clone()
     } else {
-        form.provider_id.trim().to_owned()
+        UserId::from(form.provider_id.trim())
     };
     let attempt = booking(&form, day, &patient_id, &provider_id);
     let outcome = match attempt {
@@ -161,8 +162,8 @@ pub async fn book(
                     booked: String::new(),
                     found: None,
                     keep: BookingKeep {
-                        patient_record: patient_id,
-                        provider_id,
+                        patient_record: patient_id.into_string(),
+                        provider_id: provider_id.into_string(),
                         time: form.time,
                         minutes: form.minutes,
                         service: form.service,
@@ -181,15 +182,15 @@ pub async fn book(
 fn booking(
     form: &BookFields,
     day: Date,
-    patient_id: &str,
-    provider_id: &str,
+    patient_id: &PatientId,
+    provider_id: &UserId,
 ) -> Result<AppointmentInput, Refusal> {
-    if patient_id.is_empty() {
+    if patient_id.as_str().is_empty() {
         return Err(invalid(
             "patient: find the patient and choose them, or enter their record id",
         ));
     }
-    if provider_id.is_empty() {
+    if provider_id.as_str().is_empty() {
         return Err(invalid("provider: choose the provider"));
     }
     let minutes_after_midnight =

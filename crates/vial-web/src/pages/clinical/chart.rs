@@ -23,6 +23,8 @@ use super::records::{
     treatment_row, warning_rows,
 };
 use super::{Names, Refusal, is_opaque_id};
+use vial_core::PatientId;
+
 use crate::browser::BrowserSession;
 use crate::pages::patients::PatientView;
 use crate::pages::{Layout, PageError, render};
@@ -134,7 +136,7 @@ pub struct ChartQuery {
 
 pub async fn page(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     Query(query): Query<ChartQuery>,
     session: BrowserSession,
 ) -> Result<Response, PageError> {
@@ -149,7 +151,7 @@ pub async fn page(
 pub async fn show(
     app: &App,
     session: &BrowserSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     keep: Keep,
     refused: Option<Refusal>,
     charted: Option<String>,
@@ -221,7 +223,7 @@ pub async fn show(
         appointment_rows.push((
             stamp(a.start_ms),
             format!("{} with {provider}", code_label(&a.service)),
-            code_label(&a.status),
+            code_label(a.status.as_str()),
         ));
     }
 

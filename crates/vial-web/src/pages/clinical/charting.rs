@@ -16,6 +16,8 @@ use vial_clinical::{
 use super::chart::{AreaKeep, FILLER_ROWS, Keep, show};
 use super::records::questions;
 use super::{Refusal, chart_path, invalid, refusal};
+use vial_core::PatientId;
+
 use crate::browser::{BrowserSession, CsrfForm};
 use crate::pages::PageError;
 
@@ -24,7 +26,7 @@ use crate::pages::PageError;
 async fn finish(
     app: &App,
     session: &BrowserSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     outcome: Result<String, Refusal>,
     keep: Keep,
 ) -> Result<Response, PageError> {
@@ -60,7 +62,7 @@ fn optional_text(text: &str) -> Option<FreeText> {
 /// Records or replaces the medical history; every yes/no question must be answered.
 pub async fn history(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let CsrfForm { session, form } = form;
@@ -169,7 +171,7 @@ fn points(json: &str) -> Result<Vec<InjectionPointInput>, Refusal> {
 /// Charts a neurotoxin treatment from the face map.
 pub async fn neurotoxin(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     form: CsrfForm<ToxinFields>,
 ) -> Result<Response, PageError> {
     let CsrfForm { session, form } = form;
@@ -213,7 +215,7 @@ pub async fn neurotoxin(
 /// Charts a dermal filler treatment from the area rows (blank rows are skipped).
 pub async fn filler(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let CsrfForm { session, form } = form;

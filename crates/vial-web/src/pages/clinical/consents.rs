@@ -17,6 +17,7 @@ use super::{Names, Refusal, chart_path, invalid, refusal};
 use crate::browser::{BrowserSession, CsrfForm};
 use crate::pages::patients::PatientView;
 use crate::pages::{Layout, PageError, render};
+use vial_core::{PatientId, RecordId};
 
 /// A consent form version offered for signing: `kind@version`, its label and its exact text.
 pub struct FormOption {
@@ -45,7 +46,7 @@ pub async fn consent_rows(
     let mut rows = Vec::with_capacity(consents.len());
     for c in consents.iter().rev() {
         rows.push(ConsentRow {
-            id: c.id.clone(),
+            id: c.id.to_string(),
             kind: code_label(&c.kind),
             version: c.form_version.clone(),
             signed: stamp(c.signed_at_ms),
@@ -75,7 +76,7 @@ struct ConsentsPage {
 
 pub async fn page(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     session: BrowserSession,
 ) -> Result<Response, PageError> {
     show(&app, &session, &id, None).await
@@ -85,7 +86,7 @@ pub async fn page(
 pub async fn show(
     app: &App,
     session: &BrowserSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     refused: Option<Refusal>,
 ) -> Result<Response, PageError> {
     let actor = &session.actor;
@@ -109,7 +110,7 @@ pub async fn show(
 }
 
 /// Which page a consent form was posted from, to go back to.
-fn page_of(from: &str, patient_id: &str) -> Result<String, PageError> {
+fn page_of(from: &str, patient_id: &PatientId) -> Result<String, PageError> {
     let chart = chart_path(patient_id)?;
     Ok(if from == "consents" {
         format!("/patients/{patient_id}/consents#consents")
@@ -122,7 +123,7 @@ fn page_of(from: &str, patient_id: &str) -> Result<String, PageError> {
 async fn finish(
     app: &App,
     session: &BrowserSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     from: &str,
     outcome: Result<(), Refusal>,
 ) -> Result<Response, PageError> {
@@ -164,7 +165,7 @@ pub struct ConsentFields {
 /// Records a consent the patient signed by typing their name on the chosen form version.
 pub async fn collect(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     form: CsrfForm<ConsentFields>,
 ) -> Result<Response, PageError> {
     let CsrfForm { session, form } = form;
@@ -186,7 +187,7 @@ pub async fn collect(
 
 #[derive(Deserialize)]
 pub struct RevokeFields {
-    patient_id: String,
+    patient_id: PatientId,
     #[serde(default)]
     from: String,
 }
@@ -194,7 +195,7 @@ pub struct RevokeFields {
 /// Revokes a consent on the patient's behalf; the record stays, marked revoked.
 pub async fn revoke(
     State(app): State<App>,
-    Path(consent_id): Path<String>,
+    Path(consent_id): Path<RecordId>,
     form: CsrfForm<RevokeFields>,
 ) -> Result<Response, PageError> {
     let CsrfForm { session, form } = form;

@@ -28,6 +28,8 @@ use axum::routing::{get, post};
 use vial_app::{Actor, App, AppError};
 
 use super::PageError;
+use vial_core::{PatientId, UserId};
+
 use crate::ApiError;
 
 pub fn routes() -> Router<App> {
@@ -100,7 +102,7 @@ pub fn invalid(message: impl Into<String>) -> Refusal {
 /// PHI; patients' names come only from the gateway).
 pub struct Names {
     actor: Actor,
-    known: HashMap<String, String>,
+    known: HashMap<UserId, String>,
 }
 
 impl Names {
@@ -112,7 +114,7 @@ impl Names {
         }
     }
 
-    pub async fn of(&mut self, app: &App, user_id: &str) -> String {
+    pub async fn of(&mut self, app: &App, user_id: &UserId) -> String {
         if let Some(name) = self.known.get(user_id) {
             return name.clone();
         }
@@ -120,7 +122,7 @@ impl Names {
             Ok(name) => name.to_string(),
             Err(_) => "unknown user".to_owned(),
         };
-        self.known.insert(user_id.to_owned(), name.clone());
+        self.known.insert(user_id.clone(), name.clone());
         name
     }
 }
@@ -135,8 +137,8 @@ pub fn is_opaque_id(id: &str) -> bool {
 }
 
 /// The chart of a patient, as a redirect target.
-pub fn chart_path(patient_id: &str) -> Result<String, PageError> {
-    if is_opaque_id(patient_id) {
+pub fn chart_path(patient_id: &PatientId) -> Result<String, PageError> {
+    if is_opaque_id(patient_id.as_str()) {
         Ok(format!("/patients/{patient_id}/chart"))
     } else {
         Err(PageError::Invalid("patient_id: not a record id".into()))

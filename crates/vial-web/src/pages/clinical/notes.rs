@@ -12,6 +12,7 @@ use super::chart::{Keep, SoapKeep};
 use super::{Refusal, chart_path, refusal};
 use crate::browser::{BrowserSession, CsrfForm};
 use crate::pages::PageError;
+use vial_core::{PatientId, RecordId};
 
 #[derive(Deserialize)]
 pub struct SoapFields {
@@ -30,6 +31,11 @@ pub struct SoapFields {
 }
 
 impl SoapFields {
+    /// The chart the form was posted from.
+    fn patient(&self) -> PatientId {
+        PatientId::from(self.patient_id.as_str())
+    }
+
     fn body(&self) -> serde_json::Value {
         let input = SoapInput {
             subjective: FreeText::from(self.subjective.as_str()),
@@ -56,7 +62,7 @@ impl SoapFields {
 async fn finish(
     app: &App,
     session: &BrowserSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     outcome: Result<String, vial_app::AppError>,
     keep: Keep,
 ) -> Result<Response, PageError> {
@@ -73,7 +79,7 @@ async fn finish(
 /// Starts a draft note.
 pub async fn create(
     State(app): State<App>,
-    Path(patient_id): Path<String>,
+    Path(patient_id): Path<PatientId>,
     form: CsrfForm<SoapFields>,
 ) -> Result<Response, PageError> {
     let CsrfForm { session, form } = form;
@@ -88,22 +94,22 @@ pub async fn create(
 /// Saves a draft's new text; a signed note is refused with the use case's 409.
 pub async fn edit(
     State(app): State<App>,
-    Path(note_id): Path<String>,
+    Path(note_id): Path<RecordId>,
     form: CsrfForm<SoapFields>,
 ) -> Result<Response, PageError> {
     let CsrfForm { session, form } = form;
-    let path = chart_path(&form.patient_id)?;
+    let path = chart_path(&form.patient())?;
     let outcome = app
         .update_document(&session.actor, &note_id, form.version, form.body())
         .await
         .map(|()| format!("{path}#note-{note_id}"));
-    let patient_id = form.patient_id.clone();
+    let patient_id = form.patient();
     finish(&app, &session, &patient_id, outcome, Keep::default()).await
 }
 
 #[derive(Deserialize)]
 pub struct NoteFields {
-    patient_id: String,
+    patient_id: PatientId,
     #[serde(default)]
     text: String,
 }
@@ -111,7 +117,7 @@ pub struct NoteFields {
 /// Signs a draft note; it is locked from then on.
 pub async fn sign(
     State(app): State<App>,
-    Path(note_id): Path<String>,
+    Path(note_id): Path<RecordId>,
     form: CsrfForm<NoteFields>,
 ) -> Result<Response, PageError> {
     let CsrfForm { session, form } = form;
@@ -126,7 +132,7 @@ pub async fn sign(
 /// Appends a signed amendment to a signed note; the original stays as it was.
 pub async fn amend(
     State(app): State<App>,
-    Path(note_id): Path<String>,
+    Path(note_id): Path<RecordId>,
     form: CsrfForm<NoteFields>,
 ) -> Result<Response, PageError> {
     let CsrfForm { session, form } = form;
@@ -142,7 +148,7 @@ pub async fn amend(
         .await
         .map(|_| format!("{path}#note-{note_id}"));
     let keep = Keep {
-        amend_for: note_id,
+        amend_for: note_id.into_string(),
         amend_text: form.text,
         ..Keep::default()
     };

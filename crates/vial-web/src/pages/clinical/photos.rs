@@ -16,6 +16,8 @@ use vial_clinical::{BodyArea, PhotoView};
 use super::chart::Choice;
 use super::display::{code_label, stamp};
 use super::{chart_path, is_opaque_id};
+use vial_core::{PatientId, PhotoId};
+
 use crate::ApiError;
 use crate::api::photos::{FORM_OVERHEAD, image, upload_of};
 use crate::browser::{BrowserSession, CsrfMultipart};
@@ -59,7 +61,7 @@ impl PhotoCard {
             label.push_str(&code_label(phase));
         }
         Self {
-            id: p.id.clone(),
+            id: p.id.to_string(),
             label,
             when: stamp(p.created_at_ms),
         }
@@ -70,7 +72,7 @@ impl PhotoCard {
 pub async fn gallery(
     app: &App,
     actor: &Actor,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> Result<Vec<PhotoCard>, PageError> {
     let photos = app.photos_of(actor, patient_id).await?;
     Ok(photos.iter().rev().map(PhotoCard::of).collect())
@@ -101,7 +103,7 @@ pub fn area_choices() -> Vec<Choice> {
 
 async fn upload(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     form: CsrfMultipart,
 ) -> Result<Redirect, PageError> {
     let back = chart_path(&id)?;
@@ -113,7 +115,7 @@ async fn upload(
 
 async fn thumbnail(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<PhotoId>,
     session: BrowserSession,
 ) -> Result<Response, PageError> {
     Ok(image(
@@ -124,7 +126,7 @@ async fn thumbnail(
 
 async fn picture(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<PhotoId>,
     session: BrowserSession,
 ) -> Result<Response, PageError> {
     Ok(image(
@@ -151,7 +153,7 @@ struct ComparePage {
 /// Two photos of one patient side by side, and the same pair under a slider.
 async fn compare(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<PatientId>,
     Query(query): Query<CompareQuery>,
     session: BrowserSession,
 ) -> Result<Response, PageError> {
@@ -163,7 +165,7 @@ async fn compare(
     let find = |wanted: &str| {
         photos
             .iter()
-            .find(|p| p.id == wanted)
+            .find(|p| p.id == *wanted)
             .map(PhotoCard::of)
             .ok_or_else(|| PageError::from(ApiError::NotFound("photo not found".into())))
     };

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
 use vial_app::{App, DocumentKind};
-use vial_clinical::{SoapInput, TreatmentBodyInput};
+use vial_clinical::{SignState, SoapInput, Status, TreatmentBodyInput};
 
 use super::Names;
 use super::display::{area_label, code_label, number, site_label, stamp};
@@ -83,11 +83,11 @@ pub async fn page(
     for a in appointments.iter().rev() {
         let provider = names.of(&app, &a.provider_id).await;
         visits.push(VisitRow {
-            id: a.id.clone(),
+            id: a.id.to_string(),
             when: stamp(a.start_ms),
             what: format!("{} with {provider}", code_label(&a.service)),
-            status: code_label(&a.status),
-            cancellable: a.status == "booked",
+            status: code_label(a.status.as_str()),
+            cancellable: a.status == Status::Booked,
         });
     }
     let treatments = treatments
@@ -123,7 +123,11 @@ pub async fn page(
         })
         .collect();
     let mut notes = Vec::with_capacity(documents.len());
-    for d in documents.iter().rev().filter(|d| d.state == "signed") {
+    for d in documents
+        .iter()
+        .rev()
+        .filter(|d| d.state == SignState::Signed)
+    {
         let soap: SoapInput = serde_json::from_value(d.body.clone()).unwrap_or_default();
         let sections = [
             ("Subjective", soap.subjective.as_str()),
@@ -148,7 +152,7 @@ pub async fn page(
             });
         }
         notes.push(SignedNote {
-            id: d.id.clone(),
+            id: d.id.to_string(),
             signed,
             sections,
             amendments,

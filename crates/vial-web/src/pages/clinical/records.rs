@@ -3,7 +3,9 @@
 //! with their amendments, consents. Built from what the use cases returned; reads nothing.
 
 use vial_app::{App, DocumentView, TreatmentView};
-use vial_clinical::{MedicalHistory, SoapInput, TreatmentBodyInput, TreatmentKind, warnings};
+use vial_clinical::{
+    MedicalHistory, SignState, SoapInput, TreatmentBodyInput, TreatmentKind, warnings,
+};
 
 use super::Names;
 use super::chart::SoapKeep;
@@ -185,7 +187,7 @@ pub fn treatment_row(
     charted: Option<&str>,
 ) -> TreatmentRow {
     let mut row = TreatmentRow {
-        id: t.id.clone(),
+        id: t.id.to_string(),
         date: t.treatment.date.clone(),
         kind: String::new(),
         product: String::new(),
@@ -278,8 +280,8 @@ pub async fn note_row(app: &App, names: &mut Names, d: &DocumentView) -> NoteRow
         });
     }
     NoteRow {
-        id: d.id.clone(),
-        draft: d.state == "draft",
+        id: d.id.to_string(),
+        draft: d.state == SignState::Draft,
         version: d.version,
         created: stamp(d.created_at_ms),
         author: names.of(app, &d.author_id).await,

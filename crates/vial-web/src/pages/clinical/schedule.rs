@@ -17,6 +17,7 @@ use super::display::{clock, code_label, date_of, iso, long_date, today};
 use super::{Names, Refusal, is_opaque_id, refusal};
 use crate::browser::{BrowserSession, CsrfForm};
 use crate::pages::{Layout, PageError, render};
+use vial_core::AppointmentId;
 
 /// A value and its label, for a `<select>` or `<datalist>`.
 pub struct Choice {
@@ -48,7 +49,7 @@ pub struct AppointmentRow {
     pub provider: String,
     pub service: String,
     pub location: String,
-    pub status: String,
+    pub status: &'static str,
     pub status_label: String,
     pub actions: Vec<StatusAction>,
     pub just_booked: bool,
@@ -146,9 +147,9 @@ pub async fn show(app: &App, session: &BrowserSession, view: View) -> Result<Res
     if actor.role == Role::Admin {
         // Admins may list accounts; the others learn providers from the schedule itself.
         for user in app.list_users(actor).await? {
-            if user.role == Role::Provider.as_str() && !user.disabled {
+            if user.role == Role::Provider && !user.disabled {
                 providers.push(Choice {
-                    value: user.id,
+                    value: user.id.into_string(),
                     label: user.name.to_string(),
                 });
             }
@@ -164,9 +165,9 @@ pub async fn show(app: &App, session: &BrowserSession, view: View) -> Result<Res
     let count = appointments.len();
     for a in appointments {
         let provider = names.of(app, &a.provider_id).await;
-        if !providers.iter().any(|p| p.value == a.provider_id) {
+        if !providers.iter().any(|p| p.value == a.provider_id.as_str()) {
             providers.push(Choice {
-                value: a.provider_id.clone(),
+                value: a.provider_id.to_string(),
                 label: provider.clone(),
             });
         }
@@ -248,8 +249,8 @@ fn row(
     can_change: bool,
     booked: &str,
 ) -> AppointmentRow {
-    let actions = match Status::parse(&a.status) {
-        Some(from) if can_change => MOVES
+    let actions = match a.status {
+        from if can_change => MOVES
             .iter()
             .filter(|(at, ..)| *at == from)
             .map(|&(_, to, label, danger)| StatusAction {
@@ -280,7 +281,7 @@ fn row(
         (role == Role::Staff).then(|| format!("/patients/{}/consents", a.patient_id));
     AppointmentRow {
         consents_link,
-        just_booked: a.id == booked,
+        just_booked: a.id == *booked,
         start: clock(a.start_ms),
         end: clock(a.end_ms),
         patient: a
@@ -290,10 +291,10 @@ fn row(
         provider,
         service: code_label(&a.service),
         location,
-        status_label: code_label(&a.status),
-        status: a.status,
+        status_label: code_label(a.status.as_str()),
+        status: a.status.as_str(),
         actions,
-        id: a.id,
+        id: a.id.into_string(),
     }
 }
 
@@ -349,15 +350,16 @@ fn safe_back(back: &str) -> &str {
 /// someone else made first) is explained on a page of its own.
 pub async fn set_status(
     State(app): State<App>,
-    Path(id): Path<String>,
+    Path(id): Path<AppointmentId>,
     form: CsrfForm<StatusFields>,
 ) -> Result<Response, PageError> {
     let CsrfForm { session, form } = form;
     let back = safe_back(&form.back);
-    match app
-        .set_appointment_status(&session.actor, &id, &form.status)
-        .await
-    {
+    let outcome = match Status::parse_at("status", &form.status) {
+        Ok(to) => app.set_appointment_status(&session.actor, &id, to).await,
+        Err(e) => Err(e.into()),
+    };
+    match outcome {
         Ok(()) => Ok(Redirect::to(back).into_response()),
         Err(e) => {
             let refused = refusal(e)?;
