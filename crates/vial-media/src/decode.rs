@@ -37,8 +37,9 @@ pub(crate) fn upright(bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaErr
         Format::Png => {
             let (width, height) = png::dimensions(bytes)?;
             limits.check_dimensions(width, height)?;
-            let orientation = orientation::from_exif(png::check(bytes)?);
-            (guard(|| png::decode(bytes, limits))?, orientation)
+            let stripped = png::strip(bytes)?;
+            let orientation = orientation::from_exif(stripped.exif);
+            (guard(|| png::decode(&stripped, limits))?, orientation)
         }
         Format::Heic => (heic(bytes, limits)?, Orientation::NoTransforms),
     };
