@@ -47,8 +47,10 @@ pub(crate) fn upright(bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaErr
     Ok(decoded)
 }
 
-/// Decodes HEIC, or refuses it when the crate was built without the `heic` feature.
+/// Decodes HEIC, or refuses it when the crate was built without the `heic` feature. Either way
+/// a file with an item coded other than in HEVC is an `UnsupportedType`.
 pub(crate) fn heic(bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaError> {
+    crate::format::check_heic_items(bytes)?;
     #[cfg(feature = "heic")]
     {
         guard(|| crate::heic::decode(bytes, limits))

@@ -305,6 +305,22 @@ fn non_images_are_unsupported() {
 const IPHONE_HEIC_HEAD: &[u8] = b"\0\0\0\x28ftypheic\0\0\0\0mif1MiHEMiPrmiafMiHBheic\
 \0\0\0\x2dmeta\0\0\0\0\0\0\0\x21hdlr\0\0\0\0\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0";
 
+/// The opening of an AVIF file as libavif writes it: `ftyp` with the generic `mif1` and `miaf`
+/// brands that HEIC files list too, then `meta`.
+const AVIF_HEAD: &[u8] = b"\0\0\0\x20ftypavif\0\0\0\0avifmif1miafMA1B\
+\0\0\0\x2dmeta\0\0\0\0\0\0\0\x21hdlr\0\0\0\0\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
+/// AVIF never reaches libheif's AV1 decoders, with or without the `heic` feature.
+#[test]
+fn avif_is_an_unsupported_type() {
+    assert_eq!(sniff(AVIF_HEAD), None);
+    assert_eq!(err(AVIF_HEAD), MediaError::UnsupportedType);
+    assert_eq!(
+        vial_media::deidentify(AVIF_HEAD, None, &[]),
+        Err(MediaError::UnsupportedType)
+    );
+}
+
 /// Without the `heic` feature a HEIC photo is recognized and refused with a message that says
 /// what to upload instead, by both entry points; unknown types no longer promise HEIC.
 #[cfg(not(feature = "heic"))]
