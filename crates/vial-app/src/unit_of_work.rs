@@ -335,10 +335,14 @@ async fn run(
         let next = match deferred.take() {
             Some(msg) => Some(msg),
             None => {
+                // The sleep only wakes the committer when no entry comes; whether the deadline
+                // has passed is the clock's to say, and entries never move it.
                 tokio::select! {
                     msg = receiver.recv() => msg,
-                    () = tokio::time::sleep(checkpointer.interval()) => {
-                        if let Err(e) = checkpointer.checkpoint(&*store).await {
+                    () = tokio::time::sleep(checkpointer.until_deadline()) => {
+                        if checkpointer.take_deadline()
+                            && let Err(e) = checkpointer.checkpoint(&*store).await
+                        {
                             tracing::error!(error = %e, "periodic audit checkpoint failed");
                         }
                         continue;
@@ -382,8 +386,11 @@ async fn run(
                     tracing::error!(error = %e, "audit batch task failed; nothing in it was committed");
                     None
                 });
-                if let Some(size) = appended
-                    && checkpointer.due(size)
+                // The deadline is checked after every batch too: under steady traffic the
+                // receiver may win every `select!`.
+                let timely = checkpointer.take_deadline();
+                let full = appended.is_some_and(|size| checkpointer.due(size));
+                if (timely || full)
                     && let Err(e) = checkpointer.checkpoint(&*store).await
                 {
                     tracing::error!(error = %e, "audit checkpoint failed");

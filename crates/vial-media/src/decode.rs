@@ -37,8 +37,9 @@ pub(crate) fn upright(bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaErr
         Format::Png => {
             let (width, height) = png::dimensions(bytes)?;
             limits.check_dimensions(width, height)?;
-            let orientation = orientation::from_exif(png::check(bytes)?);
-            (guard(|| png::decode(bytes, limits))?, orientation)
+            let stripped = png::strip(bytes)?;
+            let orientation = orientation::from_exif(stripped.exif);
+            (guard(|| png::decode(&stripped, limits))?, orientation)
         }
         Format::Heic => (heic(bytes, limits)?, Orientation::NoTransforms),
     };
@@ -46,8 +47,10 @@ pub(crate) fn upright(bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaErr
     Ok(decoded)
 }
 
-/// Decodes HEIC, or refuses it when the crate was built without the `heic` feature.
+/// Decodes HEIC, or refuses it when the crate was built without the `heic` feature. Either way
+/// a file with an item coded other than in HEVC is an `UnsupportedType`.
 pub(crate) fn heic(bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaError> {
+    crate::format::check_heic_items(bytes)?;
     #[cfg(feature = "heic")]
     {
         guard(|| crate::heic::decode(bytes, limits))

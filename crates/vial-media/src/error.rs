@@ -13,7 +13,7 @@ pub enum MediaError {
     #[error("image is {size} bytes; the limit is {limit} bytes")]
     TooLarge { size: usize, limit: usize },
     /// The magic bytes are not those of an accepted format (JPEG, PNG, and HEIC/HEIF when built
-    /// with the `heic` feature).
+    /// with the `heic` feature), or a HEIF file is not HEVC-coded (AVIF, say).
     #[cfg_attr(
         feature = "heic",
         error("unsupported image type: only JPEG, PNG and HEIC are accepted")

@@ -3,7 +3,9 @@
 //! The rewrite walks the marker structure over the caller's `&[u8]` and copies only what is
 //! needed to render the picture: quantization and Huffman tables, the frame and scan headers,
 //! restart settings, the entropy-coded scans byte for byte, and the colour information (ICC
-//! profile chunks in APP2, Adobe's colour-transform flag in APP14). Everything else is dropped:
+//! profile chunks in APP2, Adobe's colour-transform flag in APP14; unlike PNG's, a JPEG profile
+//! is stored uncompressed, so it costs no more than its share of the upload). Everything else
+//! is dropped:
 //! APP0 (JFIF/JFXX thumbnails), APP1 (EXIF with GPS, camera make, model and serial numbers,
 //! timestamps and MakerNotes; XMP), APP13 (IPTC/Photoshop), every other APPn, comments, markers
 //! between scans that are not tables, and anything after the end-of-image marker (MPF secondary

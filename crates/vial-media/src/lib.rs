@@ -3,8 +3,9 @@
 //! Owns recognizing an upload by its magic bytes ([`sniff`]), refusing what is too big, not an
 //! image, a decompression bomb or undecodable ([`Limits`], [`MediaError`]), removing every piece
 //! of metadata — EXIF with GPS position, camera make, model and serial numbers, timestamps and
-//! MakerNotes; XMP; IPTC; comments; PNG text chunks — while keeping the clinical picture itself
-//! intact ([`sanitize`]), thumbnails, and de-identified marketing copies ([`deidentify`]).
+//! MakerNotes; XMP; IPTC; comments; PNG text chunks and PNG's compressed colour profiles — while
+//! keeping the clinical picture itself intact ([`sanitize`]), thumbnails, and de-identified
+//! marketing copies ([`deidentify`]).
 //!
 //! It is pure: no file system, database, network or async. It works on the caller's `&[u8]`
 //! without copying it; it must never log, and its errors never carry file names, metadata values

@@ -1,17 +1,23 @@
 //! PNG: reading the header, rewriting the file without its metadata, and decoding.
 //!
 //! The rewrite keeps only the chunks needed to render the picture — `IHDR`, `PLTE`, `tRNS`,
-//! `IDAT`, `IEND` and the colour chunks `iCCP`, `sRGB`, `gAMA`, `cHRM` — copied byte for byte,
-//! CRCs included. Text (`tEXt`, `zTXt`, `iTXt`), EXIF (`eXIf`), timestamps (`tIME`) and every
-//! other ancillary chunk are dropped, as is anything after `IEND`. An unknown *critical* chunk
-//! (upper-case first letter) cannot be dropped without changing the picture, so it is refused.
+//! `IDAT`, `IEND` and the fixed-size colour chunks `sRGB`, `gAMA`, `cHRM` — copied byte for
+//! byte, CRCs included. Text (`tEXt`, `zTXt`, `iTXt`), EXIF (`eXIf`), timestamps (`tIME`), the
+//! ICC colour profile (`iCCP`) and every other ancillary chunk are dropped, as is anything after
+//! `IEND`. An unknown *critical* chunk (upper-case first letter) cannot be dropped without
+//! changing the picture, so it is refused.
+//!
+//! `iCCP` is dropped rather than inflated under a cap: its profile is zlib-compressed, so a few
+//! hundred kilobytes can claim a gigabyte, and every reader (the decoder here, the thumbnail
+//! encoder, each viewer's browser) would pay that again. Only `IDAT` is ever inflated, and its
+//! size follows from the header's dimensions, which are checked first. Without a profile a viewer
+//! renders the picture as sRGB, or by `gAMA`/`cHRM` when present.
 //!
 //! This module must never re-compress: the `IDAT` data it returns is the data it was given.
 
 use std::io::Cursor;
 
 use image::DynamicImage;
-use image::ImageDecoder;
 use image::codecs::png::PngDecoder;
 
 use crate::format::PNG_SIGNATURE;
@@ -20,8 +26,8 @@ use crate::{Limits, MediaError, decode::Decoded};
 const TRUNCATED: MediaError = MediaError::Undecodable("truncated PNG");
 
 /// The chunks that survive the rewrite.
-const KEPT: [&[u8; 4]; 9] = [
-    b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND", b"iCCP", b"sRGB", b"gAMA", b"cHRM",
+const KEPT: [&[u8; 4]; 8] = [
+    b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND", b"sRGB", b"gAMA", b"cHRM",
 ];
 
 /// Reads width and height from the `IHDR` chunk, which must come first. Looks at 24 bytes.
@@ -52,11 +58,6 @@ pub(crate) fn strip(bytes: &[u8]) -> Result<Stripped<'_>, MediaError> {
     let mut out = Vec::with_capacity(bytes.len());
     let exif = walk(bytes, |kept| out.extend_from_slice(kept))?;
     Ok(Stripped { bytes: out, exif })
-}
-
-/// The structural checks of [`strip`] without its output; returns the EXIF block, if any.
-pub(crate) fn check(bytes: &[u8]) -> Result<Option<&[u8]>, MediaError> {
-    walk(bytes, |_| ())
 }
 
 /// Walks every chunk up to `IEND`, handing those that survive the rewrite to `emit`, in order.
@@ -103,15 +104,15 @@ fn walk(bytes: &[u8], mut emit: impl FnMut(&[u8])) -> Result<Option<&[u8]>, Medi
     Ok(exif)
 }
 
-/// Decodes with the `image` crate's limits set as a second guard behind the header check; CRCs
-/// are verified and a short `IDAT` stream is an error.
-pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaError> {
-    let mut decoder = PngDecoder::with_limits(Cursor::new(bytes), limits.decoder_limits())
+/// Decodes a rewritten file — never the upload itself, whose compressed metadata chunks the
+/// decoder would inflate — with the `image` crate's limits set as a second guard behind the
+/// header check; CRCs are verified and a short `IDAT` stream is an error.
+pub(crate) fn decode(stripped: &Stripped<'_>, limits: &Limits) -> Result<Decoded, MediaError> {
+    let decoder = PngDecoder::with_limits(Cursor::new(&stripped.bytes), limits.decoder_limits())
         .map_err(|e| crate::decode::undecodable(&e, "corrupt PNG header"))?;
-    let icc = decoder.icc_profile().ok().flatten();
     let image = DynamicImage::from_decoder(decoder)
         .map_err(|e| crate::decode::undecodable(&e, "corrupt or truncated PNG data"))?;
-    Ok(Decoded { image, icc })
+    Ok(Decoded { image, icc: None })
 }
 
 #[cfg(test)]
@@ -163,6 +164,7 @@ mod tests {
             chunk(b"tIME", &[7; 7]),
             kept[2].clone(),
             chunk(b"zTXt", b"x"),
+            chunk(b"iCCP", b"bomb\0\0\x78\x9c"),
             kept[3].clone(),
             b"trailing bytes".to_vec(),
         ]);

@@ -100,11 +100,11 @@ fn sanitize_png(bytes: &[u8], limits: &Limits) -> Result<Sanitized, MediaError> 
     let stripped = png::strip(bytes)?;
     match orientation::from_exif(stripped.exif) {
         Orientation::NoTransforms => {
-            let decoded = guard(|| png::decode(&stripped.bytes, limits))?;
+            let decoded = guard(|| png::decode(&stripped, limits))?;
             lossless(Format::Png, stripped.bytes, &decoded)
         }
         turn => {
-            let mut decoded = guard(|| png::decode(&stripped.bytes, limits))?;
+            let mut decoded = guard(|| png::decode(&stripped, limits))?;
             drop(stripped);
             decoded.image.apply_orientation(turn);
             reencoded(Format::Png, decoded)

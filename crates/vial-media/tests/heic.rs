@@ -19,6 +19,11 @@ use libheif_rs::{Channel, ColorSpace, CompressionFormat, EncoderQuality, HeifCon
 
 /// Encodes through libheif's own HEVC encoder (x265, built into Debian's libheif1).
 fn heic(rgb: &image::RgbImage, exif: Option<&[u8]>) -> Vec<u8> {
+    heif(rgb, CompressionFormat::Hevc, exif)
+}
+
+/// Encodes with libheif's encoder for `format`: HEVC makes HEIC, AV1 (libaom) makes AVIF.
+fn heif(rgb: &image::RgbImage, format: CompressionFormat, exif: Option<&[u8]>) -> Vec<u8> {
     let lib = vial_media::libheif();
     let (w, h) = rgb.dimensions();
     let mut picture = libheif_rs::Image::new(w, h, ColorSpace::Rgb(RgbChroma::C444)).unwrap();
@@ -40,7 +45,7 @@ fn heic(rgb: &image::RgbImage, exif: Option<&[u8]>) -> Vec<u8> {
         }
     }
     let mut context = HeifContext::new().unwrap();
-    let mut encoder = lib.encoder_for_format(CompressionFormat::Hevc).unwrap();
+    let mut encoder = lib.encoder_for_format(format).unwrap();
     encoder.set_quality(EncoderQuality::Lossy(90)).unwrap();
     // No `EncodingOptions` (and so no orientation through them): libheif-rs 0.20 frees
     // them before libheif reads them. `with_irot` adds the rotation instead.
@@ -187,5 +192,37 @@ fn heic_dimensions_are_limited() {
             width: 160,
             height: 120
         })
+    );
+}
+
+/// The same file with every AV1 brand in its `ftyp` box replaced by `heic`.
+fn labelled_heic(avif: &[u8]) -> Vec<u8> {
+    let mut b = avif.to_vec();
+    assert_eq!(&b[4..8], b"ftyp");
+    let end = u32_at(&b, 0);
+    for at in std::iter::once(8).chain((16..end).step_by(4)) {
+        if [b"avif", b"avis", b"MA1B", b"MA1A"].contains(&&b[at..at + 4].try_into().unwrap()) {
+            b[at..at + 4].copy_from_slice(b"heic");
+        }
+    }
+    b
+}
+
+#[test]
+fn avif_never_reaches_libheif() {
+    let avif = heif(&marked(64, 48), CompressionFormat::Av1, None);
+    assert_eq!(&avif[4..12], b"ftypavif");
+    assert!(contains(&avif, b"av01"));
+    assert_eq!(sniff(&avif), None);
+    assert_eq!(err(&avif), MediaError::UnsupportedType);
+
+    // Labelled HEIC, its AV1-coded item is still found and refused before libheif decodes it.
+    let disguised = labelled_heic(&avif);
+    assert!(!contains(&disguised[..u32_at(&disguised, 0)], b"avif"));
+    assert_eq!(sniff(&disguised), Some(Format::Heic));
+    assert_eq!(err(&disguised), MediaError::UnsupportedType);
+    assert_eq!(
+        vial_media::deidentify(&disguised, None, &[]),
+        Err(MediaError::UnsupportedType)
     );
 }

@@ -153,6 +153,74 @@ fn png_text_time_and_exif_chunks_are_dropped_losslessly() {
     assert_eq!(decode(&out.bytes).to_rgb8(), decode(&plain).to_rgb8());
 }
 
+/// A PNG whose colour profile is a zlib bomb: a few kilobytes in the file, `inflated` bytes once
+/// decompressed, with the header of an RGB profile so that an encoder would embed it.
+fn png_with_profile_bomb(picture: &image::RgbImage, inflated: usize) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut profile = vec![0u8; inflated];
+    profile[..4].copy_from_slice(&(inflated as u32).to_be_bytes());
+    profile[16..20].copy_from_slice(b"RGB ");
+    profile[36..40].copy_from_slice(b"acsp");
+    let mut out = Vec::new();
+    let mut encoder = image::codecs::png::PngEncoder::new(&mut out);
+    encoder.set_icc_profile(profile).unwrap();
+    encoder
+        .write_image(
+            picture.as_raw(),
+            picture.width(),
+            picture.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    out
+}
+
+/// The types of a PNG's chunks, in order.
+fn png_chunks(png: &[u8]) -> Vec<[u8; 4]> {
+    let mut kinds = Vec::new();
+    let mut at = 8;
+    while at + 8 <= png.len() {
+        let len = u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as usize;
+        kinds.push(png[at + 4..at + 8].try_into().unwrap());
+        at += 12 + len;
+    }
+    kinds
+}
+
+#[test]
+fn png_colour_profile_bomb_is_dropped_not_inflated() {
+    // 16 KiB uploaded, 8 MiB once inflated; viewers of the stored file or its thumbnail would
+    // inflate it again, each time.
+    let picture = scene(50, 40, 10, 3);
+    let input = png_with_profile_bomb(&picture, 8 << 20);
+    assert!(input.len() < 16 << 10, "{} bytes", input.len());
+    assert!(png_chunks(&input).contains(b"iCCP"));
+
+    for input in [
+        input.clone(),
+        with_chunks(&input, &[(b"eXIf", &exif_tiff(Some(6)))]),
+    ] {
+        let out = ok(&input);
+        assert_eq!(out.format, Format::Png);
+        let kinds = png_chunks(&out.bytes);
+        assert!(!kinds.contains(b"iCCP"), "profile kept: {kinds:?}");
+        assert!(!contains(&out.thumbnail, b"ICC_PROFILE"));
+        assert!(
+            out.thumbnail.len() < 64 << 10,
+            "{} bytes",
+            out.thumbnail.len()
+        );
+    }
+    // Lossless: the same file less its profile.
+    let out = ok(&input);
+    assert!(!out.reencoded);
+    assert_eq!(out.bytes, png(&picture));
+
+    let copy = vial_media::deidentify(&input, None, &[]).unwrap();
+    assert!(!contains(&copy, b"ICC_PROFILE"));
+    assert!(copy.len() < 64 << 10, "{} bytes", copy.len());
+}
+
 #[test]
 fn png_exif_orientation_is_applied() {
     let input = with_chunks(&png(&marked(64, 48)), &[(b"eXIf", &exif_tiff(Some(8)))]);
@@ -236,6 +304,22 @@ fn non_images_are_unsupported() {
 /// six compatible brands), then `meta` up to its `pict` handler.
 const IPHONE_HEIC_HEAD: &[u8] = b"\0\0\0\x28ftypheic\0\0\0\0mif1MiHEMiPrmiafMiHBheic\
 \0\0\0\x2dmeta\0\0\0\0\0\0\0\x21hdlr\0\0\0\0\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
+/// The opening of an AVIF file as libavif writes it: `ftyp` with the generic `mif1` and `miaf`
+/// brands that HEIC files list too, then `meta`.
+const AVIF_HEAD: &[u8] = b"\0\0\0\x20ftypavif\0\0\0\0avifmif1miafMA1B\
+\0\0\0\x2dmeta\0\0\0\0\0\0\0\x21hdlr\0\0\0\0\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
+/// AVIF never reaches libheif's AV1 decoders, with or without the `heic` feature.
+#[test]
+fn avif_is_an_unsupported_type() {
+    assert_eq!(sniff(AVIF_HEAD), None);
+    assert_eq!(err(AVIF_HEAD), MediaError::UnsupportedType);
+    assert_eq!(
+        vial_media::deidentify(AVIF_HEAD, None, &[]),
+        Err(MediaError::UnsupportedType)
+    );
+}
 
 /// Without the `heic` feature a HEIC photo is recognized and refused with a message that says
 /// what to upload instead, by both entry points; unknown types no longer promise HEIC.

@@ -107,6 +107,13 @@ impl CheckpointExport for DirectoryExport {
     }
 }
 
+/// The time-based interval in the clock's milliseconds; at least one, so deadlines move.
+fn interval_ms(policy: &AuditPolicy) -> i64 {
+    i64::try_from(policy.checkpoint_every.as_millis())
+        .unwrap_or(i64::MAX)
+        .max(1)
+}
+
 /// Keeps the Merkle frontier of the log and signs checkpoints over it.
 pub(crate) struct Checkpointer {
     signer: Arc<CheckpointSigner>,
@@ -115,6 +122,9 @@ pub(crate) struct Checkpointer {
     policy: AuditPolicy,
     tree: CompactRange,
     last_size: u64,
+    /// When the next time-based checkpoint is due, on `clock`: one deadline that appending
+    /// entries never moves, so steady traffic gets one checkpoint per interval.
+    next_at_ms: i64,
 }
 
 impl Checkpointer {
@@ -124,6 +134,7 @@ impl Checkpointer {
         clock: Arc<dyn Clock>,
         policy: AuditPolicy,
     ) -> Self {
+        let next_at_ms = clock.now_ms().saturating_add(interval_ms(&policy));
         Self {
             signer,
             exporter,
@@ -131,15 +142,37 @@ impl Checkpointer {
             policy,
             tree: CompactRange::new(),
             last_size: 0,
+            next_at_ms,
         }
     }
 
-    pub(crate) fn interval(&self) -> Duration {
-        self.policy.checkpoint_every
-    }
-
+    /// Whether enough entries were appended since the last checkpoint for another.
     pub(crate) fn due(&self, log_size: u64) -> bool {
         log_size >= self.last_size + self.policy.checkpoint_every_entries
+    }
+
+    /// How long until the time-based deadline, for the committer to wake up then; never more
+    /// than the interval, so a clock set back delays it by one interval at most.
+    pub(crate) fn until_deadline(&mut self) -> Duration {
+        let (now, interval) = (self.clock.now_ms(), interval_ms(&self.policy));
+        self.next_at_ms = self.next_at_ms.min(now.saturating_add(interval));
+        let left = self.next_at_ms.saturating_sub(now).max(0);
+        Duration::from_millis(u64::try_from(left).unwrap_or(0))
+    }
+
+    /// Whether the time-based deadline has passed; if so it moves on by one interval (to an
+    /// interval from now if several were missed), so the caller checkpoints once for it.
+    pub(crate) fn take_deadline(&mut self) -> bool {
+        let now = self.clock.now_ms();
+        if now < self.next_at_ms {
+            return false;
+        }
+        let interval = interval_ms(&self.policy);
+        self.next_at_ms = self.next_at_ms.saturating_add(interval);
+        if self.next_at_ms <= now {
+            self.next_at_ms = now.saturating_add(interval);
+        }
+        true
     }
 
     /// Catches the frontier up with the stored log (other processes append too), then signs,

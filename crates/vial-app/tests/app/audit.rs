@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use sqlx::Connection;
 use vial_app::{
-    AppError, AuditEvent, AuditPolicy, Audited, DataDir, DatabaseChoice, System, SystemClock,
+    AppError, AuditEvent, AuditPolicy, Audited, Clock, DataDir, DatabaseChoice, FixedClock, System,
+    SystemClock,
 };
 use vial_audit::AuditEntry;
 
@@ -38,10 +39,15 @@ impl Env {
     }
 
     async fn app(&self) -> System {
+        self.app_with(Arc::new(SystemClock)).await
+    }
+
+    /// The app on `clock`, checkpointing by time only (the entry count is out of reach).
+    async fn app_with(&self, clock: Arc<dyn Clock>) -> System {
         self.data
             .open_with(
                 &self.database,
-                Arc::new(SystemClock),
+                clock,
                 AuditPolicy {
                     checkpoint_every_entries: 1_000_000,
                     ..AuditPolicy::default()
@@ -581,6 +587,41 @@ async fn record(app: &System, event: AuditEvent, read: bool) {
     }
 }
 
+/// Steady traffic — an entry every 10 s of the injected clock, as session touches make — gets a
+/// time-based checkpoint every minute (the default interval), however often entries come.
+async fn steady_traffic_is_checkpointed_every_interval(pg: bool) {
+    let env = Env::new(pg).await;
+    let start = SystemClock.now_ms();
+    let clock = Arc::new(FixedClock::new(start));
+    let app = env.app_with(clock.clone()).await;
+    let checkpoints = || async {
+        let mut tx = app.store().begin_read().await.unwrap();
+        tx.checkpoints().await.unwrap()
+    };
+    let before = checkpoints().await.len();
+    let minutes = 5;
+    for _ in 0..minutes * 6 {
+        clock.advance_ms(10_000);
+        fill(&app, 1).await;
+    }
+    // One more entry, the clock standing still: the committer handles it only after the checks
+    // that followed the previous ones, and makes no checkpoint for it.
+    fill(&app, 1).await;
+    let made: Vec<i64> = checkpoints().await[before..]
+        .iter()
+        .map(|c| (c.created_at_ms - start) / 1000)
+        .collect();
+    assert_eq!(made.len(), minutes, "checkpoints at {made:?} s");
+    // Each within one entry of its minute: the checkpoint after an entry may read the clock
+    // once the next entry has moved it on.
+    for (minute, at) in (1..).zip(&made) {
+        assert!(
+            (60 * minute - 10..=60 * minute + 10).contains(at),
+            "{made:?} s"
+        );
+    }
+}
+
 /// Units and read units, in this process and another, append one gap-free chain.
 async fn concurrent_appenders_and_a_second_process_make_one_chain(pg: bool) {
     let env = Env::new(pg).await;
@@ -658,4 +699,5 @@ both_backends!(
     a_photo_view_whose_entry_cannot_commit_hands_out_nothing,
     concurrent_appenders_and_a_second_process_make_one_chain,
     sigkill_mid_append_loses_nothing_committed,
+    steady_traffic_is_checkpointed_every_interval,
 );
