@@ -12,7 +12,7 @@ use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use vial_crypto::{Aad, BlindField};
-use vial_store::{NewSession, UserRecord};
+use vial_store::{Lockout, NewSession, UserRecord};
 use zeroize::Zeroizing;
 
 use super::sessions::{Actor, SessionKind, SessionPolicy, token_hash, unauthenticated};
@@ -250,7 +250,7 @@ impl App {
             event = event.reason("recovery_code_used");
         }
         let (user_id, session_id) = (user.id.clone(), session.id.clone());
-        let accepted = self
+        let refused = self
             .transact(move |work| {
                 Box::pin(async move {
                     let tx = work.tx().await?;
@@ -265,19 +265,20 @@ impl App {
                     };
                     if !fresh {
                         // A used code, or another login used it first.
-                        return Ok(false);
+                        return Ok(Some(Refusal::TotpInvalid));
                     }
-                    tx.set_login_state(&session.user_id, 0, None).await?;
+                    if !tx.clear_login_failures(&session.user_id, now).await? {
+                        // Locked meanwhile by failures this attempt raced.
+                        return Ok(Some(Refusal::Locked));
+                    }
                     tx.insert_session(&session).await?;
                     work.audit(event);
-                    Ok(true)
+                    Ok(None)
                 })
             })
             .await?;
-        if !accepted {
-            return self
-                .refuse(&user, &request, Refusal::TotpInvalid, now)
-                .await;
+        if let Some(refusal) = refused {
+            return self.refuse(&user, &request, refusal, now).await;
         }
         Ok(LoginSuccess {
             token,
@@ -319,27 +320,23 @@ impl App {
         now: i64,
     ) -> Result<T, AppError> {
         let policy = self.session_policy();
-        let (failed, locked_until) = if refusal.counts() {
-            let failed = user.failed_logins + 1;
-            let over = failed - policy.lockout_after;
-            let locked_until = (over >= 0).then(|| {
-                let factor = 1i64 << over.clamp(0, 20);
-                now + (policy.lockout_base_ms.saturating_mul(factor)).min(policy.lockout_max_ms)
-            });
-            (failed, locked_until.or(user.locked_until_ms))
-        } else {
-            (user.failed_logins, user.locked_until_ms)
-        };
+        let lockout = refusal.counts().then_some(Lockout {
+            after: policy.lockout_after,
+            base_ms: policy.lockout_base_ms,
+            max_ms: policy.lockout_max_ms,
+        });
         let event = attempt_event(action, request)
             .actor(&user.id, Some(user.role.as_str()))
             .denied(refusal.code());
         let user_id = user.id.clone();
         self.transact(move |work| {
             Box::pin(async move {
-                work.tx()
-                    .await?
-                    .set_login_state(&user_id, failed, locked_until)
-                    .await?;
+                if let Some(lockout) = lockout {
+                    work.tx()
+                        .await?
+                        .count_login_failure(&user_id, now, lockout)
+                        .await?;
+                }
                 work.audit(event);
                 // The denial is committed with the counter; the caller still gets a refusal.
                 Ok(())
@@ -413,24 +410,26 @@ impl App {
             .actor(&actor.user_id, Some(actor.role.as_str()))
             .session(&actor.session_id);
         let user_id = user.id.clone();
-        let accepted = self
+        let refused = self
             .transact(move |work| {
                 Box::pin(async move {
                     let tx = work.tx().await?;
                     if let Some(step) = step
                         && !tx.claim_totp_step(&user_id, step).await?
                     {
-                        return Ok(false);
+                        return Ok(Some(Refusal::TotpInvalid));
                     }
-                    tx.set_login_state(&user_id, 0, None).await?;
+                    if !tx.clear_login_failures(&user_id, now).await? {
+                        return Ok(Some(Refusal::Locked));
+                    }
                     work.audit(event);
-                    Ok(true)
+                    Ok(None)
                 })
             })
             .await?;
-        if !accepted {
+        if let Some(refusal) = refused {
             return self
-                .refuse_as("auth.reauth", &user, &request, Refusal::TotpInvalid, now)
+                .refuse_as("auth.reauth", &user, &request, refusal, now)
                 .await;
         }
         Ok(())

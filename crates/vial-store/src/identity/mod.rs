@@ -6,7 +6,9 @@ pub(crate) mod sql;
 #[cfg(feature = "scenarios")]
 pub mod scenarios;
 
-pub use records::{NewSession, NewUser, SessionAuth, SessionRecord, UserCipherColumn, UserRecord};
+pub use records::{
+    Lockout, NewSession, NewUser, SessionAuth, SessionRecord, UserCipherColumn, UserRecord,
+};
 
 use vial_core::{Role, SessionId, UserId};
 
@@ -33,13 +35,20 @@ pub trait IdentityRead: Send {
 #[async_trait::async_trait]
 pub trait IdentityTx: Send {
     async fn insert_user(&mut self, user: &NewUser) -> StoreResult<()>;
-    /// Stores the failed-login count and lock after an attempt.
-    async fn set_login_state(
+    /// Counts one failed login or re-authentication and decides the lock in the same
+    /// statement, so that concurrent failures are each counted: from the `after`-th failure on,
+    /// the account is locked for `base_ms` doubled per further failure, at most `max_ms` (an
+    /// existing longer lock is kept).
+    async fn count_login_failure(
         &mut self,
         user_id: &UserId,
-        failed_logins: i64,
-        locked_until_ms: Option<i64>,
+        now_ms: i64,
+        lockout: Lockout,
     ) -> StoreResult<()>;
+    /// Clears the failure count after a successful login or re-authentication, unless the
+    /// account is locked at `now_ms` (then `false`, and nothing changes): a success that raced
+    /// a burst of failures does not get through their lock.
+    async fn clear_login_failures(&mut self, user_id: &UserId, now_ms: i64) -> StoreResult<bool>;
     async fn insert_recovery_codes(
         &mut self,
         user_id: &UserId,

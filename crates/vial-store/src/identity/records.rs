@@ -78,3 +78,12 @@ pub struct SessionAuth {
     pub role: Role,
     pub user_disabled_at_ms: Option<i64>,
 }
+
+/// The lockout rule: from the `after`-th consecutive failure on, a lock of `base_ms` doubled per
+/// further failure, at most `max_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lockout {
+    pub after: i64,
+    pub base_ms: i64,
+    pub max_ms: i64,
+}

@@ -5,7 +5,7 @@
 
 use vial_core::{Role, UserId};
 
-use crate::{NewUser, Store, StoreError, UserCipherColumn};
+use crate::{Lockout, NewUser, Store, StoreError, UserCipherColumn};
 
 pub(crate) fn user(id: &str, email_bidx: u8) -> NewUser {
     NewUser {
@@ -72,4 +72,49 @@ pub async fn uncommitted_work_is_rolled_back(store: &dyn Store) {
     drop(tx);
     let mut tx = store.begin_read().await.unwrap();
     assert!(tx.user_by_id(&UserId::from("u1")).await.unwrap().is_none());
+}
+
+/// Failures are counted by the store and the lock decided in the same statement: nothing below
+/// the threshold, then the base lock doubling per failure up to the cap, never shortened; a
+/// success clears the count only once the lock has passed.
+pub async fn failures_lock_the_account_with_a_doubling_back_off(store: &dyn Store) {
+    let lockout = Lockout {
+        after: 3,
+        base_ms: 100,
+        max_ms: 350,
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_user(&user("u1", 1)).await.unwrap();
+    let u1 = UserId::from("u1");
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        tx.count_login_failure(&u1, 1_000, lockout).await.unwrap();
+        let row = tx.user_by_id(&u1).await.unwrap().unwrap();
+        seen.push((row.failed_logins, row.locked_until_ms));
+    }
+    assert_eq!(
+        seen,
+        [
+            (1, None),
+            (2, None),
+            (3, Some(1_100)),
+            (4, Some(1_200)),
+            (5, Some(1_350))
+        ]
+    );
+    // A later failure with a shorter back-off never shortens the lock.
+    let short = Lockout {
+        max_ms: 10,
+        ..lockout
+    };
+    tx.count_login_failure(&u1, 1_001, short).await.unwrap();
+    let row = tx.user_by_id(&u1).await.unwrap().unwrap();
+    assert_eq!((row.failed_logins, row.locked_until_ms), (6, Some(1_350)));
+    assert!(
+        !tx.clear_login_failures(&u1, 1_349).await.unwrap(),
+        "locked"
+    );
+    assert!(tx.clear_login_failures(&u1, 1_350).await.unwrap());
+    let row = tx.user_by_id(&u1).await.unwrap().unwrap();
+    assert_eq!((row.failed_logins, row.locked_until_ms), (0, None));
 }

@@ -169,22 +169,54 @@ macro_rules! identity_sql {
                 Ok(())
             }
 
-            async fn set_login_state(
+            async fn count_login_failure(
                 &mut self,
                 user_id: &UserId,
-                failed_logins: i64,
-                locked_until_ms: Option<i64>,
+                now_ms: i64,
+                lockout: $crate::Lockout,
             ) -> StoreResult<()> {
-                ::sqlx::query(
-                    "UPDATE users SET failed_logins = $1, locked_until_ms = $2 WHERE id = $3",
+                // Both sides of SET see the row as it was: `failed_logins + 1` is this
+                // failure's number. `over` counts failures past the threshold (capped at 20
+                // doublings); the lock is now + min(base * 2^over, max), never shortened.
+                const OVER: &str = "(failed_logins + 1 - $2)";
+                let backoff = format!(
+                    "($3 * (CAST(1 AS BIGINT) << CAST(CASE WHEN {OVER} > 20 THEN 20 \
+                     ELSE {OVER} END AS INTEGER)))"
+                );
+                let until = format!("($1 + CASE WHEN {backoff} > $4 THEN $4 ELSE {backoff} END)");
+                let sql = format!(
+                    "UPDATE users SET failed_logins = failed_logins + 1, \
+                     locked_until_ms = CASE WHEN {OVER} < 0 THEN locked_until_ms \
+                     WHEN locked_until_ms IS NOT NULL AND locked_until_ms > {until} \
+                     THEN locked_until_ms ELSE {until} END WHERE id = $5"
+                );
+                ::sqlx::query(&sql)
+                    .bind(now_ms)
+                    .bind(lockout.after)
+                    .bind(lockout.base_ms)
+                    .bind(lockout.max_ms)
+                    .bind(user_id.as_str())
+                    .execute(self.conn())
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn clear_login_failures(
+                &mut self,
+                user_id: &UserId,
+                now_ms: i64,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE users SET failed_logins = 0, locked_until_ms = NULL WHERE id = $1 \
+                     AND (locked_until_ms IS NULL OR locked_until_ms <= $2)",
                 )
-                .bind(failed_logins)
-                .bind(locked_until_ms)
                 .bind(user_id.as_str())
+                .bind(now_ms)
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
-                Ok(())
+                Ok(done.rows_affected() == 1)
             }
 
             async fn insert_recovery_codes(

@@ -119,6 +119,82 @@ async fn repeated_failures_lock_out_even_the_right_password(pg: bool) {
     assert_eq!(s.token(&nia).await.len(), 43, "unlocked after the back-off");
 }
 
+/// A burst of concurrent wrong passwords (the probe's 100 from 10 addresses, here through the
+/// use case itself, below the per-address limiter) counts every failure: the account ends up
+/// locked and the right password is refused. Re-authentications spend the same budget.
+async fn concurrent_failures_are_all_counted_and_lock_the_account(pg: bool) {
+    let s = spawn_app(pg).await;
+    let nia = s
+        .add_user("nia.okafor@example.com", Role::Provider, None)
+        .await;
+    let wrong = |n: usize| vial_app::LoginRequest {
+        email: nia.email.clone(),
+        password: zeroize::Zeroizing::new(format!("wrong password {n}!")),
+        totp: Some(s.code(&nia)),
+        recovery_code: None,
+        device: None,
+        addr: Some(format!("10.0.0.{}", n % 10)),
+        kind: vial_app::SessionKind::Api,
+    };
+    let mut refused = 0;
+    for wave in 0..4 {
+        let attempts = (0..8).map(|n| s.app.login(wrong(wave * 8 + n)));
+        for outcome in futures_util::future::join_all(attempts).await {
+            match outcome {
+                Err(vial_app::AppError::Unauthenticated) => refused += 1,
+                other => panic!("a wrong password was not refused: {other:?}"),
+            }
+        }
+    }
+    let (stored, counted) = {
+        let mut tx = s.app.store().begin_read().await.unwrap();
+        let user = tx.user_by_id(&nia.user_id()).await.unwrap().unwrap();
+        // The failures refused as such (the later ones are refused as `account_locked`).
+        let counted = tx
+            .audit_rows(None, 100_000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.action == "auth.login" && r.outcome == "denied")
+            .filter(|r| r.entry.windows(12).any(|w| w == b"bad_password"))
+            .count();
+        (user, i64::try_from(counted).unwrap())
+    };
+    assert_eq!(refused, 32, "every attempt refused");
+    assert_eq!(stored.failed_logins, counted, "every bad password counted");
+    assert!(counted >= 5, "{counted} counted");
+    assert!(
+        stored
+            .locked_until_ms
+            .is_some_and(|t| t > vial_app::Clock::now_ms(&*s.clock))
+    );
+    s.next_step();
+    assert_eq!(s.login(s.credentials(&nia)).await.0, 401, "locked");
+    // Re-authentication draws on the same budget: a locked account cannot re-authenticate.
+    s.clock.advance_ms(60 * MINUTE);
+    let token = s.token(&nia).await;
+    let actor = s.app.authenticate(&token, None).await.unwrap();
+    for n in 0..5 {
+        let wrong_reauth = s
+            .app
+            .reauthenticate(&actor, &format!("wrong password {n}!"), None)
+            .await;
+        assert!(matches!(
+            wrong_reauth,
+            Err(vial_app::AppError::Unauthenticated)
+        ));
+    }
+    s.next_step();
+    let right = s
+        .app
+        .reauthenticate(&actor, PASSWORD, Some(&s.code(&nia)))
+        .await;
+    assert!(
+        matches!(right, Err(vial_app::AppError::Unauthenticated)),
+        "locked by re-authentication failures: {right:?}"
+    );
+}
+
 async fn logout_idle_absolute_and_revocation_each_end_the_session(pg: bool) {
     let s = spawn_app(pg).await;
     let nia = s
@@ -575,6 +651,7 @@ both_backends!(
     workforce_login_without_a_valid_fresh_totp_is_refused,
     unknown_accounts_and_wrong_passwords_look_the_same,
     repeated_failures_lock_out_even_the_right_password,
+    concurrent_failures_are_all_counted_and_lock_the_account,
     logout_idle_absolute_and_revocation_each_end_the_session,
     patients_log_in_without_totp_and_bad_requests_are_refused,
     patient_mfa_is_optional_or_required_by_the_practice,
