@@ -240,7 +240,12 @@ pub(crate) fn authorize_with(
     relation: Relation,
     access: Access<'_>,
 ) -> Result<Scope, AppError> {
-    authorize(work, actor, access.ask(relation), access.event(actor))
+    authorize(
+        work,
+        actor,
+        access.ask(relation),
+        access.event_under(actor, relation),
+    )
 }
 
 /// A patient-scoped decision with a known relation, recorded through [`decide`].
@@ -250,7 +255,12 @@ pub(crate) fn decide_with(
     relation: Relation,
     access: Access<'_>,
 ) -> Decision {
-    decide(work, actor, access.ask(relation), access.event(actor))
+    decide(
+        work,
+        actor,
+        access.ask(relation),
+        access.event_under(actor, relation),
+    )
 }
 
 impl Access<'_> {
@@ -259,6 +269,16 @@ impl Access<'_> {
             relation,
             resource: self.resource,
             action: self.action,
+        }
+    }
+
+    /// [`Access::event`] decided under `relation`: an access under a break-glass grant is
+    /// recorded as emergency access, whatever the use case's usual purpose.
+    fn event_under(&self, actor: &Actor, relation: Relation) -> AuditEvent {
+        let event = self.event(actor);
+        match relation {
+            Relation::BreakGlass => event.purpose(EMERGENCY),
+            _ => event,
         }
     }
 
@@ -272,6 +292,9 @@ impl Access<'_> {
             .purpose(self.purpose)
     }
 }
+
+/// The purpose of use recorded for access under a break-glass grant.
+pub(crate) const EMERGENCY: &str = "emergency";
 
 /// The purpose of use recorded for a role's access to clinical data.
 pub(crate) fn purpose_of(role: Role) -> &'static str {

@@ -11,13 +11,13 @@ use vial_clinical::{
     AppointmentInput, Location, Status, TimeRange, day_bounds, overlaps, parse_date, transition,
     validate_appointment, week_bounds,
 };
-use vial_core::{Action, AppointmentId, PatientId, Resource, UserId};
+use vial_core::{Action, AppointmentId, PatientId, Relation, Resource, UserId};
 use vial_crypto::Aad;
 use vial_store::AppointmentRow;
 use zeroize::Zeroizing;
 
 use crate::gateway::purpose_of;
-use crate::gateway::{Access, Ask, authorize};
+use crate::gateway::{Access, Ask, authorize, authorize_with};
 use crate::records::new_id;
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
@@ -140,18 +140,17 @@ impl App {
                 if work.read().patient_by_id(&patient_id).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
                 }
-                app.authorize(
-                    work,
-                    &actor,
-                    Access {
-                        patient_id: &patient_id,
-                        resource: Resource::Appointments,
-                        action: Action::Write,
-                        audit_action: "appointment.book",
-                        purpose: purpose_of(actor.role),
-                    },
-                )
-                .await?;
+                let relation = app
+                    .relation_in(work.read(), &actor, &patient_id, None)
+                    .await?;
+                let access = Access {
+                    patient_id: &patient_id,
+                    resource: Resource::Appointments,
+                    action: Action::Write,
+                    audit_action: "appointment.book",
+                    purpose: purpose_of(actor.role),
+                };
+                authorize_with(work, &actor, relation, access)?;
                 let tx = work.tx().await?;
                 tx.lock_named(&format!("schedule:{provider_id}")).await?;
                 let clash = tx
@@ -187,9 +186,12 @@ impl App {
                     updated_at_ms: now,
                 })
                 .await?;
-                // Booked with this provider: on the care team from now on.
-                tx.add_to_care_team(&patient_id, &provider_id, "booked", now)
-                    .await?;
+                // Booked with this provider: on the care team from now on. Never from an
+                // emergency grant, which must end with the grant.
+                if relation != Relation::BreakGlass {
+                    tx.add_to_care_team(&patient_id, &provider_id, "booked", now)
+                        .await?;
+                }
                 Ok(())
             })
         })

@@ -466,7 +466,69 @@ async fn break_glass_is_reauthenticated_time_limited_and_reviewed(pg: bool) {
     assert_eq!(p.s.get("/api/v1/break-glass", Some(&staff)).await.0, 403);
 }
 
+/// Break-glass stays an emergency: a provider who books themselves during a grant does not
+/// join the care team, so access ends with the grant (and the cancelled booking), and reads
+/// under the grant are recorded as emergency access, not treatment.
+async fn break_glass_never_becomes_care_team_membership(pg: bool) {
+    let p = practice(pg).await;
+    let path = format!("/api/v1/patients/{}", p.patient_x);
+    let glass = format!("/api/v1/patients/{}/break-glass", p.patient_x);
+    let off = p.s.token(&p.provider_off_team).await;
+    let reason = "unconscious in the clinic, allergy check needed";
+    p.s.next_step();
+    let good = json!({"reason": reason, "password": server::PASSWORD, "totp": p.s.code(&p.provider_off_team)});
+    assert_eq!(p.s.post(&glass, Some(&off), good).await.0, 201);
+    assert_eq!(p.s.get(&path, Some(&off)).await.0, 200, "during the grant");
+    let start = vial_app::Clock::now_ms(&*p.s.clock) + 30 * server::MINUTE;
+    let booking = json!({"patient_id": p.patient_x, "provider_id": p.provider_off_team.id,
+        "start_ms": start, "end_ms": start + 30 * server::MINUTE, "service": "follow_up",
+        "location": {"type": "mobile", "address": "1 Main Street"}});
+    let (status, booked) = p.s.post("/api/v1/appointments", Some(&off), booking).await;
+    assert_eq!(status, 201, "{booked}");
+    let apt = booked["id"].as_str().unwrap().to_owned();
+    let cancel = json!({"status": "cancelled"});
+    let moved =
+        p.s.post(
+            &format!("/api/v1/appointments/{apt}/status"),
+            Some(&off),
+            cancel,
+        )
+        .await;
+    assert_eq!(moved.0, 204, "{}", moved.1);
+    p.s.clock.advance_ms(61 * server::MINUTE);
+    let off = p.s.token(&p.provider_off_team).await;
+    assert_eq!(
+        p.s.get(&path, Some(&off)).await.0,
+        403,
+        "the grant expired and left no care-team membership behind"
+    );
+    let on_team = {
+        let mut tx = p.s.app.store().begin_read().await.unwrap();
+        tx.on_care_team(&p.patient_x.as_str().into(), &p.provider_off_team.user_id())
+            .await
+            .unwrap()
+    };
+    assert!(!on_team);
+    let mut tx = p.s.app.store().begin_read().await.unwrap();
+    let reads: Vec<_> = tx
+        .audit_rows(None, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "patient.read" && r.outcome == "allowed")
+        .filter(|r| r.actor.as_deref() == Some(p.provider_off_team.id.as_str()))
+        .collect();
+    assert!(!reads.is_empty());
+    for r in &reads {
+        assert!(
+            r.entry.windows(9).any(|w| w == b"emergency"),
+            "a read under break-glass is recorded as emergency access"
+        );
+    }
+}
+
 both_backends!(
+    break_glass_never_becomes_care_team_membership,
     break_glass_is_reauthenticated_time_limited_and_reviewed,
     access_review_for_admins_and_patients,
     reading_follows_the_matrix_and_every_denial_is_audited,
