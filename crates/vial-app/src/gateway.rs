@@ -167,6 +167,8 @@ pub(crate) enum Ask<'a> {
     CareTeam,
     /// May the actor co-sign charts, the practice having named `director`?
     Cosign { director: Option<&'a UserId> },
+    /// May the actor edit or sign a draft written by `author`?
+    DraftAuthor { author: &'a UserId },
 }
 
 impl Ask<'_> {
@@ -217,6 +219,7 @@ fn policy(actor: &Actor, ask: Ask<'_>) -> Decision {
         }
         Ask::CareTeam => vial_core::may_assign_care_team(actor.role),
         Ask::Cosign { director } => vial_core::may_cosign(&actor.user_id, actor.role, director),
+        Ask::DraftAuthor { author } => vial_core::may_write_draft(&actor.user_id, author),
     }
 }
 

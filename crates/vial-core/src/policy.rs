@@ -113,6 +113,8 @@ vocabulary! {
         InvalidIdentity = "invalid_identity",
         /// Co-signing (and its queue) is the practice's medical director's alone.
         NotMedicalDirector = "not_medical_director",
+        /// A draft is edited and signed by its author only; others amend once it is signed.
+        NotTheAuthor = "not_the_author",
     }
 }
 
@@ -273,6 +275,21 @@ pub fn may_cosign(actor_id: &UserId, actor_role: Role, director: Option<&UserId>
             Decision::Allow(Scope::Full)
         }
         _ => Decision::Deny(DenyReason::NotMedicalDirector),
+    }
+}
+
+/// May `actor_id` edit or sign a draft written by `author_id`? Only its author: the note names
+/// them, so nobody else may put words under that name (others amend after signing, as
+/// themselves).
+pub fn may_write_draft(actor_id: &UserId, author_id: &UserId) -> Decision {
+    let actor = actor_id.as_str().trim();
+    if actor.is_empty() {
+        return Decision::Deny(DenyReason::InvalidIdentity);
+    }
+    if actor == author_id.as_str().trim() {
+        Decision::Allow(Scope::Full)
+    } else {
+        Decision::Deny(DenyReason::NotTheAuthor)
     }
 }
 
@@ -558,6 +575,20 @@ mod tests {
         assert_eq!(
             may_change_role(&UserId::from("u-1"), Admin, &UserId::from("  ")),
             invalid
+        );
+    }
+
+    #[test]
+    fn only_the_author_writes_a_draft() {
+        let (a, b) = (UserId::from("u-1"), UserId::from("u-2"));
+        assert_eq!(may_write_draft(&a, &a), Decision::Allow(Scope::Full));
+        assert_eq!(
+            may_write_draft(&b, &a),
+            Decision::Deny(DenyReason::NotTheAuthor)
+        );
+        assert_eq!(
+            may_write_draft(&UserId::from(" "), &UserId::from(" ")),
+            Decision::Deny(DenyReason::InvalidIdentity)
         );
     }
 

@@ -14,7 +14,7 @@ use vial_store::{ClinicalRecordRow, TxRead};
 use crate::gateway::purpose_of;
 use crate::gateway::{Access, Ask, authorize, permits};
 use crate::records::{new_id, new_record, new_signed_record, open_json, seal_json};
-use crate::{Actor, App, AppError, AuditEvent, Audited};
+use crate::{Actor, App, AppError, AuditEvent, Audited, Role, Work};
 
 const TABLE: &str = "clinical_records";
 
@@ -205,6 +205,7 @@ impl App {
         self.transact(move |work| {
             Box::pin(async move {
                 let (row, _) = document_row(work.read(), &id, Some(kind)).await?;
+                refuse_unless_author(work, &actor, &row, "document.edit")?;
                 app.authorize(
                     work,
                     &actor,
@@ -243,6 +244,7 @@ impl App {
         self.transact(move |work| {
             Box::pin(async move {
                 let (row, kind) = document_row(work.read(), &id, None).await?;
+                refuse_unless_author(work, &actor, &row, "document.sign")?;
                 app.authorize(
                     work,
                     &actor,
@@ -485,6 +487,25 @@ impl App {
         })
         .await
     }
+}
+
+/// A provider's edit or signature of another provider's draft is refused, and recorded as the
+/// chart access it asked for. (A signed document is only amended, by anyone on the care team;
+/// other roles are refused by the matrix.)
+fn refuse_unless_author(
+    work: &mut Work,
+    actor: &Actor,
+    row: &ClinicalRecordRow,
+    audit_action: &'static str,
+) -> Result<(), AppError> {
+    let ask = Ask::DraftAuthor {
+        author: &row.author_id,
+    };
+    if actor.role == Role::Provider && row.state == RecordState::Draft && !permits(actor, ask) {
+        let denied = access(&row.patient_id, Action::Write, audit_action);
+        authorize(work, actor, ask, denied.event(actor))?;
+    }
+    Ok(())
 }
 
 fn access<'a>(patient_id: &'a PatientId, action: Action, audit_action: &'static str) -> Access<'a> {

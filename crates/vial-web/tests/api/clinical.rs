@@ -776,7 +776,56 @@ async fn history_warns_when_charting(pg: bool) {
     assert_eq!(charted["warnings"][0]["severity"], "contraindication");
 }
 
+/// A draft is its author's: another provider on the care team can neither edit nor sign it
+/// (each refusal recorded), and amends it under their own name once it is signed.
+async fn only_the_author_edits_and_signs_a_draft(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    let staff = c.s.token(&c.staff).await;
+    let (status, _) =
+        c.s.post(
+            &format!("/api/v1/patients/{}/care-team", c.patient),
+            Some(&staff),
+            json!({"provider_id": c.off_team.id}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, reply) =
+        c.s.post(&c.path("notes"), Some(&t.provider), soap(NOTE_MARKER))
+            .await;
+    assert_eq!(status, 201, "{reply}");
+    let note = format!("/api/v1/notes/{}", reply["id"].as_str().unwrap());
+    let before = c.s.audit().await.len();
+    let edit = json!({"version": 1, "body": soap("Words under someone else's name")});
+    assert_eq!(c.s.put(&note, Some(&t.off_team), edit).await.0, 403);
+    let sign =
+        c.s.post(&format!("{note}/sign"), Some(&t.off_team), json!({}))
+            .await;
+    assert_eq!(sign.0, 403, "{}", sign.1);
+    assert_eq!(
+        denied_since(&c.s, before).await,
+        ["document.edit", "document.sign"],
+        "both refusals recorded"
+    );
+    let (_, shown) = c.s.get(&note, Some(&t.provider)).await;
+    assert_eq!(shown["version"], 1, "the draft is unchanged");
+    assert_eq!(
+        c.s.post(&format!("{note}/sign"), Some(&t.provider), json!({}))
+            .await
+            .0,
+        204
+    );
+    let amend = json!({"text": "Seen for follow-up; no concerns."});
+    let (status, reply) =
+        c.s.post(&format!("{note}/amendments"), Some(&t.off_team), amend)
+            .await;
+    assert_eq!(status, 201, "{reply}");
+    let (_, shown) = c.s.get(&note, Some(&t.provider)).await;
+    assert_eq!(shown["amendments"][0]["author_id"], c.off_team.id.as_str());
+}
+
 both_backends!(
+    only_the_author_edits_and_signs_a_draft,
     treatment_cells,
     bad_treatments_are_refused_and_store_nothing,
     notes_are_signed_then_only_amended,
