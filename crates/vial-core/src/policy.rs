@@ -630,6 +630,7 @@ mod tests {
                 "unknown_role",
                 "invalid_identity",
                 "not_medical_director",
+                "not_the_author",
             ]
         );
         let codes = DenyReason::ALL
