@@ -57,6 +57,25 @@ impl App {
         .await
     }
 
+    /// Refuses what the policy refuses `actor` — the denial recorded as `event` in a unit of its
+    /// own — and lets the rest through without an entry: for questions about data that is not
+    /// PHI (the catalogue) or that the use case records itself with the patient it concerns.
+    pub(crate) async fn refuse_unless(
+        &self,
+        actor: &Actor,
+        ask: Ask<'static>,
+        event: AuditEvent,
+    ) -> Result<(), AppError> {
+        if permits(actor, ask) {
+            return Ok(());
+        }
+        let actor = actor.clone();
+        self.transact_read(move |work| {
+            Box::pin(async move { authorize(work, &actor, ask, event).map(|_| ()) })
+        })
+        .await
+    }
+
     /// Like [`App::authorize`], returning the decision instead of failing on a denial (for
     /// searches, which leave out what the actor may not see).
     pub(crate) async fn decide_and_record(
@@ -75,7 +94,7 @@ impl App {
     /// that would otherwise look each patient up: feed each to [`decide_with`].
     pub(crate) async fn provider_relations(
         &self,
-        work: &mut Work,
+        work: &mut impl Audited,
         actor: &Actor,
     ) -> Result<ProviderRelations, AppError> {
         if actor.role != Role::Provider {
@@ -169,6 +188,12 @@ pub(crate) enum Ask<'a> {
     Cosign { director: Option<&'a UserId> },
     /// May the actor edit or sign a draft written by `author`?
     DraftAuthor { author: &'a UserId },
+    /// May the actor read the product catalogue and stock?
+    CatalogueRead,
+    /// May the actor add products and receive stock?
+    CatalogueMaintain,
+    /// May the actor use the patient portal's own views?
+    Portal,
 }
 
 impl Ask<'_> {
@@ -220,6 +245,9 @@ fn policy(actor: &Actor, ask: Ask<'_>) -> Decision {
         Ask::CareTeam => vial_core::may_assign_care_team(actor.role),
         Ask::Cosign { director } => vial_core::may_cosign(&actor.user_id, actor.role, director),
         Ask::DraftAuthor { author } => vial_core::may_write_draft(&actor.user_id, author),
+        Ask::CatalogueRead => vial_core::may_read_catalogue(actor.role),
+        Ask::CatalogueMaintain => vial_core::may_maintain_catalogue(actor.role),
+        Ask::Portal => vial_core::may_use_portal(actor.role),
     }
 }
 

@@ -293,6 +293,33 @@ pub fn may_write_draft(actor_id: &UserId, author_id: &UserId) -> Decision {
     }
 }
 
+/// May someone with `role` read the practice's product catalogue and stock? The workforce (no
+/// patient data in it, but it is the practice's business, not the public's).
+pub fn may_read_catalogue(role: Role) -> Decision {
+    if role.is_workforce() {
+        Decision::Allow(Scope::Full)
+    } else {
+        Decision::Deny(DenyReason::NotPermittedForRole)
+    }
+}
+
+/// May someone with `role` add products and receive stock? Admins and providers.
+pub fn may_maintain_catalogue(role: Role) -> Decision {
+    match role {
+        Role::Admin | Role::Provider => Decision::Allow(Scope::Full),
+        Role::Staff | Role::Patient => Decision::Deny(DenyReason::NotPermittedForRole),
+    }
+}
+
+/// May someone with `role` use the patient portal's own views (my appointments, who opened my
+/// record)? Patients only: the workforce has its own views.
+pub fn may_use_portal(role: Role) -> Decision {
+    match role {
+        Role::Patient => Decision::Allow(Scope::Full),
+        _ => Decision::Deny(DenyReason::NotPermittedForRole),
+    }
+}
+
 /// May someone with `role` put a provider on a patient's care team? SPEC §5: staff and admin
 /// (front desk books, the practice manager assigns); providers and patients may not, so nobody
 /// grants themselves access.
@@ -576,6 +603,19 @@ mod tests {
             may_change_role(&UserId::from("u-1"), Admin, &UserId::from("  ")),
             invalid
         );
+    }
+
+    #[test]
+    fn catalogue_and_portal_rights_follow_the_role() {
+        let allowed = |f: fn(Role) -> Decision| {
+            Role::ALL
+                .into_iter()
+                .filter(|r| f(*r).is_allowed())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(allowed(may_read_catalogue), [Provider, Staff, Admin]);
+        assert_eq!(allowed(may_maintain_catalogue), [Provider, Admin]);
+        assert_eq!(allowed(may_use_portal), [Patient]);
     }
 
     #[test]

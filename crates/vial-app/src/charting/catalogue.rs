@@ -8,8 +8,9 @@ use vial_clinical::{
 };
 use vial_store::InventoryLotRow;
 
+use crate::gateway::Ask;
 use crate::records::{new_id, today};
-use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
+use crate::{Actor, App, AppError, AuditEvent, Audited};
 
 /// A catalogue entry as the API shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -42,19 +43,12 @@ impl From<InventoryLotRow> for InventoryLot {
     }
 }
 
-fn workforce_only(actor: &Actor) -> Result<(), AppError> {
-    if actor.role.is_workforce() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("not_permitted_for_role"))
-    }
-}
-
-fn maintainers_only(actor: &Actor) -> Result<(), AppError> {
-    match actor.role {
-        Role::Admin | Role::Provider => Ok(()),
-        _ => Err(AppError::Forbidden("not_permitted_for_role")),
-    }
+/// The entry recorded when `actor` is refused a catalogue use case.
+fn refused(actor: &Actor, action: &str) -> AuditEvent {
+    AuditEvent::new(action)
+        .actor(&actor.user_id, Some(actor.role.as_str()))
+        .session(&actor.session_id)
+        .purpose("operations")
 }
 
 impl App {
@@ -93,7 +87,8 @@ impl App {
 
     /// The catalogue (workforce).
     pub async fn products(&self, actor: &Actor) -> Result<Vec<ProductView>, AppError> {
-        workforce_only(actor)?;
+        self.refuse_unless(actor, Ask::CatalogueRead, refused(actor, "catalogue.read"))
+            .await?;
         Ok(self
             .catalogue()
             .await?
@@ -105,7 +100,8 @@ impl App {
 
     /// Adds a product to the catalogue (admins and providers).
     pub async fn add_product(&self, actor: &Actor, input: ProductInput) -> Result<(), AppError> {
-        maintainers_only(actor)?;
+        self.refuse_unless(actor, Ask::CatalogueMaintain, refused(actor, "product.add"))
+            .await?;
         let product = validate_product(&input)?;
         self.catalogue().await?;
         let (code, body, now) = (
@@ -141,7 +137,9 @@ impl App {
         actor: &Actor,
         input: ReceivedLotInput,
     ) -> Result<String, AppError> {
-        maintainers_only(actor)?;
+        let event = refused(actor, "inventory.receive");
+        self.refuse_unless(actor, Ask::CatalogueMaintain, event)
+            .await?;
         let catalogue = self.catalogue().await?;
         let lot = validate_received_lot(&input, &catalogue, today(self.now_ms())?)?;
         let quantity = i64::from(lot.quantity()) * 100;
@@ -177,7 +175,8 @@ impl App {
 
     /// Stock on hand (workforce).
     pub async fn inventory(&self, actor: &Actor) -> Result<Vec<InventoryLot>, AppError> {
-        workforce_only(actor)?;
+        self.refuse_unless(actor, Ask::CatalogueRead, refused(actor, "catalogue.read"))
+            .await?;
         let mut tx = self.store().begin_read().await?;
         Ok(tx
             .inventory_lots()

@@ -12,7 +12,7 @@ use vial_core::{Action, PatientId, RecordId, Resource, Scope, UserId};
 use vial_store::{ClinicalRecordRow, TxRead};
 
 use crate::gateway::purpose_of;
-use crate::gateway::{Access, Ask, authorize, permits};
+use crate::gateway::{Access, Ask, authorize, decide_with, permits};
 use crate::records::{new_id, new_record, new_signed_record, open_json, seal_json};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role, Work};
 
@@ -372,26 +372,37 @@ impl App {
             let mut tx = self.store().begin_read().await?;
             crate::charting::settings::medical_director(&mut *tx).await?
         };
-        let actor = actor.clone();
-        let rows = self
-            .transact_read(move |work| {
-                Box::pin(async move {
-                    let event = AuditEvent::new("document.cosign_queue")
-                        .actor(&actor.user_id, Some(actor.role.as_str()))
-                        .session(&actor.session_id)
-                        .purpose("treatment");
-                    let ask = Ask::Cosign {
-                        director: director.as_ref(),
-                    };
-                    authorize(work, &actor, ask, event)?;
-                    Ok(work.read().records_awaiting_cosign(500).await?)
-                })
+        let (app, actor) = (self.clone(), actor.clone());
+        self.transact_read(move |work| {
+            Box::pin(async move {
+                let event = AuditEvent::new("document.cosign_queue")
+                    .actor(&actor.user_id, Some(actor.role.as_str()))
+                    .session(&actor.session_id)
+                    .purpose("treatment");
+                let ask = Ask::Cosign {
+                    director: director.as_ref(),
+                };
+                authorize(work, &actor, ask, event)?;
+                let rows = work.read().records_awaiting_cosign(500).await?;
+                // Each patient the queue would show is a decision of its own, recorded under
+                // that patient's id; a chart of a patient the director may not read is left out.
+                let relations = app.provider_relations(work, &actor).await?;
+                let mut decided = std::collections::HashMap::new();
+                let mut shown = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let allowed = *decided.entry(r.patient_id.clone()).or_insert_with(|| {
+                        let access = access(&r.patient_id, Action::Read, "document.cosign_queue");
+                        decide_with(work, &actor, relations.relation(&r.patient_id), access)
+                            .is_allowed()
+                    });
+                    if allowed {
+                        shown.push((r.id, r.kind, r.patient_id));
+                    }
+                }
+                Ok(shown)
             })
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.id, r.kind, r.patient_id))
-            .collect())
+        })
+        .await
     }
 
     /// A note or plan with its amendments (providers on the care team; the patient, signed only).

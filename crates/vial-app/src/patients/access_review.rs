@@ -5,9 +5,9 @@
 use vial_audit::AuditEntry;
 use vial_core::{Action, PatientId, Resource};
 
-use crate::gateway::Access;
+use crate::gateway::{Access, Ask};
 use crate::unit_of_work::outcome_code;
-use crate::{Actor, App, AppError, Audited, Role};
+use crate::{Actor, App, AppError, AuditEvent, Audited};
 
 const LIMIT: u32 = 500;
 
@@ -63,9 +63,11 @@ impl App {
 
     /// The signed-in patient's own access log, newest first.
     pub async fn my_access_log(&self, actor: &Actor) -> Result<Vec<AccessRecord>, AppError> {
-        if actor.role != Role::Patient {
-            return Err(AppError::Forbidden("not_permitted_for_role"));
-        }
+        let refused = AuditEvent::new("audit.access_log")
+            .actor(&actor.user_id, Some(actor.role.as_str()))
+            .session(&actor.session_id)
+            .purpose("patient_access");
+        self.refuse_unless(actor, Ask::Portal, refused).await?;
         let linked = {
             let mut tx = self.store().begin_read().await?;
             tx.user_by_id(&actor.user_id)

@@ -235,7 +235,13 @@ impl App {
         let provider = match actor.role {
             Role::Provider => Some(actor.user_id.clone()),
             Role::Staff | Role::Admin => provider_id.cloned(),
-            Role::Patient => return Err(AppError::Forbidden("not_permitted_for_role")),
+            // The practice's schedule is not a patient's: refused, and recorded.
+            Role::Patient => {
+                let ask = Ask::practice(Resource::Appointments, Action::Read);
+                self.refuse_unless(actor, ask, schedule_event(actor, "appointment.list"))
+                    .await?;
+                return Err(AppError::Forbidden("not_permitted_for_role"));
+            }
         };
         let rows = {
             let mut tx = self.store().begin_read().await?;
@@ -248,6 +254,12 @@ impl App {
 
     /// The signed-in patient's own appointments.
     pub async fn my_appointments(&self, actor: &Actor) -> Result<Vec<AppointmentView>, AppError> {
+        self.refuse_unless(
+            actor,
+            Ask::Portal,
+            schedule_event(actor, "appointment.list"),
+        )
+        .await?;
         let patient_id = self
             .linked_patient(actor)
             .await?
@@ -409,6 +421,13 @@ impl App {
         }
         let action = if actor.role == Role::Patient {
             if to != Status::Cancelled {
+                self.record(
+                    schedule_event(actor, "appointment.status")
+                        .patient(&row.patient_id)
+                        .resource("appointment", &row.id)
+                        .denied("patients_may_only_cancel"),
+                )
+                .await?;
                 return Err(AppError::Forbidden("patients_may_only_cancel"));
             }
             Action::Cancel
@@ -493,4 +512,12 @@ impl App {
             .map(|l| (l.id, l.name))
             .collect())
     }
+}
+
+/// A scheduling entry by `actor`, before its patient and outcome are known.
+fn schedule_event(actor: &Actor, action: &str) -> AuditEvent {
+    AuditEvent::new(action)
+        .actor(&actor.user_id, Some(actor.role.as_str()))
+        .session(&actor.session_id)
+        .purpose(purpose_of(actor.role))
 }

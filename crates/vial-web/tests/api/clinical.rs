@@ -431,7 +431,8 @@ async fn charts_await_the_medical_directors_cosignature(pg: bool) {
             .0,
         403
     );
-    // The refusals and the queue view are recorded, allowed and denied alike.
+    // The refusals and the queue view are recorded, allowed and denied alike, and the view
+    // once more under each patient it shows.
     let decided: Vec<(String, String)> = c.s.audit().await[before..]
         .iter()
         .map(|(action, outcome, _)| (action.clone(), outcome.clone()))
@@ -441,6 +442,7 @@ async fn charts_await_the_medical_directors_cosignature(pg: bool) {
         decided,
         [
             pair("document.cosign_queue", "denied"),
+            pair("document.cosign_queue", "allowed"),
             pair("document.cosign_queue", "allowed"),
             pair("document.cosign", "denied"),
         ]
@@ -824,7 +826,121 @@ async fn only_the_author_edits_and_signs_a_draft(pg: bool) {
     assert_eq!(shown["amendments"][0]["author_id"], c.off_team.id.as_str());
 }
 
+/// Walks every documented GET operation with every role over a seeded practice: a 2xx response
+/// that shows the seeded patient (their id or given name) must have added an audit entry naming
+/// that patient, and a 403 a denied entry. (The audit export itself is the log: it is recorded
+/// as `audit.export`.)
+async fn every_response_showing_a_patient_is_recorded_for_that_patient(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    let settings =
+        json!({"medical_director": c.off_team.id, "cosign_requirement": "medical_director"});
+    assert_eq!(
+        c.s.post("/api/v1/settings", Some(&t.admin), settings)
+            .await
+            .0,
+        204
+    );
+    c.receive_lot(&t.provider, 200).await;
+    let body = neurotoxin(6.0, "corrugator_l", LOT, "2027-06-30");
+    let (status, reply) =
+        c.s.post(&c.path("treatments"), Some(&t.provider), body)
+            .await;
+    assert_eq!(status, 201, "{reply}");
+    let treatment = reply["id"].as_str().unwrap().to_owned();
+    let (_, reply) =
+        c.s.post(&c.path("notes"), Some(&t.provider), soap("Walk"))
+            .await;
+    let note = reply["id"].as_str().unwrap().to_owned();
+    let signed =
+        c.s.post(
+            &format!("/api/v1/notes/{note}/sign"),
+            Some(&t.provider),
+            json!({}),
+        )
+        .await;
+    assert_eq!(signed.0, 204, "{}", signed.1);
+    let plan_body = json!({"goals": "Soften glabellar lines", "sessions": []});
+    let (_, reply) =
+        c.s.post(&c.path("plans"), Some(&t.provider), plan_body)
+            .await;
+    let plan = reply["id"].as_str().unwrap_or("no-such-plan").to_owned();
+    let consent = json!({"kind": "treatment", "form_version": "v1",
+                         "signature": {"type": "typed", "name": "Charta Clinicaltest"}});
+    assert_eq!(
+        c.s.post(&c.path("consents"), Some(&t.patient), consent)
+            .await
+            .0,
+        201
+    );
+    let start = 1_800_000_000_000_i64 + 2 * HOUR;
+    let booking = json!({"patient_id": c.patient, "provider_id": c.provider.id,
+        "start_ms": start, "end_ms": start + HOUR / 2, "service": "neurotoxin_treatment",
+        "location": {"type": "clinic", "clinic_id": c.clinic_id}});
+    assert_eq!(
+        c.s.post("/api/v1/appointments", Some(&t.staff), booking)
+            .await
+            .0,
+        201
+    );
+
+    let (_, doc) = c.s.get("/api/v1/openapi.json", None).await;
+    let mut walked = 0;
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        if item.get("get").is_none() || template == "/api/v1/audit" {
+            continue;
+        }
+        let path = template
+            .replace("/patients/{id}", &format!("/patients/{}", c.patient))
+            .replace("/notes/{id}", &format!("/notes/{note}"))
+            .replace("/plans/{id}", &format!("/plans/{plan}"))
+            .replace("/treatments/{id}", &format!("/treatments/{treatment}"))
+            .replace("/users/{id}", &format!("/users/{}", c.provider.id))
+            .replace("{lot}", LOT)
+            .replace("{id}", "no-such-id");
+        let query = match template.as_str() {
+            "/api/v1/patients" => "?family=Clinicaltest&dob=1985-06-07",
+            "/api/v1/appointments" => "?date=2027-01-15",
+            _ => "",
+        };
+        for (role, token) in [
+            ("provider", &t.provider),
+            ("director", &t.off_team),
+            ("staff", &t.staff),
+            ("admin", &t.admin),
+            ("patient", &t.patient),
+            ("other patient", &t.other_patient),
+        ] {
+            let before = c.s.audit().await.len();
+            let url = format!("{path}{query}");
+            let (status, reply) = c.s.get(&url, Some(token)).await;
+            walked += 1;
+            if status == 403 {
+                let denied = c.s.audit().await[before..]
+                    .iter()
+                    .any(|(_, outcome, _)| outcome == "denied");
+                assert!(denied, "{role} GET {url} was refused without an entry");
+            }
+            let shown = reply.to_string();
+            if !(200..300).contains(&status)
+                || !(shown.contains(c.patient.as_str()) || shown.contains("Charta"))
+            {
+                continue;
+            }
+            let recorded = c.s.audit().await[before..]
+                .iter()
+                .any(|(_, _, pid)| pid.as_deref() == Some(c.patient.as_str()));
+            assert!(
+                recorded,
+                "{role} GET {url} showed the patient without an entry naming them"
+            );
+        }
+    }
+    assert!(walked > 150, "{walked} requests");
+}
+
 both_backends!(
+    every_response_showing_a_patient_is_recorded_for_that_patient,
     only_the_author_edits_and_signs_a_draft,
     treatment_cells,
     bad_treatments_are_refused_and_store_nothing,
