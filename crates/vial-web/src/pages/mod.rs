@@ -2,12 +2,19 @@
 //! holds) over the same use cases as the API. Pages authenticate with the session cookie and
 //! accept form posts only through [`CsrfForm`](crate::browser::CsrfForm). PHI appears only in a
 //! page's `<main>`, which the session script empties when the session ends.
+//!
+//! One module per slice, as in `api/`: [`identity`], [`patients`], [`scheduling`], [`charting`],
+//! [`consents`], [`photos`], [`audit`]; [`forms`] and [`display`] are what their pages share.
 
-mod account;
-mod admin;
-mod clinical;
-mod login;
+mod audit;
+mod charting;
+mod consents;
+mod display;
+mod forms;
+mod identity;
 mod patients;
+mod photos;
+mod scheduling;
 
 use askama::Template;
 use axum::Router;
@@ -35,11 +42,12 @@ pub fn routes(limiter: &crate::auth::LoginLimiter) -> Router<App> {
         .route("/static/clinical.css", get(clinical_css))
         .route("/static/facemap.js", get(facemap_js))
         .route("/static/compare.js", get(compare_js))
-        .merge(login::routes(limiter))
-        .merge(account::routes())
-        .merge(admin::routes())
+        .merge(identity::routes(limiter))
         .merge(patients::routes())
-        .merge(clinical::routes())
+        .merge(scheduling::routes())
+        .merge(charting::routes())
+        .merge(consents::routes())
+        .merge(audit::routes())
 }
 
 /// A form whose only field is the CSRF token (sign out, end a session, disable…).
@@ -179,7 +187,7 @@ async fn home(
 ) -> Result<Response, PageError> {
     Ok(match session.actor.role {
         Role::Provider | Role::Staff => patients::workforce_home(&app, &session)?.into_response(),
-        Role::Admin => admin::home(&app, &session)?.into_response(),
+        Role::Admin => identity::users::home(&app, &session)?.into_response(),
         Role::Patient => patients::portal_home(&app, &session).await?.into_response(),
     })
 }
@@ -208,7 +216,7 @@ async fn compare_js() -> impl IntoResponse {
 
 /// The photo pages (upload, pictures, comparison), with their own body limit.
 pub fn photo_routes(max_bytes: usize) -> Router<App> {
-    clinical::photos::routes(max_bytes)
+    photos::routes(max_bytes)
 }
 
 async fn facemap_js() -> impl IntoResponse {

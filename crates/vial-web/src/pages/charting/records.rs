@@ -7,9 +7,11 @@ use vial_clinical::{
     MedicalHistory, SignState, SoapInput, TreatmentBodyInput, TreatmentKind, warnings,
 };
 
-use super::Names;
-use super::chart::SoapKeep;
-use super::display::{FACE_HEIGHT, FACE_WIDTH, area_label, code_label, number, site_label, stamp};
+use crate::pages::charting::chart::SoapKeep;
+use crate::pages::display::Names;
+use crate::pages::display::{
+    FACE_HEIGHT, FACE_WIDTH, area_label, code_label, number, site_label, stamp,
+};
 
 /// One yes/no question of the medical history, with its current answer.
 pub struct Question {

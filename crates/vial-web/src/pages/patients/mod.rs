@@ -1,6 +1,9 @@
 //! Patient pages: the front desk's and provider's search and registration, a patient's
-//! demographics, and the portal's "my record" and "who opened my record". Searches are posted,
-//! so names and birth dates never appear in a URL.
+//! demographics, the portal ([`portal`]: "my record" and its summary) and who opened a record
+//! ([`access`]). Searches are posted, so names and birth dates never appear in a URL.
+
+pub mod access;
+mod portal;
 
 use askama::Template;
 use axum::Router;
@@ -10,18 +13,18 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use vial_app::{App, Demographics, NewPatient, PatientQuery};
 
-use super::admin::AccessRow;
-use super::{Layout, PageError, render};
 use vial_core::PatientId;
 
 use crate::browser::{BrowserSession, CsrfForm};
+use crate::pages::{Layout, PageError, render};
 
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/patients/search", post(search))
         .route("/patients/new", get(new_form).post(register))
         .route("/patients/{id}", get(view))
-        .route("/account/access-log", get(access_log))
+        .route("/portal", get(portal::page))
+        .merge(access::routes())
 }
 
 /// Demographics as a page shows them.
@@ -48,7 +51,7 @@ impl From<&Demographics> for PatientView {
 }
 
 #[derive(Template)]
-#[template(path = "workforce_home.html")]
+#[template(path = "patients/workforce_home.html")]
 struct WorkforceHome {
     layout: Layout,
     heading: &'static str,
@@ -111,7 +114,7 @@ async fn search(
 }
 
 #[derive(Template)]
-#[template(path = "patient_new.html")]
+#[template(path = "patients/patient_new.html")]
 struct NewPatientPage {
     layout: Layout,
 }
@@ -161,7 +164,7 @@ async fn register(
 }
 
 #[derive(Template)]
-#[template(path = "patient.html")]
+#[template(path = "patients/patient.html")]
 struct PatientPage {
     layout: Layout,
     heading: &'static str,
@@ -191,23 +194,5 @@ pub async fn portal_home(app: &App, session: &BrowserSession) -> Result<Html<Str
         layout: Layout::signed_in("My record", session, app),
         heading: "My record",
         patient: PatientView::from(&demographics),
-    })
-}
-
-#[derive(Template)]
-#[template(path = "access_log.html")]
-struct AccessLogPage {
-    layout: Layout,
-    rows: Vec<AccessRow>,
-}
-
-async fn access_log(
-    State(app): State<App>,
-    session: BrowserSession,
-) -> Result<Html<String>, PageError> {
-    let rows = app.my_access_log(&session.actor).await?;
-    render(&AccessLogPage {
-        layout: Layout::signed_in("Who opened my record", &session, &app),
-        rows: rows.into_iter().map(AccessRow::from).collect(),
     })
 }

@@ -8,10 +8,10 @@ use serde::Deserialize;
 use vial_app::{App, DocumentKind};
 use vial_clinical::{AmendmentInput, FreeText, SoapInput};
 
-use super::chart::{Keep, SoapKeep};
-use super::{Refusal, chart_path, refusal};
 use crate::browser::{BrowserSession, CsrfForm};
 use crate::pages::PageError;
+use crate::pages::charting::chart::{Keep, SoapKeep};
+use crate::pages::forms::{Refusal, chart_path, refusal};
 use vial_core::{PatientId, RecordId};
 
 #[derive(Deserialize)]
@@ -71,7 +71,8 @@ async fn finish(
         Ok(target) => Ok(Redirect::to(&target).into_response()),
         Err(e) => {
             let refused: Refusal = refusal(e)?;
-            super::chart::show(app, session, patient_id, keep, Some(refused), None).await
+            crate::pages::charting::chart::show(app, session, patient_id, keep, Some(refused), None)
+                .await
         }
     }
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use vial_app::App;
 use zeroize::Zeroizing;
 
-use super::{Layout, PageError, render, when};
+use crate::pages::{Layout, PageError, render, when};
 use vial_core::SessionId;
 
 use crate::browser::{BrowserSession, CsrfForm};
@@ -60,7 +60,7 @@ impl DeviceRow {
 }
 
 #[derive(Template)]
-#[template(path = "sessions.html")]
+#[template(path = "identity/sessions.html")]
 struct SessionsPage {
     layout: Layout,
     devices: Vec<DeviceRow>,
@@ -84,7 +84,7 @@ async fn sessions(
 async fn end_session(
     State(app): State<App>,
     Path(id): Path<SessionId>,
-    form: CsrfForm<super::NoFields>,
+    form: CsrfForm<crate::pages::NoFields>,
 ) -> Result<Redirect, PageError> {
     app.end_my_session(&form.session.actor, &id).await?;
     Ok(Redirect::to(if id == form.session.actor.session_id {
@@ -95,7 +95,7 @@ async fn end_session(
 }
 
 #[derive(Template)]
-#[template(path = "authenticator.html")]
+#[template(path = "identity/authenticator.html")]
 struct AuthenticatorPage {
     layout: Layout,
     secret: String,
@@ -188,7 +188,7 @@ async fn status(
 }
 
 /// "Stay signed in": counts as activity.
-async fn ping(form: CsrfForm<super::NoFields>) -> axum::http::StatusCode {
+async fn ping(form: CsrfForm<crate::pages::NoFields>) -> axum::http::StatusCode {
     let _ = form.session;
     axum::http::StatusCode::NO_CONTENT
 }

@@ -1,5 +1,5 @@
 //! The chart's forms that record care: the medical history, a neurotoxin treatment placed on the
-//! face map and a filler treatment (consents are in [`super::consents`]). Each turns its form into the
+//! face map and a filler treatment (consents are in [`crate::pages::consents`]). Each turns its form into the
 //! use case's input and either returns to the chart (303) or shows the chart again with the
 //! reason (422 invalid, 409 conflict) and what was typed; the use case stores nothing from bad
 //! input.
@@ -13,9 +13,9 @@ use vial_clinical::{
     NeurotoxinInput, TreatmentBodyInput, TreatmentInput,
 };
 
-use super::chart::{AreaKeep, FILLER_ROWS, Keep, show};
-use super::records::questions;
-use super::{Refusal, chart_path, invalid, refusal};
+use crate::pages::charting::chart::{AreaKeep, FILLER_ROWS, Keep, show};
+use crate::pages::charting::records::questions;
+use crate::pages::forms::{Refusal, chart_path, invalid, refusal};
 use vial_core::PatientId;
 
 use crate::browser::{BrowserSession, CsrfForm};

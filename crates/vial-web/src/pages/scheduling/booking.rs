@@ -10,11 +10,11 @@ use time::Date;
 use vial_app::{App, PatientQuery, Role};
 use vial_clinical::{AppointmentInput, LocationInput};
 
-use super::display::{day_start_ms, iso, minutes_of};
-use super::schedule::{BookingKeep, PatientChoice, View, day_and_range, show};
-use super::{Refusal, invalid, refusal};
+use super::{BookingKeep, PatientChoice, View, day_and_range, show};
 use crate::browser::CsrfForm;
 use crate::pages::PageError;
+use crate::pages::display::{day_start_ms, iso, minutes_of};
+use crate::pages::forms::{Refusal, invalid, refusal};
 use vial_core::{PatientId, UserId};
 
 #[derive(Deserialize)]

@@ -8,10 +8,10 @@ use axum::response::Html;
 use vial_app::{App, DocumentKind};
 use vial_clinical::{SignState, SoapInput, Status, TreatmentBodyInput};
 
-use super::Names;
-use super::display::{area_label, code_label, number, site_label, stamp};
-use super::records::AmendmentRow;
 use crate::browser::BrowserSession;
+use crate::pages::charting::records::AmendmentRow;
+use crate::pages::display::Names;
+use crate::pages::display::{area_label, code_label, number, site_label, stamp};
 use crate::pages::{Layout, PageError, render};
 
 pub struct VisitRow {
@@ -44,14 +44,14 @@ pub struct ConsentLine {
 }
 
 #[derive(Template)]
-#[template(path = "clinical/portal.html")]
+#[template(path = "patients/portal.html")]
 struct PortalPage {
     layout: Layout,
     visits: Vec<VisitRow>,
     treatments: Vec<SummaryRow>,
     notes: Vec<SignedNote>,
     consents: Vec<ConsentLine>,
-    photos: Vec<super::photos::PhotoCard>,
+    photos: Vec<crate::pages::photos::PhotoCard>,
 }
 
 pub async fn page(
@@ -70,7 +70,7 @@ pub async fn page(
         .documents_of(actor, &patient_id, DocumentKind::Note)
         .await?;
     let consents = app.consents_of(actor, &patient_id).await?;
-    let photos = super::photos::gallery(&app, actor, &patient_id).await?;
+    let photos = crate::pages::photos::gallery(&app, actor, &patient_id).await?;
     // The practice's catalogue is for the workforce; the seed's names cover the common products.
     let seed = vial_clinical::default_catalogue();
     let product_name = |code: &str| {

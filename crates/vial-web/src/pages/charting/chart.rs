@@ -15,14 +15,15 @@ use vial_clinical::{
     validate_history, validate_product,
 };
 
-use super::consents::{FormOption, consent_rows, form_options};
-use super::display::{FACE_HEIGHT, FACE_WIDTH, code_label, iso, number, stamp, today};
-use super::photos::{self, PhotoCard};
-use super::records::{
+use crate::pages::charting::records::{
     ConsentRow, HistoryForm, NoteRow, TreatmentRow, WarningRow, history_form, note_row,
     treatment_row, warning_rows,
 };
-use super::{Names, Refusal, is_opaque_id};
+use crate::pages::consents::{FormOption, consent_rows, form_options};
+use crate::pages::display::Names;
+use crate::pages::display::{FACE_HEIGHT, FACE_WIDTH, code_label, iso, number, stamp, today};
+use crate::pages::forms::{Refusal, is_opaque_id};
+use crate::pages::photos::{self, PhotoCard};
 use vial_core::PatientId;
 
 use crate::browser::BrowserSession;
@@ -85,7 +86,7 @@ pub struct Keep {
 }
 
 #[derive(Template)]
-#[template(path = "clinical/chart.html")]
+#[template(path = "charting/chart.html")]
 struct ChartPage {
     layout: Layout,
     patient: PatientView,

@@ -2,9 +2,12 @@
 //! see `day_start_ms`), numbers without trailing zeros, and labels for the vocabularies' codes.
 //! Nothing here reads data; every value comes from a use case.
 
+use std::collections::HashMap;
+
 use time::{Date, OffsetDateTime};
-use vial_app::App;
+use vial_app::{Actor, App};
 use vial_clinical::{FillerArea, InjectionSite};
+use vial_core::UserId;
 
 /// The face diagram's drawing size (its `viewBox`); positions are stored relative to it (0..1).
 pub const FACE_WIDTH: f64 = 300.0;
@@ -89,7 +92,36 @@ pub fn minutes_of(time: &str) -> Option<i64> {
 
 /// When something was signed or recorded, for a chart: `2027-01-15 10:30 UTC`.
 pub fn stamp(ms: i64) -> String {
-    super::super::when(ms)
+    crate::pages::when(ms)
+}
+
+/// Workforce names by user id, looked up once per page (names of workforce accounts are not
+/// PHI; patients' names come only from the gateway).
+pub struct Names {
+    actor: Actor,
+    known: HashMap<UserId, String>,
+}
+
+impl Names {
+    /// Names as `actor` may look them up.
+    pub fn new(actor: &Actor) -> Self {
+        Self {
+            actor: actor.clone(),
+            known: HashMap::new(),
+        }
+    }
+
+    pub async fn of(&mut self, app: &App, user_id: &UserId) -> String {
+        if let Some(name) = self.known.get(user_id) {
+            return name.clone();
+        }
+        let name = match app.workforce_name(&self.actor, user_id).await {
+            Ok(name) => name.to_string(),
+            Err(_) => "unknown user".to_owned(),
+        };
+        self.known.insert(user_id.clone(), name.clone());
+        name
+    }
 }
 
 #[cfg(test)]

@@ -3,21 +3,30 @@
 //! may collect consents but never open the chart), plus the rows and form choices both show.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use serde::Deserialize;
 use vial_app::{App, AppError, ConsentFormView, ConsentView};
 use vial_clinical::{ConsentInput, FreeText, SignatureInput};
 
-use super::chart::Keep;
-use super::display::{code_label, stamp};
-use super::records::ConsentRow;
-use super::{Names, Refusal, chart_path, invalid, refusal};
 use crate::browser::{BrowserSession, CsrfForm};
+use crate::pages::charting::chart::Keep;
+use crate::pages::charting::records::ConsentRow;
+use crate::pages::display::Names;
+use crate::pages::display::{code_label, stamp};
+use crate::pages::forms::{Refusal, chart_path, invalid, refusal};
 use crate::pages::patients::PatientView;
 use crate::pages::{Layout, PageError, render};
 use vial_core::{PatientId, RecordId};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/patients/{id}/consents", get(page).post(collect))
+        .route("/consents/{id}/revoke", post(revoke))
+}
 
 /// A consent form version offered for signing: `kind@version`, its label and its exact text.
 pub struct FormOption {
@@ -64,7 +73,7 @@ pub async fn consent_rows(
 }
 
 #[derive(Template)]
-#[template(path = "clinical/consents.html")]
+#[template(path = "consents/consents.html")]
 struct ConsentsPage {
     layout: Layout,
     patient: PatientView,
@@ -132,7 +141,7 @@ async fn finish(
         Ok(()) => Ok(Redirect::to(&target).into_response()),
         Err(refused) if from == "consents" => show(app, session, patient_id, Some(refused)).await,
         Err(refused) => {
-            super::chart::show(
+            crate::pages::charting::chart::show(
                 app,
                 session,
                 patient_id,

@@ -2,22 +2,35 @@
 //! complete, cancel, no-show), booking a patient found by search with a provider, and moving an
 //! appointment along its status flow. Staff and admins see every provider's appointments, a
 //! provider their own; admins only look (the matrix gives them read). Booking is in
-//! [`super::booking`].
+//! [`booking`].
+
+mod booking;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use serde::Deserialize;
 use time::{Date, Duration};
 use vial_app::{App, AppointmentView, Role, ScheduleRange};
 use vial_clinical::{Service, Status};
 
-use super::display::{clock, code_label, date_of, iso, long_date, today};
-use super::{Names, Refusal, is_opaque_id, refusal};
 use crate::browser::{BrowserSession, CsrfForm};
+use crate::pages::display::Names;
+use crate::pages::display::{clock, code_label, date_of, iso, long_date, today};
+use crate::pages::forms::{Refusal, is_opaque_id, refusal};
 use crate::pages::{Layout, PageError, render};
 use vial_core::AppointmentId;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/schedule", get(page))
+        .route("/schedule/find-patient", post(booking::find_patient))
+        .route("/schedule/book", post(booking::book))
+        .route("/appointments/{id}/status", post(set_status))
+}
 
 /// A value and its label, for a `<select>` or `<datalist>`.
 pub struct Choice {
@@ -73,7 +86,7 @@ pub struct BookingKeep {
 }
 
 #[derive(Template)]
-#[template(path = "clinical/schedule.html")]
+#[template(path = "scheduling/schedule.html")]
 struct SchedulePage {
     layout: Layout,
     date: String,
@@ -363,7 +376,7 @@ pub async fn set_status(
         Ok(()) => Ok(Redirect::to(back).into_response()),
         Err(e) => {
             let refused = refusal(e)?;
-            let page = super::RefusedPage {
+            let page = crate::pages::forms::RefusedPage {
                 layout: Layout::signed_in("Not changed", &session, &app),
                 heading: "Not changed",
                 message: refused.message,

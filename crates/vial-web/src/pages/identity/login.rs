@@ -16,11 +16,11 @@ use serde::Deserialize;
 use vial_app::{App, LoginRequest, SessionKind};
 use zeroize::Zeroizing;
 
-use super::{Layout, PageError, render};
 use crate::auth::LoginLimiter;
 use crate::browser::{
     CsrfForm, PRELOGIN_COOKIE, SESSION_COOKIE, host_cookie, removal, same_origin, tokens_match,
 };
+use crate::pages::{Layout, PageError, render};
 
 pub fn routes(limiter: &LoginLimiter) -> Router<App> {
     Router::new()
@@ -29,7 +29,7 @@ pub fn routes(limiter: &LoginLimiter) -> Router<App> {
 }
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "identity/login.html")]
 struct LoginPage {
     layout: Layout,
     csrf: String,
@@ -148,7 +148,7 @@ async fn submit(
 async fn logout(
     State(app): State<App>,
     jar: CookieJar,
-    form: CsrfForm<super::NoFields>,
+    form: CsrfForm<crate::pages::NoFields>,
 ) -> Result<Response, PageError> {
     app.logout(&form.session.actor).await?;
     Ok((jar.remove(removal(SESSION_COOKIE)), Redirect::to("/login")).into_response())

@@ -1,19 +1,19 @@
-//! Admin pages: users (create, disable, change role, sign out a device or everywhere), the audit
-//! review of one patient's record, and break-glass grants. Every action is decided and recorded
-//! by `vial-app`; a non-admin reaching these pages gets the policy's 403.
+//! Admin pages for the workforce's accounts: the admin's home, users (create, disable, change
+//! role, sign out a device or everywhere). Every action is decided and recorded by `vial-app`; a
+//! non-admin reaching these pages gets the policy's 403.
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use vial_app::{AccessRecord, App, NewUserInput, Role};
+use vial_app::{App, NewUserInput, Role};
 use zeroize::Zeroizing;
 
 use super::account::{DeviceRow, qr_data_uri};
-use super::{Layout, PageError, render, when};
 use crate::browser::{BrowserSession, CsrfForm};
+use crate::pages::{Layout, PageError, render, when};
 use vial_core::{PatientId, SessionId, UserId};
 
 pub fn routes() -> Router<App> {
@@ -24,12 +24,10 @@ pub fn routes() -> Router<App> {
         .route("/admin/users/{id}/sessions/end", post(end_all))
         .route("/admin/users/{id}/sessions/{sid}/end", post(end_one))
         .route("/admin/users/{id}/role", post(change_role))
-        .route("/admin/audit", get(audit))
-        .route("/admin/break-glass", get(break_glass))
 }
 
 #[derive(Template)]
-#[template(path = "admin_home.html")]
+#[template(path = "identity/admin_home.html")]
 struct AdminHome {
     layout: Layout,
 }
@@ -50,7 +48,7 @@ struct UserRow {
 }
 
 #[derive(Template)]
-#[template(path = "users.html")]
+#[template(path = "identity/users.html")]
 struct UsersPage {
     layout: Layout,
     users: Vec<UserRow>,
@@ -92,7 +90,7 @@ struct NewUserFields {
 }
 
 #[derive(Template)]
-#[template(path = "user_created.html")]
+#[template(path = "identity/user_created.html")]
 struct UserCreated {
     layout: Layout,
     user_id: UserId,
@@ -137,7 +135,7 @@ async fn create_user(
 }
 
 #[derive(Template)]
-#[template(path = "user.html")]
+#[template(path = "identity/user.html")]
 struct UserPage {
     layout: Layout,
     user_id: UserId,
@@ -167,7 +165,7 @@ fn back_to(id: &UserId) -> Redirect {
 async fn disable(
     State(app): State<App>,
     Path(id): Path<UserId>,
-    form: CsrfForm<super::NoFields>,
+    form: CsrfForm<crate::pages::NoFields>,
 ) -> Result<Redirect, PageError> {
     app.disable_user(&form.session.actor, &id).await?;
     Ok(back_to(&id))
@@ -176,7 +174,7 @@ async fn disable(
 async fn end_all(
     State(app): State<App>,
     Path(id): Path<UserId>,
-    form: CsrfForm<super::NoFields>,
+    form: CsrfForm<crate::pages::NoFields>,
 ) -> Result<Redirect, PageError> {
     app.end_all_sessions(&form.session.actor, &id).await?;
     Ok(back_to(&id))
@@ -185,7 +183,7 @@ async fn end_all(
 async fn end_one(
     State(app): State<App>,
     Path((id, sid)): Path<(UserId, SessionId)>,
-    form: CsrfForm<super::NoFields>,
+    form: CsrfForm<crate::pages::NoFields>,
 ) -> Result<Redirect, PageError> {
     app.end_user_session(&form.session.actor, &id, &sid).await?;
     Ok(back_to(&id))
@@ -216,99 +214,4 @@ async fn change_role(
     )
     .await?;
     Ok(back_to(&id))
-}
-
-/// One audit entry as a table row.
-pub struct AccessRow {
-    pub time: String,
-    pub actor: String,
-    pub role: String,
-    pub action: String,
-    pub purpose: String,
-    pub outcome: &'static str,
-    pub reason: String,
-}
-
-impl From<AccessRecord> for AccessRow {
-    fn from(r: AccessRecord) -> Self {
-        Self {
-            time: when(r.time_ms),
-            actor: r.actor.unwrap_or_default(),
-            role: r.role.unwrap_or_default(),
-            action: r.action,
-            purpose: r.purpose.unwrap_or_default(),
-            outcome: r.outcome,
-            reason: r.reason.unwrap_or_default(),
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct AuditQuery {
-    #[serde(default)]
-    patient_id: String,
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage {
-    layout: Layout,
-    patient_id: String,
-    rows: Option<Vec<AccessRow>>,
-}
-
-async fn audit(
-    State(app): State<App>,
-    Query(query): Query<AuditQuery>,
-    session: BrowserSession,
-) -> Result<Html<String>, PageError> {
-    let patient_id = query.patient_id.trim().to_owned();
-    let rows = if patient_id.is_empty() {
-        None
-    } else {
-        let log = app
-            .patient_access_log(&session.actor, &PatientId::from(patient_id.as_str()))
-            .await?;
-        Some(log.into_iter().map(AccessRow::from).collect())
-    };
-    render(&AuditPage {
-        layout: Layout::signed_in("Audit review", &session, &app),
-        patient_id,
-        rows,
-    })
-}
-
-struct GrantRow {
-    patient_id: PatientId,
-    provider_id: UserId,
-    created: String,
-    expires: String,
-}
-
-#[derive(Template)]
-#[template(path = "break_glass.html")]
-struct BreakGlassPage {
-    layout: Layout,
-    grants: Vec<GrantRow>,
-}
-
-async fn break_glass(
-    State(app): State<App>,
-    session: BrowserSession,
-) -> Result<Html<String>, PageError> {
-    let grants = app
-        .break_glass_grants(&session.actor)
-        .await?
-        .into_iter()
-        .map(|g| GrantRow {
-            patient_id: g.patient_id,
-            provider_id: g.provider_id,
-            created: when(g.created_at_ms),
-            expires: when(g.expires_at_ms),
-        })
-        .collect();
-    render(&BreakGlassPage {
-        layout: Layout::signed_in("Break-glass access", &session, &app),
-        grants,
-    })
 }

@@ -13,9 +13,9 @@ use serde::Deserialize;
 use vial_app::{Actor, App, PhotoPart, PhotoSummary};
 use vial_clinical::{BodyArea, PhotoView};
 
-use super::chart::Choice;
-use super::display::{code_label, stamp};
-use super::{chart_path, is_opaque_id};
+use crate::pages::charting::chart::Choice;
+use crate::pages::display::{code_label, stamp};
+use crate::pages::forms::{chart_path, is_opaque_id};
 use vial_core::{PatientId, PhotoId};
 
 use crate::ApiError;
@@ -142,7 +142,7 @@ struct CompareQuery {
 }
 
 #[derive(Template)]
-#[template(path = "clinical/photo_compare.html")]
+#[template(path = "photos/photo_compare.html")]
 struct ComparePage {
     layout: Layout,
     back: String,
