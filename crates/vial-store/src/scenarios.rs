@@ -9,6 +9,7 @@ macro_rules! scenario_tests {
         $crate::scenario_tests!(@one $fresh, identity, users_round_trip_and_unique_email);
         $crate::scenario_tests!(@one $fresh, identity, uncommitted_work_is_rolled_back);
         $crate::scenario_tests!(@one $fresh, identity, failures_lock_the_account_with_a_doubling_back_off);
+        $crate::scenario_tests!(@one $fresh, identity, credentials_are_replaced_whole);
         $crate::scenario_tests!(
             @one $fresh, scheduling, appointments_overlap_and_move_through_statuses
         );

@@ -12,7 +12,7 @@ use vial_store::{SessionRecord, UserRecord};
 use zeroize::Zeroizing;
 
 use super::login::totp_step;
-use super::users::user_text;
+use super::users::{check_password_policy, hash_password, user_text};
 use crate::gateway::{Ask, authorize, permits};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
@@ -126,7 +126,9 @@ impl App {
 
     /// Replaces the actor's authenticator: re-authentication with the password (and the current
     /// code, where one is enrolled), then a code from the new secret proves the app has it. The
-    /// new code's time step is claimed, so it cannot be replayed for a login.
+    /// new code's time step is claimed, so it cannot be replayed for a login. The recovery codes
+    /// are renewed with it (whoever may hold the old ones, they stop working); the new ones are
+    /// returned to be shown once.
     pub async fn enrol_totp(
         &self,
         actor: &Actor,
@@ -134,7 +136,7 @@ impl App {
         current_code: Option<&str>,
         new_secret: &str,
         new_code: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<Vec<Zeroizing<String>>, AppError> {
         let now = self.now_ms();
         let secret = new_secret.trim().to_ascii_uppercase();
         let valid_secret = data_encoding::BASE32_NOPAD
@@ -155,6 +157,7 @@ impl App {
             .session(&actor.session_id)
             .resource("user", &actor.user_id);
         let secret = Zeroizing::new(secret);
+        let (codes, hashes) = self.new_recovery_codes()?;
         self.transact(move |work| {
             Box::pin(async move {
                 let tx = work.tx().await?;
@@ -165,6 +168,56 @@ impl App {
                     return Err(AppError::NotFound("user"));
                 }
                 tx.claim_totp_step(&actor.user_id, step).await?;
+                tx.replace_recovery_codes(&actor.user_id, &hashes).await?;
+                work.audit(event);
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(codes)
+    }
+
+    /// Changes the actor's own password: re-authentication with the current password (and
+    /// code), the same policy as a new account's, and every other session of theirs ended, so
+    /// that whoever knew the old password is signed out too.
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        current_password: &str,
+        code: Option<&str>,
+        new_password: Zeroizing<String>,
+    ) -> Result<(), AppError> {
+        self.reauthenticate(actor, current_password, code).await?;
+        let me = self.my_profile(actor).await?;
+        let local = me.email.split('@').next().unwrap_or_default().to_owned();
+        check_password_policy(
+            &new_password,
+            &[me.email.as_str(), me.name.as_str(), &local],
+        )?;
+        let hash = tokio::task::spawn_blocking(move || hash_password(&new_password))
+            .await
+            .map_err(|_| AppError::Invalid("password could not be hashed".into()))??;
+        let (actor, now) = (actor.clone(), self.now_ms());
+        let event = AuditEvent::new("auth.password_change")
+            .actor(&actor.user_id, Some(actor.role.as_str()))
+            .session(&actor.session_id)
+            .resource("user", &actor.user_id);
+        self.transact(move |work| {
+            Box::pin(async move {
+                let tx = work.tx().await?;
+                if !tx.set_password_hash(&actor.user_id, &hash).await? {
+                    return Err(AppError::NotFound("user"));
+                }
+                let others: Vec<SessionId> = tx
+                    .sessions_of_user(&actor.user_id)
+                    .await?
+                    .into_iter()
+                    .filter(|s| s.ended_at_ms.is_none() && s.id != actor.session_id)
+                    .map(|s| s.id)
+                    .collect();
+                for id in &others {
+                    tx.end_session(id, now, "password_changed").await?;
+                }
                 work.audit(event);
                 Ok(())
             })

@@ -125,9 +125,28 @@ pub(crate) fn validate_email(email: &str) -> Result<String, AppError> {
     Ok(email.to_owned())
 }
 
+impl App {
+    /// A fresh set of recovery codes, and their keyed hashes as stored.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn new_recovery_codes(
+        &self,
+    ) -> Result<(Vec<Zeroizing<String>>, Vec<Vec<u8>>), AppError> {
+        let codes = (0..RECOVERY_CODES)
+            .map(|_| recovery_code())
+            .collect::<Result<Vec<_>, _>>()?;
+        let ring = self.keys().ring();
+        let index = ring.blind_index_key();
+        let hashes = codes
+            .iter()
+            .map(|c| Ok(index.index(BlindField::RecoveryCode, c)?.0.to_vec()))
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok((codes, hashes))
+    }
+}
+
 /// Length, then zxcvbn's estimate, which checks common-password lists, keyboard patterns and the
 /// account's own name and email.
-fn check_password_policy(password: &str, personal: &[&str]) -> Result<(), AppError> {
+pub(crate) fn check_password_policy(password: &str, personal: &[&str]) -> Result<(), AppError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::Invalid(format!(
             "password must be at least {MIN_PASSWORD_CHARS} characters"
@@ -181,8 +200,10 @@ impl App {
     ) -> Result<AddedUser, AppError> {
         let email = validate_email(&input.email)?;
         let name = input.name.trim();
-        if name.is_empty() || name.len() > MAX_TEXT {
-            return Err(AppError::Invalid("name must be 1 to 320 characters".into()));
+        if name.is_empty() || name.len() > MAX_TEXT || !vial_clinical::is_plain_line(name) {
+            return Err(AppError::Invalid(
+                "name must be 1 to 320 characters without control characters".into(),
+            ));
         }
         let local = email.split('@').next().unwrap_or_default().to_lowercase();
         if input.role.is_workforce() && SHARED_ACCOUNT_LOCAL_PARTS.contains(&local.as_str()) {
@@ -212,25 +233,11 @@ impl App {
             .map_err(|_| AppError::Invalid("password could not be hashed".into()))??;
         let mfa = input.role.is_workforce() || self.session_policy().patient_mfa_required;
         let totp_secret = mfa.then(new_totp_secret).transpose()?;
-        let recovery_codes = if mfa {
-            (0..RECOVERY_CODES)
-                .map(|_| recovery_code())
-                .collect::<Result<Vec<_>, _>>()?
+        let (recovery_codes, recovery_hashes) = if mfa {
+            self.new_recovery_codes()?
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
-        let recovery_hashes = recovery_codes
-            .iter()
-            .map(|c| {
-                Ok(self
-                    .keys()
-                    .ring()
-                    .blind_index_key()
-                    .index(BlindField::RecoveryCode, c)?
-                    .0
-                    .to_vec())
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
         let id = UserId::from(format!("usr_{}", uuid::Uuid::new_v4().simple()));
         let email_bidx = self
             .keys()

@@ -88,6 +88,15 @@ pub trait IdentityTx: Send {
     async fn disable_user(&mut self, user_id: &UserId, now_ms: i64) -> StoreResult<bool>;
     /// Replaces a user's TOTP secret (re-enrolment) and forgets the last accepted step.
     async fn set_totp(&mut self, user_id: &UserId, totp_enc: &[u8]) -> StoreResult<bool>;
+    /// Replaces every recovery code of a user (re-enrolment): the old ones, used or not, stop
+    /// working.
+    async fn replace_recovery_codes(
+        &mut self,
+        user_id: &UserId,
+        hashes: &[Vec<u8>],
+    ) -> StoreResult<()>;
+    /// Replaces a user's password hash; false if the user is absent.
+    async fn set_password_hash(&mut self, user_id: &UserId, hash: &str) -> StoreResult<bool>;
 
     // Test hook for tamper scenarios: raw column access that application code never uses.
     #[doc(hidden)]

@@ -62,6 +62,38 @@ pub async fn users_round_trip_and_unique_email(store: &dyn Store) {
     assert_eq!((u1.totp_enc, u1.totp_last_step), (Some(vec![9, 9]), None));
 }
 
+/// Re-enrolment replaces every recovery code, used or not; a password change replaces the hash.
+pub async fn credentials_are_replaced_whole(store: &dyn Store) {
+    let u1 = UserId::from("u1");
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_user(&user("u1", 1)).await.unwrap();
+    tx.insert_recovery_codes(&u1, &[vec![1; 32], vec![2; 32]])
+        .await
+        .unwrap();
+    assert!(tx.use_recovery_code(&u1, &[1; 32], 50).await.unwrap());
+    tx.replace_recovery_codes(&u1, &[vec![3; 32]])
+        .await
+        .unwrap();
+    assert!(tx.set_password_hash(&u1, "$argon2id$new").await.unwrap());
+    assert!(
+        !tx.set_password_hash(&UserId::from("absent"), "x")
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        !tx.use_recovery_code(&u1, &[2; 32], 60).await.unwrap(),
+        "old unused code"
+    );
+    assert!(
+        tx.use_recovery_code(&u1, &[3; 32], 60).await.unwrap(),
+        "new code"
+    );
+    let found = tx.user_by_id(&u1).await.unwrap().unwrap();
+    assert_eq!(found.password_hash, "$argon2id$new");
+}
+
 /// Work in a transaction dropped without commit is rolled back.
 pub async fn uncommitted_work_is_rolled_back(store: &dyn Store) {
     let mut tx = store.begin().await.unwrap();

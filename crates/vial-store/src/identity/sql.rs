@@ -379,6 +379,33 @@ macro_rules! identity_sql {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn replace_recovery_codes(
+                &mut self,
+                user_id: &UserId,
+                hashes: &[Vec<u8>],
+            ) -> StoreResult<()> {
+                ::sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                    .bind(user_id.as_str())
+                    .execute(self.conn())
+                    .await
+                    .map_err(db)?;
+                self.insert_recovery_codes(user_id, hashes).await
+            }
+
+            async fn set_password_hash(
+                &mut self,
+                user_id: &UserId,
+                hash: &str,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(hash)
+                    .bind(user_id.as_str())
+                    .execute(self.conn())
+                    .await
+                    .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn debug_overwrite_user_column(
                 &mut self,
                 id: &UserId,

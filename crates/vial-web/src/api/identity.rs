@@ -26,6 +26,7 @@ pub(crate) fn routes(limiter: &LoginLimiter) -> OpenApiRouter<App> {
         .routes(routes!(me))
         .routes(routes!(my_sessions))
         .routes(routes!(end_my_session))
+        .routes(routes!(change_my_password))
         .routes(routes!(create_user, list_users))
         .routes(routes!(user_sessions))
         .routes(routes!(end_user_sessions))
@@ -197,6 +198,42 @@ pub(crate) async fn end_my_session(
     Path(id): Path<SessionId>,
 ) -> Result<StatusCode, ApiError> {
     app.end_my_session(&actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PasswordChangeBody {
+    #[schema(value_type = String)]
+    current_password: Zeroizing<String>,
+    /// Six digits from the authenticator; required for provider, staff and admin accounts.
+    #[serde(default)]
+    totp: Option<String>,
+    #[schema(value_type = String)]
+    new_password: Zeroizing<String>,
+}
+
+/// Change my password: the current one (and a code) again, the new one under the same policy
+/// as a new account's; my other sessions end.
+#[utoipa::path(post, path = "/api/v1/me/password", request_body = PasswordChangeBody, tag = "session",
+    security(("bearer" = [])),
+    responses((status = 204, description = "changed; my other sessions ended"),
+              (status = 401, description = "current password or code wrong"),
+              (status = 422, description = "the new password is too short or too easy to guess"),
+              (status = 429, description = "locked after repeated failures")))]
+pub(crate) async fn change_my_password(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    payload: Body<PasswordChangeBody>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = payload?;
+    app.change_password(
+        &actor,
+        &b.current_password,
+        b.totp.as_deref(),
+        b.new_password,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -195,6 +195,60 @@ async fn concurrent_failures_are_all_counted_and_lock_the_account(pg: bool) {
     );
 }
 
+/// A password change needs the current password and a fresh code, follows the new-account
+/// policy, ends the person's other sessions (not this one) and is recorded; the old password
+/// stops working. A patient needs no code.
+async fn password_change_needs_the_current_one_and_ends_other_sessions(pg: bool) {
+    let s = spawn_app(pg).await;
+    let nia = s
+        .add_user("nia.okafor@example.com", Role::Provider, None)
+        .await;
+    let here = s.token(&nia).await;
+    s.next_step();
+    let phone = s.token(&nia).await;
+    let fresh = "juniper quarry lantern eleven";
+    let body = |current: &str, new: &str, code: Option<String>| json!({"current_password": current, "new_password": new, "totp": code});
+    let change = "/api/v1/me/password";
+    s.next_step();
+    let no_code = s
+        .post(change, Some(&here), body(PASSWORD, fresh, None))
+        .await;
+    assert_eq!(no_code.0, 401, "{}", no_code.1);
+    s.next_step();
+    let wrong = body("not my password", fresh, Some(s.code(&nia)));
+    assert_eq!(s.post(change, Some(&here), wrong).await.0, 401);
+    s.next_step();
+    let weak = body(PASSWORD, "password1234", Some(s.code(&nia)));
+    let (status, reply) = s.post(change, Some(&here), weak).await;
+    assert_eq!(status, 422);
+    assert!(!reply.to_string().contains("password1234"), "{reply}");
+    assert_eq!(s.me(&phone).await, 200, "nothing changed yet");
+    s.next_step();
+    let right = body(PASSWORD, fresh, Some(s.code(&nia)));
+    assert_eq!(s.post(change, Some(&here), right).await.0, 204);
+    assert_eq!(s.me(&here).await, 200, "this session stays");
+    assert_eq!(s.me(&phone).await, 401, "the other device is signed out");
+    s.next_step();
+    let old = json!({"email": nia.email, "password": PASSWORD, "totp": s.code(&nia)});
+    assert_eq!(s.login(old).await.0, 401);
+    s.next_step();
+    let new = json!({"email": nia.email, "password": fresh, "totp": s.code(&nia)});
+    assert_eq!(s.login(new).await.0, 200);
+    let audit = s.audit().await;
+    assert!(
+        audit
+            .iter()
+            .any(|(a, o, _)| a == "auth.password_change" && o == "allowed")
+    );
+
+    let pat = s
+        .add_user("pat.one@example.com", Role::Patient, Some("pat_1"))
+        .await;
+    let token = s.token(&pat).await;
+    let theirs = body(PASSWORD, "cobalt meadow whistle ninety", None);
+    assert_eq!(s.post(change, Some(&token), theirs).await.0, 204);
+}
+
 async fn logout_idle_absolute_and_revocation_each_end_the_session(pg: bool) {
     let s = spawn_app(pg).await;
     let nia = s
@@ -645,6 +699,7 @@ async fn only_workforce_names_are_looked_up_by_id(pg: bool) {
 both_backends!(
     role_changes_need_an_admin_reauthentication_and_never_apply_to_oneself,
     a_recovery_code_replaces_the_totp_once,
+    password_change_needs_the_current_one_and_ends_other_sessions,
     an_address_is_rate_limited_before_any_account_is,
     devices_are_listed_and_ended_and_admins_manage_accounts,
     password_and_totp_open_a_session,

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use serde_json::json;
 use vial_app::Role;
 use vial_testkit::server::{MINUTE, PASSWORD, Server, TestUser, spawn_app};
 
@@ -137,6 +138,29 @@ impl<'a> Browser<'a> {
             ],
         )
         .await
+    }
+}
+
+/// The password change form as a person fills it in, with a fresh code from their app.
+struct PasswordForm {
+    csrf: String,
+    current: &'static str,
+    new: &'static str,
+    confirm: &'static str,
+}
+
+impl PasswordForm {
+    async fn post(&self, server: &Server, browser: &mut Browser<'_>, user: &TestUser) -> Page {
+        server.next_step();
+        let code = server.code(user);
+        let form = [
+            ("_csrf", self.csrf.as_str()),
+            ("current_password", self.current),
+            ("code", code.as_str()),
+            ("new_password", self.new),
+            ("confirm_password", self.confirm),
+        ];
+        browser.post("/account/password", &form).await
     }
 }
 
@@ -561,4 +585,70 @@ async fn admin_creates_a_user_who_enrols_and_signs_in() {
     let mut other = Browser::new(&server);
     assert_eq!(other.login(&nia).await.status, 401);
     assert_eq!(other.login(&new_nia).await.status, 303);
+
+    // Re-enrolment renewed the recovery codes: the admin saw the old ones, which no longer work.
+    let codes = |body: &str| -> Vec<String> {
+        body.split("<li><code>")
+            .skip(1)
+            .map(|rest| rest[..rest.find('<').unwrap()].to_owned())
+            .collect()
+    };
+    let (old_codes, new_codes) = (codes(&created.body), codes(&done.body));
+    assert_eq!((old_codes.len(), new_codes.len()), (10, 10));
+    assert!(old_codes.iter().all(|c| !new_codes.contains(c)));
+    let with_code = |code: &str| json!({"email": "nia@example.com", "password": PASSWORD, "recovery_code": code});
+    assert_eq!(server.login(with_code(&old_codes[0])).await.0, 401);
+    assert_eq!(server.login(with_code(&new_codes[0])).await.0, 200);
+
+    // Her own password: the current one and a code again, the policy, and her other devices
+    // signed out.
+    let page = tablet.get("/account/password").await;
+    assert_eq!(page.status, 200);
+    let csrf = hidden_csrf(&page.body);
+    let new_password = "violet lantern harbour sixty";
+    let change = |current, new, confirm| PasswordForm {
+        csrf: csrf.clone(),
+        current,
+        new,
+        confirm,
+    };
+    let differ = change(PASSWORD, new_password, "violet lantern harbour sixt")
+        .post(&server, &mut tablet, &new_nia)
+        .await;
+    assert_eq!(differ.status, 422);
+    assert!(differ.body.contains("differ"));
+    let weak = change(PASSWORD, "password1234", "password1234")
+        .post(&server, &mut tablet, &new_nia)
+        .await;
+    assert_eq!(weak.status, 422);
+    assert!(weak.body.contains("too common"), "{}", weak.body);
+    let wrong = change("not my password!", new_password, new_password)
+        .post(&server, &mut tablet, &new_nia)
+        .await;
+    assert_ne!(wrong.status, 200);
+    let changed = change(PASSWORD, new_password, new_password)
+        .post(&server, &mut tablet, &new_nia)
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert!(changed.body.contains("password-changed"));
+    assert_eq!(tablet.get("/home").await.status, 200, "this device stays");
+    assert_ne!(
+        other.get("/home").await.status,
+        200,
+        "the other device is signed out"
+    );
+    server.next_step();
+    let old =
+        json!({"email": "nia@example.com", "password": PASSWORD, "totp": server.code(&new_nia)});
+    assert_eq!(server.login(old).await.0, 401);
+    server.next_step();
+    let new = json!({"email": "nia@example.com", "password": new_password, "totp": server.code(&new_nia)});
+    assert_eq!(server.login(new).await.0, 200);
+    assert!(
+        server
+            .audit()
+            .await
+            .iter()
+            .any(|(a, o, _)| a == "auth.password_change" && o == "allowed")
+    );
 }

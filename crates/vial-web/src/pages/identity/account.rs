@@ -22,6 +22,7 @@ pub fn routes() -> Router<App> {
         .route("/account/sessions", get(sessions))
         .route("/account/sessions/{id}/end", post(end_session))
         .route("/account/authenticator", get(authenticator).post(enrol))
+        .route("/account/password", get(password).post(change_password))
         .route("/session/status", get(status))
         .route("/session/ping", post(ping))
 }
@@ -102,6 +103,8 @@ struct AuthenticatorPage {
     qr_data_uri: String,
     workforce: bool,
     done: bool,
+    /// The renewed recovery codes, shown once after enrolment.
+    recovery_codes: Vec<String>,
 }
 
 /// An `otpauth://` URI as a QR code, as an SVG data URI (an `<img>`, so no markup from us is
@@ -134,6 +137,7 @@ async fn authenticator(
         workforce: session.actor.role.is_workforce(),
         layout: Layout::signed_in("Authenticator app", &session, &app),
         done: false,
+        recovery_codes: Vec::new(),
     })
 }
 
@@ -152,21 +156,89 @@ async fn enrol(
 ) -> Result<Html<String>, PageError> {
     let f = &form.form;
     let current = f.current_code.trim();
-    app.enrol_totp(
-        &form.session.actor,
-        &f.password,
-        (!current.is_empty()).then_some(current),
-        &f.new_secret,
-        &f.new_code,
-    )
-    .await?;
+    let codes = app
+        .enrol_totp(
+            &form.session.actor,
+            &f.password,
+            (!current.is_empty()).then_some(current),
+            &f.new_secret,
+            &f.new_code,
+        )
+        .await?;
     render(&AuthenticatorPage {
         layout: Layout::signed_in("Authenticator app", &form.session, &app),
         secret: String::new(),
         qr_data_uri: String::new(),
         workforce: form.session.actor.role.is_workforce(),
         done: true,
+        recovery_codes: codes.iter().map(|c| c.to_string()).collect(),
     })
+}
+
+#[derive(Template)]
+#[template(path = "identity/password.html")]
+struct PasswordPage {
+    layout: Layout,
+    workforce: bool,
+    done: bool,
+    refused: Option<String>,
+}
+
+async fn password(
+    State(app): State<App>,
+    session: BrowserSession,
+) -> Result<Html<String>, PageError> {
+    render(&PasswordPage {
+        workforce: session.actor.role.is_workforce(),
+        layout: Layout::signed_in("Change password", &session, &app),
+        done: false,
+        refused: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct PasswordFields {
+    current_password: Zeroizing<String>,
+    #[serde(default)]
+    code: String,
+    new_password: Zeroizing<String>,
+    confirm_password: Zeroizing<String>,
+}
+
+async fn change_password(
+    State(app): State<App>,
+    form: CsrfForm<PasswordFields>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    let f = &form.form;
+    let page = |done: bool, refused: Option<String>| PasswordPage {
+        workforce: form.session.actor.role.is_workforce(),
+        layout: Layout::signed_in("Change password", &form.session, &app),
+        done,
+        refused,
+    };
+    if f.new_password != f.confirm_password {
+        let refused = Some("The new password and its confirmation differ.".to_owned());
+        let html = render(&page(false, refused))?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+    }
+    let code = f.code.trim();
+    let changed = app
+        .change_password(
+            &form.session.actor,
+            &f.current_password,
+            (!code.is_empty()).then_some(code),
+            f.new_password.clone(),
+        )
+        .await;
+    match changed {
+        Ok(()) => Ok(render(&page(true, None))?.into_response()),
+        Err(vial_app::AppError::Invalid(message)) => {
+            let html = render(&page(false, Some(message)))?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// Time left before the session ends; does not count as activity. 401 once it has ended.
