@@ -76,6 +76,26 @@ impl App {
         .await
     }
 
+    /// [`unknown`] in a read unit of its own, for a use case that looked the id up outside one.
+    pub(crate) async fn unknown(
+        &self,
+        actor: &Actor,
+        of: (Resource, Action),
+        audit_action: &'static str,
+        (kind, id): (&'static str, String),
+        what: &'static str,
+    ) -> AppError {
+        let actor = actor.clone();
+        let answer = self
+            .transact_read(move |work| {
+                Box::pin(async move {
+                    Err::<(), _>(unknown(work, &actor, of, audit_action, (kind, &id), what))
+                })
+            })
+            .await;
+        answer.err().unwrap_or(AppError::NotFound(what))
+    }
+
     /// Like [`App::authorize`], returning the decision instead of failing on a denial (for
     /// searches, which leave out what the actor may not see).
     pub(crate) async fn decide_and_record(
@@ -251,6 +271,33 @@ fn policy(actor: &Actor, ask: Ask<'_>) -> Decision {
     }
 }
 
+/// The answer to an id that names nothing (a record, a photo, a patient): what the actor would
+/// get for one of a patient they have no relation to — the denial recorded under the id asked
+/// for — so that the status never tells whether an id exists. Only an actor who could open any
+/// such record learns that it is missing (nothing is recorded then, as nothing was shown).
+pub(crate) fn unknown(
+    work: &mut impl Audited,
+    actor: &Actor,
+    (resource, action): (Resource, Action),
+    audit_action: &'static str,
+    (kind, id): (&'static str, &str),
+    what: &'static str,
+) -> AppError {
+    let ask = Ask::practice(resource, action);
+    if permits(actor, ask) {
+        return AppError::NotFound(what);
+    }
+    let event = AuditEvent::new(audit_action)
+        .actor(&actor.user_id, Some(actor.role.as_str()))
+        .session(&actor.session_id)
+        .resource(kind, id)
+        .purpose(purpose_of(actor.role));
+    match authorize(work, actor, ask, event) {
+        Ok(_) => AppError::NotFound(what),
+        Err(denied) => denied,
+    }
+}
+
 /// [`decide`], failing with `Forbidden` on a denial (which stays recorded).
 pub(crate) fn authorize(
     work: &mut impl Audited,
@@ -277,6 +324,20 @@ pub(crate) fn authorize_with(
         access.ask(relation),
         access.event_under(actor, relation),
     )
+}
+
+/// [`authorize_with`] that records only a denial: a check ahead of the use case that then
+/// decides, and records, the allowed access itself.
+pub(crate) fn refuse_with(
+    work: &mut impl Audited,
+    actor: &Actor,
+    relation: Relation,
+    access: Access<'_>,
+) -> Result<(), AppError> {
+    if permits(actor, access.ask(relation)) {
+        return Ok(());
+    }
+    authorize_with(work, actor, relation, access).map(|_| ())
 }
 
 /// A patient-scoped decision with a known relation, recorded through [`decide`].

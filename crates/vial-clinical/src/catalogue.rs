@@ -120,8 +120,7 @@ pub const MAX_TYPICAL_VALUES: usize = 8;
 pub fn validate_product(input: &ProductInput) -> Result<Product, ClinicalError> {
     let code = ProductCode::parse(&input.code)?;
     let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_LEN || name.chars().any(char::is_control)
-    {
+    if name.is_empty() || name.chars().count() > MAX_NAME_LEN || !crate::is_plain_line(name) {
         return Err(ClinicalError::invalid(
             "name",
             format!("must be 1 to {MAX_NAME_LEN} characters on one line"),

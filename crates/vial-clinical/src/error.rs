@@ -222,3 +222,81 @@ mod tests {
         );
     }
 }
+
+/// A deserializer's message without the submitted value it quotes: serde's type, value, variant
+/// and field errors echo what was sent (`invalid type: string "Jane Doe", expected …`), which may
+/// be PHI typed into the wrong field. The field's path and what it expects stay.
+pub fn without_values(message: &str) -> String {
+    let mut out = message.to_owned();
+    for (marker, label) in [
+        ("invalid type: ", "invalid type"),
+        ("invalid value: ", "invalid value"),
+        ("unknown variant `", "unknown variant"),
+        ("unknown field `", "unknown field"),
+    ] {
+        let Some(start) = out.find(marker) else {
+            continue;
+        };
+        let value = start + marker.len();
+        // What the type expected comes last and from our code; the value may contain anything,
+        // so the cut ends at the last separator.
+        let end = [", expected ", ", there are no "]
+            .iter()
+            .filter_map(|separator| out[value..].rfind(separator))
+            .max()
+            .map_or(out.len(), |i| value + i);
+        let sent = out[value..end].trim_end_matches('`').to_owned();
+        out.replace_range(start..end, label);
+        // An unknown field's path ends with the field as sent (`a.b.<sent>: unknown field`).
+        if label == "unknown field" && !sent.is_empty() {
+            if let Some(path) = out[..start].strip_suffix(": ") {
+                if let Some(rest) = path.strip_suffix(sent.as_str()) {
+                    let keep = rest.strip_suffix('.').unwrap_or(rest);
+                    let keep = keep.strip_suffix(": ").unwrap_or(keep).len();
+                    out.replace_range(keep..start, ": ");
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::without_values;
+
+    #[test]
+    fn deserializer_messages_lose_the_submitted_value() {
+        let cases = [
+            (
+                "start_ms: invalid type: string \"Jane Doe\", expected i64 at line 1 column 20",
+                "start_ms: invalid type, expected i64 at line 1 column 20",
+            ),
+            (
+                "service: unknown variant `Jane, expected x`, expected one of `consult`, `filler`",
+                "service: unknown variant, expected one of `consult`, `filler`",
+            ),
+            (
+                "unknown field `Jane Doe`, expected `given` or `family`",
+                "unknown field, expected `given` or `family`",
+            ),
+            (
+                "kind: unknown variant `Jane`, there are no variants",
+                "kind: unknown variant, there are no variants",
+            ),
+            ("invalid value: string \"Jane\"", "invalid value"),
+            ("missing field `dob`", "missing field `dob`"),
+            (
+                "target type: Jane Doe: unknown field `Jane Doe`, expected `given`",
+                "target type: unknown field, expected `given`",
+            ),
+            (
+                "body: sessions[0].Jane: unknown field `Jane`, expected `notes`",
+                "body: sessions[0]: unknown field, expected `notes`",
+            ),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(without_values(message), expected);
+        }
+    }
+}

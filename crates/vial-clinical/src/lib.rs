@@ -101,7 +101,7 @@ pub use consent::{
     SignatureInput, SignedConsent, grants, is_active, revoke, validate_consent,
     validate_consent_form,
 };
-pub use error::{ClinicalError, Conflict};
+pub use error::{ClinicalError, Conflict, without_values};
 pub use filler::{
     Depth, Device, Filler, FillerAreaInput, FillerInjection, FillerInput, validate_filler,
 };
@@ -131,7 +131,7 @@ pub use signing::{
     cosign_status_on_signing, ensure_amendable, ensure_editable, sign, validate_amendment,
 };
 pub use site::{FillerArea, InjectionSite, Position};
-pub use text::{BoundedText, FreeText};
+pub use text::{BoundedText, FreeText, is_plain_line};
 pub use treatment::{
     Treatment, TreatmentBody, TreatmentBodyInput, TreatmentInput, validate_treatment,
 };

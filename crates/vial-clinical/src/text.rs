@@ -57,6 +57,27 @@ pub(crate) enum Lines {
     Multi,
 }
 
+/// Whether a one-line text (a name, a label) is free of what reads differently from what is
+/// stored: control characters, the bidirectional controls that reorder what a reader sees
+/// (U+202E makes "Ann\u{202E}nhoJ" display as "AnnJohn"), and invisible spaces that make two names
+/// look alike. Zero-width (non-)joiners stay: Persian and Indic names need them.
+pub fn is_plain_line(text: &str) -> bool {
+    !text.chars().any(|c| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{061C}'
+                    | '\u{200B}'
+                    | '\u{200E}'
+                    | '\u{200F}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2060}'..='\u{2064}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{FEFF}'
+            )
+    })
+}
+
 impl BoundedText {
     /// Trims `raw` and checks it against the field's rule: non-empty, at most `max_chars`
     /// characters, no control characters beyond what `lines` allows.
@@ -77,7 +98,11 @@ impl BoundedText {
             ));
         }
         let allowed = |c: char| lines == Lines::Multi && matches!(c, '\n' | '\r' | '\t');
-        if text.chars().any(|c| c.is_control() && !allowed(c)) {
+        let clean = match lines {
+            Lines::Single => is_plain_line(text),
+            Lines::Multi => !text.chars().any(|c| c.is_control() && !allowed(c)),
+        };
+        if !clean {
             let message = match lines {
                 Lines::Single => "must be a single line without control characters",
                 Lines::Multi => "must not contain control characters",
@@ -151,6 +176,31 @@ mod tests {
             field_error(BoundedText::parse("notes", " \n\t ", 5, Lines::Multi)),
             "notes: must not be empty"
         );
+    }
+
+    #[test]
+    fn lines_refuse_what_reads_differently_from_what_is_stored() {
+        for name in [
+            "Ann\u{202E}nhoJ",
+            "Ann\u{2067}John",
+            "An\u{200B}n",
+            "\u{FEFF}Ann",
+            "Ann\u{200F}",
+        ] {
+            assert!(!is_plain_line(name), "{name:?}");
+            assert_eq!(
+                field_error(BoundedText::parse("name", name, 50, Lines::Single)),
+                "name: must be a single line without control characters"
+            );
+        }
+        for name in [
+            "Ann-Marie O'Neil",
+            "Zoë Ångström",
+            "مهرداد",
+            "می\u{200C}خواهم",
+        ] {
+            assert!(is_plain_line(name), "{name:?}");
+        }
     }
 
     #[test]

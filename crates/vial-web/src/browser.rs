@@ -147,7 +147,7 @@ impl<T: DeserializeOwned> FromRequest<App> for CsrfForm<T> {
         }
         let bytes = axum::body::Bytes::from_request(Request::from_parts(parts, body), app)
             .await
-            .map_err(|e| PageError::Invalid(e.body_text()))?;
+            .map_err(|e| PageError::Invalid(vial_clinical::without_values(&e.body_text())))?;
         let given: CsrfOnly =
             serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::CrossSite)?;
         if !tokens_match(&session.csrf, &given.csrf) {
@@ -179,7 +179,7 @@ impl FromRequest<App> for CsrfMultipart {
         }
         let mut multipart = Multipart::from_request(Request::from_parts(parts, body), app)
             .await
-            .map_err(|e| PageError::Invalid(e.body_text()))?;
+            .map_err(|e| PageError::Invalid(vial_clinical::without_values(&e.body_text())))?;
         let first = multipart
             .next_field()
             .await

@@ -104,6 +104,6 @@ impl IntoResponse for ApiError {
 
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(e: axum::extract::rejection::JsonRejection) -> Self {
-        Self::Rejected(e.status(), e.body_text())
+        Self::Rejected(e.status(), vial_clinical::without_values(&e.body_text()))
     }
 }

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 pub use auth::{Authenticated, LoginRateLimit};
 pub use error::ApiError;
-pub use tls::{TlsError, TlsMaterial, ensure_self_signed, server_config};
+pub use tls::{TlsError, TlsMaterial, ensure_self_signed, ensure_self_signed_at, server_config};
 
 /// What the server needs to start.
 #[derive(Debug)]

@@ -53,35 +53,74 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TlsError + '_ {
     }
 }
 
-/// Creates a self-signed certificate for localhost in `dir` unless one is there.
+/// How long a generated certificate is valid, and how long before its end start-up renews it.
+const SELF_SIGNED_VALIDITY: time::Duration = time::Duration::days(365);
+const RENEW_BEFORE: time::Duration = time::Duration::days(30);
+
+/// Creates a self-signed certificate for localhost in `dir` unless one is there that stays
+/// valid for more than [`RENEW_BEFORE`]; a new one is valid for a year.
 pub fn ensure_self_signed(dir: &Path) -> Result<TlsMaterial, TlsError> {
+    ensure_self_signed_at(dir, time::OffsetDateTime::now_utc())
+}
+
+/// [`ensure_self_signed`] as of `now`.
+pub fn ensure_self_signed_at(
+    dir: &Path,
+    now: time::OffsetDateTime,
+) -> Result<TlsMaterial, TlsError> {
     let material = TlsMaterial::in_dir(dir);
     if material.cert.exists() && material.key.exists() {
-        return Ok(material);
+        if not_after(&material.cert)? - now > RENEW_BEFORE {
+            return Ok(material);
+        }
+        tracing::info!("the self-signed TLS certificate is near its end; renewing it");
     }
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
         .map_err(io_err(dir))?;
+    let generate = |e: rcgen::Error| TlsError::Generate(e.to_string());
     let names = vec![
         "localhost".to_owned(),
         "127.0.0.1".to_owned(),
         "::1".to_owned(),
     ];
-    let certified =
-        rcgen::generate_simple_self_signed(names).map_err(|e| TlsError::Generate(e.to_string()))?;
+    let mut params = rcgen::CertificateParams::new(names).map_err(generate)?;
+    // A day back for clocks that run behind ours.
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + SELF_SIGNED_VALIDITY;
+    let signing_key = rcgen::KeyPair::generate().map_err(generate)?;
+    let cert = params.self_signed(&signing_key).map_err(generate)?;
+    // Written beside and renamed over, so a crash leaves the old pair or the new, never a mix
+    // of one's key and the other's certificate for long.
+    let key_tmp = material.key.with_extension("pem.new");
+    let _ = fs::remove_file(&key_tmp);
     let mut key = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(&material.key)
-        .map_err(io_err(&material.key))?;
-    key.write_all(certified.signing_key.serialize_pem().as_bytes())
+        .open(&key_tmp)
+        .map_err(io_err(&key_tmp))?;
+    key.write_all(signing_key.serialize_pem().as_bytes())
         .and_then(|()| key.sync_all())
-        .map_err(io_err(&material.key))?;
-    fs::write(&material.cert, certified.cert.pem()).map_err(io_err(&material.cert))?;
+        .map_err(io_err(&key_tmp))?;
+    let cert_tmp = material.cert.with_extension("pem.new");
+    fs::write(&cert_tmp, cert.pem()).map_err(io_err(&cert_tmp))?;
+    fs::rename(&key_tmp, &material.key).map_err(io_err(&material.key))?;
+    fs::rename(&cert_tmp, &material.cert).map_err(io_err(&material.cert))?;
     Ok(material)
+}
+
+/// When the first certificate in a PEM file stops being valid.
+fn not_after(path: &Path) -> Result<time::OffsetDateTime, TlsError> {
+    let pem = fs::read(path).map_err(io_err(path))?;
+    let unreadable = || TlsError::NoCertificate {
+        path: path.display().to_string(),
+    };
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).map_err(|_| unreadable())?;
+    let cert = pem.parse_x509().map_err(|_| unreadable())?;
+    Ok(cert.validity().not_after.to_datetime())
 }
 
 /// Loads the chain and key, returning the server configuration and the leaf certificate's

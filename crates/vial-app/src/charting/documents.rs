@@ -9,10 +9,10 @@ use vial_clinical::{
     validate_plan, validate_soap,
 };
 use vial_core::{Action, PatientId, RecordId, Resource, Scope, UserId};
-use vial_store::{ClinicalRecordRow, TxRead};
+use vial_store::ClinicalRecordRow;
 
 use crate::gateway::purpose_of;
-use crate::gateway::{Access, Ask, authorize, decide_with, permits};
+use crate::gateway::{Access, Ask, authorize, decide_with, permits, unknown};
 use crate::records::{new_id, new_record, new_signed_record, open_json, seal_json};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role, Work};
 
@@ -130,14 +130,19 @@ impl App {
         kind: DocumentKind,
         body: serde_json::Value,
     ) -> Result<serde_json::Value, AppError> {
-        let invalid = |e: serde_json::Error| AppError::Invalid(format!("body: {e}"));
+        // The field's path and what it expects, never the value sent (it may be PHI).
+        let invalid = |e: serde_path_to_error::Error<serde_json::Error>| {
+            let what = vial_clinical::without_values(&e.inner().to_string());
+            AppError::Invalid(format!("body: {}: {what}", e.path()))
+        };
         let normalized = match kind {
             DocumentKind::Note => {
-                let input: SoapInput = serde_json::from_value(body).map_err(invalid)?;
+                let input: SoapInput = serde_path_to_error::deserialize(body).map_err(invalid)?;
                 serde_json::to_value(validate_soap(&input)?.to_input())
             }
             DocumentKind::Plan => {
-                let input: TreatmentPlanInput = serde_json::from_value(body).map_err(invalid)?;
+                let input: TreatmentPlanInput =
+                    serde_path_to_error::deserialize(body).map_err(invalid)?;
                 let catalogue = self.catalogue().await?;
                 serde_json::to_value(validate_plan(&input, &catalogue)?.to_input())
             }
@@ -160,15 +165,15 @@ impl App {
             (self.clone(), actor.clone(), patient_id.clone(), id.clone());
         self.transact(move |work| {
             Box::pin(async move {
-                if work.read().patient_by_id(&patient_id).await?.is_none() {
-                    return Err(AppError::NotFound("patient"));
-                }
                 app.authorize(
                     work,
                     &actor,
                     access(&patient_id, Action::Write, "document.create"),
                 )
                 .await?;
+                if work.read().patient_by_id(&patient_id).await?.is_none() {
+                    return Err(AppError::NotFound("patient"));
+                }
                 let tx = work.tx().await?;
                 let key = app.data_key_for(tx, &patient_id).await?;
                 let sealed = seal_json(&key, TABLE, "body", &doc_id, &body)?;
@@ -204,7 +209,14 @@ impl App {
         let (app, actor, id) = (self.clone(), actor.clone(), id.clone());
         self.transact(move |work| {
             Box::pin(async move {
-                let (row, _) = document_row(work.read(), &id, Some(kind)).await?;
+                let (row, _) = document_row(
+                    work,
+                    &actor,
+                    &id,
+                    Some(kind),
+                    (Action::Write, "document.edit"),
+                )
+                .await?;
                 refuse_unless_author(work, &actor, &row, "document.edit")?;
                 app.authorize(
                     work,
@@ -243,7 +255,8 @@ impl App {
         let (app, actor, now, id) = (self.clone(), actor.clone(), self.now_ms(), id.clone());
         self.transact(move |work| {
             Box::pin(async move {
-                let (row, kind) = document_row(work.read(), &id, None).await?;
+                let (row, kind) =
+                    document_row(work, &actor, &id, None, (Action::Sign, "document.sign")).await?;
                 refuse_unless_author(work, &actor, &row, "document.sign")?;
                 app.authorize(
                     work,
@@ -287,7 +300,9 @@ impl App {
         let id = id.clone();
         self.transact(move |work| {
             Box::pin(async move {
-                let (row, kind) = document_row(work.read(), &id, None).await?;
+                let (row, kind) =
+                    document_row(work, &actor, &id, None, (Action::Amend, "document.amend"))
+                        .await?;
                 app.authorize(
                     work,
                     &actor,
@@ -326,7 +341,9 @@ impl App {
         let (app, actor, now, id) = (self.clone(), actor.clone(), self.now_ms(), id.clone());
         self.transact(move |work| {
             Box::pin(async move {
-                let (row, kind) = document_row(work.read(), &id, None).await?;
+                let (row, kind) =
+                    document_row(work, &actor, &id, None, (Action::Sign, "document.cosign"))
+                        .await?;
                 let ask = Ask::Cosign {
                     director: director.as_ref(),
                 };
@@ -412,7 +429,14 @@ impl App {
         id: &RecordId,
     ) -> Result<DocumentView, AppError> {
         // The row only tells whose record it is; `document_views` decides before opening it.
-        let (row, _) = document_row(&mut *self.store().reader().await?, id, None).await?;
+        let found = self.store().reader().await?.record_by_id(id).await?;
+        let Some(row) = found.filter(|r| DocumentKind::from_stored(r.kind).is_some()) else {
+            let of = (Resource::ClinicalRecords, Action::Read);
+            let asked = ("record", id.to_string());
+            return Err(self
+                .unknown(actor, of, "document.read", asked, NOTE_OR_PLAN)
+                .await);
+        };
         let patient_id = row.patient_id.clone();
         let mut views = self.document_views(actor, &patient_id, vec![row]).await?;
         views.pop().ok_or(AppError::NotFound("note or plan"))
@@ -529,16 +553,33 @@ fn access<'a>(patient_id: &'a PatientId, action: Action, audit_action: &'static 
     }
 }
 
+const NOTE_OR_PLAN: &str = "note or plan";
+
 /// A note or plan's row (ciphertext only, read to learn whose record it is), inside the unit
-/// that then decides; `expected` refuses a row of another kind than its id promised.
+/// that then decides; `expected` refuses a row of another kind than its id promised. An id that
+/// names none is answered as [`unknown`] for `(action, audit_action)`.
 async fn document_row(
-    read: &mut dyn TxRead,
+    work: &mut impl Audited,
+    actor: &Actor,
     id: &RecordId,
     expected: Option<DocumentKind>,
+    (action, audit_action): (Action, &'static str),
 ) -> Result<(ClinicalRecordRow, DocumentKind), AppError> {
-    read.record_by_id(id)
+    let found = work
+        .read()
+        .record_by_id(id)
         .await?
         .and_then(|r| DocumentKind::from_stored(r.kind).map(|k| (r, k)))
-        .filter(|(_, kind)| expected.is_none_or(|e| e == *kind))
-        .ok_or(AppError::NotFound("note or plan"))
+        .filter(|(_, kind)| expected.is_none_or(|e| e == *kind));
+    found.ok_or_else(|| {
+        let of = (Resource::ClinicalRecords, action);
+        unknown(
+            work,
+            actor,
+            of,
+            audit_action,
+            ("record", id.as_str()),
+            NOTE_OR_PLAN,
+        )
+    })
 }

@@ -56,9 +56,6 @@ impl App {
         let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
         self.transact(move |work| {
             Box::pin(async move {
-                if work.read().patient_by_id(&patient_id).await?.is_none() {
-                    return Err(AppError::NotFound("patient"));
-                }
                 app.authorize(
                     work,
                     &actor,
@@ -71,6 +68,9 @@ impl App {
                     },
                 )
                 .await?;
+                if work.read().patient_by_id(&patient_id).await?.is_none() {
+                    return Err(AppError::NotFound("patient"));
+                }
                 let tx = work.tx().await?;
                 let key = app.data_key_for(tx, &patient_id).await?;
                 match app.current_history(tx, &patient_id).await? {

@@ -184,9 +184,6 @@ impl App {
         let found = self
             .transact(move |work| {
                 Box::pin(async move {
-                    if work.read().patient_by_id(&patient_id).await?.is_none() {
-                        return Err(AppError::NotFound("patient"));
-                    }
                     app.authorize(
                         work,
                         &actor,
@@ -199,6 +196,9 @@ impl App {
                         },
                     )
                     .await?;
+                    if work.read().patient_by_id(&patient_id).await?.is_none() {
+                        return Err(AppError::NotFound("patient"));
+                    }
                     let tx = work.tx().await?;
                     if let Some((product, lot, quantity)) = &draw {
                         let stock = tx
@@ -280,12 +280,17 @@ impl App {
         actor: &Actor,
         treatment_id: &RecordId,
     ) -> Result<TreatmentView, AppError> {
-        let row = {
+        let found = {
             let mut tx = self.store().begin_read().await?;
             tx.record_by_id(treatment_id).await?
-        }
-        .filter(|r| r.kind == RecordKind::Treatment)
-        .ok_or(AppError::NotFound("treatment"))?;
+        };
+        let Some(row) = found.filter(|r| r.kind == RecordKind::Treatment) else {
+            let of = (Resource::ClinicalRecords, Action::Read);
+            let asked = ("record", treatment_id.to_string());
+            return Err(self
+                .unknown(actor, of, "treatment.read", asked, "treatment")
+                .await);
+        };
         let mut views = self
             .treatment_views(actor, &row.patient_id.clone(), vec![row])
             .await?;

@@ -148,9 +148,6 @@ impl App {
             (self.clone(), actor.clone(), patient_id.clone(), id.clone());
         self.transact(move |work| {
             Box::pin(async move {
-                if work.read().patient_by_id(&patient_id).await?.is_none() {
-                    return Err(AppError::NotFound("patient"));
-                }
                 app.authorize(
                     work,
                     &actor,
@@ -163,6 +160,9 @@ impl App {
                     },
                 )
                 .await?;
+                if work.read().patient_by_id(&patient_id).await?.is_none() {
+                    return Err(AppError::NotFound("patient"));
+                }
                 let tx = work.tx().await?;
                 let key = app.data_key_for(tx, &patient_id).await?;
                 let body = seal_json(&key, TABLE, "body", &consent_id, &input)?;

@@ -16,7 +16,7 @@ mod break_glass;
 pub use access_review::AccessRecord;
 pub use break_glass::{BREAK_GLASS_MS, BreakGlassGrant};
 
-use crate::gateway::{Access, Ask, authorize, authorize_with};
+use crate::gateway::{Access, Ask, authorize, authorize_with, unknown};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 const MAX_NAME: usize = 100;
@@ -93,7 +93,7 @@ fn invalid(msg: impl Into<String>) -> AppError {
 
 fn name(field: &str, value: &str) -> Result<String, AppError> {
     let v = value.trim();
-    if v.is_empty() || v.chars().count() > MAX_NAME || v.chars().any(char::is_control) {
+    if v.is_empty() || v.chars().count() > MAX_NAME || !vial_clinical::is_plain_line(v) {
         return Err(invalid(format!(
             "{field} must be 1 to {MAX_NAME} characters without control characters"
         )));
@@ -280,14 +280,9 @@ impl App {
         self.transact(move |work| {
             Box::pin(async move {
                 let Some(read) = work.read().patient_for(&id, &actor.user_id).await? else {
-                    work.audit(
-                        AuditEvent::new("patient.read")
-                            .actor(&actor.user_id, Some(actor.role.as_str()))
-                            .session(&actor.session_id)
-                            .resource("patient", &id)
-                            .denied("not_found"),
-                    );
-                    return Err(AppError::NotFound("patient"));
+                    let of = (Resource::Demographics, Action::Read);
+                    let asked = ("patient", id.as_str());
+                    return Err(unknown(work, &actor, of, "patient.read", asked, "patient"));
                 };
                 let relation = app
                     .relation_in(work.read(), &actor, &id, Some(read.on_care_team))

@@ -18,11 +18,31 @@ use zeroize::Zeroizing;
 
 use super::{PhotoMeta, PhotoUpload, TABLE, blob_id, format_code};
 use crate::consents::has_active_consent;
-use crate::gateway::Access;
+use crate::gateway::{Access, refuse_with};
 use crate::records::{new_id, seal_json};
 use crate::{Actor, App, AppError, AuditEvent, Audited};
 
 impl App {
+    /// Refuses, before the upload's body is read, an actor the capture would refuse, so that
+    /// nobody without the right can make the server take in a photo's worth of bytes. The denial
+    /// is recorded; an allowed capture is recorded by [`App::capture_photo`] itself.
+    pub async fn refuse_capture_early(
+        &self,
+        actor: &Actor,
+        patient_id: &PatientId,
+    ) -> Result<(), AppError> {
+        let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
+        self.transact_read(move |work| {
+            Box::pin(async move {
+                let relation = app
+                    .relation_in(work.read(), &actor, &patient_id, None)
+                    .await?;
+                refuse_with(work, &actor, relation, capture_access(&patient_id))
+            })
+        })
+        .await
+    }
+
     /// Stores a photo of a patient (providers on the care team, with an active photography
     /// consent) and returns its id. Nothing is stored unless every check passes.
     pub async fn capture_photo(
@@ -128,17 +148,11 @@ impl App {
         let treatment_id = treatment_id.cloned();
         self.transact(move |work| {
             Box::pin(async move {
+                let access = capture_access(&patient_id);
+                app.authorize(work, &actor, access).await?;
                 if work.read().patient_by_id(&patient_id).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
                 }
-                let access = Access {
-                    patient_id: &patient_id,
-                    resource: Resource::Photos,
-                    action: Action::Capture,
-                    audit_action: "photo.capture",
-                    purpose: "treatment",
-                };
-                app.authorize(work, &actor, access).await?;
                 let tx = work.tx().await?;
                 let consents = tx
                     .records_of_patient(&patient_id, Some(RecordKind::Consent))
@@ -187,4 +201,14 @@ fn seal(key: &DataKey, id: &PhotoId, column: &str, plain: Vec<u8>) -> Result<Sea
         return Err(e.into());
     }
     SealedBlob::new(buf).map_err(AppError::from)
+}
+
+fn capture_access(patient_id: &PatientId) -> Access<'_> {
+    Access {
+        patient_id,
+        resource: Resource::Photos,
+        action: Action::Capture,
+        audit_action: "photo.capture",
+        purpose: "treatment",
+    }
 }

@@ -10,7 +10,7 @@ use vial_crypto::Aad;
 use vial_media::Rect;
 use zeroize::Zeroizing;
 
-use super::read::live_photo;
+use super::read::photo_row;
 use super::{TABLE, blob_id};
 use crate::consents::has_active_consent;
 use crate::gateway::Access;
@@ -65,7 +65,8 @@ impl App {
         let (key, row) = self
             .transact(move |work| {
                 Box::pin(async move {
-                    let row = live_photo(work, &photo).await?;
+                    let asked = (Action::Capture, "photo.marketing_export");
+                    let row = photo_row(work, &who, &photo, asked).await?;
                     let access = Access {
                         patient_id: &row.patient_id,
                         resource: Resource::Photos,
@@ -77,6 +78,9 @@ impl App {
                         purpose: "marketing",
                     };
                     app.authorize(work, &who, access).await?;
+                    if row.deleted_at_ms.is_some() {
+                        return Err(AppError::NotFound("photo"));
+                    }
                     let tx = work.read();
                     let consents = tx
                         .records_of_patient(&row.patient_id, Some(RecordKind::Consent))

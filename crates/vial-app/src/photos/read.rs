@@ -22,7 +22,7 @@ use super::{
     part_column,
 };
 use crate::gateway::purpose_of;
-use crate::gateway::{Access, authorize_with};
+use crate::gateway::{Access, authorize_with, unknown};
 use crate::records::open_json;
 use crate::{Actor, App, AppError, AuditEvent, Audited};
 
@@ -120,9 +120,6 @@ impl App {
         let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
         self.transact_read(move |work| {
             Box::pin(async move {
-                if work.read().patient_by_id(&patient_id).await?.is_none() {
-                    return Err(AppError::NotFound("patient"));
-                }
                 let access = Access {
                     patient_id: &patient_id,
                     resource: Resource::Photos,
@@ -131,6 +128,9 @@ impl App {
                     purpose: purpose_of(actor.role),
                 };
                 app.authorize(work, &actor, access).await?;
+                if work.read().patient_by_id(&patient_id).await?.is_none() {
+                    return Err(AppError::NotFound("patient"));
+                }
                 let tx = work.read();
                 let rows = tx.photos_of_patient(&patient_id).await?;
                 if rows.is_empty() {
@@ -150,7 +150,8 @@ impl App {
         let now = self.now_ms();
         self.transact(move |work| {
             Box::pin(async move {
-                let row = live_photo(work, &photo_id).await?;
+                let row =
+                    photo_row(work, &actor, &photo_id, (Action::Capture, "photo.delete")).await?;
                 let access = Access {
                     patient_id: &row.patient_id,
                     resource: Resource::Photos,
@@ -197,12 +198,12 @@ impl App {
         let (app, actor, photo_id) = (self.clone(), actor.clone(), photo_id.clone());
         self.transact_read(move |work| {
             Box::pin(async move {
-                let read = work
-                    .read()
-                    .photo_for(&photo_id, &actor.user_id)
-                    .await?
-                    .filter(|read| read.photo.deleted_at_ms.is_none())
-                    .ok_or(AppError::NotFound("photo"))?;
+                let found = work.read().photo_for(&photo_id, &actor.user_id).await?;
+                let Some(read) = found else {
+                    let asked = ("photo", photo_id.as_str());
+                    let of = (Resource::Photos, action);
+                    return Err(unknown(work, &actor, of, audit_action, asked, "photo"));
+                };
                 let row = read.photo;
                 let relation = app
                     .relation_in(
@@ -220,6 +221,9 @@ impl App {
                     purpose: purpose_of(actor.role),
                 };
                 authorize_with(work, &actor, relation, access)?;
+                if row.deleted_at_ms.is_some() {
+                    return Err(AppError::NotFound("photo"));
+                }
                 let key = app.unwrap_stored(&read.dek.ok_or(AppError::NotFound("data key"))?)?;
                 // The caller may have stopped waiting; the view is recorded either way.
                 let _ = decided.send((key, row));
@@ -255,16 +259,26 @@ async fn fetch_sealed(
     Ok(SealedParts { header, tags, body })
 }
 
-/// The photo if it exists and is not deleted.
-pub(super) async fn live_photo(
+/// The photo's row, deleted or not (the caller decides, then refuses a deleted one as missing);
+/// an id that names none is answered as [`unknown`] for `(action, audit_action)`.
+pub(super) async fn photo_row(
     work: &mut crate::Work,
+    actor: &Actor,
     photo_id: &PhotoId,
+    (action, audit_action): (Action, &'static str),
 ) -> Result<PhotoRow, AppError> {
-    work.read()
-        .photo_by_id(photo_id)
-        .await?
-        .filter(|row| row.deleted_at_ms.is_none())
-        .ok_or(AppError::NotFound("photo"))
+    let found = work.read().photo_by_id(photo_id).await?;
+    found.ok_or_else(|| {
+        let of = (Resource::Photos, action);
+        unknown(
+            work,
+            actor,
+            of,
+            audit_action,
+            ("photo", photo_id.as_str()),
+            "photo",
+        )
+    })
 }
 
 fn summary(key: &DataKey, row: PhotoRow) -> Result<PhotoSummary, AppError> {

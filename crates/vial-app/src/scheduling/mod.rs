@@ -137,9 +137,6 @@ impl App {
         );
         self.transact(move |work| {
             Box::pin(async move {
-                if work.read().patient_by_id(&patient_id).await?.is_none() {
-                    return Err(AppError::NotFound("patient"));
-                }
                 let relation = app
                     .relation_in(work.read(), &actor, &patient_id, None)
                     .await?;
@@ -151,6 +148,9 @@ impl App {
                     purpose: purpose_of(actor.role),
                 };
                 authorize_with(work, &actor, relation, access)?;
+                if work.read().patient_by_id(&patient_id).await?.is_none() {
+                    return Err(AppError::NotFound("patient"));
+                }
                 let tx = work.tx().await?;
                 tx.lock_named(&format!("schedule:{provider_id}")).await?;
                 let clash = tx
@@ -472,7 +472,7 @@ impl App {
     /// Adds a clinic where appointments take place (admins).
     pub async fn add_location(&self, actor: &Actor, name: &str) -> Result<String, AppError> {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        if name.is_empty() || name.chars().count() > 100 || !vial_clinical::is_plain_line(name) {
             return Err(AppError::Invalid(
                 "name: must be 1 to 100 characters without control characters".into(),
             ));

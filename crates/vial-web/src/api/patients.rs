@@ -166,7 +166,8 @@ pub(crate) async fn search_by_query(
     Authenticated(actor): Authenticated,
     params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Patients>, ApiError> {
-    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Query(params) =
+        params.map_err(|e| ApiError::BadRequest(vial_clinical::without_values(&e.body_text())))?;
     search(&app, &actor, params).await
 }
 
@@ -258,7 +259,8 @@ pub(crate) async fn patient_log(
     Authenticated(actor): Authenticated,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Entries>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Query(q) =
+        query.map_err(|e| ApiError::BadRequest(vial_clinical::without_values(&e.body_text())))?;
     let entries = app.patient_access_log(&actor, &q.patient_id).await?;
     Ok(Json(Entries::from(entries)))
 }

@@ -73,6 +73,7 @@ pub(crate) async fn upload(
     Path(id): Path<PatientId>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
+    app.refuse_capture_early(&actor, &id).await?;
     let multipart = multipart.map_err(|e| ApiError::Rejected(e.status(), e.body_text()))?;
     let form = PhotoForm::read(multipart, app.photo_limits().max_bytes).await?;
     let photo_id = app.capture_photo(&actor, &id, upload_of(form)?).await?;

@@ -140,7 +140,8 @@ pub(crate) async fn schedule(
     Authenticated(actor): Authenticated,
     query: Result<Query<ScheduleQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Appointments>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::Unprocessable(e.body_text()))?;
+    let Query(q) = query
+        .map_err(|e| ApiError::Unprocessable(vial_clinical::without_values(&e.body_text())))?;
     let range = match q.view.unwrap_or(View::Day) {
         View::Day => ScheduleRange::Day,
         View::Week => ScheduleRange::Week,

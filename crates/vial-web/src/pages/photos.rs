@@ -107,6 +107,7 @@ async fn upload(
     form: CsrfMultipart,
 ) -> Result<Redirect, PageError> {
     let back = chart_path(&id)?;
+    app.refuse_capture_early(&form.session.actor, &id).await?;
     let fields = PhotoForm::read(form.multipart, app.photo_limits().max_bytes).await?;
     app.capture_photo(&form.session.actor, &id, upload_of(fields)?)
         .await?;

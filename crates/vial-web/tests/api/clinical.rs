@@ -212,10 +212,11 @@ async fn treatment_cells(pg: bool) {
         assert_eq!(status, 403, "{who}");
     }
     assert_eq!(denied_since(&c.s, before).await.len(), 8);
+    // An absent treatment is refused like another patient's: the status tells nothing.
     let (status, _) =
         c.s.get("/api/v1/treatments/trt_absent", Some(&t.provider))
             .await;
-    assert_eq!(status, 404);
+    assert_eq!(status, 403);
 
     // Stock was drawn down by the 10 units.
     let (_, stock) = c.s.get("/api/v1/inventory", Some(&t.provider)).await;
@@ -860,11 +861,11 @@ async fn every_response_showing_a_patient_is_recorded_for_that_patient(pg: bool)
         )
         .await;
     assert_eq!(signed.0, 204, "{}", signed.1);
-    let plan_body = json!({"goals": "Soften glabellar lines", "sessions": []});
+    let plan_body = json!({"goals": ["Soften glabellar lines"], "sessions": []});
     let (_, reply) =
         c.s.post(&c.path("plans"), Some(&t.provider), plan_body)
             .await;
-    let plan = reply["id"].as_str().unwrap_or("no-such-plan").to_owned();
+    let plan = reply["id"].as_str().unwrap().to_owned();
     let consent = json!({"kind": "treatment", "form_version": "v1",
                          "signature": {"type": "typed", "name": "Charta Clinicaltest"}});
     assert_eq!(
@@ -939,7 +940,145 @@ async fn every_response_showing_a_patient_is_recorded_for_that_patient(pg: bool)
     assert!(walked > 150, "{walked} requests");
 }
 
+/// An id that does not exist is answered like one the actor may not open: whoever would get 403
+/// for a real patient, note, plan or treatment gets 403 for a made-up id of the same shape, so
+/// the status never tells whether a record exists.
+async fn unknown_ids_are_answered_like_forbidden_ones(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    c.receive_lot(&t.provider, 200).await;
+    let body = neurotoxin(6.0, "corrugator_l", LOT, "2027-06-30");
+    let (_, reply) =
+        c.s.post(&c.path("treatments"), Some(&t.provider), body)
+            .await;
+    let treatment = reply["id"].as_str().unwrap().to_owned();
+    let (_, reply) =
+        c.s.post(&c.path("notes"), Some(&t.provider), soap("Exists"))
+            .await;
+    let note = reply["id"].as_str().unwrap().to_owned();
+    let plan_body = json!({"goals": ["Soften glabellar lines"], "sessions": []});
+    let (_, reply) =
+        c.s.post(&c.path("plans"), Some(&t.provider), plan_body)
+            .await;
+    let plan = reply["id"].as_str().unwrap().to_owned();
+    // Same prefix and length, last character changed: well-formed, but nobody's.
+    let made_up = |id: &str| {
+        let last = if id.ends_with('0') { '1' } else { '0' };
+        format!("{}{last}", &id[..id.len() - 1])
+    };
+
+    let (_, doc) = c.s.get("/api/v1/openapi.json", None).await;
+    let mut compared = 0;
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        let real = if template.starts_with("/api/v1/patients/{id}") {
+            c.patient.to_string()
+        } else if template.starts_with("/api/v1/notes/{id}") {
+            note.clone()
+        } else if template.starts_with("/api/v1/plans/{id}") {
+            plan.clone()
+        } else if template.starts_with("/api/v1/treatments/{id}") {
+            treatment.clone()
+        } else {
+            continue;
+        };
+        for method in ["get", "post"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            for (role, token) in [
+                ("provider off the team", &t.off_team),
+                ("staff", &t.staff),
+                ("admin", &t.admin),
+                ("other patient", &t.other_patient),
+            ] {
+                let send = |id: String| {
+                    let path = template.replace("{id}", &id);
+                    let token = token.clone();
+                    let s = &c.s;
+                    async move {
+                        if method == "get" {
+                            s.get(&path, Some(&token)).await.0
+                        } else {
+                            s.post(&path, Some(&token), json!({})).await.0
+                        }
+                    }
+                };
+                let existing = send(real.clone()).await;
+                if existing != 403 {
+                    continue;
+                }
+                let unknown = send(made_up(&real)).await;
+                compared += 1;
+                assert_eq!(
+                    unknown, 403,
+                    "{role} {method} {template}: 403 for a real id, {unknown} for an unknown one"
+                );
+            }
+        }
+    }
+    assert!(compared > 30, "{compared} comparisons");
+}
+
+/// A refused body's message names the field and what it expects, never the value sent: a name
+/// typed into the wrong field is PHI all the same.
+async fn refusals_never_echo_what_was_sent(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    let secret = "Quillon Secretname";
+    let start = 1_800_000_000_000_i64 + 2 * HOUR;
+    let booking = |field: &str| {
+        let mut body = json!({"patient_id": c.patient, "provider_id": c.provider.id,
+            "start_ms": start, "end_ms": start + HOUR / 2, "service": "neurotoxin_treatment",
+            "location": {"type": "clinic", "clinic_id": c.clinic_id}});
+        body[field] = json!(secret);
+        body
+    };
+    let mut patient = json!({"given": "Ann", "family": "Lee", "dob": "1990-01-01"});
+    patient[secret] = json!(1);
+    let cases = [
+        (
+            "/api/v1/appointments".to_owned(),
+            &t.staff,
+            booking("start_ms"),
+            "start_ms",
+        ),
+        (
+            "/api/v1/appointments".to_owned(),
+            &t.staff,
+            booking("service"),
+            "service",
+        ),
+        (
+            "/api/v1/patients".to_owned(),
+            &t.staff,
+            patient,
+            "unknown field",
+        ),
+        (
+            c.path("plans"),
+            &t.provider,
+            json!({"goals": secret}),
+            "goals",
+        ),
+        (
+            c.path("notes"),
+            &t.provider,
+            json!({"subjective": [secret]}),
+            "subjective",
+        ),
+    ];
+    for (path, token, body, field) in cases {
+        let (status, reply) = c.s.post(&path, Some(token), body).await;
+        assert!((400..500).contains(&status), "{path} {field}: {status}");
+        let message = reply["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(field), "{path}: {message}");
+        assert!(!reply.to_string().contains("Secretname"), "{path}: {reply}");
+    }
+}
+
 both_backends!(
+    refusals_never_echo_what_was_sent,
+    unknown_ids_are_answered_like_forbidden_ones,
     every_response_showing_a_patient_is_recorded_for_that_patient,
     only_the_author_edits_and_signs_a_draft,
     treatment_cells,

@@ -268,3 +268,55 @@ async fn graceful_shutdown_stops_the_server() {
     s.server.await.unwrap().unwrap();
     assert!(TcpStream::connect(s.addr).await.is_err(), "listener closed");
 }
+
+/// The certificate generated when none is configured is valid for a year, kept while it has
+/// more than 30 days left, and renewed at start-up after that (a matching key, still 0600).
+#[test]
+fn the_bootstrap_certificate_lasts_a_year_and_is_renewed_near_its_end() {
+    use std::os::unix::fs::PermissionsExt;
+    use time::macros::datetime;
+    let dir = tempfile::tempdir().unwrap();
+    let tls = dir.path().join("tls");
+    let validity = |path: &std::path::Path| {
+        let pem = std::fs::read(path).unwrap();
+        let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).unwrap();
+        let cert = pem.parse_x509().unwrap();
+        let validity = cert.validity();
+        (
+            validity.not_before.to_datetime(),
+            validity.not_after.to_datetime(),
+        )
+    };
+    let start = datetime!(2027-01-01 0:00 UTC);
+    let material = vial_web::ensure_self_signed_at(&tls, start).unwrap();
+    let (from, until) = validity(&material.cert);
+    assert_eq!(from, start - time::Duration::days(1));
+    assert_eq!(until, start + time::Duration::days(365));
+    let first = std::fs::read(&material.cert).unwrap();
+
+    vial_web::ensure_self_signed_at(&tls, start + time::Duration::days(300)).unwrap();
+    assert_eq!(
+        std::fs::read(&material.cert).unwrap(),
+        first,
+        "65 days left: kept"
+    );
+
+    let later = start + time::Duration::days(340);
+    vial_web::ensure_self_signed_at(&tls, later).unwrap();
+    assert_ne!(
+        std::fs::read(&material.cert).unwrap(),
+        first,
+        "25 days left: renewed"
+    );
+    assert_eq!(
+        validity(&material.cert).1,
+        later + time::Duration::days(365)
+    );
+    let mode = std::fs::metadata(&material.key)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    vial_web::server_config(&material).expect("the renewed key matches the renewed certificate");
+    assert!(!tls.join("cert.pem.new").exists() && !tls.join("key.pem.new").exists());
+}

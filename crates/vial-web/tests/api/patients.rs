@@ -277,6 +277,16 @@ async fn bad_input_is_refused_precisely_and_stores_nothing(pg: bool) {
             422,
             "control char",
         ),
+        (
+            json!({"given": "Ann\u{202E}nhoJ", "family": "B", "dob": "1990-01-01"}),
+            422,
+            "control char",
+        ),
+        (
+            json!({"given": "Ann", "family": "B\u{200B}", "dob": "1990-01-01"}),
+            422,
+            "control char",
+        ),
     ];
     for (body, expected, what) in cases {
         let (status, reply) = p.s.post("/api/v1/patients", Some(&token), body).await;

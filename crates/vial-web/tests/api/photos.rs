@@ -378,11 +378,52 @@ async fn refused_by_role_and_audited(pg: bool) {
             .await;
         assert_eq!(status, 403, "only the care team captures");
     }
+    // A photo that does not exist is refused like one of another patient's.
     let (status, _, _) = c
         .fetch("/api/v1/photos/ph_nosuchphoto/content", &t.provider)
         .await;
-    assert_eq!(status, 404);
+    assert_eq!(status, 403);
     assert_eq!(c.photo_count().await, 1);
+}
+
+/// An actor who may not capture is refused before the upload's body is read: the 403 arrives
+/// while the client is still holding back the rest of a large body, which the server would
+/// otherwise have waited for and taken in.
+async fn refused_uploads_are_answered_before_the_body(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    for token in [&t.patient, &t.staff] {
+        let before = c.s.audit().await.len();
+        let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+        let head = "--cut\r\nContent-Disposition: form-data; name=\"file\"; \
+                    filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n";
+        let mut first = head.as_bytes().to_vec();
+        first.extend(std::iter::repeat_n(0xA5_u8, 64 * 1024));
+        sender.send(Ok(first)).await.unwrap();
+        let body = futures_util::stream::unfold(receiver, |mut r| async move {
+            r.recv().await.map(|chunk| (chunk, r))
+        });
+        let request =
+            c.s.client
+                .post(format!("{}/api/v1/patients/{}/photos", c.s.base, c.patient))
+                .bearer_auth(token)
+                .header("content-type", "multipart/form-data; boundary=cut")
+                .body(reqwest::Body::wrap_stream(body))
+                .send();
+        // The rest of the body is never sent while `sender` lives: only an answer given before
+        // reading it arrives within the deadline.
+        let response = tokio::time::timeout(std::time::Duration::from_secs(20), request)
+            .await
+            .expect("the refusal waited for the body")
+            .unwrap();
+        assert_eq!(response.status(), 403);
+        drop(sender);
+        let denied = c.s.audit().await[before..]
+            .iter()
+            .any(|(action, outcome, _)| action == "photo.capture" && outcome == "denied");
+        assert!(denied, "the early refusal is recorded");
+    }
+    assert_eq!(c.photo_count().await, 0);
 }
 
 /// Without an active photography consent (a marketing consent is not one) a capture is refused
@@ -1102,6 +1143,7 @@ async fn tampered_blob_aborts_the_body_and_is_audited(pg: bool) {
 }
 
 both_backends!(
+    refused_uploads_are_answered_before_the_body,
     streamed_views_are_the_sanitized_upload,
     tampered_blob_aborts_the_body_and_is_audited,
     page_upload_needs_csrf,

@@ -100,7 +100,7 @@ async fn submit(
     let axum::Form(fields) =
         axum::Form::<LoginFields>::from_request(Request::from_parts(parts, body), &app)
             .await
-            .map_err(|e| PageError::Invalid(e.body_text()))?;
+            .map_err(|e| PageError::Invalid(vial_clinical::without_values(&e.body_text())))?;
     let csrf_ok = expected.is_some_and(|e| !e.is_empty() && tokens_match(&e, &fields.csrf));
     if !csrf_ok {
         return Err(PageError::CrossSite);
