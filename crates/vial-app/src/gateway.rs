@@ -204,6 +204,8 @@ pub(crate) enum Ask<'a> {
     AccountChange { target: &'a UserId },
     /// May the actor assign a provider to a patient's care team?
     CareTeam,
+    /// May the actor, related to the patient as `relation`, take a provider off the care team?
+    CareTeamRemoval { relation: Relation },
     /// May the actor co-sign charts, the practice having named `director`?
     Cosign { director: Option<&'a UserId> },
     /// May the actor edit or sign a draft written by `author`?
@@ -263,6 +265,9 @@ fn policy(actor: &Actor, ask: Ask<'_>) -> Decision {
             vial_core::may_change_role(&actor.user_id, actor.role, target)
         }
         Ask::CareTeam => vial_core::may_assign_care_team(actor.role),
+        Ask::CareTeamRemoval { relation } => {
+            vial_core::may_remove_from_care_team(actor.role, relation)
+        }
         Ask::Cosign { director } => vial_core::may_cosign(&actor.user_id, actor.role, director),
         Ask::DraftAuthor { author } => vial_core::may_write_draft(&actor.user_id, author),
         Ask::CatalogueRead => vial_core::may_read_catalogue(actor.role),

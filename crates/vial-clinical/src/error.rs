@@ -248,14 +248,14 @@ pub fn without_values(message: &str) -> String {
         let sent = out[value..end].trim_end_matches('`').to_owned();
         out.replace_range(start..end, label);
         // An unknown field's path ends with the field as sent (`a.b.<sent>: unknown field`).
-        if label == "unknown field" && !sent.is_empty() {
-            if let Some(path) = out[..start].strip_suffix(": ") {
-                if let Some(rest) = path.strip_suffix(sent.as_str()) {
-                    let keep = rest.strip_suffix('.').unwrap_or(rest);
-                    let keep = keep.strip_suffix(": ").unwrap_or(keep).len();
-                    out.replace_range(keep..start, ": ");
-                }
-            }
+        if label == "unknown field"
+            && !sent.is_empty()
+            && let Some(path) = out[..start].strip_suffix(": ")
+            && let Some(rest) = path.strip_suffix(sent.as_str())
+        {
+            let keep = rest.strip_suffix('.').unwrap_or(rest);
+            let keep = keep.strip_suffix(": ").unwrap_or(keep).len();
+            out.replace_range(keep..start, ": ");
         }
     }
     out

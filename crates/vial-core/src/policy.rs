@@ -330,9 +330,37 @@ pub fn may_assign_care_team(role: Role) -> Decision {
     }
 }
 
+/// May someone with `role`, related to the patient as `relation`, take a provider off the
+/// patient's care team? An admin (the practice's operations), or a provider on that care team
+/// (handing a patient over); nobody under a break-glass grant, nobody else.
+pub fn may_remove_from_care_team(role: Role, relation: Relation) -> Decision {
+    match (role, relation) {
+        (Role::Admin, _) | (Role::Provider, Relation::CareTeam) => Decision::Allow(Scope::Full),
+        (Role::Provider, _) => Decision::Deny(DenyReason::NotOnCareTeam),
+        (Role::Staff | Role::Patient, _) => Decision::Deny(DenyReason::NotPermittedForRole),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admins_and_the_care_team_remove_from_it() {
+        for role in Role::ALL {
+            for relation in [
+                Relation::None,
+                Relation::CareTeam,
+                Relation::BreakGlass,
+                Relation::SelfRecord,
+            ] {
+                let allowed = may_remove_from_care_team(role, relation).is_allowed();
+                let expected = role == Role::Admin
+                    || (role == Role::Provider && relation == Relation::CareTeam);
+                assert_eq!(allowed, expected, "{role:?} {relation:?}");
+            }
+        }
+    }
 
     #[test]
     fn only_staff_and_admin_assign_care_teams() {

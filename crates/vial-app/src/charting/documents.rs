@@ -273,8 +273,11 @@ impl App {
                     return Err(AppError::State("the document was signed meanwhile".into()));
                 }
                 if let (CosignStatus::Awaiting, Some(director)) = (cosign_status, director) {
-                    tx.add_to_care_team(&row.patient_id, &director, "assigned", now)
-                        .await?;
+                    let patient = &row.patient_id;
+                    crate::patients::care_team::join(
+                        work, &actor, patient, &director, "cosign", now,
+                    )
+                    .await?;
                 }
                 Ok(())
             })

@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 
 mod access_review;
 mod break_glass;
+pub(crate) mod care_team;
 
 pub use access_review::AccessRecord;
 pub use break_glass::{BREAK_GLASS_MS, BreakGlassGrant};
@@ -261,8 +262,7 @@ impl App {
                 };
                 tx.insert_patient(&row).await?;
                 if actor.role == Role::Provider {
-                    tx.add_to_care_team(&id, &actor.user_id, "assigned", now)
-                        .await?;
+                    care_team::join(work, &actor, &id, &actor.user_id, "assigned", now).await?;
                 }
                 Ok(id)
             })

@@ -189,8 +189,11 @@ impl App {
                 // Booked with this provider: on the care team from now on. Never from an
                 // emergency grant, which must end with the grant.
                 if relation != Relation::BreakGlass {
-                    tx.add_to_care_team(&patient_id, &provider_id, "booked", now)
-                        .await?;
+                    let (patient, provider) = (&patient_id, &provider_id);
+                    crate::patients::care_team::join(
+                        work, &actor, patient, provider, "booked", now,
+                    )
+                    .await?;
                 }
                 Ok(())
             })

@@ -23,6 +23,11 @@ const POLICY_CALLS: &[&str] = &[
     "may_change_role",
     "may_cosign",
     "may_assign_care_team",
+    "may_remove_from_care_team",
+    "may_write_draft",
+    "may_read_catalogue",
+    "may_maintain_catalogue",
+    "may_use_portal",
 ];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {

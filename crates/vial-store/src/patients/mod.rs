@@ -57,6 +57,12 @@ pub trait PatientsRead: Send {
 #[async_trait::async_trait]
 pub trait PatientsTx: Send {
     async fn insert_patient(&mut self, patient: &PatientRow) -> StoreResult<()>;
+    /// Takes a provider off a patient's care team; false if they were not on it.
+    async fn remove_from_care_team(
+        &mut self,
+        patient_id: &PatientId,
+        provider_id: &UserId,
+    ) -> StoreResult<bool>;
     /// Adds a provider to a patient's care team; false if already there.
     async fn add_to_care_team(
         &mut self,

@@ -1,7 +1,10 @@
-//! Patients' fixtures for the other slices' scenarios (care teams are exercised by
-//! [`photos`](crate::photos)' and [`charting`](crate::charting)'s).
+//! Patients' fixtures for the other slices' scenarios, and care-team membership coming and
+//! going (reads through it are exercised by [`photos`](crate::photos)' and
+//! [`charting`](crate::charting)'s).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure must be loud
+
+use vial_core::{PatientId, UserId};
 
 use crate::identity::scenarios::user;
 use crate::{PatientRow, Store};
@@ -27,4 +30,24 @@ pub(crate) async fn with_patient(store: &dyn Store) {
     tx.insert_user(&user("u1", 1)).await.unwrap();
     tx.insert_patient(&patient_row("p1")).await.unwrap();
     tx.commit().await.unwrap();
+}
+
+/// A provider joins a care team once, leaves it once, and may join again.
+pub async fn care_team_members_come_and_go(store: &dyn Store) {
+    with_patient(store).await;
+    let (p1, u1) = (PatientId::from("p1"), UserId::from("u1"));
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.add_to_care_team(&p1, &u1, "assigned", 5).await.unwrap());
+    assert!(!tx.add_to_care_team(&p1, &u1, "booked", 6).await.unwrap());
+    assert!(tx.on_care_team(&p1, &u1).await.unwrap());
+    assert!(tx.remove_from_care_team(&p1, &u1).await.unwrap());
+    assert!(
+        !tx.remove_from_care_team(&p1, &u1).await.unwrap(),
+        "only once"
+    );
+    assert!(!tx.on_care_team(&p1, &u1).await.unwrap());
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert!(!tx.on_care_team(&p1, &u1).await.unwrap());
+    assert!(tx.add_to_care_team(&p1, &u1, "assigned", 7).await.unwrap());
 }

@@ -233,6 +233,22 @@ macro_rules! patients_sql {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn remove_from_care_team(
+                &mut self,
+                patient_id: &PatientId,
+                provider_id: &UserId,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "DELETE FROM care_team WHERE patient_id = $1 AND provider_id = $2",
+                )
+                .bind(patient_id.as_str())
+                .bind(provider_id.as_str())
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn insert_break_glass(&mut self, g: &BreakGlassRow) -> StoreResult<()> {
                 ::sqlx::query(
                     "INSERT INTO break_glass (id, patient_id, provider_id, reason_enc, \

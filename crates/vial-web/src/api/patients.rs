@@ -22,6 +22,7 @@ pub(crate) fn routes() -> OpenApiRouter<App> {
         .routes(routes!(search_by_body))
         .routes(routes!(read))
         .routes(routes!(assign))
+        .routes(routes!(remove_from_care_team))
         .routes(routes!(break_glass))
         .routes(routes!(patient_log))
         .routes(routes!(my_log))
@@ -202,6 +203,36 @@ pub(crate) async fn assign(
 ) -> Result<StatusCode, ApiError> {
     let b = body(payload)?;
     app.assign_care_team(&actor, &id, &b.provider_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RemoveBody {
+    /// The caller's password again.
+    #[schema(value_type = String)]
+    password: zeroize::Zeroizing<String>,
+    /// Six digits from the caller's authenticator.
+    #[serde(default)]
+    totp: Option<String>,
+}
+
+/// Take a provider off a patient's care team (an admin, or a provider on that team), with
+/// re-authentication.
+#[utoipa::path(post, path = "/api/v1/patients/{id}/care-team/{provider_id}/remove", request_body = RemoveBody,
+    tag = "patients", security(("bearer" = [])),
+    params(("id" = String, Path, description = "patient id"), ("provider_id" = String, Path, description = "user id")),
+    responses((status = 204, description = "removed"), (status = 401, description = "re-authentication failed"),
+              (status = 403, description = "not permitted (audited)"), (status = 404, description = "not on the care team")))]
+pub(crate) async fn remove_from_care_team(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path((id, provider_id)): Path<(PatientId, UserId)>,
+    payload: JsonBody<RemoveBody>,
+) -> Result<StatusCode, ApiError> {
+    let b = body(payload)?;
+    app.remove_from_care_team(&actor, &id, &provider_id, &b.password, b.totp.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -476,6 +476,107 @@ async fn break_glass_is_reauthenticated_time_limited_and_reviewed(pg: bool) {
     assert_eq!(p.s.get("/api/v1/break-glass", Some(&staff)).await.0, 403);
 }
 
+/// A provider leaves a care team only by an admin or a provider on that team, each after
+/// re-authenticating; staff, patients and providers off the team are refused and recorded; the
+/// removed provider's access ends; every addition and removal shows in the patient's own log.
+async fn care_team_members_are_removed_by_an_admin_or_the_team(pg: bool) {
+    let p = practice(pg).await;
+    let chart = format!("/api/v1/patients/{}", p.patient_x);
+    let staff = p.s.token(&p.staff).await;
+    let assign = format!("/api/v1/patients/{}/care-team", p.patient_x);
+    let off_id = json!({"provider_id": p.provider_off_team.id});
+    assert_eq!(p.s.post(&assign, Some(&staff), off_id).await.0, 204);
+    let remove = |who: &TestUser| {
+        format!(
+            "/api/v1/patients/{}/care-team/{}/remove",
+            p.patient_x, who.id
+        )
+    };
+    let reauth = |user: &TestUser| {
+        p.s.next_step();
+        json!({"password": server::PASSWORD, "totp": p.s.code(user)})
+    };
+    let me = p.s.token(&p.patient_self).await;
+    let other_provider =
+        p.s.add_user("dr.third@example.com", Role::Provider, None)
+            .await;
+    let third = p.s.token(&other_provider).await;
+    let before = p.s.audit().await.len();
+    for (token, user) in [
+        (&staff, &p.staff),
+        (&me, &p.patient_self),
+        (&third, &other_provider),
+    ] {
+        let body = if user.role == Role::Patient {
+            json!({"password": server::PASSWORD})
+        } else {
+            reauth(user)
+        };
+        let (status, _) =
+            p.s.post(&remove(&p.provider_off_team), Some(token), body)
+                .await;
+        assert_eq!(status, 403, "{}", user.email);
+    }
+    let denied = p.s.audit().await[before..]
+        .iter()
+        .filter(|(a, o, pid)| {
+            a == "care_team.remove" && o == "denied" && pid.as_deref() == Some(&p.patient_x)
+        })
+        .count();
+    assert_eq!(denied, 3, "every refusal recorded under the patient");
+
+    // A provider on the team hands the patient over, after re-authenticating.
+    let on = p.s.token(&p.provider_on_team).await;
+    let off = p.s.token(&p.provider_off_team).await;
+    assert_eq!(p.s.get(&chart, Some(&off)).await.0, 200);
+    let wrong = json!({"password": "not my password", "totp": "000000"});
+    let (status, _) =
+        p.s.post(&remove(&p.provider_off_team), Some(&on), wrong)
+            .await;
+    assert_eq!(status, 401);
+    let body = reauth(&p.provider_on_team);
+    let (status, reply) =
+        p.s.post(&remove(&p.provider_off_team), Some(&on), body)
+            .await;
+    assert_eq!(status, 204, "{reply}");
+    assert_eq!(p.s.get(&chart, Some(&off)).await.0, 403, "access ended");
+    let body = reauth(&p.provider_on_team);
+    let (status, _) =
+        p.s.post(&remove(&p.provider_off_team), Some(&on), body)
+            .await;
+    assert_eq!(status, 404, "no longer on the team");
+
+    // An admin takes the last provider off.
+    let admin = p.s.token(&p.admin).await;
+    let body = reauth(&p.admin);
+    let (status, _) =
+        p.s.post(&remove(&p.provider_on_team), Some(&admin), body)
+            .await;
+    assert_eq!(status, 204);
+    assert_eq!(p.s.get(&chart, Some(&on)).await.0, 403);
+
+    // The patient sees who was added and who was taken off.
+    let (status, log) = p.s.get("/api/v1/me/access-log", Some(&me)).await;
+    assert_eq!(status, 200, "{log}");
+    let shown = log.to_string();
+    for action in ["care_team.assign", "care_team.remove"] {
+        assert!(shown.contains(action), "{action} in {shown}");
+    }
+
+    // Joining by a booking is recorded too, where it used to be silent.
+    let start = vial_app::Clock::now_ms(&*p.s.clock) + 30 * server::MINUTE;
+    let booking = json!({"patient_id": p.patient_y, "provider_id": other_provider.id,
+        "start_ms": start, "end_ms": start + 30 * server::MINUTE, "service": "follow_up",
+        "location": {"type": "mobile", "address": "1 Main Street"}});
+    let (status, booked) =
+        p.s.post("/api/v1/appointments", Some(&staff), booking)
+            .await;
+    assert_eq!(status, 201, "{booked}");
+    let robin = p.s.token(&p.patient_other).await;
+    let (_, log) = p.s.get("/api/v1/me/access-log", Some(&robin)).await;
+    assert!(log.to_string().contains("care_team.add"), "{log}");
+}
+
 /// Break-glass stays an emergency: a provider who books themselves during a grant does not
 /// join the care team, so access ends with the grant (and the cancelled booking), and reads
 /// under the grant are recorded as emergency access, not treatment.
@@ -538,6 +639,7 @@ async fn break_glass_never_becomes_care_team_membership(pg: bool) {
 }
 
 both_backends!(
+    care_team_members_are_removed_by_an_admin_or_the_team,
     break_glass_never_becomes_care_team_membership,
     break_glass_is_reauthenticated_time_limited_and_reviewed,
     access_review_for_admins_and_patients,
