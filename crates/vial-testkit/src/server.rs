@@ -232,6 +232,17 @@ impl Server {
         totp.generate(u64::try_from(self.clock.now_ms() / 1000).unwrap())
     }
 
+    /// `body` with `user`'s password and a fresh code as `password` and `totp`, for a request
+    /// that asks for re-authentication.
+    pub fn reauthenticated(&self, user: &TestUser, mut body: Value) -> Value {
+        body["password"] = json!(PASSWORD);
+        if user.totp_secret.is_some() {
+            self.next_step();
+            body["totp"] = json!(self.code(user));
+        }
+        body
+    }
+
     /// Moves past the current TOTP step, so that a new code exists.
     pub fn next_step(&self) {
         self.clock.advance_ms(30_000);

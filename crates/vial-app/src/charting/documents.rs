@@ -275,7 +275,7 @@ impl App {
                 if let (CosignStatus::Awaiting, Some(director)) = (cosign_status, director) {
                     let patient = &row.patient_id;
                     crate::patients::care_team::join(
-                        work, &actor, patient, &director, "cosign", now,
+                        work, &actor, patient, &director, "assigned", now,
                     )
                     .await?;
                 }

@@ -302,12 +302,19 @@ impl App {
         })
     }
 
-    /// Creates a user on behalf of an admin (the API's user management).
+    /// Creates a user on behalf of an admin (the API's user management), who re-authenticates
+    /// first with `password` and `totp`: a stolen admin session cannot add accounts.
     pub async fn create_user(
         &self,
         by: &Actor,
         input: NewUserInput,
+        password: &str,
+        totp: Option<&str>,
     ) -> Result<AddedUser, AppError> {
+        // Only someone the decision will allow spends a one-time code on re-authentication.
+        if crate::gateway::permits(by, Ask::practice(Resource::Administration, Action::Write)) {
+            self.reauthenticate(by, password, totp).await?;
+        }
         self.insert_user(input, Creator::Admin(by.clone())).await
     }
 

@@ -7,8 +7,8 @@ use vial_core::{PatientId, UserId};
 use crate::gateway::{Ask, authorize, permits};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Work};
 
-/// Puts `provider` on the patient's care team because of `reason` (`booked`, `assigned`,
-/// `cosign`) and, when they were not on it yet, records the addition under the patient.
+/// Puts `provider` on the patient's care team because of `reason` (`booked` or `assigned`, as
+/// the schema allows) and, when they were not on it yet, records the addition under the patient.
 pub(crate) async fn join(
     work: &mut Work,
     by: &Actor,

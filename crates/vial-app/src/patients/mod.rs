@@ -347,13 +347,20 @@ impl App {
         .await
     }
 
-    /// Puts a provider on a patient's care team (staff and admin only).
+    /// Puts a provider on a patient's care team (staff and admin only, re-authenticated with
+    /// `password` and `totp`: membership opens the patient's chart).
     pub async fn assign_care_team(
         &self,
         actor: &Actor,
         patient_id: &PatientId,
         provider_id: &UserId,
+        password: &str,
+        totp: Option<&str>,
     ) -> Result<bool, AppError> {
+        // Only someone the decision will allow spends a one-time code on re-authentication.
+        if crate::gateway::permits(actor, Ask::CareTeam) {
+            self.reauthenticate(actor, password, totp).await?;
+        }
         let (actor, patient, provider, now) = (
             actor.clone(),
             patient_id.clone(),

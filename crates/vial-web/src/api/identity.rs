@@ -249,6 +249,12 @@ pub(crate) struct CreateUserBody {
     /// The patient record a patient account belongs to.
     #[serde(default)]
     patient_id: Option<PatientId>,
+    /// The admin's own password and a fresh TOTP code: creating accounts needs
+    /// re-authentication.
+    #[schema(value_type = String)]
+    reauth_password: Zeroizing<String>,
+    #[serde(default)]
+    reauth_totp: Option<String>,
 }
 
 /// A created account; workforce accounts get their TOTP secret and recovery codes, once.
@@ -283,6 +289,8 @@ pub(crate) async fn create_user(
                 password: b.password,
                 patient_id: b.patient_id,
             },
+            &b.reauth_password,
+            b.reauth_totp.as_deref(),
         )
         .await?;
     let (totp_secret, recovery_codes) = match &added.totp_secret {

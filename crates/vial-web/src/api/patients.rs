@@ -189,9 +189,14 @@ pub(crate) async fn search_by_body(
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssignBody {
     provider_id: UserId,
+    /// The caller's own password and a fresh TOTP code: joining a care team opens the chart.
+    #[schema(value_type = String)]
+    password: zeroize::Zeroizing<String>,
+    #[serde(default)]
+    totp: Option<String>,
 }
 
-/// Put a provider on a patient's care team (staff, admin).
+/// Put a provider on a patient's care team (staff, admin; re-authenticated).
 #[utoipa::path(post, path = "/api/v1/patients/{id}/care-team", request_body = AssignBody, tag = "patients",
     security(("bearer" = [])), params(("id" = String, Path, description = "patient id")),
     responses((status = 204, description = "assigned"), (status = 403, description = "not permitted (audited)")))]
@@ -202,7 +207,8 @@ pub(crate) async fn assign(
     payload: JsonBody<AssignBody>,
 ) -> Result<StatusCode, ApiError> {
     let b = body(payload)?;
-    app.assign_care_team(&actor, &id, &b.provider_id).await?;
+    app.assign_care_team(&actor, &id, &b.provider_id, &b.password, b.totp.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -62,7 +62,7 @@ async fn clinic(pg: bool) -> Clinic {
         .post(
             &format!("/api/v1/patients/{patient}/care-team"),
             Some(&staff_token),
-            json!({"provider_id": provider.id}),
+            s.reauthenticated(&staff, json!({"provider_id": provider.id})),
         )
         .await;
     assert_eq!(status, 204);
@@ -789,7 +789,7 @@ async fn only_the_author_edits_and_signs_a_draft(pg: bool) {
         c.s.post(
             &format!("/api/v1/patients/{}/care-team", c.patient),
             Some(&staff),
-            json!({"provider_id": c.off_team.id}),
+            c.s.reauthenticated(&c.staff, json!({"provider_id": c.off_team.id})),
         )
         .await;
     assert_eq!(status, 204);

@@ -2,7 +2,7 @@
 //! Time is a FixedClock: timeouts are tested by moving it, never by sleeping.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
-use serde_json::json;
+use serde_json::{Value, json};
 use vial_app::Role;
 use vial_testkit::both_backends;
 use vial_testkit::server::{MINUTE, PASSWORD, TestUser, spawn_app, spawn_with, spawn_with_policy};
@@ -515,9 +515,23 @@ async fn devices_are_listed_and_ended_and_admins_manage_accounts(pg: bool) {
     let s = spawn_app(pg).await;
     let admin = s.add_user("ann.owner@example.com", Role::Admin, None).await;
     let admin_token = s.token(&admin).await;
-    // Admins create accounts over the API; others may not.
+    // Admins create accounts over the API, re-authenticated; others may not.
+    let confirmed = |user: &TestUser, mut body: Value| {
+        s.next_step();
+        body["reauth_password"] = json!(PASSWORD);
+        body["reauth_totp"] = json!(s.code(user));
+        body
+    };
     let body = json!({"email": "dr.new@example.com", "role": "provider", "name": "Dr New", "password": PASSWORD});
-    let (status, created) = s.post("/api/v1/users", Some(&admin_token), body).await;
+    let mut unconfirmed = body.clone();
+    unconfirmed["reauth_password"] = json!("not my password");
+    let (status, _) = s
+        .post("/api/v1/users", Some(&admin_token), unconfirmed)
+        .await;
+    assert_eq!(status, 401, "a stolen admin session cannot add accounts");
+    let (status, created) = s
+        .post("/api/v1/users", Some(&admin_token), confirmed(&admin, body))
+        .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["totp_secret"].as_str().unwrap().len(), 32);
     let nia = s
@@ -527,9 +541,16 @@ async fn devices_are_listed_and_ended_and_admins_manage_accounts(pg: bool) {
     let laptop = s.token(&nia).await;
     let body =
         json!({"email": "x.y@example.com", "role": "staff", "name": "X", "password": PASSWORD});
-    assert_eq!(s.post("/api/v1/users", Some(&laptop), body).await.0, 403);
-    let bad_role =
-        json!({"email": "z.y@example.com", "role": "root", "name": "Z", "password": PASSWORD});
+    assert_eq!(
+        s.post("/api/v1/users", Some(&laptop), confirmed(&nia, body))
+            .await
+            .0,
+        403
+    );
+    let bad_role = confirmed(
+        &admin,
+        json!({"email": "z.y@example.com", "role": "root", "name": "Z", "password": PASSWORD}),
+    );
     assert_eq!(
         s.post("/api/v1/users", Some(&admin_token), bad_role)
             .await

@@ -485,11 +485,18 @@ async fn admin_creates_a_user_who_enrols_and_signs_in() {
     let mut owner = Browser::new(&server);
     owner.login(&admin).await;
     let csrf = owner.csrf("/admin/users").await;
+    // The admin confirms it is them for each account: password and a fresh code.
+    let fresh_code = || {
+        server.next_step();
+        server.code(&admin)
+    };
     let weak = owner
         .post(
             "/admin/users",
             &[
                 ("_csrf", &csrf),
+                ("your_password", PASSWORD),
+                ("your_code", &fresh_code()),
                 ("name", "Nia Nurse"),
                 ("email", "nia@example.com"),
                 ("role", "provider"),
@@ -504,6 +511,8 @@ async fn admin_creates_a_user_who_enrols_and_signs_in() {
             "/admin/users",
             &[
                 ("_csrf", &csrf),
+                ("your_password", PASSWORD),
+                ("your_code", &fresh_code()),
                 ("name", "Front Desk"),
                 ("email", "frontdesk@example.com"),
                 ("role", "staff"),
@@ -519,6 +528,8 @@ async fn admin_creates_a_user_who_enrols_and_signs_in() {
             "/admin/users",
             &[
                 ("_csrf", &csrf),
+                ("your_password", PASSWORD),
+                ("your_code", &fresh_code()),
                 ("name", "Nia Nurse"),
                 ("email", "nia@example.com"),
                 ("role", "provider"),

@@ -152,9 +152,17 @@ async fn practice(server: &Server) -> Practice {
         )
         .await
         .unwrap();
+    server.next_step();
+    let code = server.code(&staff);
     server
         .app
-        .assign_care_team(&staff_actor, &patient_id, &provider.user_id())
+        .assign_care_team(
+            &staff_actor,
+            &patient_id,
+            &provider.user_id(),
+            PASSWORD,
+            Some(&code),
+        )
         .await
         .unwrap();
     let lot_id = server

@@ -48,7 +48,7 @@ async fn practice(pg: bool) -> Practice {
         .post(
             &format!("/api/v1/patients/{patient_x}/care-team"),
             Some(&token),
-            json!({"provider_id": provider_on_team.id}),
+            s.reauthenticated(&staff, json!({"provider_id": provider_on_team.id})),
         )
         .await;
     assert_eq!(status, 204);
@@ -148,7 +148,8 @@ async fn writing_and_assigning_follow_the_matrix(pg: bool) {
         (&p.admin, 204),
     ] {
         let token = p.s.token(user).await;
-        let body = json!({"provider_id": p.provider_off_team.id});
+        let body =
+            p.s.reauthenticated(user, json!({"provider_id": p.provider_off_team.id}));
         assert_eq!(
             p.s.post(&assign, Some(&token), body).await.0,
             expected,
@@ -157,7 +158,8 @@ async fn writing_and_assigning_follow_the_matrix(pg: bool) {
         );
     }
     let token = p.s.token(&p.staff).await;
-    let not_a_provider = json!({"provider_id": p.staff.id});
+    let not_a_provider =
+        p.s.reauthenticated(&p.staff, json!({"provider_id": p.staff.id}));
     assert_eq!(p.s.post(&assign, Some(&token), not_a_provider).await.0, 422);
 }
 
@@ -484,7 +486,8 @@ async fn care_team_members_are_removed_by_an_admin_or_the_team(pg: bool) {
     let chart = format!("/api/v1/patients/{}", p.patient_x);
     let staff = p.s.token(&p.staff).await;
     let assign = format!("/api/v1/patients/{}/care-team", p.patient_x);
-    let off_id = json!({"provider_id": p.provider_off_team.id});
+    let off_id =
+        p.s.reauthenticated(&p.staff, json!({"provider_id": p.provider_off_team.id}));
     assert_eq!(p.s.post(&assign, Some(&staff), off_id).await.0, 204);
     let remove = |who: &TestUser| {
         format!(

@@ -87,7 +87,7 @@ async fn clinic_on(s: Server) -> Clinic {
             .post(
                 &format!("/api/v1/patients/{id}/care-team"),
                 Some(&staff_token),
-                json!({"provider_id": provider.id}),
+                s.reauthenticated(&staff, json!({"provider_id": provider.id})),
             )
             .await;
         assert_eq!(status, 204);

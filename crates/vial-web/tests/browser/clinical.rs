@@ -14,7 +14,7 @@ use serde_json::json;
 use vial_app::{Actor, DocumentKind, NewPatient, Role};
 use vial_clinical::{ReceivedLotInput, TreatmentBodyInput};
 use vial_testkit::browser::{Browser, WAIT, browser};
-use vial_testkit::server::{Server, TestUser, spawn_app};
+use vial_testkit::server::{PASSWORD, Server, TestUser, spawn_app};
 
 /// The test server's clock stands at 2027-01-15 08:00 UTC.
 const TODAY: &str = "2027-01-15";
@@ -98,9 +98,18 @@ async fn ready_to_treat(server: &Server, p: &Practice) {
             .await
             .unwrap();
     }
+    server.next_step();
+    let code = server.code(&p.staff);
+    let provider = p.provider.user_id();
     server
         .app
-        .assign_care_team(&p.staff_actor, &p.patient_id, &p.provider.user_id())
+        .assign_care_team(
+            &p.staff_actor,
+            &p.patient_id,
+            &provider,
+            PASSWORD,
+            Some(&code),
+        )
         .await
         .unwrap();
 }

@@ -87,6 +87,10 @@ struct NewUserFields {
     password: Zeroizing<String>,
     #[serde(default)]
     patient_id: String,
+    /// The admin's own password and code again: adding an account is a sensitive action.
+    your_password: Zeroizing<String>,
+    #[serde(default)]
+    your_code: String,
 }
 
 #[derive(Template)]
@@ -118,6 +122,8 @@ async fn create_user(
                 password: form.password,
                 patient_id: (!patient_id.is_empty()).then(|| PatientId::from(patient_id)),
             },
+            &form.your_password,
+            (!form.your_code.trim().is_empty()).then_some(form.your_code.trim()),
         )
         .await?;
     let qr = added
