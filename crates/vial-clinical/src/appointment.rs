@@ -135,6 +135,48 @@ impl ClinicId {
 pub const MIN_DURATION_MS: i64 = 5 * 60 * 1000;
 /// The longest appointment.
 pub const MAX_DURATION_MS: i64 = 12 * 60 * 60 * 1000;
+/// How far ahead a patient may ask for an appointment themselves.
+pub const SELF_BOOKING_AHEAD_MS: i64 = 366 * 24 * 60 * 60 * 1000;
+/// The longest appointment a patient may ask for themselves.
+pub const SELF_BOOKING_MAX_MS: i64 = 4 * 60 * 60 * 1000;
+/// How many upcoming appointments a patient may hold at once from booking themselves.
+pub const SELF_BOOKING_OPEN: usize = 3;
+
+/// The limits on an appointment a patient books for themselves (the front desk books anything
+/// the calendar allows): in the future, within a year, at most four hours, and no more than
+/// [`SELF_BOOKING_OPEN`] upcoming ones (`upcoming` counts those already held).
+pub fn check_self_booking(
+    time: TimeRange,
+    now_ms: i64,
+    upcoming: usize,
+) -> Result<(), ClinicalError> {
+    if time.start_ms() <= now_ms {
+        return Err(ClinicalError::invalid("start_ms", "must be in the future"));
+    }
+    if time.start_ms() - now_ms > SELF_BOOKING_AHEAD_MS {
+        return Err(ClinicalError::invalid(
+            "start_ms",
+            "must be within a year; call the practice for later dates",
+        ));
+    }
+    if time.duration_ms() > SELF_BOOKING_MAX_MS {
+        return Err(ClinicalError::invalid(
+            "end_ms",
+            "an appointment you book yourself lasts at most 4 hours",
+        ));
+    }
+    if upcoming >= SELF_BOOKING_OPEN {
+        return Err(ClinicalError::invalid(
+            "start_ms",
+            format!(
+                "you already hold {SELF_BOOKING_OPEN} upcoming appointments; \
+                 call the practice to book more"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The longest mobile-visit address.
 pub const MAX_ADDRESS_CHARS: usize = 500;
 

@@ -86,7 +86,7 @@ pub mod treatment;
 
 pub use appointment::{
     Appointment, AppointmentInput, ClinicId, Location, LocationInput, Service, Status, TimeRange,
-    day_bounds, overlaps, transition, validate_appointment, week_bounds,
+    check_self_booking, day_bounds, overlaps, transition, validate_appointment, week_bounds,
 };
 pub use calendar::{format_date, parse_date};
 pub use catalogue::{

@@ -151,6 +151,17 @@ impl App {
                 if work.read().patient_by_id(&patient_id).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
                 }
+                let self_booked = actor.role == Role::Patient;
+                if self_booked {
+                    let upcoming = work
+                        .read()
+                        .appointments_of_patient(&patient_id)
+                        .await?
+                        .into_iter()
+                        .filter(|a| a.status == Status::Booked && a.end_ms > now)
+                        .count();
+                    vial_clinical::check_self_booking(time, now, upcoming)?;
+                }
                 let tx = work.tx().await?;
                 tx.lock_named(&format!("schedule:{provider_id}")).await?;
                 let clash = tx
@@ -187,8 +198,9 @@ impl App {
                 })
                 .await?;
                 // Booked with this provider: on the care team from now on. Never from an
-                // emergency grant, which must end with the grant.
-                if relation != Relation::BreakGlass {
+                // emergency grant, which must end with the grant, nor from a patient's own
+                // booking: a patient does not open their chart to a provider of their choosing.
+                if relation != Relation::BreakGlass && !self_booked {
                     let (patient, provider) = (&patient_id, &provider_id);
                     crate::patients::care_team::join(
                         work, &actor, patient, provider, "booked", now,

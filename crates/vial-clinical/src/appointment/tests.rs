@@ -251,3 +251,35 @@ fn day_and_week_bounds() {
     );
     assert!(week_bounds(Date::MIN, 0, Weekday::Sunday).is_err());
 }
+
+#[test]
+fn patients_book_themselves_within_limits() {
+    const HOUR: i64 = 60 * 60 * 1000;
+    let now = 1_800_000_000_000;
+    let at = |start: i64, hours: i64| TimeRange::new(start, start + hours * HOUR).unwrap();
+    assert!(check_self_booking(at(now + HOUR, 1), now, 2).is_ok());
+    let refused = [
+        (at(now - HOUR, 1), 0, "start_ms: must be in the future"),
+        (
+            at(now + 400 * 24 * HOUR, 1),
+            0,
+            "start_ms: must be within a year",
+        ),
+        (
+            at(now + HOUR, 5),
+            0,
+            "end_ms: an appointment you book yourself",
+        ),
+        (
+            at(now + HOUR, 1),
+            3,
+            "start_ms: you already hold 3 upcoming",
+        ),
+    ];
+    for (time, upcoming, message) in refused {
+        let error = check_self_booking(time, now, upcoming)
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with(message), "{error}");
+    }
+}
