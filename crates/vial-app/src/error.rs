@@ -35,6 +35,10 @@ pub enum AppError {
     /// The audit log (or the store behind it) could not record the action: nothing happened.
     #[error("{0}")]
     Unavailable(String),
+    /// Too much of a bounded resource is in use (password hashes in flight): nothing was done;
+    /// the same request may succeed in a moment.
+    #[error("the server is busy; try again in a moment")]
+    Busy,
     /// A photo upload or export was refused by `vial-media` (too large, not an image, a bomb,
     /// undecodable, a bad region).
     #[error(transparent)]

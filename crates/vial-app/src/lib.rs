@@ -35,8 +35,8 @@ pub use consents::{ConsentFormView, ConsentView};
 pub use datadir::{DataDir, DatabaseChoice};
 pub use error::AppError;
 pub use identity::{
-    Actor, AddedUser, LoginRequest, LoginSuccess, NewUserInput, SessionKind, SessionPolicy,
-    UserProfile, UserSummary,
+    Actor, AddedUser, HASH_MEMORY_BYTES, HashLimits, LoginRequest, LoginSuccess, NewUserInput,
+    SessionKind, SessionPolicy, UserProfile, UserSummary,
 };
 pub use keys::{
     KeyFileError, KeyStatus, KeyVersionStatus, Keys, LocalKeyFile, RewrapReport, RotationPolicy,
@@ -66,6 +66,7 @@ pub struct App {
     committer: unit_of_work::Committer,
     sessions: SessionPolicy,
     photos: photos::PhotoStorage,
+    hashing: identity::hashing::PasswordHashing,
 }
 
 impl App {
@@ -87,6 +88,7 @@ impl App {
             committer,
             sessions: SessionPolicy::default(),
             photos: photos::PhotoStorage::default(),
+            hashing: identity::hashing::PasswordHashing::new(HashLimits::default()),
         }
     }
 
@@ -97,6 +99,24 @@ impl App {
 
     pub fn session_policy(&self) -> SessionPolicy {
         self.sessions
+    }
+
+    /// The bound on password hashes in flight (login, re-authentication, new passwords).
+    pub(crate) fn password_hashing(&self) -> &identity::hashing::PasswordHashing {
+        &self.hashing
+    }
+
+    /// The most password hashes that ran at once since start.
+    #[cfg(feature = "test-support")]
+    pub fn password_hash_peak(&self) -> usize {
+        self.hashing.peak()
+    }
+
+    /// Takes every turn to hash a password until the guard drops, so that a test can fill the
+    /// queue deterministically.
+    #[cfg(feature = "test-support")]
+    pub async fn occupy_password_hashing(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.hashing.occupy().await
     }
 
     pub(crate) fn committer(&self) -> &unit_of_work::Committer {

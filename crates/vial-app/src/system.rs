@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use crate::{
     AddedUser, App, AppError, AuditEvent, AuditPolicy, AuditVerifyReport, BlobSweep,
-    CheckpointExport, Clock, KeyStatus, Keys, NewUserInput, RewrapReport, RotationPolicy,
-    SessionPolicy, Store,
+    CheckpointExport, Clock, HashLimits, KeyStatus, Keys, NewUserInput, RewrapReport,
+    RotationPolicy, SessionPolicy, Store,
 };
 
 /// The binary's handle: everything [`App`] does plus the calls without an actor.
@@ -51,6 +51,12 @@ impl System {
     /// Replaces the default session timeouts and lockout.
     pub fn with_session_policy(mut self, sessions: SessionPolicy) -> Self {
         self.app.sessions = sessions;
+        self
+    }
+
+    /// Replaces the bound on concurrent password hashes (default: [`HashLimits::default`]).
+    pub fn with_hash_limits(mut self, limits: HashLimits) -> Self {
+        self.app.hashing = crate::identity::hashing::PasswordHashing::new(limits);
         self
     }
 

@@ -25,6 +25,8 @@ pub struct Server {
     pub system: System,
     pub clock: Arc<FixedClock>,
     pub base: String,
+    /// The bound address, for raw TCP and TLS clients.
+    pub addr: std::net::SocketAddr,
     pub client: reqwest::Client,
     cert_pem: Vec<u8>,
 }
@@ -109,10 +111,41 @@ async fn spawn_configured(
     spawn_full(pg, login_rate, policy, |app| app).await
 }
 
+/// A server with the given connection cap and timeouts, and `configure` applied to the
+/// binary's handle (hash limits, say).
+pub async fn spawn_tuned(
+    pg: bool,
+    transport: vial_web::TransportLimits,
+    configure: impl FnOnce(System) -> System,
+) -> Server {
+    spawn_inner(
+        pg,
+        vial_web::LoginRateLimit {
+            burst: 10_000,
+            replenish: Duration::from_millis(1),
+        },
+        vial_app::SessionPolicy::default(),
+        transport,
+        configure,
+    )
+    .await
+}
+
 async fn spawn_full(
     pg: bool,
     login_rate: vial_web::LoginRateLimit,
     policy: vial_app::SessionPolicy,
+    configure: impl FnOnce(System) -> System,
+) -> Server {
+    let transport = vial_web::TransportLimits::default();
+    spawn_inner(pg, login_rate, policy, transport, configure).await
+}
+
+async fn spawn_inner(
+    pg: bool,
+    login_rate: vial_web::LoginRateLimit,
+    policy: vial_app::SessionPolicy,
+    transport: vial_web::TransportLimits,
     configure: impl FnOnce(System) -> System,
 ) -> Server {
     let dir = tempfile::tempdir().unwrap();
@@ -148,6 +181,7 @@ async fn spawn_full(
             tls,
             shutdown_grace: Duration::from_secs(1),
             login_rate,
+            transport,
         },
     );
     tokio::spawn(server);
@@ -166,6 +200,7 @@ async fn spawn_full(
         system,
         clock,
         base: format!("https://127.0.0.1:{}", addr.port()),
+        addr,
         client,
         cert_pem,
     }
@@ -193,6 +228,38 @@ impl Server {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap()
+    }
+
+    /// A raw TLS connection to the server offering `alpn` (e.g. `b"h2"`), trusting only its
+    /// certificate; for tests that speak bytes, not requests.
+    pub async fn tls_connect(
+        &self,
+        alpn: &[u8],
+    ) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+        let tcp = tokio::net::TcpStream::connect(self.addr).await?;
+        self.tls_over(tcp, alpn).await
+    }
+
+    /// The TLS handshake over a TCP connection the test already opened.
+    pub async fn tls_over(
+        &self,
+        tcp: tokio::net::TcpStream,
+        alpn: &[u8],
+    ) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = rustls::RootCertStore::empty();
+        let cert = rustls::pki_types::CertificateDer::from_pem_slice(&self.cert_pem).unwrap();
+        roots.add(cert).unwrap();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![alpn.to_vec()];
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        connector.connect(name, tcp).await
     }
 
     pub fn totp_secret(&self, user: &TestUser) -> Option<String> {

@@ -97,6 +97,7 @@ async fn main() {
             tls,
             shutdown_grace: Duration::from_secs(1),
             login_rate: vial_web::LoginRateLimit::default(),
+            transport: vial_web::TransportLimits::default(),
         },
     );
     tokio::spawn(server);

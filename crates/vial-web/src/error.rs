@@ -2,7 +2,8 @@
 //! place. Internal failures are logged by kind and answered with a generic message.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use vial_app::AppError;
 use vial_app::MediaError;
@@ -28,9 +29,15 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("too many attempts from this address; wait a minute and try again")]
     RateLimited,
+    /// A bounded resource is full (password hashes in flight); answered with `Retry-After`.
+    #[error("the server is busy; try again in a moment")]
+    Busy,
     #[error("internal error")]
     Internal,
 }
+
+/// Seconds a client is asked to wait after a `Busy` answer: a password hash takes well under one.
+pub(crate) const BUSY_RETRY_AFTER_SECS: u32 = 1;
 
 impl ApiError {
     pub(crate) fn parts(&self) -> (StatusCode, &'static str) {
@@ -51,6 +58,7 @@ impl ApiError {
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -65,6 +73,7 @@ impl From<AppError> for ApiError {
             AppError::State(msg) => Self::Conflict(msg),
             AppError::Unauthenticated => Self::Unauthenticated,
             AppError::Forbidden(reason) => Self::Forbidden(reason),
+            AppError::Busy => Self::Busy,
             AppError::Media(media) => match media {
                 MediaError::TooLarge { .. } => {
                     Self::Rejected(StatusCode::PAYLOAD_TOO_LARGE, media.to_string())
@@ -98,7 +107,13 @@ impl IntoResponse for ApiError {
                 message: self.to_string(),
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if matches!(self, Self::Busy) {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER_SECS));
+        }
+        response
     }
 }
 

@@ -14,6 +14,7 @@ mod pages;
 mod photo_form;
 mod routes;
 mod tls;
+mod transport;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use std::time::Duration;
 pub use auth::{Authenticated, LoginRateLimit};
 pub use error::ApiError;
 pub use tls::{TlsError, TlsMaterial, ensure_self_signed, ensure_self_signed_at, server_config};
+pub use transport::TransportLimits;
 
 /// What the server needs to start.
 #[derive(Debug)]
@@ -31,24 +33,41 @@ pub struct ServeOptions {
     /// How long in-flight requests may run after shutdown begins.
     pub shutdown_grace: Duration,
     pub login_rate: LoginRateLimit,
+    /// Connection cap and timeouts against slow or silent clients.
+    pub transport: TransportLimits,
 }
 
 /// A running server: its bound address and a way to stop it.
 #[derive(Debug, Clone)]
 pub struct ServerHandle {
-    inner: axum_server::Handle,
-    grace: Duration,
+    control: Arc<transport::Control>,
 }
 
 impl ServerHandle {
-    /// Waits until the socket is bound and returns its address.
+    /// Waits until the socket is bound and returns its address (`None` if binding failed).
     pub async fn listening(&self) -> Option<SocketAddr> {
-        self.inner.listening().await
+        let mut bound = self.control.bound.subscribe();
+        let state = bound
+            .wait_for(|b| *b != transport::Bound::Pending)
+            .await
+            .ok()
+            .map(|b| *b);
+        match state {
+            Some(transport::Bound::At(addr)) => Some(addr),
+            _ => None,
+        }
     }
 
-    /// Stops accepting connections and lets in-flight requests finish within the grace period.
+    /// Stops accepting connections and lets in-flight requests finish within the grace period;
+    /// what is left after it is dropped.
     pub fn shutdown(&self) {
-        self.inner.graceful_shutdown(Some(self.grace));
+        self.control.phase.send_if_modified(|phase| {
+            let serving = *phase == transport::Phase::Serving;
+            if serving {
+                *phase = transport::Phase::Draining;
+            }
+            serving
+        });
     }
 }
 
@@ -66,15 +85,20 @@ pub fn serve(
     ServerHandle,
     impl std::future::Future<Output = std::io::Result<()>>,
 ) {
-    let handle = ServerHandle {
-        inner: axum_server::Handle::new(),
+    let control = Arc::new(transport::Control {
+        bound: tokio::sync::watch::Sender::new(transport::Bound::Pending),
+        phase: tokio::sync::watch::Sender::new(transport::Phase::Serving),
         grace: options.shutdown_grace,
+    });
+    let handle = ServerHandle {
+        control: control.clone(),
     };
-    let config = axum_server::tls_rustls::RustlsConfig::from_config(options.tls);
-    let service =
-        router(app, options.login_rate).into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum_server::bind_rustls(options.listen, config)
-        .handle(handle.inner.clone())
-        .serve(service);
+    let server = transport::run(
+        options.listen,
+        options.tls,
+        router(app, options.login_rate),
+        options.transport,
+        control,
+    );
     (handle, server)
 }

@@ -196,6 +196,31 @@ pub struct ServeArgs {
     #[arg(long, env = "VIAL_PHOTO_MAX_BYTES", default_value_t = 25 * 1024 * 1024,
           value_parser = clap::value_parser!(u64).range(1024..=256 * 1024 * 1024))]
     pub photo_max_bytes: u64,
+    /// Connections served at once (TLS handshakes included); more wait to be accepted. Default:
+    /// from the open-file limit (RLIMIT_NOFILE), a quarter (at least 64) kept in reserve and two
+    /// descriptors counted per connection, at most 4096.
+    #[arg(long, env = "VIAL_MAX_CONNECTIONS",
+          value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    pub max_connections: Option<u32>,
+    /// Seconds a client has to finish the TLS handshake.
+    #[arg(long, env = "VIAL_HANDSHAKE_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub handshake_timeout_secs: u64,
+    /// Seconds the server waits on a slow client: for a request's head (also how long an idle
+    /// HTTP/1.1 connection stays open), between chunks of a request body, and for the client to
+    /// take response bytes.
+    #[arg(long, env = "VIAL_STALL_TIMEOUT_SECS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub stall_timeout_secs: u64,
+    /// Seconds a connection may stay open with no request in flight.
+    #[arg(long, env = "VIAL_IDLE_TIMEOUT_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout_secs: u64,
+    /// MiB that password hashes (32 MiB each) may use together; sets how many logins hash at
+    /// once. Logins beyond them and a short queue get 503 with Retry-After.
+    #[arg(long, env = "VIAL_HASH_MEMORY_MIB", default_value_t = 128,
+          value_parser = clap::value_parser!(u64).range(32..=65_536))]
+    pub hash_memory_mib: u64,
     #[command(flatten)]
     pub s3: S3Args,
 }

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use vial_app::{
-    AuditEvent, DataDir, DatabaseChoice, ORPHAN_GRACE, PhotoLimits, SessionPolicy, SystemClock,
+    AuditEvent, DataDir, DatabaseChoice, HashLimits, ORPHAN_GRACE, PhotoLimits, SessionPolicy,
+    SystemClock,
 };
-use vial_web::{ServeOptions, TlsMaterial};
+use vial_web::{ServeOptions, TlsMaterial, TransportLimits};
 
 use crate::cli::{Global, ServeArgs};
 
@@ -47,6 +48,10 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
             max_bytes: usize::try_from(args.photo_max_bytes)
                 .context("--photo-max-bytes does not fit this machine")?,
             ..PhotoLimits::DEFAULT
+        })
+        .with_hash_limits(HashLimits {
+            memory_bytes: args.hash_memory_mib * 1024 * 1024,
+            ..HashLimits::default()
         });
     let app = match args.s3.config()? {
         Some(config) => {
@@ -56,6 +61,14 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
         }
         None => app,
     };
+    let transport = transport_limits(&args);
+    tracing::info!(
+        max_connections = transport.max_connections,
+        handshake_timeout_secs = args.handshake_timeout_secs,
+        stall_timeout_secs = args.stall_timeout_secs,
+        idle_timeout_secs = args.idle_timeout_secs,
+        "connection limits"
+    );
     let policy = global.rotation_policy();
     let material = match (args.cert, args.key) {
         (Some(cert), Some(key)) => TlsMaterial { cert, key },
@@ -97,6 +110,7 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
             tls,
             shutdown_grace: Duration::from_secs(10),
             login_rate: vial_web::LoginRateLimit::default(),
+            transport,
         },
     );
     let server = tokio::spawn(server);
@@ -133,6 +147,22 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
     app.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The connection cap (from the flag, else below this process's open-file limit) and timeouts.
+fn transport_limits(args: &ServeArgs) -> TransportLimits {
+    // No soft limit at all is as good as a very large one.
+    let descriptors = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .unwrap_or(u64::MAX);
+    let mut limits = TransportLimits::for_descriptor_limit(descriptors);
+    if let Some(max) = args.max_connections {
+        limits.max_connections = usize::try_from(max).unwrap_or(limits.max_connections);
+    }
+    limits.handshake_timeout = Duration::from_secs(args.handshake_timeout_secs);
+    limits.stall_timeout = Duration::from_secs(args.stall_timeout_secs);
+    limits.idle_timeout = Duration::from_secs(args.idle_timeout_secs);
+    limits
 }
 
 /// Registers the SIGTERM and SIGINT handlers now; the returned future completes at either.

@@ -392,3 +392,130 @@ async fn the_server_log_holds_no_phi() {
         assert!(!log.contains(marker), "{marker} appears in the server log");
     }
 }
+
+/// The reported attack, against the real binary: a server allowed 256 descriptors, 300
+/// connections that finish TLS and never finish a request head, 100 that never start TLS, and
+/// then a real client, which must still be answered. The connection cap keeps the server below
+/// its descriptor limit, and the (here shortened) timeouts free the slots.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_open_connections_do_not_make_the_server_unreachable() {
+    use rustls::pki_types::pem::PemObject;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let d = dir();
+    assert!(vial(&d.data, &["init"], None).status.success());
+    // `ulimit` in a shell, then the binary in its place: the server's own descriptor limit.
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -n 256 && exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_vial"))
+        .arg("--data-dir")
+        .arg(&d.data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["--handshake-timeout-secs", "1", "--stall-timeout-secs", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let serving = lines.next().unwrap().unwrap();
+    let base = serving
+        .trim_start_matches("Vial is serving ")
+        .trim_end_matches('/')
+        .to_owned();
+    let addr: std::net::SocketAddr = base.trim_start_matches("https://").parse().unwrap();
+    let cert_pem = std::fs::read(d.data.join("tls/cert.pem")).unwrap();
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from_pem_slice(&cert_pem).unwrap())
+        .unwrap();
+    let tls = std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    );
+    let connector = tokio_rustls::TlsConnector::from(tls);
+    let deadline = std::time::Duration::from_secs(90);
+
+    // Every attacker connects (TCP) before the real client does.
+    let mut silent = Vec::new();
+    for _ in 0..100 {
+        silent.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    let mut slow = Vec::new();
+    for _ in 0..300 {
+        slow.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    let slow_heads = futures_util::future::join_all(slow.into_iter().map(|tcp| {
+        let connector = connector.clone();
+        async move {
+            let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+            // The server may close it during the handshake (its timeout, under this load):
+            // that too is a connection closed, not an answer.
+            let Ok(mut tls) = connector.connect(name, tcp).await else {
+                return Ok(false);
+            };
+            let head = b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
+            if tls.write_all(head).await.is_err() || tls.flush().await.is_err() {
+                return Ok(true);
+            }
+            let mut buf = [0u8; 64];
+            match tls.read(&mut buf).await {
+                Ok(0) | Err(_) => Ok(true),
+                Ok(n) => Err(String::from_utf8_lossy(&buf[..n]).to_string()),
+            }
+        }
+    }));
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&cert_pem).unwrap())
+        .timeout(deadline)
+        .build()
+        .unwrap();
+    let real = async {
+        let started = std::time::Instant::now();
+        let status = client
+            .get(format!("{base}/api/v1/health"))
+            .send()
+            .await
+            .map(|r| r.status().as_u16());
+        (status, started.elapsed())
+    };
+    let (slow_heads, (status, waited)) =
+        tokio::time::timeout(deadline, async { tokio::join!(slow_heads, real) })
+            .await
+            .expect("the server stayed unreachable");
+    assert_eq!(status.ok(), Some(200), "the real client was answered");
+    // Every slow head ended without an answer (the whole join is under the deadline, so none
+    // was left open either).
+    let after_tls = slow_heads
+        .into_iter()
+        .map(|closed| closed.expect("a head never finished got an answer"))
+        .filter(|after_tls| *after_tls)
+        .count();
+    // Printed for the record: how long the real client waited behind 400 attackers.
+    eprintln!(
+        "real client answered after {waited:?}; {after_tls} of 300 slow heads finished TLS \
+         before the server closed them"
+    );
+    for mut tcp in silent {
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(deadline, tcp.read(&mut buf)).await;
+        assert!(
+            matches!(read, Ok(Ok(0) | Err(_))),
+            "a connection that never started TLS was left open"
+        );
+    }
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success(), "the server stops cleanly");
+}

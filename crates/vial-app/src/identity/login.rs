@@ -164,14 +164,17 @@ impl App {
             }
             Err(_) => None,
         };
-        let hash = user
-            .as_ref()
-            .map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
         let password = request.password.clone();
-        // Argon2 is deliberately slow: keep it off the async workers.
-        let password_ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-            .await
-            .unwrap_or(false);
+        // Argon2 is deliberately slow and memory-hungry: off the async workers, within the
+        // global bound (`Busy` before anything is counted or recorded).
+        let password_ok = self
+            .password_hashing()
+            .run(move || match &hash {
+                Some(hash) => verify_password(hash, &password),
+                None => verify_password(dummy_hash(), &password),
+            })
+            .await?;
 
         let Some(user) = user else {
             self.record(login_event(&request).denied(Refusal::UnknownAccount.code()))
@@ -371,9 +374,10 @@ impl App {
             kind: SessionKind::Api,
         };
         let (hash, pw) = (user.password_hash.clone(), request.password.clone());
-        let password_ok = tokio::task::spawn_blocking(move || verify_password(&hash, &pw))
-            .await
-            .unwrap_or(false);
+        let password_ok = self
+            .password_hashing()
+            .run(move || verify_password(&hash, &pw))
+            .await?;
         if user.locked_until_ms.is_some_and(|until| until > now) {
             return self
                 .refuse_as("auth.reauth", &user, &request, Refusal::Locked, now)

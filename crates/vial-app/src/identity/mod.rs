@@ -2,11 +2,13 @@
 //! sessions and their revocation, devices, TOTP enrolment and role changes.
 
 mod accounts;
+pub(crate) mod hashing;
 pub(crate) mod login;
 pub(crate) mod sessions;
 mod users;
 
 pub use accounts::UserSummary;
+pub use hashing::{HASH_MEMORY_BYTES, HashLimits};
 pub use login::{LoginRequest, LoginSuccess};
 pub use sessions::{Actor, SessionKind, SessionPolicy};
 pub use users::{AddedUser, NewUserInput, UserProfile};

@@ -227,10 +227,11 @@ impl App {
         }
         check_password_policy(&input.password, &[&email, name, &local])?;
         let password = input.password.clone();
-        // Deliberately slow: keep it off the async workers so logins cannot starve requests.
-        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|_| AppError::Invalid("password could not be hashed".into()))??;
+        // Deliberately slow: off the async workers, within the global bound on hashes.
+        let password_hash = self
+            .password_hashing()
+            .run(move || hash_password(&password))
+            .await??;
         let mfa = input.role.is_workforce() || self.session_policy().patient_mfa_required;
         let totp_secret = mfa.then(new_totp_secret).transpose()?;
         let (recovery_codes, recovery_hashes) = if mfa {

@@ -70,7 +70,8 @@ pub(crate) struct LoginReply {
     responses((status = 200, description = "session opened", body = LoginReply),
               (status = 401, description = "refused (never says whether the account exists)"),
               (status = 422, description = "malformed body"),
-              (status = 429, description = "too many attempts from this address")))]
+              (status = 429, description = "too many attempts from this address"),
+              (status = 503, description = "too many password checks at once; retry after Retry-After seconds")))]
 pub(crate) async fn login(
     State(app): State<App>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -271,7 +272,8 @@ pub(crate) struct CreatedUser {
 /// Create an account (admins). Workforce accounts get a TOTP secret to enrol.
 #[utoipa::path(post, path = "/api/v1/users", request_body = CreateUserBody, tag = "users", security(("bearer" = [])),
     responses((status = 201, description = "created", body = CreatedUser), (status = 403, description = "admins only"),
-              (status = 409, description = "email already used"), (status = 422, description = "invalid field")))]
+              (status = 409, description = "email already used"), (status = 422, description = "invalid field"),
+              (status = 503, description = "too many password hashes at once; retry after Retry-After seconds")))]
 pub(crate) async fn create_user(
     State(app): State<App>,
     Authenticated(actor): Authenticated,

@@ -132,6 +132,7 @@ struct ErrorPage {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        let mut busy = false;
         let (status, heading, message) = match self {
             Self::SignIn { expired } => {
                 return Redirect::to(if expired {
@@ -160,8 +161,12 @@ impl IntoResponse for PageError {
                     409 => "Already exists",
                     422 => "Please check the form",
                     429 => "Too many attempts",
+                    503 => "Busy",
                     _ => "Something went wrong",
                 };
+                if matches!(e, ApiError::Busy) {
+                    busy = true;
+                }
                 (status, heading, e.to_string())
             }
         };
@@ -170,10 +175,17 @@ impl IntoResponse for PageError {
             heading,
             message,
         };
-        match page.render() {
+        let mut response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => status.into_response(),
+        };
+        if busy {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(crate::error::BUSY_RETRY_AFTER_SECS),
+            );
         }
+        response
     }
 }
 

@@ -47,6 +47,7 @@ async fn spawn_server() -> Running {
             tls,
             shutdown_grace: Duration::from_secs(5),
             login_rate: vial_web::LoginRateLimit::default(),
+            transport: vial_web::TransportLimits::default(),
         },
     );
     let server = tokio::spawn(server);

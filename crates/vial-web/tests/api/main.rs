@@ -8,5 +8,7 @@ mod login;
 mod openapi;
 mod pages;
 mod pages_clinical;
+mod password_hashing;
 mod patients;
 mod photos;
+mod transport;
