@@ -1,7 +1,8 @@
 //! Vial's HTTPS edge: the only crate that knows HTTP.
 //!
-//! Owns TLS (rustls, TLS 1.2/1.3, AEAD suites only, no plaintext listener), the security headers
-//! every response carries, routing and the mapping of use-case errors to HTTP. It holds no keys and
+//! Owns TLS (rustls, TLS 1.2/1.3, AEAD suites only, no plaintext listener), the connection loop
+//! and its limits against slow clients (`transport.rs`), the security headers every response
+//! carries, routing and the mapping of use-case errors to HTTP. It holds no keys and
 //! decrypts nothing itself: PHI reaches it only as values returned by `vial-app`. It must never
 //! put PHI in logs, URLs or error messages.
 

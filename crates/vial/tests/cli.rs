@@ -402,10 +402,19 @@ async fn half_open_connections_do_not_make_the_server_unreachable() {
     use rustls::pki_types::pem::PemObject;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+    /// Stops the server even when an assertion fails first.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
     let d = dir();
     assert!(vial(&d.data, &["init"], None).status.success());
     // `ulimit` in a shell, then the binary in its place: the server's own descriptor limit.
-    let mut child = Command::new("sh")
+    let child = Command::new("sh")
         .arg("-c")
         .arg(r#"ulimit -n 256 && exec "$0" "$@""#)
         .arg(env!("CARGO_BIN_EXE_vial"))
@@ -417,7 +426,8 @@ async fn half_open_connections_do_not_make_the_server_unreachable() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = KillOnDrop(child);
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let serving = lines.next().unwrap().unwrap();
     let base = serving
         .trim_start_matches("Vial is serving ")
@@ -513,9 +523,12 @@ async fn half_open_connections_do_not_make_the_server_unreachable() {
     }
 
     let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    assert!(child.wait().unwrap().success(), "the server stops cleanly");
+    assert!(
+        child.0.wait().unwrap().success(),
+        "the server stops cleanly"
+    );
 }
