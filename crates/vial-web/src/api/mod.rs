@@ -215,7 +215,11 @@ fn describe_errors(doc: &mut utoipa::openapi::OpenApi) {
 }
 
 fn describe_operation_errors(op: &mut Operation) {
-    let mut statuses: Vec<(&str, &str)> = Vec::new();
+    // Any operation may meet a full password-hash queue or an unavailable store.
+    let mut statuses: Vec<(&str, &str)> = vec![(
+        "503",
+        "busy or unavailable; retry after Retry-After seconds",
+    )];
     if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
         statuses.extend([
             ("401", "no live session"),
