@@ -40,7 +40,7 @@ pub use identity::{
 pub use keys::sql::JOINED_DEK_COLUMNS;
 pub use keys::{DekCount, DekRewrap, KeysRead, KeysTx, StoredDek};
 pub use patients::{
-    BreakGlassRow, PatientLookup, PatientRead, PatientRow, PatientsRead, PatientsTx,
+    BreakGlassRow, CareTeamReason, PatientLookup, PatientRead, PatientRow, PatientsRead, PatientsTx,
 };
 pub use photos::{PhotoRead, PhotoRow, PhotosRead, PhotosTx};
 pub use scheduling::{AppointmentRow, LocationRow, SchedulingRead, SchedulingTx};

@@ -9,7 +9,7 @@ use vial_clinical::{
     validate_plan, validate_soap,
 };
 use vial_core::{Action, PatientId, RecordId, Resource, Scope, UserId};
-use vial_store::ClinicalRecordRow;
+use vial_store::{CareTeamReason, ClinicalRecordRow};
 
 use crate::gateway::purpose_of;
 use crate::gateway::{Access, Ask, authorize, decide_with, permits, unknown};
@@ -275,7 +275,12 @@ impl App {
                 if let (CosignStatus::Awaiting, Some(director)) = (cosign_status, director) {
                     let patient = &row.patient_id;
                     crate::patients::care_team::join(
-                        work, &actor, patient, &director, "assigned", now,
+                        work,
+                        &actor,
+                        patient,
+                        &director,
+                        CareTeamReason::Assigned,
+                        now,
                     )
                     .await?;
                 }

@@ -3,18 +3,19 @@
 //! re-authentication).
 
 use vial_core::{PatientId, UserId};
+use vial_store::CareTeamReason;
 
 use crate::gateway::{Ask, authorize, permits};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Work};
 
-/// Puts `provider` on the patient's care team because of `reason` (`booked` or `assigned`, as
-/// the schema allows) and, when they were not on it yet, records the addition under the patient.
+/// Puts `provider` on the patient's care team because of `reason` and, when they were not on it
+/// yet, records the addition under the patient.
 pub(crate) async fn join(
     work: &mut Work,
     by: &Actor,
     patient: &PatientId,
     provider: &UserId,
-    reason: &'static str,
+    reason: CareTeamReason,
     now: i64,
 ) -> Result<bool, AppError> {
     let added = work
@@ -30,7 +31,7 @@ pub(crate) async fn join(
                 .patient(patient)
                 .resource("user", provider)
                 .purpose("operations")
-                .reason(reason),
+                .reason(reason.code()),
         );
     }
     Ok(added)

@@ -262,7 +262,8 @@ impl App {
                 };
                 tx.insert_patient(&row).await?;
                 if actor.role == Role::Provider {
-                    care_team::join(work, &actor, &id, &actor.user_id, "assigned", now).await?;
+                    let assigned = vial_store::CareTeamReason::Assigned;
+                    care_team::join(work, &actor, &id, &actor.user_id, assigned, now).await?;
                 }
                 Ok(id)
             })
@@ -388,7 +389,12 @@ impl App {
                     return Err(invalid("provider_id must name an active provider"));
                 }
                 let added = tx
-                    .add_to_care_team(&patient, &provider, "assigned", now)
+                    .add_to_care_team(
+                        &patient,
+                        &provider,
+                        vial_store::CareTeamReason::Assigned,
+                        now,
+                    )
                     .await?;
                 Ok(added)
             })

@@ -13,7 +13,7 @@ use vial_clinical::{
 };
 use vial_core::{Action, AppointmentId, PatientId, Relation, Resource, UserId};
 use vial_crypto::Aad;
-use vial_store::AppointmentRow;
+use vial_store::{AppointmentRow, CareTeamReason};
 use zeroize::Zeroizing;
 
 use crate::gateway::purpose_of;
@@ -203,7 +203,12 @@ impl App {
                 if relation != Relation::BreakGlass && !self_booked {
                     let (patient, provider) = (&patient_id, &provider_id);
                     crate::patients::care_team::join(
-                        work, &actor, patient, provider, "booked", now,
+                        work,
+                        &actor,
+                        patient,
+                        provider,
+                        CareTeamReason::Booked,
+                        now,
                     )
                     .await?;
                 }

@@ -13,6 +13,25 @@ use vial_core::{PatientId, UserId};
 
 use crate::StoreResult;
 
+/// Why a provider joined a care team: the only values the schema's CHECK allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CareTeamReason {
+    /// Put there by the front desk, an admin, the practice (co-signature) or by registering.
+    Assigned,
+    /// Booked with the patient.
+    Booked,
+}
+
+impl CareTeamReason {
+    /// The stored code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Assigned => "assigned",
+            Self::Booked => "booked",
+        }
+    }
+}
+
 /// Reads of patients and of who may see them.
 #[async_trait::async_trait]
 pub trait PatientsRead: Send {
@@ -68,7 +87,7 @@ pub trait PatientsTx: Send {
         &mut self,
         patient_id: &PatientId,
         provider_id: &UserId,
-        reason: &str,
+        reason: CareTeamReason,
         at_ms: i64,
     ) -> StoreResult<bool>;
     async fn insert_break_glass(&mut self, grant: &BreakGlassRow) -> StoreResult<()>;

@@ -7,7 +7,7 @@
 use vial_core::{PatientId, UserId};
 
 use crate::identity::scenarios::user;
-use crate::{PatientRow, Store};
+use crate::{CareTeamReason, PatientRow, Store};
 
 pub(crate) fn patient_row(id: &str) -> PatientRow {
     PatientRow {
@@ -37,8 +37,16 @@ pub async fn care_team_members_come_and_go(store: &dyn Store) {
     with_patient(store).await;
     let (p1, u1) = (PatientId::from("p1"), UserId::from("u1"));
     let mut tx = store.begin().await.unwrap();
-    assert!(tx.add_to_care_team(&p1, &u1, "assigned", 5).await.unwrap());
-    assert!(!tx.add_to_care_team(&p1, &u1, "booked", 6).await.unwrap());
+    assert!(
+        tx.add_to_care_team(&p1, &u1, CareTeamReason::Assigned, 5)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.add_to_care_team(&p1, &u1, CareTeamReason::Booked, 6)
+            .await
+            .unwrap()
+    );
     assert!(tx.on_care_team(&p1, &u1).await.unwrap());
     assert!(tx.remove_from_care_team(&p1, &u1).await.unwrap());
     assert!(
@@ -49,5 +57,9 @@ pub async fn care_team_members_come_and_go(store: &dyn Store) {
     tx.commit().await.unwrap();
     let mut tx = store.begin().await.unwrap();
     assert!(!tx.on_care_team(&p1, &u1).await.unwrap());
-    assert!(tx.add_to_care_team(&p1, &u1, "assigned", 7).await.unwrap());
+    assert!(
+        tx.add_to_care_team(&p1, &u1, CareTeamReason::Assigned, 7)
+            .await
+            .unwrap()
+    );
 }

@@ -215,7 +215,7 @@ macro_rules! patients_sql {
                 &mut self,
                 patient_id: &PatientId,
                 provider_id: &UserId,
-                reason: &str,
+                reason: $crate::CareTeamReason,
                 at_ms: i64,
             ) -> StoreResult<bool> {
                 let done = ::sqlx::query(
@@ -225,7 +225,7 @@ macro_rules! patients_sql {
                 )
                 .bind(patient_id.as_str())
                 .bind(provider_id.as_str())
-                .bind(reason)
+                .bind(reason.code())
                 .bind(at_ms)
                 .execute(self.conn())
                 .await

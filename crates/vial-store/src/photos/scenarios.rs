@@ -82,9 +82,14 @@ pub async fn photos_list_and_soft_delete(store: &dyn Store) {
         (linked.clone(), None, false)
     );
     tx.insert_dek(&dek(9, "p1", 1)).await.unwrap();
-    tx.add_to_care_team(&PatientId::from("p1"), &UserId::from("u1"), "assigned", 5)
-        .await
-        .unwrap();
+    tx.add_to_care_team(
+        &PatientId::from("p1"),
+        &UserId::from("u1"),
+        crate::CareTeamReason::Assigned,
+        5,
+    )
+    .await
+    .unwrap();
     let read = tx
         .photo_for(&PhotoId::from("ph_a"), &UserId::from("u1"))
         .await
