@@ -558,3 +558,32 @@ async fn signed_notes_and_status_moves_conflict_with_409() {
     let shown = desk.get(&consents).await;
     assert!(shown.body.contains("typed: Jordan Nojs"));
 }
+
+/// "Who opened my record" says in words what each entry was, with its code beside it: the
+/// provider joining the care team and opening the chart are there for the patient to read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_patients_access_log_says_in_words_who_did_what() {
+    let server = spawn_app(false).await;
+    let p = practice(&server).await;
+    let provider = Page::sign_in(&server, &p.provider).await;
+    let chart = provider
+        .get(&format!("/patients/{}/chart", p.patient_id))
+        .await;
+    assert_eq!(chart.status, 200);
+    let jordan = server
+        .add_user(
+            "jordan.nojs@example.com",
+            Role::Patient,
+            Some(p.patient_id.as_str()),
+        )
+        .await;
+    let page = Page::sign_in(&server, &jordan).await;
+    let log = page.get("/account/access-log").await;
+    assert_eq!(log.status, 200);
+    for words in [
+        "Joined your care team <small><code>care_team.assign</code>",
+        "Opened your details <small><code>patient.read</code>",
+    ] {
+        assert!(log.body.contains(words), "{words}");
+    }
+}

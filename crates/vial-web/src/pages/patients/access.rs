@@ -23,6 +23,8 @@ pub struct AccessRow {
     pub time: String,
     pub actor: String,
     pub role: String,
+    /// What happened, in words a patient reads; `action` keeps the exact code beside it.
+    pub what: &'static str,
     pub action: String,
     pub purpose: String,
     pub outcome: &'static str,
@@ -35,11 +37,33 @@ impl From<AccessRecord> for AccessRow {
             time: when(r.time_ms),
             actor: r.actor.unwrap_or_default(),
             role: r.role.unwrap_or_default(),
+            what: in_words(&r.action),
             action: r.action,
             purpose: r.purpose.unwrap_or_default(),
             outcome: r.outcome,
             reason: r.reason.unwrap_or_default(),
         }
+    }
+}
+
+/// An audit action as the record's owner would say it; the code itself is shown beside it.
+fn in_words(action: &str) -> &'static str {
+    let (area, verb) = action.split_once('.').unwrap_or((action, ""));
+    match (area, verb) {
+        ("patient", "read") => "Opened your details",
+        ("patient", "create") => "Registered you",
+        ("patient", _) => "Looked for your details",
+        ("care_team", "remove") => "Left your care team",
+        ("care_team", _) => "Joined your care team",
+        ("break_glass", _) => "Emergency access to your record",
+        ("document", _) => "Your notes and treatment plans",
+        ("treatment" | "lot", _) => "Your treatment records",
+        ("history", _) => "Your medical history",
+        ("photo", _) => "Your photos",
+        ("consent", _) => "Your consents",
+        ("appointment", _) => "Your appointments",
+        ("audit", _) => "Viewed who opened your record",
+        _ => "Your record",
     }
 }
 
@@ -94,4 +118,19 @@ async fn break_glass(
         layout: Layout::signed_in("Break-glass access", &session, &app),
         grants,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_words;
+
+    #[test]
+    fn actions_read_as_words_and_unknown_ones_stay_general() {
+        assert_eq!(in_words("patient.read"), "Opened your details");
+        assert_eq!(in_words("care_team.add"), "Joined your care team");
+        assert_eq!(in_words("care_team.remove"), "Left your care team");
+        assert_eq!(in_words("photo.view"), "Your photos");
+        assert_eq!(in_words("something.new"), "Your record");
+        assert_eq!(in_words(""), "Your record");
+    }
 }
