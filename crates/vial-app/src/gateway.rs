@@ -292,9 +292,7 @@ pub(crate) fn unknown(
     if permits(actor, ask) {
         return AppError::NotFound(what);
     }
-    let event = AuditEvent::new(audit_action)
-        .actor(&actor.user_id, Some(actor.role.as_str()))
-        .session(&actor.session_id)
+    let event = AuditEvent::by(audit_action, &actor)
         .resource(kind, id)
         .purpose(purpose_of(actor.role));
     match authorize(work, actor, ask, event) {
@@ -381,9 +379,7 @@ impl Access<'_> {
 
     /// The single shape of a patient-scoped audit entry.
     pub(crate) fn event(&self, actor: &Actor) -> AuditEvent {
-        AuditEvent::new(self.audit_action)
-            .actor(&actor.user_id, Some(actor.role.as_str()))
-            .session(&actor.session_id)
+        AuditEvent::by(self.audit_action, &actor)
             .patient(self.patient_id)
             .resource("patient", self.patient_id)
             .purpose(self.purpose)

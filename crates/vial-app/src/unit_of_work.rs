@@ -58,6 +58,13 @@ impl AuditEvent {
         })
     }
 
+    /// An action by a signed-in actor in their session: who, as which role, from where.
+    pub fn by(action: &str, actor: &crate::Actor) -> Self {
+        Self::new(action)
+            .actor(&actor.user_id, Some(actor.role.as_str()))
+            .session(&actor.session_id)
+    }
+
     pub fn actor(mut self, actor: &UserId, role: Option<&str>) -> Self {
         self.0.actor = Some(actor.as_str().to_owned());
         self.0.role = role.map(str::to_owned);

@@ -45,10 +45,7 @@ impl From<InventoryLotRow> for InventoryLot {
 
 /// The entry recorded when `actor` is refused a catalogue use case.
 fn refused(actor: &Actor, action: &str) -> AuditEvent {
-    AuditEvent::new(action)
-        .actor(&actor.user_id, Some(actor.role.as_str()))
-        .session(&actor.session_id)
-        .purpose("operations")
+    AuditEvent::by(action, &actor).purpose("operations")
 }
 
 impl App {
@@ -110,10 +107,7 @@ impl App {
                 .map_err(|_| AppError::Invalid("product".into()))?,
             self.now_ms(),
         );
-        let event = AuditEvent::new("product.add")
-            .actor(&actor.user_id, Some(actor.role.as_str()))
-            .session(&actor.session_id)
-            .resource("product", &code);
+        let event = AuditEvent::by("product.add", &actor).resource("product", &code);
         self.transact(move |work| {
             Box::pin(async move {
                 work.tx()
@@ -152,10 +146,7 @@ impl App {
             remaining: quantity,
             received_at_ms: self.now_ms(),
         };
-        let event = AuditEvent::new("inventory.receive")
-            .actor(&actor.user_id, Some(actor.role.as_str()))
-            .session(&actor.session_id)
-            .resource("inventory_lot", &row.id);
+        let event = AuditEvent::by("inventory.receive", &actor).resource("inventory_lot", &row.id);
         let id = row.id.clone();
         self.transact(move |work| {
             Box::pin(async move {

@@ -400,10 +400,7 @@ impl App {
         let (app, actor) = (self.clone(), actor.clone());
         self.transact_read(move |work| {
             Box::pin(async move {
-                let event = AuditEvent::new("document.cosign_queue")
-                    .actor(&actor.user_id, Some(actor.role.as_str()))
-                    .session(&actor.session_id)
-                    .purpose("treatment");
+                let event = AuditEvent::by("document.cosign_queue", &actor).purpose("treatment");
                 let ask = Ask::Cosign {
                     director: director.as_ref(),
                 };

@@ -50,10 +50,7 @@ impl App {
                 ("utc_offset_minutes", m.to_string())
             }
         };
-        let event = AuditEvent::new("settings.change")
-            .actor(&actor.user_id, Some(actor.role.as_str()))
-            .session(&actor.session_id)
-            .resource("setting", key);
+        let event = AuditEvent::by("settings.change", &actor).resource("setting", key);
         let actor = actor.clone();
         self.transact(move |work| {
             Box::pin(async move {

@@ -152,10 +152,7 @@ impl App {
             AppError::Invalid("the code from the new authenticator does not match".into())
         })?;
         let (app, actor) = (self.clone(), actor.clone());
-        let event = AuditEvent::new("auth.mfa_enrol")
-            .actor(&actor.user_id, Some(actor.role.as_str()))
-            .session(&actor.session_id)
-            .resource("user", &actor.user_id);
+        let event = AuditEvent::by("auth.mfa_enrol", &actor).resource("user", &actor.user_id);
         let secret = Zeroizing::new(secret);
         let (codes, hashes) = self.new_recovery_codes()?;
         self.transact(move |work| {
@@ -200,10 +197,7 @@ impl App {
             .run(move || hash_password(&new_password))
             .await??;
         let (actor, now) = (actor.clone(), self.now_ms());
-        let event = AuditEvent::new("auth.password_change")
-            .actor(&actor.user_id, Some(actor.role.as_str()))
-            .session(&actor.session_id)
-            .resource("user", &actor.user_id);
+        let event = AuditEvent::by("auth.password_change", &actor).resource("user", &actor.user_id);
         self.transact(move |work| {
             Box::pin(async move {
                 let tx = work.tx().await?;
@@ -241,20 +235,14 @@ impl App {
 }
 
 fn admin_event(action: &str, by: &Actor) -> AuditEvent {
-    AuditEvent::new(action)
-        .actor(&by.user_id, Some(by.role.as_str()))
-        .session(&by.session_id)
-        .purpose("operations")
+    AuditEvent::by(action, &by).purpose("operations")
 }
 
 impl App {
     /// Disables an account and ends its sessions (admins; never their own account).
     pub async fn disable_user(&self, by: &Actor, user_id: &UserId) -> Result<(), AppError> {
         let now = self.now_ms();
-        let event = AuditEvent::new("user.disable")
-            .actor(&by.user_id, Some(by.role.as_str()))
-            .session(&by.session_id)
-            .resource("user", user_id);
+        let event = AuditEvent::by("user.disable", &by).resource("user", user_id);
         let (by, user_id) = (by.clone(), user_id.clone());
         self.transact(move |work| {
             Box::pin(async move {
@@ -284,9 +272,7 @@ impl App {
         password: &str,
         totp: Option<&str>,
     ) -> Result<(), AppError> {
-        let event = AuditEvent::new("user.role_change")
-            .actor(&by.user_id, Some(by.role.as_str()))
-            .session(&by.session_id)
+        let event = AuditEvent::by("user.role_change", &by)
             .resource("user", user_id)
             .reason(role.as_str());
         if permits(by, Ask::AccountChange { target: user_id }) {

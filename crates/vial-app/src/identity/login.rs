@@ -410,9 +410,7 @@ impl App {
                 }
             }
         };
-        let event = AuditEvent::new("auth.reauth")
-            .actor(&actor.user_id, Some(actor.role.as_str()))
-            .session(&actor.session_id);
+        let event = AuditEvent::by("auth.reauth", &actor);
         let user_id = user.id.clone();
         let refused = self
             .transact(move |work| {

@@ -65,8 +65,5 @@ impl App {
 }
 
 fn event(action: &str, by: &Actor) -> AuditEvent {
-    AuditEvent::new(action)
-        .actor(&by.user_id, Some(by.role.as_str()))
-        .session(&by.session_id)
-        .purpose("operations")
+    AuditEvent::by(action, &by).purpose("operations")
 }

@@ -38,9 +38,7 @@ impl App {
     ) -> Result<i64, AppError> {
         if actor.role != Role::Provider {
             self.record(
-                AuditEvent::new("break_glass")
-                    .actor(&actor.user_id, Some(actor.role.as_str()))
-                    .session(&actor.session_id)
+                AuditEvent::by("break_glass", &actor)
                     .patient(patient_id)
                     .denied("not_permitted_for_role"),
             )
@@ -69,9 +67,7 @@ impl App {
                     return Err(AppError::NotFound("patient"));
                 }
                 let id = format!("bg_{}", uuid::Uuid::new_v4().simple());
-                let event = AuditEvent::new("break_glass")
-                    .actor(&actor.user_id, Some(actor.role.as_str()))
-                    .session(&actor.session_id)
+                let event = AuditEvent::by("break_glass", &actor)
                     .patient(&patient)
                     .resource("break_glass", &id)
                     .purpose("emergency")
@@ -109,10 +105,7 @@ impl App {
         let actor = actor.clone();
         self.transact(move |work| {
             Box::pin(async move {
-                let event = AuditEvent::new("break_glass.review")
-                    .actor(&actor.user_id, Some(actor.role.as_str()))
-                    .session(&actor.session_id)
-                    .purpose("operations");
+                let event = AuditEvent::by("break_glass.review", &actor).purpose("operations");
                 // The grants are the admins' review (SPEC §1), not a patient's own access log.
                 let ask = Ask::practice(Resource::Administration, Action::Read);
                 authorize(work, &actor, ask, event)?;

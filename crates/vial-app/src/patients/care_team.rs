@@ -25,9 +25,7 @@ pub(crate) async fn join(
         .await?;
     if added {
         work.audit(
-            AuditEvent::new("care_team.add")
-                .actor(&by.user_id, Some(by.role.as_str()))
-                .session(&by.session_id)
+            AuditEvent::by("care_team.add", &by)
                 .patient(patient)
                 .resource("user", provider)
                 .purpose("operations")
@@ -66,9 +64,7 @@ impl App {
             Box::pin(async move {
                 // Decided on the relation as it is now, inside the unit that removes.
                 let relation = app.relation_in(work.read(), &actor, &patient, None).await?;
-                let event = AuditEvent::new("care_team.remove")
-                    .actor(&actor.user_id, Some(actor.role.as_str()))
-                    .session(&actor.session_id)
+                let event = AuditEvent::by("care_team.remove", &actor)
                     .patient(&patient)
                     .resource("user", &provider)
                     .purpose("operations");

@@ -227,9 +227,7 @@ impl App {
                 } else {
                     Relation::None
                 };
-                let event = AuditEvent::new("patient.create")
-                    .actor(&actor.user_id, Some(actor.role.as_str()))
-                    .session(&actor.session_id)
+                let event = AuditEvent::by("patient.create", &actor)
                     .patient(&id)
                     .resource("patient", &id)
                     .purpose("registration");
@@ -370,9 +368,7 @@ impl App {
         );
         self.transact(move |work| {
             Box::pin(async move {
-                let event = AuditEvent::new("care_team.assign")
-                    .actor(&actor.user_id, Some(actor.role.as_str()))
-                    .session(&actor.session_id)
+                let event = AuditEvent::by("care_team.assign", &actor)
                     .patient(&patient)
                     .resource("user", &provider)
                     .purpose("operations");

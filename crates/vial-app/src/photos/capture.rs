@@ -110,9 +110,7 @@ impl App {
                 deleted_at_ms: None,
                 deleted_by: None,
             };
-            let event = AuditEvent::new("photo.store")
-                .actor(&actor.user_id, Some(actor.role.as_str()))
-                .session(&actor.session_id)
+            let event = AuditEvent::by("photo.store", &actor)
                 .patient(patient_id)
                 .resource("photo", &id)
                 .purpose("treatment");
@@ -160,9 +158,7 @@ impl App {
                 let consented = has_active_consent(&consents, ConsentKind::Photography);
                 if !consented {
                     work.audit(
-                        AuditEvent::new(access.audit_action)
-                            .actor(&actor.user_id, Some(actor.role.as_str()))
-                            .session(&actor.session_id)
+                        AuditEvent::by(access.audit_action, &actor)
                             .patient(&patient_id)
                             .resource("patient", &patient_id)
                             .purpose(access.purpose)

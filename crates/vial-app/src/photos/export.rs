@@ -88,9 +88,7 @@ impl App {
                     let consented = has_active_consent(&consents, ConsentKind::Marketing);
                     if !consented {
                         work.audit(
-                            AuditEvent::new(access.audit_action)
-                                .actor(&who.user_id, Some(who.role.as_str()))
-                                .session(&who.session_id)
+                            AuditEvent::by(access.audit_action, &who)
                                 .patient(&row.patient_id)
                                 .resource("photo", &row.id)
                                 .purpose(access.purpose)

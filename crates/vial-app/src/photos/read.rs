@@ -169,9 +169,7 @@ impl App {
                     return Err(AppError::NotFound("photo"));
                 }
                 work.audit(
-                    AuditEvent::new("photo.deleted")
-                        .actor(&actor.user_id, Some(actor.role.as_str()))
-                        .session(&actor.session_id)
+                    AuditEvent::by("photo.deleted", &actor)
                         .patient(&row.patient_id)
                         .resource("photo", &row.id)
                         .purpose("treatment"),

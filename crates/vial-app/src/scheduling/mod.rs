@@ -226,9 +226,7 @@ impl App {
         action: &str,
     ) -> Result<T, AppError> {
         self.record(
-            AuditEvent::new(action)
-                .actor(&actor.user_id, Some(actor.role.as_str()))
-                .session(&actor.session_id)
+            AuditEvent::by(action, &actor)
                 .patient(patient_id)
                 .resource("patient", patient_id)
                 .denied("own_schedule_only"),
@@ -505,10 +503,7 @@ impl App {
             name: name.to_owned(),
             created_at_ms: self.now_ms(),
         };
-        let event = AuditEvent::new("location.add")
-            .actor(&actor.user_id, Some(actor.role.as_str()))
-            .session(&actor.session_id)
-            .resource("location", &id);
+        let event = AuditEvent::by("location.add", &actor).resource("location", &id);
         let actor = actor.clone();
         self.transact(move |work| {
             Box::pin(async move {
@@ -536,8 +531,5 @@ impl App {
 
 /// A scheduling entry by `actor`, before its patient and outcome are known.
 fn schedule_event(actor: &Actor, action: &str) -> AuditEvent {
-    AuditEvent::new(action)
-        .actor(&actor.user_id, Some(actor.role.as_str()))
-        .session(&actor.session_id)
-        .purpose(purpose_of(actor.role))
+    AuditEvent::by(action, &actor).purpose(purpose_of(actor.role))
 }
