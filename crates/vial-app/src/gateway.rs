@@ -57,6 +57,22 @@ impl App {
         .await
     }
 
+    /// Re-authenticates `actor` for a sensitive action, but only if the decision on `ask` will
+    /// allow it: a refused actor spends no one-time code, and is refused (and recorded) by the
+    /// decision itself.
+    pub(crate) async fn reauthenticate_for(
+        &self,
+        actor: &Actor,
+        ask: Ask<'_>,
+        password: &str,
+        totp: Option<&str>,
+    ) -> Result<(), AppError> {
+        if permits(actor, ask) {
+            self.reauthenticate(actor, password, totp).await?;
+        }
+        Ok(())
+    }
+
     /// Refuses what the policy refuses `actor` — the denial recorded as `event` in a unit of its
     /// own — and lets the rest through without an entry: for questions about data that is not
     /// PHI (the catalogue) or that the use case records itself with the patient it concerns.
@@ -247,9 +263,9 @@ pub(crate) fn decide(
     decision
 }
 
-/// Whether [`decide`] would allow `ask`, without recording anything: only for asking a
-/// re-authentication (which spends a one-time code) of an actor the decision will not refuse
-/// anyway. The decision itself is still [`decide`]'s, recorded.
+/// Whether [`decide`] would allow `ask`, without recording anything: for what comes before the
+/// decision (asking a re-authentication, which spends a one-time code; choosing which refusal to
+/// record). The decision itself is still [`decide`]'s, recorded.
 pub(crate) fn permits(actor: &Actor, ask: Ask<'_>) -> bool {
     policy(actor, ask).is_allowed()
 }

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use super::login::totp_step;
 use super::users::{check_password_policy, hash_password, user_text};
-use crate::gateway::{Ask, authorize, permits};
+use crate::gateway::{Ask, authorize};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 /// Most accounts one practice's user list shows.
@@ -275,9 +275,8 @@ impl App {
         let event = AuditEvent::by("user.role_change", &by)
             .resource("user", user_id)
             .reason(role.as_str());
-        if permits(by, Ask::AccountChange { target: user_id }) {
-            self.reauthenticate(by, password, totp).await?;
-        }
+        self.reauthenticate_for(by, Ask::AccountChange { target: user_id }, password, totp)
+            .await?;
         let (by, user_id, now) = (by.clone(), user_id.clone(), self.now_ms());
         self.transact(move |work| {
             Box::pin(async move {

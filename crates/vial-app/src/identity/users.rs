@@ -312,10 +312,13 @@ impl App {
         password: &str,
         totp: Option<&str>,
     ) -> Result<AddedUser, AppError> {
-        // Only someone the decision will allow spends a one-time code on re-authentication.
-        if crate::gateway::permits(by, Ask::practice(Resource::Administration, Action::Write)) {
-            self.reauthenticate(by, password, totp).await?;
-        }
+        self.reauthenticate_for(
+            by,
+            Ask::practice(Resource::Administration, Action::Write),
+            password,
+            totp,
+        )
+        .await?;
         self.insert_user(input, Creator::Admin(by.clone())).await
     }
 

@@ -4,7 +4,7 @@
 
 use vial_core::{Action, Resource};
 
-use crate::gateway::{Ask, permits};
+use crate::gateway::Ask;
 use crate::{Actor, App, AppError, AuditEvent, KeyStatus};
 
 impl App {
@@ -19,9 +19,8 @@ impl App {
         password: &str,
         totp: Option<&str>,
     ) -> Result<(), AppError> {
-        if permits(by, Ask::practice(resource, action)) {
-            self.reauthenticate(by, password, totp).await?;
-        }
+        self.reauthenticate_for(by, Ask::practice(resource, action), password, totp)
+            .await?;
         self.practice_wide(by, resource, action, event).await
     }
 

@@ -5,7 +5,7 @@
 use vial_core::{PatientId, UserId};
 use vial_store::CareTeamReason;
 
-use crate::gateway::{Ask, authorize, permits};
+use crate::gateway::{Ask, authorize};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Work};
 
 /// Puts `provider` on the patient's care team because of `reason` and, when they were not on it
@@ -50,10 +50,8 @@ impl App {
             let mut tx = self.store().begin_read().await?;
             self.relation_in(&mut *tx, actor, patient_id, None).await?
         };
-        // Only someone the decision will allow spends a one-time code on re-authentication.
-        if permits(actor, Ask::CareTeamRemoval { relation }) {
-            self.reauthenticate(actor, password, totp).await?;
-        }
+        self.reauthenticate_for(actor, Ask::CareTeamRemoval { relation }, password, totp)
+            .await?;
         let (app, actor, patient, provider) = (
             self.clone(),
             actor.clone(),

@@ -356,10 +356,8 @@ impl App {
         password: &str,
         totp: Option<&str>,
     ) -> Result<bool, AppError> {
-        // Only someone the decision will allow spends a one-time code on re-authentication.
-        if crate::gateway::permits(actor, Ask::CareTeam) {
-            self.reauthenticate(actor, password, totp).await?;
-        }
+        self.reauthenticate_for(actor, Ask::CareTeam, password, totp)
+            .await?;
         let (actor, patient, provider, now) = (
             actor.clone(),
             patient_id.clone(),
