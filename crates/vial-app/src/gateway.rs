@@ -308,7 +308,7 @@ pub(crate) fn unknown(
     if permits(actor, ask) {
         return AppError::NotFound(what);
     }
-    let event = AuditEvent::by(audit_action, &actor)
+    let event = AuditEvent::by(audit_action, actor)
         .resource(kind, id)
         .purpose(purpose_of(actor.role));
     match authorize(work, actor, ask, event) {
@@ -395,7 +395,7 @@ impl Access<'_> {
 
     /// The single shape of a patient-scoped audit entry.
     pub(crate) fn event(&self, actor: &Actor) -> AuditEvent {
-        AuditEvent::by(self.audit_action, &actor)
+        AuditEvent::by(self.audit_action, actor)
             .patient(self.patient_id)
             .resource("patient", self.patient_id)
             .purpose(self.purpose)

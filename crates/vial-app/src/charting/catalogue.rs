@@ -45,7 +45,7 @@ impl From<InventoryLotRow> for InventoryLot {
 
 /// The entry recorded when `actor` is refused a catalogue use case.
 fn refused(actor: &Actor, action: &str) -> AuditEvent {
-    AuditEvent::by(action, &actor).purpose("operations")
+    AuditEvent::by(action, actor).purpose("operations")
 }
 
 impl App {
@@ -107,7 +107,7 @@ impl App {
                 .map_err(|_| AppError::Invalid("product".into()))?,
             self.now_ms(),
         );
-        let event = AuditEvent::by("product.add", &actor).resource("product", &code);
+        let event = AuditEvent::by("product.add", actor).resource("product", &code);
         self.transact(move |work| {
             Box::pin(async move {
                 work.tx()
@@ -146,7 +146,7 @@ impl App {
             remaining: quantity,
             received_at_ms: self.now_ms(),
         };
-        let event = AuditEvent::by("inventory.receive", &actor).resource("inventory_lot", &row.id);
+        let event = AuditEvent::by("inventory.receive", actor).resource("inventory_lot", &row.id);
         let id = row.id.clone();
         self.transact(move |work| {
             Box::pin(async move {

@@ -50,7 +50,7 @@ impl App {
                 ("utc_offset_minutes", m.to_string())
             }
         };
-        let event = AuditEvent::by("settings.change", &actor).resource("setting", key);
+        let event = AuditEvent::by("settings.change", actor).resource("setting", key);
         let actor = actor.clone();
         self.transact(move |work| {
             Box::pin(async move {

@@ -372,7 +372,7 @@ impl App {
             Role::Admin => Resource::Demographics,
             _ => {
                 self.record(
-                    crate::AuditEvent::by("lot.recall", &actor).denied("not_permitted_for_role"),
+                    crate::AuditEvent::by("lot.recall", actor).denied("not_permitted_for_role"),
                 )
                 .await?;
                 return Err(AppError::Forbidden("not_permitted_for_role"));

@@ -76,7 +76,7 @@ impl App {
             text: form.text().to_owned(),
             created_at_ms: self.now_ms(),
         };
-        let event = AuditEvent::by("consent_form.publish", &actor)
+        let event = AuditEvent::by("consent_form.publish", actor)
             .resource("consent_form", format!("{}@{}", row.kind, row.version));
         let actor = actor.clone();
         self.transact(move |work| {

@@ -235,14 +235,14 @@ impl App {
 }
 
 fn admin_event(action: &str, by: &Actor) -> AuditEvent {
-    AuditEvent::by(action, &by).purpose("operations")
+    AuditEvent::by(action, by).purpose("operations")
 }
 
 impl App {
     /// Disables an account and ends its sessions (admins; never their own account).
     pub async fn disable_user(&self, by: &Actor, user_id: &UserId) -> Result<(), AppError> {
         let now = self.now_ms();
-        let event = AuditEvent::by("user.disable", &by).resource("user", user_id);
+        let event = AuditEvent::by("user.disable", by).resource("user", user_id);
         let (by, user_id) = (by.clone(), user_id.clone());
         self.transact(move |work| {
             Box::pin(async move {
@@ -272,7 +272,7 @@ impl App {
         password: &str,
         totp: Option<&str>,
     ) -> Result<(), AppError> {
-        let event = AuditEvent::by("user.role_change", &by)
+        let event = AuditEvent::by("user.role_change", by)
             .resource("user", user_id)
             .reason(role.as_str());
         self.reauthenticate_for(by, Ask::AccountChange { target: user_id }, password, totp)

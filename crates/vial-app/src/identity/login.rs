@@ -410,7 +410,7 @@ impl App {
                 }
             }
         };
-        let event = AuditEvent::by("auth.reauth", &actor);
+        let event = AuditEvent::by("auth.reauth", actor);
         let user_id = user.id.clone();
         let refused = self
             .transact(move |work| {

@@ -198,7 +198,7 @@ impl App {
         let now = self.now_ms();
         let (id, event) = (
             actor.session_id.clone(),
-            AuditEvent::by("auth.logout", &actor),
+            AuditEvent::by("auth.logout", actor),
         );
         self.transact(move |work| {
             Box::pin(async move {
@@ -214,7 +214,7 @@ impl App {
     pub async fn end_all_sessions(&self, by: &Actor, user_id: &UserId) -> Result<u64, AppError> {
         let now = self.now_ms();
         let user_id = user_id.clone();
-        let event = AuditEvent::by("auth.sessions_revoked", &by).resource("user", &user_id);
+        let event = AuditEvent::by("auth.sessions_revoked", by).resource("user", &user_id);
         let by = by.clone();
         self.transact(move |work| {
             Box::pin(async move {

@@ -64,5 +64,5 @@ impl App {
 }
 
 fn event(action: &str, by: &Actor) -> AuditEvent {
-    AuditEvent::by(action, &by).purpose("operations")
+    AuditEvent::by(action, by).purpose("operations")
 }

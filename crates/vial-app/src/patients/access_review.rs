@@ -63,7 +63,7 @@ impl App {
 
     /// The signed-in patient's own access log, newest first.
     pub async fn my_access_log(&self, actor: &Actor) -> Result<Vec<AccessRecord>, AppError> {
-        let refused = AuditEvent::by("audit.access_log", &actor).purpose("patient_access");
+        let refused = AuditEvent::by("audit.access_log", actor).purpose("patient_access");
         self.refuse_unless(actor, Ask::Portal, refused).await?;
         let linked = {
             let mut tx = self.store().begin_read().await?;

@@ -38,7 +38,7 @@ impl App {
     ) -> Result<i64, AppError> {
         if actor.role != Role::Provider {
             self.record(
-                AuditEvent::by("break_glass", &actor)
+                AuditEvent::by("break_glass", actor)
                     .patient(patient_id)
                     .denied("not_permitted_for_role"),
             )

@@ -25,7 +25,7 @@ pub(crate) async fn join(
         .await?;
     if added {
         work.audit(
-            AuditEvent::by("care_team.add", &by)
+            AuditEvent::by("care_team.add", by)
                 .patient(patient)
                 .resource("user", provider)
                 .purpose("operations")

@@ -110,7 +110,7 @@ impl App {
                 deleted_at_ms: None,
                 deleted_by: None,
             };
-            let event = AuditEvent::by("photo.store", &actor)
+            let event = AuditEvent::by("photo.store", actor)
                 .patient(patient_id)
                 .resource("photo", &id)
                 .purpose("treatment");

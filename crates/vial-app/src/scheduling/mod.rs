@@ -226,7 +226,7 @@ impl App {
         action: &str,
     ) -> Result<T, AppError> {
         self.record(
-            AuditEvent::by(action, &actor)
+            AuditEvent::by(action, actor)
                 .patient(patient_id)
                 .resource("patient", patient_id)
                 .denied("own_schedule_only"),
@@ -503,7 +503,7 @@ impl App {
             name: name.to_owned(),
             created_at_ms: self.now_ms(),
         };
-        let event = AuditEvent::by("location.add", &actor).resource("location", &id);
+        let event = AuditEvent::by("location.add", actor).resource("location", &id);
         let actor = actor.clone();
         self.transact(move |work| {
             Box::pin(async move {
@@ -531,5 +531,5 @@ impl App {
 
 /// A scheduling entry by `actor`, before its patient and outcome are known.
 fn schedule_event(actor: &Actor, action: &str) -> AuditEvent {
-    AuditEvent::by(action, &actor).purpose(purpose_of(actor.role))
+    AuditEvent::by(action, actor).purpose(purpose_of(actor.role))
 }
