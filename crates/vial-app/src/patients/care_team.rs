@@ -1,12 +1,12 @@
-//! Care-team membership: who joins (recorded under the patient, so it shows in "who opened my
-//! record") and who takes a provider off it (an admin, or a provider on the team; with
-//! re-authentication).
+//! Care-team membership: who joins (every addition recorded under the patient, so it shows in
+//! "who opened my record"), assignment by the front desk or an admin, and removal by an admin or
+//! a provider on the team; both with re-authentication.
 
 use vial_core::{PatientId, UserId};
 use vial_store::CareTeamReason;
 
 use crate::gateway::{Ask, authorize};
-use crate::{Actor, App, AppError, AuditEvent, Audited, Work};
+use crate::{Actor, App, AppError, AuditEvent, Audited, Role, Work};
 
 /// Puts `provider` on the patient's care team because of `reason` and, when they were not on it
 /// yet, records the addition under the patient.
@@ -36,6 +36,53 @@ pub(crate) async fn join(
 }
 
 impl App {
+    /// Puts a provider on a patient's care team (staff and admin only, re-authenticated with
+    /// `password` and `totp`: membership opens the patient's chart).
+    pub async fn assign_care_team(
+        &self,
+        actor: &Actor,
+        patient_id: &PatientId,
+        provider_id: &UserId,
+        password: &str,
+        totp: Option<&str>,
+    ) -> Result<bool, AppError> {
+        self.reauthenticate_for(actor, Ask::CareTeam, password, totp)
+            .await?;
+        let (actor, patient, provider, now) = (
+            actor.clone(),
+            patient_id.clone(),
+            provider_id.clone(),
+            self.now_ms(),
+        );
+        self.transact(move |work| {
+            Box::pin(async move {
+                let event = AuditEvent::by("care_team.assign", &actor)
+                    .patient(&patient)
+                    .resource("user", &provider)
+                    .purpose("operations");
+                authorize(work, &actor, Ask::CareTeam, event)?;
+                let tx = work.tx().await?;
+                if tx.patient_by_id(&patient).await?.is_none() {
+                    return Err(AppError::NotFound("patient"));
+                }
+                let is_provider = tx
+                    .user_by_id(&provider)
+                    .await?
+                    .is_some_and(|u| u.role == Role::Provider && u.disabled_at_ms.is_none());
+                if !is_provider {
+                    return Err(AppError::Invalid(
+                        "provider_id must name an active provider".into(),
+                    ));
+                }
+                let added = tx
+                    .add_to_care_team(&patient, &provider, CareTeamReason::Assigned, now)
+                    .await?;
+                Ok(added)
+            })
+        })
+        .await
+    }
+
     /// Takes a provider off a patient's care team: an admin, or a provider on that team, after
     /// re-authenticating. Recorded, allowed or denied, under the patient.
     pub async fn remove_from_care_team(

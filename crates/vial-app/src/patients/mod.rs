@@ -5,7 +5,7 @@
 //! exact-match search. [`Demographics`] — decrypted PHI — can only be built here, after the
 //! gateway has authorized and recorded the access.
 
-use vial_core::{Action, Decision, PatientId, Relation, Resource, Scope, UserId};
+use vial_core::{Action, Decision, PatientId, Relation, Resource, Scope};
 use vial_crypto::{Aad, BlindField, DataKey};
 use vial_store::{PatientLookup, PatientRow};
 use zeroize::Zeroizing;
@@ -341,56 +341,6 @@ impl App {
                     }
                 }
                 Ok(found)
-            })
-        })
-        .await
-    }
-
-    /// Puts a provider on a patient's care team (staff and admin only, re-authenticated with
-    /// `password` and `totp`: membership opens the patient's chart).
-    pub async fn assign_care_team(
-        &self,
-        actor: &Actor,
-        patient_id: &PatientId,
-        provider_id: &UserId,
-        password: &str,
-        totp: Option<&str>,
-    ) -> Result<bool, AppError> {
-        self.reauthenticate_for(actor, Ask::CareTeam, password, totp)
-            .await?;
-        let (actor, patient, provider, now) = (
-            actor.clone(),
-            patient_id.clone(),
-            provider_id.clone(),
-            self.now_ms(),
-        );
-        self.transact(move |work| {
-            Box::pin(async move {
-                let event = AuditEvent::by("care_team.assign", &actor)
-                    .patient(&patient)
-                    .resource("user", &provider)
-                    .purpose("operations");
-                authorize(work, &actor, Ask::CareTeam, event)?;
-                let tx = work.tx().await?;
-                if tx.patient_by_id(&patient).await?.is_none() {
-                    return Err(AppError::NotFound("patient"));
-                }
-                let is_provider = tx
-                    .user_by_id(&provider)
-                    .await?
-                    .is_some_and(|u| u.role == Role::Provider && u.disabled_at_ms.is_none());
-                if !is_provider {
-                    return Err(invalid("provider_id must name an active provider"));
-                }
-                let added = tx
-                    .add_to_care_team(
-                        &patient,
-                        &provider,
-                        vial_store::CareTeamReason::Assigned,
-                        now,
-                    )
-                    .await?;
-                Ok(added)
             })
         })
         .await
