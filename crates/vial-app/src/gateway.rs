@@ -101,15 +101,9 @@ impl App {
         (kind, id): (&'static str, String),
         what: &'static str,
     ) -> AppError {
-        let actor = actor.clone();
-        let answer = self
-            .transact_read(move |work| {
-                Box::pin(async move {
-                    Err::<(), _>(unknown(work, &actor, of, audit_action, (kind, &id), what))
-                })
-            })
-            .await;
-        answer.err().unwrap_or(AppError::NotFound(what))
+        let event = unknown_event(actor, audit_action, (kind, &id));
+        let refused = self.refuse_unless(actor, Ask::practice(of.0, of.1), event);
+        refused.await.err().unwrap_or(AppError::NotFound(what))
     }
 
     /// Like [`App::authorize`], returning the decision instead of failing on a denial (for
@@ -308,13 +302,18 @@ pub(crate) fn unknown(
     if permits(actor, ask) {
         return AppError::NotFound(what);
     }
-    let event = AuditEvent::by(audit_action, actor)
-        .resource(kind, id)
-        .purpose(purpose_of(actor.role));
+    let event = unknown_event(actor, audit_action, (kind, id));
     match authorize(work, actor, ask, event) {
         Ok(_) => AppError::NotFound(what),
         Err(denied) => denied,
     }
+}
+
+/// The entry a refusal of an unknown id records: the id asked for, no patient.
+fn unknown_event(actor: &Actor, audit_action: &str, (kind, id): (&str, &str)) -> AuditEvent {
+    AuditEvent::by(audit_action, actor)
+        .resource(kind, id)
+        .purpose(purpose_of(actor.role))
 }
 
 /// [`decide`], failing with `Forbidden` on a denial (which stays recorded).
