@@ -226,6 +226,13 @@ pub(crate) enum Ask<'a> {
     CatalogueMaintain,
     /// May the actor use the patient portal's own views?
     Portal,
+    /// May the actor approve the account `target` that `invited_by` invited (both `None`: may
+    /// they approve accounts at all), the practice having named `director`?
+    AccountApproval {
+        target: Option<&'a UserId>,
+        invited_by: Option<&'a UserId>,
+        director: Option<&'a UserId>,
+    },
 }
 
 impl Ask<'_> {
@@ -283,6 +290,13 @@ fn policy(actor: &Actor, ask: Ask<'_>) -> Decision {
         Ask::CatalogueRead => vial_core::may_read_catalogue(actor.role),
         Ask::CatalogueMaintain => vial_core::may_maintain_catalogue(actor.role),
         Ask::Portal => vial_core::may_use_portal(actor.role),
+        Ask::AccountApproval {
+            target,
+            invited_by,
+            director,
+        } => {
+            vial_core::may_approve_account(&actor.user_id, actor.role, target, invited_by, director)
+        }
     }
 }
 

@@ -35,8 +35,9 @@ pub use consents::{ConsentFormView, ConsentView};
 pub use datadir::{DataDir, DatabaseChoice};
 pub use error::AppError;
 pub use identity::{
-    Actor, AddedUser, HASH_MEMORY_BYTES, HashLimits, LoginRequest, LoginSuccess, NewUserInput,
-    SessionKind, SessionPolicy, UserProfile, UserSummary,
+    Actor, AddedUser, Enrolled, Enrolment, HASH_MEMORY_BYTES, HashLimits, INVITATION_VALID_MS,
+    InvitationLink, InvitationView, Invitee, LoginRequest, LoginSuccess, NewUserInput, SessionKind,
+    SessionPolicy, UserProfile, UserSummary,
 };
 pub use keys::{
     KeyFileError, KeyStatus, KeyVersionStatus, Keys, LocalKeyFile, RewrapReport, RotationPolicy,
@@ -51,7 +52,9 @@ pub use photos::{
 pub use scheduling::{AppointmentView, ScheduleRange};
 pub use system::System;
 pub use unit_of_work::{AuditEvent, Audited, BoxFuture, ReadWork, Work};
-pub use vial_core::{AppointmentId, PatientId, PhotoId, RecordId, Role, SessionId, UserId};
+pub use vial_core::{
+    AccountState, AppointmentId, PatientId, PhotoId, RecordId, Role, SessionId, UserId,
+};
 pub use vial_media::{HEIC_SUPPORTED, Limits as PhotoLimits, MediaError};
 pub use vial_store::{Backend, SessionRecord, Store};
 

@@ -54,8 +54,8 @@ pub mod role;
 pub use ids::{AppointmentId, PatientId, PhotoId, RecordId, SessionId, UserId};
 
 pub use policy::{
-    Action, Decision, DenyReason, Relation, Resource, Scope, decide, may_assign_care_team,
-    may_change_role, may_cosign, may_maintain_catalogue, may_read_catalogue,
+    Action, Decision, DenyReason, Relation, Resource, Scope, decide, may_approve_account,
+    may_assign_care_team, may_change_role, may_cosign, may_maintain_catalogue, may_read_catalogue,
     may_remove_from_care_team, may_use_portal, may_write_draft,
 };
-pub use role::{Role, UnknownRole};
+pub use role::{AccountState, Role, UnknownRole};

@@ -115,6 +115,9 @@ vocabulary! {
         NotMedicalDirector = "not_medical_director",
         /// A draft is edited and signed by its author only; others amend once it is signed.
         NotTheAuthor = "not_the_author",
+        /// An account is approved by a second person, never by the admin who invited it (nor by
+        /// its own person).
+        SamePersonAsInviter = "same_person_as_inviter",
     }
 }
 
@@ -338,6 +341,36 @@ pub fn may_remove_from_care_team(role: Role, relation: Relation) -> Decision {
         (Role::Admin, _) | (Role::Provider, Relation::CareTeam) => Decision::Allow(Scope::Full),
         (Role::Provider, _) => Decision::Deny(DenyReason::NotOnCareTeam),
         (Role::Staff | Role::Patient, _) => Decision::Deny(DenyReason::NotPermittedForRole),
+    }
+}
+
+/// May `actor_id` approve an account that `invited_by` created (`target` its id), the practice
+/// having named `director` its medical director? Another admin, or the medical director — a
+/// second person, so that no admin alone makes a provider (or another admin) who can reach
+/// clinical data. Never the inviter, never the account itself. `invited_by` is `None` for the
+/// question "may the actor approve accounts at all" (the list of accounts awaiting approval).
+pub fn may_approve_account(
+    actor_id: &UserId,
+    actor_role: Role,
+    target: Option<&UserId>,
+    invited_by: Option<&UserId>,
+    director: Option<&UserId>,
+) -> Decision {
+    let actor = actor_id.as_str().trim();
+    if actor.is_empty() {
+        return Decision::Deny(DenyReason::InvalidIdentity);
+    }
+    let same = |other: Option<&UserId>| {
+        other.is_some_and(|o| o.as_str().trim().eq_ignore_ascii_case(actor))
+    };
+    if same(invited_by) || same(target) {
+        return Decision::Deny(DenyReason::SamePersonAsInviter);
+    }
+    let is_director = actor_role == Role::Provider && same(director);
+    if actor_role == Role::Admin || is_director {
+        Decision::Allow(Scope::Full)
+    } else {
+        Decision::Deny(DenyReason::NotPermittedForRole)
     }
 }
 
@@ -699,6 +732,7 @@ mod tests {
                 "invalid_identity",
                 "not_medical_director",
                 "not_the_author",
+                "same_person_as_inviter",
             ]
         );
         let codes = DenyReason::ALL
@@ -716,6 +750,40 @@ mod tests {
             assert!(snake, "{code:?} is not snake_case");
         }
         assert_eq!(DenyReason::NotOnCareTeam.to_string(), "not_on_care_team");
+    }
+
+    #[test]
+    fn accounts_are_approved_by_a_second_person_only() {
+        let (inviter, other, director, target) = (
+            UserId::from("usr_inviter"),
+            UserId::from("usr_other"),
+            UserId::from("usr_director"),
+            UserId::from("usr_new"),
+        );
+        let ask = |actor: &UserId, role: Role, dir: Option<&UserId>| {
+            may_approve_account(actor, role, Some(&target), Some(&inviter), dir)
+        };
+        assert!(ask(&other, Role::Admin, None).is_allowed(), "another admin");
+        assert!(ask(&director, Role::Provider, Some(&director)).is_allowed());
+        let same = Decision::Deny(DenyReason::SamePersonAsInviter);
+        assert_eq!(ask(&inviter, Role::Admin, None), same);
+        assert_eq!(ask(&UserId::from(" USR_INVITER "), Role::Admin, None), same);
+        assert_eq!(ask(&target, Role::Admin, None), same, "never oneself");
+        // The inviter stays refused even when they are also the named director.
+        assert_eq!(ask(&inviter, Role::Provider, Some(&inviter)), same);
+        let role = Decision::Deny(DenyReason::NotPermittedForRole);
+        assert_eq!(ask(&other, Role::Provider, Some(&director)), role);
+        assert_eq!(ask(&director, Role::Provider, None), role, "none named");
+        assert_eq!(ask(&director, Role::Staff, Some(&director)), role);
+        assert_eq!(ask(&director, Role::Patient, Some(&director)), role);
+        assert_eq!(
+            ask(&UserId::from(" "), Role::Admin, None),
+            Decision::Deny(DenyReason::InvalidIdentity)
+        );
+        assert!(
+            may_approve_account(&other, Role::Admin, None, None, None).is_allowed(),
+            "the question whether one may approve at all"
+        );
     }
 
     #[test]

@@ -41,6 +41,34 @@ impl Role {
     pub const fn is_workforce(self) -> bool {
         !matches!(self, Role::Patient)
     }
+
+    /// Roles an admin cannot hand out alone: a provider reaches clinical data, an admin
+    /// approves others. Such an account, invited or given the role in the app, is active only
+    /// once a second person approves it ([`crate::may_approve_account`]).
+    pub const fn needs_approval(self) -> bool {
+        matches!(self, Role::Provider | Role::Admin)
+    }
+}
+
+vocabulary! {
+    /// Where an account is in its life: invited (no password or authenticator yet), set up by
+    /// its person and awaiting a second person's approval, or active. Only an active account
+    /// signs in.
+    pub enum AccountState {
+        /// Created by an admin; the person has not yet set a password and an authenticator.
+        Invited = "invited",
+        /// Set up by its person, or given a role that needs approval; not yet approved.
+        AwaitingApproval = "awaiting_approval",
+        /// Signs in.
+        Active = "active",
+    }
+}
+
+impl AccountState {
+    /// Parses a stored code; anything else is `None` (the store treats it as corrupt).
+    pub fn parse(code: &str) -> Option<AccountState> {
+        AccountState::ALL.into_iter().find(|s| s.as_str() == code)
+    }
 }
 
 impl FromStr for Role {

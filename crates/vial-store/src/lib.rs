@@ -34,8 +34,8 @@ pub use charting::{ChartingRead, ChartingTx, ClinicalRecordRow, InventoryLotRow,
 pub use consents::{ConsentFormRow, ConsentsRead, ConsentsTx};
 pub use error::StoreError;
 pub use identity::{
-    IdentityRead, IdentityTx, Lockout, NewSession, NewUser, SessionAuth, SessionRecord,
-    UserCipherColumn, UserRecord,
+    IdentityRead, IdentityTx, InvitationRecord, Lockout, NewSession, NewUser, SessionAuth,
+    SessionRecord, UserCipherColumn, UserRecord,
 };
 pub use keys::sql::JOINED_DEK_COLUMNS;
 pub use keys::{DekCount, DekRewrap, KeysRead, KeysTx, StoredDek};

@@ -10,6 +10,9 @@ macro_rules! scenario_tests {
         $crate::scenario_tests!(@one $fresh, identity, uncommitted_work_is_rolled_back);
         $crate::scenario_tests!(@one $fresh, identity, failures_lock_the_account_with_a_doubling_back_off);
         $crate::scenario_tests!(@one $fresh, identity, credentials_are_replaced_whole);
+        $crate::scenario_tests!(
+            @one $fresh, identity, invitations_work_once_and_approval_is_a_state
+        );
         $crate::scenario_tests!(@one $fresh, patients, care_team_members_come_and_go);
         $crate::scenario_tests!(
             @one $fresh, scheduling, appointments_overlap_and_move_through_statuses

@@ -290,13 +290,29 @@ impl Server {
         }
     }
 
-    /// The user's TOTP code for the clock's current time.
-    pub fn code(&self, user: &TestUser) -> String {
+    /// The path of a fresh one-time link for the invited account with `email`, as the operator's
+    /// `vial user invitation` prints it (the path part).
+    pub async fn invitation_path(&self, email: &str) -> String {
+        let link = self
+            .system
+            .issue_invitation(email, "system:cli")
+            .await
+            .unwrap();
+        format!("/invitation/{}", link.token.as_str())
+    }
+
+    /// The current TOTP code for a base32 `secret` (one read off an enrolment page).
+    pub fn code_for(&self, secret: &str) -> String {
         let secret = data_encoding::BASE32_NOPAD
-            .decode(user.totp_secret.as_ref().unwrap().as_bytes())
+            .decode(secret.as_bytes())
             .unwrap();
         let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, secret).unwrap();
         totp.generate(u64::try_from(self.clock.now_ms() / 1000).unwrap())
+    }
+
+    /// The user's TOTP code for the clock's current time.
+    pub fn code(&self, user: &TestUser) -> String {
+        self.code_for(user.totp_secret.as_ref().unwrap())
     }
 
     /// `body` with `user`'s password and a fresh code as `password` and `totp`, for a request

@@ -284,8 +284,25 @@ pub enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create a user; prints `{user_id, totp_secret}` as JSON.
+    /// Create an active user (the operator's door: the bootstrap admin, a single-admin practice);
+    /// prints `{user_id, totp_secret, recovery_codes}` as JSON.
     Add(UserAddArgs),
+    /// Print a new one-time link for a person an admin invited (it replaces any earlier link),
+    /// for the operator to hand to that person; prints `{url, expires_at_ms}` as JSON.
+    Invitation(UserInvitationArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserInvitationArgs {
+    /// The invited person's email, as the admin entered it.
+    pub email: String,
+    /// The server's address as the person's browser reaches it.
+    #[arg(
+        long,
+        env = "VIAL_PUBLIC_URL",
+        default_value = "https://127.0.0.1:8443"
+    )]
+    pub base_url: String,
 }
 
 #[derive(Debug, Args)]

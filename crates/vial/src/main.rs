@@ -224,5 +224,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             print_json(&value)
         }
+        Command::User(UserCommand::Invitation(args)) => {
+            let base = args.base_url.trim_end_matches('/');
+            anyhow::ensure!(
+                base.starts_with("https://") && !base.contains(char::is_whitespace),
+                "--base-url must be the server's https:// address"
+            );
+            let app = cli.global.open(&data_dir).await?;
+            let link = app.issue_invitation(&args.email, CLI_ACTOR).await?;
+            let url = format!("{base}/invitation/{}", link.token.as_str());
+            print_json(&serde_json::json!({ "url": url, "expires_at_ms": link.expires_at_ms }))
+        }
     }
 }

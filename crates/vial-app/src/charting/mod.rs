@@ -6,6 +6,7 @@ mod catalogue;
 mod documents;
 mod history;
 mod settings;
+pub(crate) use settings::medical_director;
 mod treatments;
 
 pub use catalogue::{InventoryLot, ProductView};

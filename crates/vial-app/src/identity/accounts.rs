@@ -17,7 +17,7 @@ use crate::gateway::{Ask, authorize};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 /// Most accounts one practice's user list shows.
-const USER_LIST_LIMIT: u32 = 1_000;
+pub(super) const USER_LIST_LIMIT: u32 = 1_000;
 
 /// One account as the admin's list shows it.
 pub struct UserSummary {
@@ -25,6 +25,7 @@ pub struct UserSummary {
     pub role: Role,
     pub name: Zeroizing<String>,
     pub email: Zeroizing<String>,
+    pub state: vial_core::AccountState,
     pub disabled: bool,
     pub locked: bool,
     pub created_at_ms: i64,
@@ -57,12 +58,13 @@ impl App {
         Ok(out)
     }
 
-    async fn summary(&self, row: UserRecord, now: i64) -> Result<UserSummary, AppError> {
+    pub(super) async fn summary(&self, row: UserRecord, now: i64) -> Result<UserSummary, AppError> {
         let mut tx = self.store().begin_read().await?;
         let key = self.existing_data_key(&mut *tx, &row.id).await?;
         Ok(UserSummary {
             name: user_text(&key, &row.id, "name", &row.name_enc)?,
             email: user_text(&key, &row.id, "email", &row.email_enc)?,
+            state: row.state,
             disabled: row.disabled_at_ms.is_some(),
             locked: row.locked_until_ms.is_some_and(|until| until > now),
             created_at_ms: row.created_at_ms,
@@ -263,7 +265,9 @@ impl App {
     }
 
     /// Changes another user's role (admins, after re-authenticating; never their own). The
-    /// user's sessions end, so the new rights apply from their next login.
+    /// user's sessions end, so the new rights apply from their next login. A role that needs
+    /// approval (provider, admin) puts the account back to awaiting a second person's approval:
+    /// a role change is no way around it.
     pub async fn change_role(
         &self,
         by: &Actor,
@@ -292,7 +296,18 @@ impl App {
                         "patient and workforce accounts cannot change into each other".into(),
                     ));
                 }
+                // Its approval would follow the enrolment under the inviter's name.
+                if user.state == vial_core::AccountState::Invited {
+                    return Err(AppError::State(
+                        "the invitation is not accepted yet; change the role once the account \
+                         is set up"
+                            .into(),
+                    ));
+                }
                 tx.set_user_role(&user_id, role).await?;
+                if role != user.role && role.needs_approval() {
+                    tx.require_approval(&user_id, &by.user_id).await?;
+                }
                 tx.end_user_sessions(&user_id, now, "role_changed").await?;
                 Ok(())
             })

@@ -105,6 +105,8 @@ enum SecondFactor {
 enum Refusal {
     UnknownAccount,
     Disabled,
+    /// Invited and not set up yet, or awaiting a second person's approval.
+    NotActive,
     Locked,
     BadPassword,
     TotpMissing,
@@ -116,6 +118,7 @@ impl Refusal {
         match self {
             Self::UnknownAccount => "unknown_account",
             Self::Disabled => "account_disabled",
+            Self::NotActive => "account_not_active",
             Self::Locked => "account_locked",
             Self::BadPassword => "bad_password",
             Self::TotpMissing => "totp_missing",
@@ -184,6 +187,8 @@ impl App {
         let role = user.role;
         let refusal = if user.disabled_at_ms.is_some() {
             Some(Refusal::Disabled)
+        } else if user.state != vial_core::AccountState::Active {
+            Some(Refusal::NotActive)
         } else if user.locked_until_ms.is_some_and(|until| until > now) {
             Some(Refusal::Locked)
         } else if !password_ok {

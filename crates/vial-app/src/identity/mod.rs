@@ -3,13 +3,15 @@
 
 mod accounts;
 pub(crate) mod hashing;
+mod invitations;
 pub(crate) mod login;
 pub(crate) mod sessions;
 mod users;
 
 pub use accounts::UserSummary;
 pub use hashing::{HASH_MEMORY_BYTES, HashLimits};
+pub use invitations::{Enrolled, Enrolment, INVITATION_VALID_MS, InvitationLink, InvitationView};
 pub use login::{LoginRequest, LoginSuccess};
 pub use sessions::{Actor, SessionKind, SessionPolicy};
-pub use users::{AddedUser, NewUserInput, UserProfile};
+pub use users::{AddedUser, Invitee, NewUserInput, UserProfile};
 pub(crate) use users::{hash_password, new_totp_secret, validate_email};

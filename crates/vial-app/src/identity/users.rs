@@ -9,7 +9,7 @@ use vial_crypto::{Aad, BlindField, DataKey};
 use vial_store::NewUser;
 use zeroize::Zeroizing;
 
-use vial_core::{Action, PatientId, Resource, Role, UserId};
+use vial_core::{AccountState, Action, PatientId, Resource, Role, UserId};
 
 use crate::gateway::{Ask, authorize};
 use crate::{Actor, App, AppError, AuditEvent, Audited};
@@ -26,6 +26,23 @@ pub struct NewUserInput {
 impl std::fmt::Debug for NewUserInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NewUserInput")
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whom an admin invites: no password, no secret (the person sets both).
+#[derive(Clone)]
+pub struct Invitee {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub patient_id: Option<PatientId>,
+}
+
+impl std::fmt::Debug for Invitee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitee")
             .field("role", &self.role)
             .finish_non_exhaustive()
     }
@@ -175,69 +192,124 @@ pub(crate) fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(|_| AppError::Invalid("password could not be hashed".into()))
 }
 
-/// Who creates an account: the system door (CLI, demo seed) or an admin through the gateway.
-enum Creator {
-    System(String),
-    Admin(Actor),
+/// Who creates an account and how it gets its credentials.
+enum Creation {
+    /// The operator on the server (`vial user add`, the demo seed): an active account with the
+    /// password given, and its TOTP secret and recovery codes returned once.
+    Operator {
+        actor: String,
+        password: Zeroizing<String>,
+    },
+    /// An admin, re-authenticated: an invited account without password or authenticator, which
+    /// only its person sets up through the invitation link.
+    Invitation { by: Actor },
+}
+
+/// Name, email, role and patient link of a new account, checked.
+struct NewAccount {
+    email: String,
+    name: String,
+    local: String,
+    role: Role,
+    patient_id: Option<PatientId>,
+}
+
+fn check_new_account(
+    email: &str,
+    name: &str,
+    role: Role,
+    patient_id: Option<PatientId>,
+) -> Result<NewAccount, AppError> {
+    let email = validate_email(email)?;
+    let name = name.trim();
+    if name.is_empty() || name.len() > MAX_TEXT || !vial_clinical::is_plain_line(name) {
+        return Err(AppError::Invalid(
+            "name must be 1 to 320 characters without control characters".into(),
+        ));
+    }
+    let local = email.split('@').next().unwrap_or_default().to_lowercase();
+    if role.is_workforce() && SHARED_ACCOUNT_LOCAL_PARTS.contains(&local.as_str()) {
+        return Err(AppError::Invalid(
+            "accounts are personal: use the person's own email, not a shared mailbox".into(),
+        ));
+    }
+    match (role, &patient_id) {
+        (Role::Patient, None) => {
+            return Err(AppError::Invalid(
+                "a patient account needs --patient-id".into(),
+            ));
+        }
+        (Role::Patient, Some(_)) => {}
+        (_, Some(_)) => {
+            return Err(AppError::Invalid(
+                "only patient accounts link to a patient".into(),
+            ));
+        }
+        _ => {}
+    }
+    Ok(NewAccount {
+        name: name.to_owned(),
+        email,
+        local,
+        role,
+        patient_id,
+    })
 }
 
 impl App {
-    /// Creates a user with a unique email. Workforce roles get a TOTP secret for MFA enrolment.
-    /// `actor` is who adds the user (`system:cli` for the command line, the demo seed).
+    /// Creates an active user with a unique email (the operator's door). Workforce roles get a
+    /// TOTP secret for MFA enrolment. `actor` is who adds the user (`system:cli` for the command
+    /// line, the demo seed).
     pub(crate) async fn add_user(
         &self,
         input: NewUserInput,
         actor: &str,
     ) -> Result<AddedUser, AppError> {
-        self.insert_user(input, Creator::System(actor.to_owned()))
-            .await
+        let account = check_new_account(&input.email, &input.name, input.role, input.patient_id)?;
+        let creation = Creation::Operator {
+            actor: actor.to_owned(),
+            password: input.password,
+        };
+        self.insert_user(account, creation).await
+    }
+
+    /// Whether this account signs in with a second factor from the start.
+    pub(crate) fn needs_mfa(&self, role: Role) -> bool {
+        role.is_workforce() || self.session_policy().patient_mfa_required
     }
 
     async fn insert_user(
         &self,
-        input: NewUserInput,
-        creator: Creator,
+        account: NewAccount,
+        creation: Creation,
     ) -> Result<AddedUser, AppError> {
-        let email = validate_email(&input.email)?;
-        let name = input.name.trim();
-        if name.is_empty() || name.len() > MAX_TEXT || !vial_clinical::is_plain_line(name) {
-            return Err(AppError::Invalid(
-                "name must be 1 to 320 characters without control characters".into(),
-            ));
-        }
-        let local = email.split('@').next().unwrap_or_default().to_lowercase();
-        if input.role.is_workforce() && SHARED_ACCOUNT_LOCAL_PARTS.contains(&local.as_str()) {
-            return Err(AppError::Invalid(
-                "accounts are personal: use the person's own email, not a shared mailbox".into(),
-            ));
-        }
-        match (input.role, &input.patient_id) {
-            (Role::Patient, None) => {
-                return Err(AppError::Invalid(
-                    "a patient account needs --patient-id".into(),
-                ));
+        let NewAccount {
+            email,
+            name,
+            local,
+            role,
+            patient_id,
+        } = account;
+        let (password_hash, totp_secret, recovery_codes, recovery_hashes) = match &creation {
+            Creation::Operator { password, .. } => {
+                check_password_policy(password, &[&email, &name, &local])?;
+                let password = password.clone();
+                // Deliberately slow: off the async workers, within the global bound on hashes.
+                let hash = self
+                    .password_hashing()
+                    .run(move || hash_password(&password))
+                    .await??;
+                let mfa = self.needs_mfa(role);
+                let secret = mfa.then(new_totp_secret).transpose()?;
+                let (codes, hashes) = if mfa {
+                    self.new_recovery_codes()?
+                } else {
+                    (Vec::new(), Vec::new())
+                };
+                (hash, secret, codes, hashes)
             }
-            (Role::Patient, Some(_)) => {}
-            (_, Some(_)) => {
-                return Err(AppError::Invalid(
-                    "only patient accounts link to a patient".into(),
-                ));
-            }
-            _ => {}
-        }
-        check_password_policy(&input.password, &[&email, name, &local])?;
-        let password = input.password.clone();
-        // Deliberately slow: off the async workers, within the global bound on hashes.
-        let password_hash = self
-            .password_hashing()
-            .run(move || hash_password(&password))
-            .await??;
-        let mfa = input.role.is_workforce() || self.session_policy().patient_mfa_required;
-        let totp_secret = mfa.then(new_totp_secret).transpose()?;
-        let (recovery_codes, recovery_hashes) = if mfa {
-            self.new_recovery_codes()?
-        } else {
-            (Vec::new(), Vec::new())
+            // No password hash verifies an empty string: nobody signs in before enrolment.
+            Creation::Invitation { .. } => (String::new(), None, Vec::new(), Vec::new()),
         };
         let id = UserId::from(format!("usr_{}", uuid::Uuid::new_v4().simple()));
         let email_bidx = self
@@ -245,26 +317,29 @@ impl App {
             .ring()
             .blind_index_key()
             .index(BlindField::Email, &email)?;
-        let name = Zeroizing::new(name.to_owned());
+        let name = Zeroizing::new(name);
         let totp = totp_secret.clone();
         let app = self.clone();
-        let (user_id, role) = (id.clone(), input.role);
-        let patient_id = input.patient_id;
+        let user_id = id.clone();
         self.transact(move |work| {
             Box::pin(async move {
                 let event = AuditEvent::new("user.add")
                     .resource("user", &user_id)
                     .reason(role.as_str());
-                match creator {
-                    Creator::System(actor) => work.audit(event.by_system(&actor)),
-                    Creator::Admin(by) => {
-                        let event = event
-                            .actor(&by.user_id, Some(by.role.as_str()))
-                            .session(&by.session_id);
+                let (state, invited_by) = match creation {
+                    Creation::Operator { actor, .. } => {
+                        work.audit(event.by_system(&actor));
+                        (AccountState::Active, None)
+                    }
+                    Creation::Invitation { by } => {
+                        let event = AuditEvent::by("user.invite", &by)
+                            .resource("user", &user_id)
+                            .reason(role.as_str());
                         let ask = Ask::practice(Resource::Administration, Action::Write);
                         authorize(work, &by, ask, event)?;
+                        (AccountState::Invited, Some(by.user_id))
                     }
-                }
+                };
                 let tx = work.tx().await?;
                 if tx.user_by_email_index(&email_bidx.0).await?.is_some() {
                     return Err(AppError::Conflict("a user with this email"));
@@ -283,6 +358,8 @@ impl App {
                     password_hash,
                     patient_id,
                     created_at_ms: app.now_ms(),
+                    state,
+                    invited_by,
                 };
                 tx.insert_user(&user)
                     .await
@@ -295,7 +372,7 @@ impl App {
             })
         })
         .await?;
-        tracing::info!(user_id = %id, role = input.role.as_str(), "user added");
+        tracing::info!(user_id = %id, role = role.as_str(), "user added");
         Ok(AddedUser {
             user_id: id,
             totp_secret,
@@ -303,15 +380,24 @@ impl App {
         })
     }
 
-    /// Creates a user on behalf of an admin (the API's user management), who re-authenticates
-    /// first with `password` and `totp`: a stolen admin session cannot add accounts.
-    pub async fn create_user(
+    /// Invites a team member (or a patient to the portal) on behalf of an admin, who
+    /// re-authenticates first with `password` and `totp`: a stolen admin session cannot add
+    /// accounts. The account has no password and no authenticator: only its person sets them,
+    /// through the one-time link ([`crate::System::issue_invitation`]), and the admin never sees
+    /// either. A provider or admin account then also needs a second person's approval.
+    pub async fn invite_user(
         &self,
         by: &Actor,
-        input: NewUserInput,
+        invitee: Invitee,
         password: &str,
         totp: Option<&str>,
-    ) -> Result<AddedUser, AppError> {
+    ) -> Result<UserId, AppError> {
+        let account = check_new_account(
+            &invitee.email,
+            &invitee.name,
+            invitee.role,
+            invitee.patient_id,
+        )?;
         self.reauthenticate_for(
             by,
             Ask::practice(Resource::Administration, Action::Write),
@@ -319,7 +405,8 @@ impl App {
             totp,
         )
         .await?;
-        self.insert_user(input, Creator::Admin(by.clone())).await
+        let creation = Creation::Invitation { by: by.clone() };
+        Ok(self.insert_user(account, creation).await?.user_id)
     }
 
     /// A user's decrypted name and email.

@@ -6,9 +6,12 @@
 use std::path::{Path, PathBuf};
 
 /// The `App` methods that cannot have an authenticated actor: signing in, authenticating a
-/// token, health, and configuration that carries no data. Everything else needs an `Actor`.
+/// token, setting up an invited account (the one-time link is the credential), health, and
+/// configuration that carries no data. Everything else needs an `Actor`.
 const DOORS_WITHOUT_AN_ACTOR: &[&str] = &[
     "login",
+    "invitation",
+    "accept_invitation",
     "authenticate",
     "session_remaining_ms",
     "health",
@@ -28,6 +31,7 @@ const POLICY_CALLS: &[&str] = &[
     "may_read_catalogue",
     "may_maintain_catalogue",
     "may_use_portal",
+    "may_approve_account",
 ];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -7,10 +7,11 @@ pub(crate) mod sql;
 pub mod scenarios;
 
 pub use records::{
-    Lockout, NewSession, NewUser, SessionAuth, SessionRecord, UserCipherColumn, UserRecord,
+    InvitationRecord, Lockout, NewSession, NewUser, SessionAuth, SessionRecord, UserCipherColumn,
+    UserRecord,
 };
 
-use vial_core::{Role, SessionId, UserId};
+use vial_core::{AccountState, Role, SessionId, UserId};
 
 use crate::StoreResult;
 
@@ -29,6 +30,11 @@ pub trait IdentityRead: Send {
         hash: &[u8; 32],
     ) -> StoreResult<Option<SessionRecord>>;
     async fn sessions_of_user(&mut self, user_id: &UserId) -> StoreResult<Vec<SessionRecord>>;
+    /// The invitation whose token hashes to `hash`, used or not, expired or not.
+    async fn invitation_by_token_hash(
+        &mut self,
+        hash: &[u8; 32],
+    ) -> StoreResult<Option<InvitationRecord>>;
 }
 
 /// Writes of users, login state and sessions.
@@ -97,6 +103,34 @@ pub trait IdentityTx: Send {
     ) -> StoreResult<()>;
     /// Replaces a user's password hash; false if the user is absent.
     async fn set_password_hash(&mut self, user_id: &UserId, hash: &str) -> StoreResult<bool>;
+    /// Stores the one live invitation link of `user_id`, replacing an earlier one (which stops
+    /// working).
+    async fn put_invitation(
+        &mut self,
+        user_id: &UserId,
+        token_hash: &[u8; 32],
+        issued_at_ms: i64,
+        expires_at_ms: i64,
+    ) -> StoreResult<()>;
+    /// Marks the invitation used if it is unused and unexpired at `now_ms`; false otherwise, so
+    /// that of two concurrent uses one wins.
+    async fn use_invitation(&mut self, token_hash: &[u8; 32], now_ms: i64) -> StoreResult<bool>;
+    /// Moves an account from state `from` to `to`; false if it was not in `from`.
+    async fn set_account_state(
+        &mut self,
+        user_id: &UserId,
+        from: AccountState,
+        to: AccountState,
+    ) -> StoreResult<bool>;
+    /// Approves an account awaiting approval; false if it was not awaiting it.
+    async fn approve_account(&mut self, user_id: &UserId, approver: &UserId) -> StoreResult<bool>;
+    /// Puts an active account back to awaiting approval (a role that needs it, given by
+    /// `requested_by`); false if the user is absent.
+    async fn require_approval(
+        &mut self,
+        user_id: &UserId,
+        requested_by: &UserId,
+    ) -> StoreResult<bool>;
 
     // Test hook for tamper scenarios: raw column access that application code never uses.
     #[doc(hidden)]

@@ -1,6 +1,6 @@
 //! Users and sessions as stored: name, email and TOTP secret as ciphertexts, tokens as hashes.
 
-use vial_core::{PatientId, Role, SessionId, UserId};
+use vial_core::{AccountState, PatientId, Role, SessionId, UserId};
 
 /// A user to create. Name, email and TOTP secret arrive encrypted; the email also as blind index.
 #[derive(Debug, Clone)]
@@ -14,6 +14,10 @@ pub struct NewUser {
     pub totp_enc: Option<Vec<u8>>,
     pub patient_id: Option<PatientId>,
     pub created_at_ms: i64,
+    /// `Active` for accounts the operator creates; `Invited` for an admin's invitation.
+    pub state: AccountState,
+    /// The admin who invited the account (the approval must come from someone else).
+    pub invited_by: Option<UserId>,
 }
 
 /// A stored user.
@@ -33,6 +37,20 @@ pub struct UserRecord {
     pub locked_until_ms: Option<i64>,
     /// The last TOTP time step accepted; a code is accepted once only.
     pub totp_last_step: Option<i64>,
+    pub state: AccountState,
+    /// The admin who invited the account or last gave it a role that needs approval.
+    pub invited_by: Option<UserId>,
+    /// The second person who approved it.
+    pub approved_by: Option<UserId>,
+}
+
+/// A one-time invitation link as stored (only the hash of its token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationRecord {
+    pub user_id: UserId,
+    pub issued_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub used_at_ms: Option<i64>,
 }
 
 /// The encrypted columns of `users`, named for tamper tests.

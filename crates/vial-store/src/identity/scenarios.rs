@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failure must be loud
 
-use vial_core::{Role, UserId};
+use vial_core::{AccountState, Role, UserId};
 
 use crate::{Lockout, NewUser, Store, StoreError, UserCipherColumn};
 
@@ -18,6 +18,8 @@ pub(crate) fn user(id: &str, email_bidx: u8) -> NewUser {
         totp_enc: Some(vec![7, 8]),
         patient_id: None,
         created_at_ms: 42,
+        state: AccountState::Active,
+        invited_by: None,
     }
 }
 
@@ -149,4 +151,86 @@ pub async fn failures_lock_the_account_with_a_doubling_back_off(store: &dyn Stor
     assert!(tx.clear_login_failures(&u1, 1_350).await.unwrap());
     let row = tx.user_by_id(&u1).await.unwrap().unwrap();
     assert_eq!((row.failed_logins, row.locked_until_ms), (0, None));
+}
+
+/// An invitation link works once and only before it expires; issuing another replaces it; the
+/// account moves invited → awaiting approval → active, each step only from the state before.
+pub async fn invitations_work_once_and_approval_is_a_state(store: &dyn Store) {
+    let (admin, new) = (UserId::from("u_admin"), UserId::from("u_new"));
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_user(&user("u_admin", 1)).await.unwrap();
+    let mut invited = user("u_new", 2);
+    invited.state = AccountState::Invited;
+    invited.invited_by = Some(admin.clone());
+    invited.password_hash = String::new();
+    invited.totp_enc = None;
+    tx.insert_user(&invited).await.unwrap();
+    tx.put_invitation(&new, &[1; 32], 100, 200).await.unwrap();
+    // A second link replaces the first.
+    tx.put_invitation(&new, &[2; 32], 110, 210).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin_read().await.unwrap();
+    assert!(
+        tx.invitation_by_token_hash(&[1; 32])
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let link = tx
+        .invitation_by_token_hash(&[2; 32])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((link.user_id.as_str(), link.expires_at_ms), ("u_new", 210));
+    let stored = tx.user_by_id(&new).await.unwrap().unwrap();
+    assert_eq!(stored.state, AccountState::Invited);
+    assert_eq!(stored.invited_by.as_ref(), Some(&admin));
+    drop(tx);
+
+    let mut tx = store.begin().await.unwrap();
+    assert!(!tx.use_invitation(&[2; 32], 210).await.unwrap(), "expired");
+    assert!(!tx.use_invitation(&[1; 32], 150).await.unwrap(), "replaced");
+    assert!(tx.use_invitation(&[2; 32], 150).await.unwrap());
+    assert!(!tx.use_invitation(&[2; 32], 151).await.unwrap(), "once");
+    let (invited, awaiting) = (AccountState::Invited, AccountState::AwaitingApproval);
+    assert!(
+        !tx.approve_account(&new, &admin).await.unwrap(),
+        "not yet set up"
+    );
+    assert!(tx.set_account_state(&new, invited, awaiting).await.unwrap());
+    assert!(!tx.set_account_state(&new, invited, awaiting).await.unwrap());
+    assert!(
+        tx.approve_account(&new, &UserId::from("u_other"))
+            .await
+            .unwrap()
+    );
+    assert!(!tx.approve_account(&new, &admin).await.unwrap(), "already");
+    tx.commit().await.unwrap();
+    let mut tx = store.begin_read().await.unwrap();
+    let stored = tx.user_by_id(&new).await.unwrap().unwrap();
+    assert_eq!(stored.state, AccountState::Active);
+    assert_eq!(stored.approved_by, Some(UserId::from("u_other")));
+    assert!(
+        tx.invitation_by_token_hash(&[2; 32])
+            .await
+            .unwrap()
+            .unwrap()
+            .used_at_ms
+            == Some(150)
+    );
+    drop(tx);
+
+    // A role that needs approval, given later, puts the account back to awaiting it.
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.require_approval(&new, &admin).await.unwrap());
+    assert!(
+        !tx.require_approval(&UserId::from("absent"), &admin)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let mut tx = store.begin_read().await.unwrap();
+    let stored = tx.user_by_id(&new).await.unwrap().unwrap();
+    assert_eq!((stored.state, stored.approved_by), (awaiting, None));
 }

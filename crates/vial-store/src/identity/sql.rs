@@ -9,16 +9,17 @@ macro_rules! identity_sql {
     ($tx:ident, $db:ty, $row:ty) => {
         use ::sqlx::Row as _;
         use $crate::{
-            NewSession, NewUser, SessionAuth, SessionRecord, StoreResult, UserCipherColumn,
-            UserRecord,
+            InvitationRecord, NewSession, NewUser, SessionAuth, SessionRecord, StoreResult,
+            UserCipherColumn, UserRecord,
         };
 
         use super::*;
-        use $crate::deps::vial_core::{PatientId, Role, SessionId, UserId};
+        use $crate::deps::vial_core::{AccountState, PatientId, Role, SessionId, UserId};
 
         const USER_COLUMNS: &str = "id, role, email_enc, name_enc, password_hash, \
                                     totp_enc, patient_id, created_at_ms, disabled_at_ms, \
-                                    failed_logins, locked_until_ms, totp_last_step";
+                                    failed_logins, locked_until_ms, totp_last_step, state, \
+                                    invited_by, approved_by";
 
         const SESSION_COLUMNS: &str = "id, user_id, kind, device, first_addr, last_addr, \
                                        created_at_ms, last_seen_ms, reauth_at_ms, \
@@ -38,6 +39,9 @@ macro_rules! identity_sql {
                 failed_logins: row.try_get("failed_logins").map_err(db)?,
                 locked_until_ms: row.try_get("locked_until_ms").map_err(db)?,
                 totp_last_step: row.try_get("totp_last_step").map_err(db)?,
+                state: code(row, "state", AccountState::parse)?,
+                invited_by: opt_id(row, "invited_by")?,
+                approved_by: opt_id(row, "approved_by")?,
             })
         }
 
@@ -144,6 +148,30 @@ macro_rules! identity_sql {
                     .map_err(db)?;
                 rows.iter().map(session_from_row).collect()
             }
+
+            async fn invitation_by_token_hash(
+                &mut self,
+                hash: &[u8; 32],
+            ) -> StoreResult<Option<InvitationRecord>> {
+                let row = ::sqlx::query(
+                    "SELECT user_id, issued_at_ms, expires_at_ms, used_at_ms FROM invitations \
+                     WHERE token_hash = $1",
+                )
+                .bind(&hash[..])
+                .fetch_optional(self.conn())
+                .await
+                .map_err(db)?;
+                row.as_ref()
+                    .map(|r| {
+                        Ok(InvitationRecord {
+                            user_id: id(r, "user_id")?,
+                            issued_at_ms: r.try_get("issued_at_ms").map_err(db)?,
+                            expires_at_ms: r.try_get("expires_at_ms").map_err(db)?,
+                            used_at_ms: r.try_get("used_at_ms").map_err(db)?,
+                        })
+                    })
+                    .transpose()
+            }
         }
 
         #[::async_trait::async_trait]
@@ -151,8 +179,8 @@ macro_rules! identity_sql {
             async fn insert_user(&mut self, user: &NewUser) -> StoreResult<()> {
                 ::sqlx::query(
                     "INSERT INTO users (id, role, email_bidx, email_enc, name_enc, \
-                     password_hash, totp_enc, patient_id, created_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                     password_hash, totp_enc, patient_id, created_at_ms, state, invited_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
                 .bind(user.id.as_str())
                 .bind(user.role.as_str())
@@ -163,6 +191,8 @@ macro_rules! identity_sql {
                 .bind(&user.totp_enc)
                 .bind(user.patient_id.as_ref().map(PatientId::as_str))
                 .bind(user.created_at_ms)
+                .bind(user.state.as_str())
+                .bind(user.invited_by.as_ref().map(UserId::as_str))
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
@@ -403,6 +433,98 @@ macro_rules! identity_sql {
                     .execute(self.conn())
                     .await
                     .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn put_invitation(
+                &mut self,
+                user_id: &UserId,
+                token_hash: &[u8; 32],
+                issued_at_ms: i64,
+                expires_at_ms: i64,
+            ) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO invitations (user_id, token_hash, issued_at_ms, expires_at_ms) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (user_id) DO UPDATE SET \
+                     token_hash = excluded.token_hash, issued_at_ms = excluded.issued_at_ms, \
+                     expires_at_ms = excluded.expires_at_ms, used_at_ms = NULL",
+                )
+                .bind(user_id.as_str())
+                .bind(&token_hash[..])
+                .bind(issued_at_ms)
+                .bind(expires_at_ms)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn use_invitation(
+                &mut self,
+                token_hash: &[u8; 32],
+                now_ms: i64,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE invitations SET used_at_ms = $1 WHERE token_hash = $2 \
+                     AND used_at_ms IS NULL AND expires_at_ms > $1",
+                )
+                .bind(now_ms)
+                .bind(&token_hash[..])
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn set_account_state(
+                &mut self,
+                user_id: &UserId,
+                from: AccountState,
+                to: AccountState,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query("UPDATE users SET state = $1 WHERE id = $2 AND state = $3")
+                    .bind(to.as_str())
+                    .bind(user_id.as_str())
+                    .bind(from.as_str())
+                    .execute(self.conn())
+                    .await
+                    .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn approve_account(
+                &mut self,
+                user_id: &UserId,
+                approver: &UserId,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE users SET state = $1, approved_by = $2 WHERE id = $3 AND state = $4",
+                )
+                .bind(AccountState::Active.as_str())
+                .bind(approver.as_str())
+                .bind(user_id.as_str())
+                .bind(AccountState::AwaitingApproval.as_str())
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn require_approval(
+                &mut self,
+                user_id: &UserId,
+                requested_by: &UserId,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE users SET state = $1, invited_by = $2, approved_by = NULL \
+                     WHERE id = $3",
+                )
+                .bind(AccountState::AwaitingApproval.as_str())
+                .bind(requested_by.as_str())
+                .bind(user_id.as_str())
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
                 Ok(done.rows_affected() == 1)
             }
 

@@ -1,6 +1,6 @@
 //! Identity over HTTP: logging in and out, who is signed in, my sessions (and ending one, e.g. a
-//! lost tablet), and for admins creating, listing and disabling users, changing a role and
-//! signing a user out of one device or everywhere.
+//! lost tablet), and for admins inviting, listing and disabling users, changing a role and
+//! signing a user out of one device or everywhere; approving an account (a second person).
 
 use std::net::SocketAddr;
 
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
-use vial_app::{App, LoginRequest, NewUserInput, Role, SessionKind};
+use vial_app::{App, Invitee, LoginRequest, Role, SessionKind};
 use zeroize::Zeroizing;
 
 use super::Body;
@@ -33,6 +33,8 @@ pub(crate) fn routes(limiter: &LoginLimiter) -> OpenApiRouter<App> {
         .routes(routes!(end_user_session))
         .routes(routes!(disable_user))
         .routes(routes!(change_role))
+        .routes(routes!(awaiting_approval))
+        .routes(routes!(approve_user))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -245,74 +247,62 @@ pub(crate) struct CreateUserBody {
     /// `provider`, `staff`, `admin` or `patient`.
     role: String,
     name: String,
-    #[schema(value_type = String)]
-    password: Zeroizing<String>,
     /// The patient record a patient account belongs to.
     #[serde(default)]
     patient_id: Option<PatientId>,
-    /// The admin's own password and a fresh TOTP code: creating accounts needs
-    /// re-authentication.
+    /// The admin's own password and a fresh TOTP code: inviting needs re-authentication.
     #[schema(value_type = String)]
     reauth_password: Zeroizing<String>,
     #[serde(default)]
     reauth_totp: Option<String>,
 }
 
-/// A created account; workforce accounts get their TOTP secret and recovery codes, once.
+/// An invited account: no password, no authenticator, until its person sets them up.
 #[derive(Serialize, ToSchema)]
-pub(crate) struct CreatedUser {
+pub(crate) struct InvitedUser {
     user_id: UserId,
     role: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    totp_secret: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    recovery_codes: Option<Vec<String>>,
+    /// Always `invited`.
+    state: &'static str,
+    /// Whether a second person (another admin or the medical director) must approve the
+    /// account once it is set up.
+    needs_approval: bool,
 }
 
-/// Create an account (admins). Workforce accounts get a TOTP secret to enrol.
+/// Invite a person (admins, re-authenticated). The account has no password and no
+/// authenticator: the person sets both through a one-time link that goes to them (printed on
+/// the server by `vial user invitation EMAIL` until email is set up) and never to the admin.
+/// Provider and admin accounts also need a second person's approval.
 #[utoipa::path(post, path = "/api/v1/users", request_body = CreateUserBody, tag = "users", security(("bearer" = [])),
-    responses((status = 201, description = "created", body = CreatedUser), (status = 403, description = "admins only"),
+    responses((status = 201, description = "invited", body = InvitedUser), (status = 401, description = "re-authentication failed"),
+              (status = 403, description = "admins only"),
               (status = 409, description = "email already used"), (status = 422, description = "invalid field"),
               (status = 503, description = "too many password hashes at once; retry after Retry-After seconds")))]
 pub(crate) async fn create_user(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     payload: Body<CreateUserBody>,
-) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
+) -> Result<(StatusCode, Json<InvitedUser>), ApiError> {
     let Json(b) = payload?;
     let role = parse_role(&b.role)?;
-    let added = app
-        .create_user(
+    let user_id = app
+        .invite_user(
             &actor,
-            NewUserInput {
+            Invitee {
                 email: b.email,
                 name: b.name,
                 role,
-                password: b.password,
                 patient_id: b.patient_id,
             },
             &b.reauth_password,
             b.reauth_totp.as_deref(),
         )
         .await?;
-    let (totp_secret, recovery_codes) = match &added.totp_secret {
-        Some(secret) => (
-            Some(secret.to_string()),
-            Some(
-                added
-                    .recovery_codes
-                    .iter()
-                    .map(|c| c.as_str().to_owned())
-                    .collect(),
-            ),
-        ),
-        None => (None, None),
-    };
-    let reply = CreatedUser {
-        user_id: added.user_id.clone(),
+    let reply = InvitedUser {
+        user_id,
         role: role.as_str(),
-        totp_secret,
-        recovery_codes,
+        state: vial_app::AccountState::Invited.as_str(),
+        needs_approval: role.needs_approval(),
     };
     Ok((StatusCode::CREATED, Json(reply)))
 }
@@ -330,9 +320,26 @@ pub(crate) struct User {
     role: String,
     name: String,
     email: String,
+    /// `invited`, `awaiting_approval` or `active`.
+    state: &'static str,
     disabled: bool,
     locked: bool,
     created_at_ms: i64,
+}
+
+impl User {
+    fn of(u: vial_app::UserSummary) -> Self {
+        User {
+            name: u.name.as_str().to_owned(),
+            email: u.email.as_str().to_owned(),
+            id: u.id,
+            role: u.role.as_str().to_owned(),
+            state: u.state.as_str(),
+            disabled: u.disabled,
+            locked: u.locked,
+            created_at_ms: u.created_at_ms,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -351,17 +358,59 @@ pub(crate) async fn list_users(
         .list_users(&actor)
         .await?
         .into_iter()
-        .map(|u| User {
-            name: u.name.as_str().to_owned(),
-            email: u.email.as_str().to_owned(),
-            id: u.id,
-            role: u.role.as_str().to_owned(),
-            disabled: u.disabled,
-            locked: u.locked,
-            created_at_ms: u.created_at_ms,
-        })
+        .map(User::of)
         .collect();
     Ok(Json(Users { users }))
+}
+
+/// Accounts set up by their person and awaiting a second person's approval (admins and the
+/// medical director).
+#[utoipa::path(get, path = "/api/v1/approvals", tag = "users", security(("bearer" = [])),
+    responses((status = 200, description = "accounts awaiting approval", body = Users),
+              (status = 403, description = "admins and the medical director only (audited)")))]
+pub(crate) async fn awaiting_approval(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Users>, ApiError> {
+    let users = app
+        .awaiting_approval(&actor)
+        .await?
+        .into_iter()
+        .map(User::of)
+        .collect();
+    Ok(Json(Users { users }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApproveBody {
+    /// The approver's own password and a fresh TOTP code.
+    #[schema(value_type = String)]
+    password: Zeroizing<String>,
+    #[serde(default)]
+    totp: Option<String>,
+}
+
+/// Approve an account awaiting approval: another admin or the medical director, never the
+/// admin who invited it (or gave it its role), re-authenticated.
+#[utoipa::path(post, path = "/api/v1/users/{id}/approve", request_body = ApproveBody, tag = "users",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 204, description = "approved; the account signs in"),
+              (status = 401, description = "re-authentication failed"),
+              (status = 403, description = "not permitted, e.g. the inviter (audited)"),
+              (status = 404, description = "no such user"),
+              (status = 409, description = "not awaiting approval"),
+              (status = 422, description = "malformed body")))]
+pub(crate) async fn approve_user(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<UserId>,
+    payload: Body<ApproveBody>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = payload?;
+    app.approve_user(&actor, &id, &b.password, b.totp.as_deref())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A user's sessions, i.e. their devices (admins).

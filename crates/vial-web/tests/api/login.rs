@@ -515,32 +515,42 @@ async fn devices_are_listed_and_ended_and_admins_manage_accounts(pg: bool) {
     let s = spawn_app(pg).await;
     let admin = s.add_user("ann.owner@example.com", Role::Admin, None).await;
     let admin_token = s.token(&admin).await;
-    // Admins create accounts over the API, re-authenticated; others may not.
+    // Admins invite over the API, re-authenticated; others may not.
     let confirmed = |user: &TestUser, mut body: Value| {
         s.next_step();
         body["reauth_password"] = json!(PASSWORD);
         body["reauth_totp"] = json!(s.code(user));
         body
     };
-    let body = json!({"email": "dr.new@example.com", "role": "provider", "name": "Dr New", "password": PASSWORD});
+    let body = json!({"email": "dr.new@example.com", "role": "provider", "name": "Dr New"});
     let mut unconfirmed = body.clone();
     unconfirmed["reauth_password"] = json!("not my password");
     let (status, _) = s
         .post("/api/v1/users", Some(&admin_token), unconfirmed)
         .await;
     assert_eq!(status, 401, "a stolen admin session cannot add accounts");
+    let mut chosen = confirmed(&admin, body.clone());
+    chosen["password"] = json!(PASSWORD);
+    let (status, _) = s.post("/api/v1/users", Some(&admin_token), chosen).await;
+    assert_eq!(status, 422, "the admin chooses no password");
     let (status, created) = s
         .post("/api/v1/users", Some(&admin_token), confirmed(&admin, body))
         .await;
     assert_eq!(status, 201, "{created}");
-    assert_eq!(created["totp_secret"].as_str().unwrap().len(), 32);
+    assert_eq!(created["state"], "invited");
+    assert_eq!(created["needs_approval"], true);
+    let keys: Vec<&String> = created.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["needs_approval", "role", "state", "user_id"],
+        "no secret of the new user"
+    );
     let nia = s
         .add_user("nia.okafor@example.com", Role::Provider, None)
         .await;
     let phone = s.token(&nia).await;
     let laptop = s.token(&nia).await;
-    let body =
-        json!({"email": "x.y@example.com", "role": "staff", "name": "X", "password": PASSWORD});
+    let body = json!({"email": "x.y@example.com", "role": "staff", "name": "X"});
     assert_eq!(
         s.post("/api/v1/users", Some(&laptop), confirmed(&nia, body))
             .await
@@ -549,7 +559,7 @@ async fn devices_are_listed_and_ended_and_admins_manage_accounts(pg: bool) {
     );
     let bad_role = confirmed(
         &admin,
-        json!({"email": "z.y@example.com", "role": "root", "name": "Z", "password": PASSWORD}),
+        json!({"email": "z.y@example.com", "role": "root", "name": "Z"}),
     );
     assert_eq!(
         s.post("/api/v1/users", Some(&admin_token), bad_role)
@@ -650,6 +660,23 @@ async fn role_changes_need_an_admin_reauthentication_and_never_apply_to_oneself(
         s.me(&staff_token).await,
         401,
         "sessions end with the old role"
+    );
+    // Provider is a role no admin hands out alone: the account awaits a second person.
+    s.next_step();
+    assert_eq!(s.login(s.credentials(&staff)).await.0, 401);
+    let approve = format!("/api/v1/users/{}/approve", staff.id);
+    let by_changer = s.reauthenticated(&admin, json!({}));
+    assert_eq!(
+        s.post(&approve, Some(&admin_token), by_changer).await.0,
+        403,
+        "not by the admin who gave the role"
+    );
+    let second = s.add_user("bo.second@example.com", Role::Admin, None).await;
+    let second_token = s.token(&second).await;
+    let by_second = s.reauthenticated(&second, json!({}));
+    assert_eq!(
+        s.post(&approve, Some(&second_token), by_second).await.0,
+        204
     );
     let (_, me) = s.get("/api/v1/me", Some(&s.token(&staff).await)).await;
     assert_eq!(me["role"], "provider");

@@ -141,6 +141,37 @@ impl<'a> Browser<'a> {
     }
 }
 
+/// The invitation page's form as the invited person fills it in; a page that comes back with
+/// an error carries the form again, with a fresh CSRF token.
+struct SetUpForm<'f> {
+    link: &'f str,
+    csrf: String,
+    secret: &'f str,
+}
+
+impl SetUpForm<'_> {
+    async fn post(
+        &mut self,
+        phone: &mut Browser<'_>,
+        password: &str,
+        again: &str,
+        code: &str,
+    ) -> Page {
+        let fields = [
+            ("_csrf", self.csrf.as_str()),
+            ("password", password),
+            ("password_again", again),
+            ("totp_secret", self.secret),
+            ("code", code),
+        ];
+        let page = phone.post(self.link, &fields).await;
+        if page.body.contains(r#"name="_csrf""#) {
+            self.csrf = hidden_csrf(&page.body);
+        }
+        page
+    }
+}
+
 /// The password change form as a person fills it in, with a fresh code from their app.
 struct PasswordForm {
     csrf: String,
@@ -477,35 +508,22 @@ async fn each_role_reaches_its_home_and_is_refused_other_roles_pages() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_creates_a_user_who_enrols_and_signs_in() {
+async fn an_invited_provider_sets_up_their_own_account_and_a_second_admin_approves_it() {
     let server = spawn_app(false).await;
     let admin = server
         .add_user("pages.director@example.com", Role::Admin, None)
         .await;
+    let second = server
+        .add_user("pages.second@example.com", Role::Admin, None)
+        .await;
     let mut owner = Browser::new(&server);
     owner.login(&admin).await;
     let csrf = owner.csrf("/admin/users").await;
-    // The admin confirms it is them for each account: password and a fresh code.
+    // The admin confirms it is them for each invitation: password and a fresh code.
     let fresh_code = || {
         server.next_step();
         server.code(&admin)
     };
-    let weak = owner
-        .post(
-            "/admin/users",
-            &[
-                ("_csrf", &csrf),
-                ("your_password", PASSWORD),
-                ("your_code", &fresh_code()),
-                ("name", "Nia Nurse"),
-                ("email", "nia@example.com"),
-                ("role", "provider"),
-                ("password", "password1234"),
-            ],
-        )
-        .await;
-    assert_eq!(weak.status, 422);
-    assert!(weak.body.contains("too common"), "{}", weak.body);
     let shared = owner
         .post(
             "/admin/users",
@@ -516,14 +534,19 @@ async fn admin_creates_a_user_who_enrols_and_signs_in() {
                 ("name", "Front Desk"),
                 ("email", "frontdesk@example.com"),
                 ("role", "staff"),
-                ("password", PASSWORD),
             ],
         )
         .await;
     assert_eq!(shared.status, 422);
     assert!(shared.body.contains("accounts are personal"));
-
-    let created = owner
+    // The ghost-provider attack of the probe: the admin once chose the password and received
+    // the secret and the codes. Now the form has no password, and the page shows neither.
+    let form = owner.get("/admin/users").await;
+    assert!(
+        !form.body.contains(r#"name="password""#),
+        "no field to choose a password"
+    );
+    let invited = owner
         .post(
             "/admin/users",
             &[
@@ -533,24 +556,140 @@ async fn admin_creates_a_user_who_enrols_and_signs_in() {
                 ("name", "Nia Nurse"),
                 ("email", "nia@example.com"),
                 ("role", "provider"),
-                ("password", PASSWORD),
             ],
         )
         .await;
-    assert_eq!(created.status, 200, "{}", created.body);
-    assert!(created.body.contains("data:image/svg+xml;base64,"));
-    let secret_marker = "Key: <code>";
-    let start = created.body.find(secret_marker).unwrap() + secret_marker.len();
-    let secret = created.body[start..start + created.body[start..].find('<').unwrap()].to_owned();
+    assert_eq!(invited.status, 200, "{}", invited.body);
+    assert!(invited.body.contains("Invitation created"));
+    for secret_bit in ["data:image/svg+xml", "Key:", "<li><code>", "/invitation/"] {
+        assert!(!invited.body.contains(secret_bit), "{secret_bit}");
+    }
+    let list = owner.get("/admin/users").await;
+    assert!(list.body.contains("invited"), "{}", list.body);
+    let mut anyone = Browser::new(&server);
     assert_eq!(
-        created.body.matches("<li><code>").count(),
+        anyone
+            .login(&TestUser::with_secret(
+                "nia@example.com",
+                Role::Provider,
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            ))
+            .await
+            .status,
+        401,
+        "an invited account signs in with nothing"
+    );
+
+    // The operator prints the link; only Nia's browser opens it.
+    let link = server.invitation_path("nia@example.com").await;
+    let mut phone = Browser::new(&server);
+    let page = phone.get(&link).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("data:image/svg+xml;base64,"));
+    let start = page.body.find(r#"id="totp-secret">"#).unwrap() + r#"id="totp-secret">"#.len();
+    let secret = page.body[start..start + page.body[start..].find('<').unwrap()].to_owned();
+    let csrf = hidden_csrf(&page.body);
+    let code = server.code_for(&secret);
+    let mut form = SetUpForm {
+        link: &link,
+        csrf,
+        secret: &secret,
+    };
+    let weak = form
+        .post(&mut phone, "password1234", "password1234", &code)
+        .await;
+    assert_eq!(weak.status, 422);
+    assert!(weak.body.contains("too common"), "{}", weak.body);
+    assert!(weak.body.contains(&secret), "the scanned secret is kept");
+    let differ = form
+        .post(&mut phone, PASSWORD, "correct horse battery stapl", &code)
+        .await;
+    assert_eq!(differ.status, 422);
+    assert!(differ.body.contains("differ"));
+    let wrong = form.post(&mut phone, PASSWORD, PASSWORD, "000000").await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("does not match"), "{}", wrong.body);
+    let mut foreign = Browser::new(&server);
+    let cross = foreign
+        .post_with(
+            &link,
+            &[
+                ("_csrf", "x"),
+                ("password", PASSWORD),
+                ("password_again", PASSWORD),
+            ],
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(cross.status, 403, "a cross-site post spends nothing");
+    let welcome = form.post(&mut phone, PASSWORD, PASSWORD, &code).await;
+    assert_eq!(welcome.status, 200, "{}", welcome.body);
+    assert!(welcome.body.contains("awaiting-approval"));
+    assert_eq!(
+        welcome.body.matches("<li><code>").count(),
         10,
         "recovery codes"
     );
+    let created = welcome;
+    // The link worked once.
+    let again = Browser::new(&server).get(&link).await;
+    assert_eq!(again.status, 404);
+    assert!(again.body.contains("no longer works"));
 
-    // The new provider signs in with a code from the scanned secret.
+    // Set up, but not approved: no sign-in yet.
     let nia = TestUser::with_secret("nia@example.com", Role::Provider, &secret);
     let mut tablet = Browser::new(&server);
+    assert_eq!(tablet.login(&nia).await.status, 401);
+    // The inviting admin cannot approve; the second admin can.
+    let approvals = owner.get("/approvals").await;
+    assert!(
+        approvals.body.contains("nia@example.com"),
+        "{}",
+        approvals.body
+    );
+    let nia_id = {
+        let marker = r#"action="/approvals/"#;
+        let start = approvals.body.find(marker).unwrap() + marker.len();
+        approvals.body[start..start + approvals.body[start..].find('"').unwrap()].to_owned()
+    };
+    let approve = format!("/approvals/{nia_id}");
+    let csrf = hidden_csrf(&approvals.body);
+    let refused = owner
+        .post(
+            &approve,
+            &[
+                ("_csrf", &csrf),
+                ("password", PASSWORD),
+                ("totp", &fresh_code()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let mut other_admin = Browser::new(&server);
+    other_admin.login(&second).await;
+    let page = other_admin.get("/approvals").await;
+    let csrf = hidden_csrf(&page.body);
+    server.next_step();
+    let approved = other_admin
+        .post(
+            &approve,
+            &[
+                ("_csrf", &csrf),
+                ("password", PASSWORD),
+                ("totp", &server.code(&second)),
+            ],
+        )
+        .await;
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    assert!(
+        other_admin
+            .get("/approvals")
+            .await
+            .body
+            .contains("Nothing awaits approval")
+    );
+
+    // The new provider signs in with a code from the scanned secret.
     assert_eq!(tablet.login(&nia).await.status, 303);
     assert!(tablet.get("/home").await.body.contains("Provider home"));
 

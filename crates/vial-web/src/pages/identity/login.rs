@@ -43,8 +43,8 @@ struct LoginQuery {
     expired: Option<String>,
 }
 
-/// A random double-submit token for the login form.
-fn fresh_token() -> Result<String, PageError> {
+/// A random double-submit token for a form shown before sign-in (login, invitation).
+pub(super) fn fresh_token() -> Result<String, PageError> {
     let mut raw = [0u8; 32];
     aws_lc_rs::rand::fill(&mut raw).map_err(|_| PageError::Api(crate::ApiError::Internal))?;
     Ok(URL_SAFE_NO_PAD.encode(raw))
@@ -91,20 +91,8 @@ async fn submit(
     jar: CookieJar,
     request: Request,
 ) -> Result<Response, PageError> {
-    let (parts, body) = request.into_parts();
-    let expected = jar.get(PRELOGIN_COOKIE).map(|c| c.value().to_owned());
-    if !same_origin(&parts) {
-        return Err(PageError::CrossSite);
-    }
-    let device = crate::auth::device(&parts.headers);
-    let axum::Form(fields) =
-        axum::Form::<LoginFields>::from_request(Request::from_parts(parts, body), &app)
-            .await
-            .map_err(|e| PageError::Invalid(vial_clinical::without_values(&e.body_text())))?;
-    let csrf_ok = expected.is_some_and(|e| !e.is_empty() && tokens_match(&e, &fields.csrf));
-    if !csrf_ok {
-        return Err(PageError::CrossSite);
-    }
+    let device = crate::auth::device(request.headers());
+    let fields: LoginFields = prelogin_form(&app, &jar, request, |f: &LoginFields| &f.csrf).await?;
     if fields.email.len() > 320 || fields.password.len() > 1024 {
         return login_page(
             jar,
@@ -143,6 +131,29 @@ async fn submit(
         ),
         Err(other) => Err(other.into()),
     }
+}
+
+/// A form posted before sign-in: same origin, and its `_csrf` field (read by `csrf`) matching
+/// the double-submit cookie set with the page.
+pub(super) async fn prelogin_form<T: serde::de::DeserializeOwned>(
+    app: &App,
+    jar: &CookieJar,
+    request: Request,
+    csrf: impl Fn(&T) -> &str,
+) -> Result<T, PageError> {
+    let (parts, body) = request.into_parts();
+    if !same_origin(&parts) {
+        return Err(PageError::CrossSite);
+    }
+    let axum::Form(fields) = axum::Form::<T>::from_request(Request::from_parts(parts, body), app)
+        .await
+        .map_err(|e| PageError::Invalid(vial_clinical::without_values(&e.body_text())))?;
+    let expected = jar.get(PRELOGIN_COOKIE).map(|c| c.value().to_owned());
+    let csrf_ok = expected.is_some_and(|e| !e.is_empty() && tokens_match(&e, csrf(&fields)));
+    if !csrf_ok {
+        return Err(PageError::CrossSite);
+    }
+    Ok(fields)
 }
 
 async fn logout(

@@ -2,6 +2,7 @@
 //! ([`account`]) and the admin's user administration ([`users`]).
 
 pub mod account;
+pub mod invitation;
 pub mod login;
 pub mod users;
 
@@ -15,4 +16,5 @@ pub fn routes(limiter: &LoginLimiter) -> Router<App> {
         .merge(login::routes(limiter))
         .merge(account::routes())
         .merge(users::routes())
+        .merge(invitation::routes())
 }

@@ -1,6 +1,7 @@
-//! Admin pages for the workforce's accounts: the admin's home, users (create, disable, change
-//! role, sign out a device or everywhere). Every action is decided and recorded by `vial-app`; a
-//! non-admin reaching these pages gets the policy's 403.
+//! Admin pages for the workforce's accounts: the admin's home, users (invite, disable, change
+//! role, sign out a device or everywhere), and the approvals a second person gives (admins and
+//! the medical director). Every action is decided and recorded by `vial-app`; anyone else
+//! reaching these pages gets the policy's 403.
 
 use askama::Template;
 use axum::Router;
@@ -8,10 +9,10 @@ use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use vial_app::{App, NewUserInput, Role};
+use vial_app::{AccountState, App, Invitee, Role};
 use zeroize::Zeroizing;
 
-use super::account::{DeviceRow, qr_data_uri};
+use super::account::DeviceRow;
 use crate::browser::{BrowserSession, CsrfForm};
 use crate::pages::{Layout, PageError, render, when};
 use vial_core::{PatientId, SessionId, UserId};
@@ -24,6 +25,8 @@ pub fn routes() -> Router<App> {
         .route("/admin/users/{id}/sessions/end", post(end_all))
         .route("/admin/users/{id}/sessions/{sid}/end", post(end_one))
         .route("/admin/users/{id}/role", post(change_role))
+        .route("/approvals", get(approvals))
+        .route("/approvals/{id}", post(approve))
 }
 
 #[derive(Template)]
@@ -59,13 +62,7 @@ async fn users(State(app): State<App>, session: BrowserSession) -> Result<Html<S
     let users = list
         .into_iter()
         .map(|u| UserRow {
-            status: if u.disabled {
-                "disabled"
-            } else if u.locked {
-                "locked"
-            } else {
-                "active"
-            },
+            status: status(&u),
             created: when(u.created_at_ms),
             name: u.name.to_string(),
             email: u.email.to_string(),
@@ -79,12 +76,26 @@ async fn users(State(app): State<App>, session: BrowserSession) -> Result<Html<S
     })
 }
 
+/// An account's status in words, for the lists.
+fn status(u: &vial_app::UserSummary) -> &'static str {
+    if u.disabled {
+        "disabled"
+    } else if u.locked {
+        "locked"
+    } else {
+        match u.state {
+            AccountState::Invited => "invited",
+            AccountState::AwaitingApproval => "awaiting approval",
+            AccountState::Active => "active",
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct NewUserFields {
     email: String,
     name: String,
     role: String,
-    password: Zeroizing<String>,
     #[serde(default)]
     patient_id: String,
     /// The admin's own password and code again: adding an account is a sensitive action.
@@ -94,13 +105,12 @@ struct NewUserFields {
 }
 
 #[derive(Template)]
-#[template(path = "identity/user_created.html")]
-struct UserCreated {
+#[template(path = "identity/invited.html")]
+struct Invited {
     layout: Layout,
     user_id: UserId,
-    secret: Option<String>,
-    qr_data_uri: Option<String>,
-    recovery_codes: Vec<String>,
+    email: String,
+    needs_approval: bool,
 }
 
 async fn create_user(
@@ -112,32 +122,78 @@ async fn create_user(
         .map_err(|_| PageError::Invalid("role must be provider, staff, admin or patient".into()))?;
     let patient_id = form.patient_id.trim();
     let email = form.email.trim().to_owned();
-    let added = app
-        .create_user(
+    let user_id = app
+        .invite_user(
             &session.actor,
-            NewUserInput {
+            Invitee {
                 email: email.clone(),
                 name: form.name,
                 role,
-                password: form.password,
                 patient_id: (!patient_id.is_empty()).then(|| PatientId::from(patient_id)),
             },
             &form.your_password,
             (!form.your_code.trim().is_empty()).then_some(form.your_code.trim()),
         )
         .await?;
-    let qr = added
-        .totp_secret
-        .as_ref()
-        .map(|s| qr_data_uri(&email, s))
-        .transpose()?;
-    render(&UserCreated {
-        layout: Layout::signed_in("User created", &session, &app),
-        user_id: added.user_id,
-        secret: added.totp_secret.map(|s| s.to_string()),
-        qr_data_uri: qr,
-        recovery_codes: added.recovery_codes.iter().map(|c| c.to_string()).collect(),
+    render(&Invited {
+        layout: Layout::signed_in("Invitation created", &session, &app),
+        user_id,
+        email,
+        needs_approval: role.needs_approval(),
     })
+}
+
+#[derive(Template)]
+#[template(path = "identity/approvals.html")]
+struct ApprovalsPage {
+    layout: Layout,
+    users: Vec<UserRow>,
+}
+
+async fn approvals(
+    State(app): State<App>,
+    session: BrowserSession,
+) -> Result<Html<String>, PageError> {
+    let users = app
+        .awaiting_approval(&session.actor)
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            status: status(&u),
+            created: when(u.created_at_ms),
+            name: u.name.to_string(),
+            email: u.email.to_string(),
+            role: u.role.as_str().to_owned(),
+            id: u.id.into_string(),
+        })
+        .collect();
+    render(&ApprovalsPage {
+        layout: Layout::signed_in("Approvals", &session, &app),
+        users,
+    })
+}
+
+#[derive(Deserialize)]
+struct ApproveFields {
+    password: Zeroizing<String>,
+    #[serde(default)]
+    totp: String,
+}
+
+async fn approve(
+    State(app): State<App>,
+    Path(id): Path<UserId>,
+    form: CsrfForm<ApproveFields>,
+) -> Result<Redirect, PageError> {
+    let totp = form.form.totp.trim();
+    app.approve_user(
+        &form.session.actor,
+        &id,
+        &form.form.password,
+        (!totp.is_empty()).then_some(totp),
+    )
+    .await?;
+    Ok(Redirect::to("/approvals"))
 }
 
 #[derive(Template)]
