@@ -4,6 +4,7 @@
 
 mod clinical;
 mod https;
+mod invitations;
 mod login;
 mod openapi;
 mod pages;
