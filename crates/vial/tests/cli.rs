@@ -145,6 +145,29 @@ fn init_user_add_and_key_rotation() {
         Some(PASSWORD),
     ));
     assert!(err.contains("role must be one of"), "{err}");
+    // Links exist only for people an admin invited: an active account (the operator's) gets
+    // none, and the link must point at the server's https address.
+    let err = one_error_line(&vial(
+        &d.data,
+        &["user", "invitation", "nia.okafor@example.com"],
+        None,
+    ));
+    assert!(
+        err.contains("invited account with this email not found"),
+        "{err}"
+    );
+    let err = one_error_line(&vial(
+        &d.data,
+        &[
+            "user",
+            "invitation",
+            "nia.okafor@example.com",
+            "--base-url",
+            "http://clinic.example",
+        ],
+        None,
+    ));
+    assert!(err.contains("https://"), "{err}");
 
     let status = json(&vial(&d.data, &["keys", "status", "--json"], None));
     assert_eq!(status["current_version"], 1);

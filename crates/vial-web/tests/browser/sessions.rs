@@ -200,3 +200,96 @@ async fn idle_timeout_signs_out_and_takes_the_record_off_the_screen() {
     );
     browser.close().await;
 }
+
+/// Onboarding by invitation in the browser: the admin invites and never sees the new provider's
+/// password, secret or codes; the provider opens the operator's link, chooses a password, scans
+/// the authenticator and keeps the recovery codes; signing in waits for a second admin's
+/// approval, then works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invited_provider_sets_up_the_account_and_signs_in_once_approved() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let server = spawn_app(false).await;
+    let admin = server
+        .add_user("ui.owner@example.com", Role::Admin, None)
+        .await;
+    let second = server
+        .add_user("ui.manager@example.com", Role::Admin, None)
+        .await;
+
+    assert_eq!(browser.sign_in(&server, &admin).await, "Administration");
+    browser.open(&server, "/admin/users").await;
+    browser.fill("invite-name", "Nia Newhire").await;
+    browser
+        .fill("invite-email", "nia.newhire@example.com")
+        .await;
+    browser.set("invite-role", "provider").await;
+    browser.fill("your-password", PASSWORD).await;
+    server.next_step();
+    browser.fill("your-code", &server.code(&admin)).await;
+    browser.submit("#invite").await;
+    assert_eq!(browser.heading().await, "Invitation created");
+    let user_id = browser.find("#new-user-id").await.text().await.unwrap();
+    let admin_saw = browser.settled_source().await;
+    browser.open(&server, "/admin/users").await;
+    let admin_saw = admin_saw + &browser.settled_source().await;
+    browser.sign_out().await;
+
+    // The operator prints the link on the server; the provider opens it on their phone.
+    let link = server.invitation_path("nia.newhire@example.com").await;
+    browser.open(&server, &link).await;
+    assert_eq!(browser.heading().await, "Set up your account");
+    browser.wait_for("img.qr").await;
+    let secret = browser.find("#totp-secret").await.text().await.unwrap();
+    browser.fill("password", PASSWORD).await;
+    browser.fill("password-again", PASSWORD).await;
+    server.next_step();
+    browser.fill("code", &server.code_for(&secret)).await;
+    browser.submit("#set-up").await;
+    assert_eq!(browser.heading().await, "Your account is set up");
+    browser.wait_for("#awaiting-approval").await;
+    let codes = browser
+        .client
+        .find_all(Locator::Css("#recovery-codes li"))
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 10);
+    let first_code = codes[0].text().await.unwrap();
+    for private in [
+        secret.as_str(),
+        first_code.as_str(),
+        PASSWORD,
+        "/invitation/",
+    ] {
+        assert!(
+            !admin_saw.contains(private),
+            "the admin's pages showed {private}"
+        );
+    }
+
+    // Not approved yet: the sign-in is refused like any other.
+    let nia = TestUser::with_secret("nia.newhire@example.com", Role::Provider, &secret);
+    browser.open(&server, "/login").await;
+    server.next_step();
+    browser.fill("email", &nia.email).await;
+    browser.fill("password", PASSWORD).await;
+    browser.fill("totp", &server.code(&nia)).await;
+    browser.click("#sign-in").await;
+    browser.wait_for("#login-error").await;
+
+    // A second admin approves, confirming it is them.
+    assert_eq!(browser.sign_in(&server, &second).await, "Administration");
+    browser.open(&server, "/approvals").await;
+    browser.fill(&format!("password-{user_id}"), PASSWORD).await;
+    server.next_step();
+    browser
+        .fill(&format!("totp-{user_id}"), &server.code(&second))
+        .await;
+    browser.submit(&format!("#approve-button-{user_id}")).await;
+    browser.wait_for("#no-approvals").await;
+    browser.sign_out().await;
+
+    assert_eq!(browser.sign_in(&server, &nia).await, "Provider home");
+    browser.close().await;
+}
