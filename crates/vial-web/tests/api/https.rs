@@ -149,6 +149,8 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/users/{id}/sessions/end", "post"),
         ("/api/v1/users/{id}/disable", "post"),
         ("/api/v1/users/{id}/role", "post"),
+        ("/api/v1/users/{id}/approve", "post"),
+        ("/api/v1/approvals", "get"),
         ("/api/v1/patients", "post"),
         ("/api/v1/patients", "get"),
         ("/api/v1/patients/search", "post"),
