@@ -159,6 +159,7 @@ pub async fn invitations_work_once_and_approval_is_a_state(store: &dyn Store) {
     let (admin, new) = (UserId::from("u_admin"), UserId::from("u_new"));
     let mut tx = store.begin().await.unwrap();
     tx.insert_user(&user("u_admin", 1)).await.unwrap();
+    tx.insert_user(&user("u_other", 3)).await.unwrap();
     let mut invited = user("u_new", 2);
     invited.state = AccountState::Invited;
     invited.invited_by = Some(admin.clone());
