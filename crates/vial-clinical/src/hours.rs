@@ -89,14 +89,20 @@ impl PracticeZone {
         let back = (i64::from(date.weekday().number_days_from_monday())
             - i64::from(first_day.number_days_from_monday()))
         .rem_euclid(7);
-        let first = date.checked_sub(Duration::days(back)).ok_or_else(out_of_range)?;
-        let last = first.checked_add(Duration::days(7)).ok_or_else(out_of_range)?;
+        let first = date
+            .checked_sub(Duration::days(back))
+            .ok_or_else(out_of_range)?;
+        let last = first
+            .checked_add(Duration::days(7))
+            .ok_or_else(out_of_range)?;
         Ok((self.start_of(civil(first)?)?, self.start_of(civil(last)?)?))
     }
 
     /// The local date at an instant.
     pub fn local_date(&self, ms: i64) -> Option<Date> {
-        let local = Timestamp::from_millisecond(ms).ok()?.to_zoned(self.tz.clone());
+        let local = Timestamp::from_millisecond(ms)
+            .ok()?
+            .to_zoned(self.tz.clone());
         let month = time::Month::try_from(u8::try_from(local.month()).ok()?).ok()?;
         let day = u8::try_from(local.day()).ok()?;
         Date::from_calendar_date(i32::from(local.year()), month, day).ok()
@@ -169,7 +175,13 @@ impl Default for OpeningHours {
 /// `HH:MM` (00:00 to 24:00) as minutes after midnight.
 fn clock(raw: &str) -> Option<u16> {
     let b = raw.as_bytes();
-    if b.len() != 5 || b[2] != b':' || !b.iter().enumerate().all(|(i, c)| i == 2 || c.is_ascii_digit()) {
+    if b.len() != 5
+        || b[2] != b':'
+        || !b
+            .iter()
+            .enumerate()
+            .all(|(i, c)| i == 2 || c.is_ascii_digit())
+    {
         return None;
     }
     let hours = u16::from(b[0] - b'0') * 10 + u16::from(b[1] - b'0');
@@ -215,17 +227,20 @@ impl OpeningHours {
         let mut days = ["closed"; 7];
         let parts: Vec<&str> = raw.split(';').collect();
         let shaped = parts.len() == 7
-            && parts.iter().zip(WEEKDAYS).zip(days.iter_mut()).all(|((part, name), day)| {
-                match part.split_once('=') {
+            && parts.iter().zip(WEEKDAYS).zip(days.iter_mut()).all(
+                |((part, name), day)| match part.split_once('=') {
                     Some((key, value)) if key == name => {
                         *day = value;
                         true
                     }
                     _ => false,
-                }
-            });
+                },
+            );
         if !shaped {
-            return Err(ClinicalError::invalid("opening_hours", "is not in the stored form"));
+            return Err(ClinicalError::invalid(
+                "opening_hours",
+                "is not in the stored form",
+            ));
         }
         Self::from_days(days)
     }

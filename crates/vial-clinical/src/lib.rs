@@ -90,7 +90,6 @@ pub use appointment::{
     check_self_booking, overlaps, transition, validate_appointment,
 };
 pub use calendar::{format_date, parse_date};
-pub use hours::{OpenSpan, OpeningHours, PracticeZone, WEEKDAYS};
 pub use catalogue::{
     Catalogue, DoseUnit, Product, ProductCode, ProductInput, ProductKind, default_catalogue,
     validate_catalogue, validate_product,
@@ -111,6 +110,7 @@ pub use history::{
     MedicalHistory, MedicalHistoryInput, TreatmentKind, Warning, WarningCode, WarningSeverity,
     validate_history, warnings,
 };
+pub use hours::{OpenSpan, OpeningHours, PracticeZone, WEEKDAYS};
 pub use lot::{
     Expiry, LotNumber, ReceivedLot, ReceivedLotInput, check_not_expired, validate_received_lot,
 };

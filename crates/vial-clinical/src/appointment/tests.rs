@@ -38,7 +38,14 @@ fn transitions_table_is_exhaustive() {
     );
     assert_eq!(
         Status::ALL.map(Status::as_str),
-        ["requested", "booked", "checked_in", "completed", "cancelled", "no_show"]
+        [
+            "requested",
+            "booked",
+            "checked_in",
+            "completed",
+            "cancelled",
+            "no_show"
+        ]
     );
 }
 
@@ -244,9 +251,7 @@ fn patients_book_themselves_within_limits() {
         ),
     ];
     for (time, upcoming, message) in refused {
-        let error = check(time, upcoming)
-            .unwrap_err()
-            .to_string();
+        let error = check(time, upcoming).unwrap_err().to_string();
         assert!(error.starts_with(message), "{error}");
     }
 }

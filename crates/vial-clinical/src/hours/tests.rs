@@ -42,7 +42,10 @@ fn zones_are_iana_names_and_errors_never_echo_them() {
         &"A".repeat(65),
     ] {
         let error = PracticeZone::parse(bad).unwrap_err().to_string();
-        assert!(error.starts_with("time_zone: must be an IANA"), "{bad}: {error}");
+        assert!(
+            error.starts_with("time_zone: must be an IANA"),
+            "{bad}: {error}"
+        );
         assert!(bad.is_empty() || !error.contains(bad), "{error}");
     }
 }
@@ -52,7 +55,10 @@ fn days_and_weeks_follow_the_zone_through_dst() {
     // 2026-03-02 is a Monday; 1_772_409_600_000 is its UTC midnight.
     let midnight = 1_772_409_600_000;
     let utc = PracticeZone::utc();
-    assert_eq!(utc.day_bounds(date!(2026 - 03 - 02)), Ok((midnight, midnight + DAY)));
+    assert_eq!(
+        utc.day_bounds(date!(2026 - 03 - 02)),
+        Ok((midnight, midnight + DAY))
+    );
     assert_eq!(utc.day_bounds(date!(1970 - 01 - 01)), Ok((0, DAY)));
     assert_eq!(
         ny().day_bounds(date!(2026 - 03 - 02)),
@@ -79,11 +85,16 @@ fn days_and_weeks_follow_the_zone_through_dst() {
         Ok((midnight - DAY, midnight + 6 * DAY))
     );
     // The week of 2027-03-14 in New York: Monday the 8th (EST) to Monday the 15th (EDT).
-    let (start, end) = ny().week_bounds(date!(2027 - 03 - 14), Weekday::Monday).unwrap();
+    let (start, end) = ny()
+        .week_bounds(date!(2027 - 03 - 14), Weekday::Monday)
+        .unwrap();
     assert_eq!(start, NY_SPRING_DAY - 6 * DAY);
     assert_eq!(end, NY_SPRING_DAY + DAY - HOUR);
     assert!(utc.week_bounds(Date::MIN, Weekday::Sunday).is_err());
-    assert_eq!(ny().local_date(NY_SPRING_DAY - 1), Some(date!(2027 - 03 - 13)));
+    assert_eq!(
+        ny().local_date(NY_SPRING_DAY - 1),
+        Some(date!(2027 - 03 - 13))
+    );
     assert_eq!(ny().local_date(NY_SPRING_DAY), Some(date!(2027 - 03 - 14)));
 }
 
@@ -111,17 +122,40 @@ fn hours_parse_strictly_and_errors_name_the_day() {
          sat=closed;sun=closed"
     );
     fn week(tue: &str) -> [&str; 7] {
-        ["closed", tue, "closed", "closed", "closed", "closed", "closed"]
+        [
+            "closed", tue, "closed", "closed", "closed", "closed", "closed",
+        ]
     }
     for (bad, message) in [
-        ("9:00-17:00", "opening_hours.tue: must be closed or HH:MM-HH:MM"),
+        (
+            "9:00-17:00",
+            "opening_hours.tue: must be closed or HH:MM-HH:MM",
+        ),
         ("09:00", "opening_hours.tue: must be closed or HH:MM-HH:MM"),
-        ("09:60-17:00", "opening_hours.tue: must be closed or HH:MM-HH:MM"),
-        ("09:00-24:30", "opening_hours.tue: must be closed or HH:MM-HH:MM"),
-        ("25:00-26:00", "opening_hours.tue: must be closed or HH:MM-HH:MM"),
-        ("<script>", "opening_hours.tue: must be closed or HH:MM-HH:MM"),
-        ("17:00-09:00", "opening_hours.tue: must open before it closes"),
-        ("09:00-09:00", "opening_hours.tue: must open before it closes"),
+        (
+            "09:60-17:00",
+            "opening_hours.tue: must be closed or HH:MM-HH:MM",
+        ),
+        (
+            "09:00-24:30",
+            "opening_hours.tue: must be closed or HH:MM-HH:MM",
+        ),
+        (
+            "25:00-26:00",
+            "opening_hours.tue: must be closed or HH:MM-HH:MM",
+        ),
+        (
+            "<script>",
+            "opening_hours.tue: must be closed or HH:MM-HH:MM",
+        ),
+        (
+            "17:00-09:00",
+            "opening_hours.tue: must open before it closes",
+        ),
+        (
+            "09:00-09:00",
+            "opening_hours.tue: must open before it closes",
+        ),
         ("", "opening_hours.tue: must be closed or HH:MM-HH:MM"),
     ] {
         let error = OpeningHours::from_days(week(bad)).unwrap_err().to_string();
@@ -138,16 +172,28 @@ fn a_request_lies_within_one_days_span_in_the_practices_zone() {
     let zone = ny();
     let monday = NY_MONDAY_0900;
     assert!(hours.contains(&zone, range(monday, monday + HOUR)));
-    assert!(hours.contains(&zone, range(monday, monday + 8 * HOUR)), "the whole day");
-    assert!(!hours.contains(&zone, range(monday - MIN, monday + HOUR)), "a minute early");
     assert!(
-        !hours.contains(&zone, range(monday + 7 * HOUR + 30 * MIN, monday + 8 * HOUR + MIN)),
+        hours.contains(&zone, range(monday, monday + 8 * HOUR)),
+        "the whole day"
+    );
+    assert!(
+        !hours.contains(&zone, range(monday - MIN, monday + HOUR)),
+        "a minute early"
+    );
+    assert!(
+        !hours.contains(
+            &zone,
+            range(monday + 7 * HOUR + 30 * MIN, monday + 8 * HOUR + MIN)
+        ),
         "a minute late"
     );
     // With the winter offset (UTC-5) 13:00-14:00 UTC would be 08:00 and refused, 21:00-21:30
     // UTC 16:00 and allowed; in EDT they are 09:00 (open) and 17:00 (closed).
     assert!(hours.contains(&zone, range(monday, monday + 30 * MIN)));
-    assert!(!hours.contains(&zone, range(monday + 8 * HOUR, monday + 8 * HOUR + 30 * MIN)));
+    assert!(!hours.contains(
+        &zone,
+        range(monday + 8 * HOUR, monday + 8 * HOUR + 30 * MIN)
+    ));
     // Saturday and Sunday are closed; a span crossing midnight belongs to no single day.
     assert!(!hours.contains(&zone, range(monday - 2 * DAY, monday - 2 * DAY + HOUR)));
     let all_day = OpeningHours::from_days(["00:00-24:00"; 7]).unwrap();
@@ -155,7 +201,10 @@ fn a_request_lies_within_one_days_span_in_the_practices_zone() {
     assert!(all_day.contains(&zone, range(evening, evening + HOUR)));
     assert!(!all_day.contains(&zone, range(evening, evening + HOUR + MIN)));
     // The same local hours in UTC are other instants.
-    assert!(!hours.contains(&PracticeZone::utc(), range(monday - 5 * HOUR, monday - 4 * HOUR)));
+    assert!(!hours.contains(
+        &PracticeZone::utc(),
+        range(monday - 5 * HOUR, monday - 4 * HOUR)
+    ));
     assert!(hours.contains(&PracticeZone::utc(), range(monday, monday + HOUR)));
 }
 
@@ -164,7 +213,13 @@ fn hours_on_a_dst_change_day_count_local_time() {
     // Sunday 2027-03-14, open 01:00-04:00 local: 02:00-03:00 does not exist, so the day's span
     // is two hours long, 06:00 to 08:00 UTC.
     let sunday = OpeningHours::from_days([
-        "closed", "closed", "closed", "closed", "closed", "closed", "01:00-04:00",
+        "closed",
+        "closed",
+        "closed",
+        "closed",
+        "closed",
+        "closed",
+        "01:00-04:00",
     ])
     .unwrap();
     let open = NY_SPRING_DAY + HOUR;

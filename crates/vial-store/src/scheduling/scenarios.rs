@@ -168,9 +168,14 @@ pub async fn requests_hold_no_time_and_list_by_status(store: &dyn Store) {
             .is_empty()
     );
     assert!(
-        tx.set_appointment_status(&AppointmentId::from("r2"), Status::Requested, Status::Booked, 7)
-            .await
-            .unwrap()
+        tx.set_appointment_status(
+            &AppointmentId::from("r2"),
+            Status::Requested,
+            Status::Booked,
+            7
+        )
+        .await
+        .unwrap()
     );
     assert_eq!(
         ids(tx.active_overlapping(&u1, 0, 450).await.unwrap()),

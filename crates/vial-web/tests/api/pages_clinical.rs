@@ -443,7 +443,7 @@ async fn signed_notes_and_status_moves_conflict_with_409() {
 
     // A status move the flow does not allow is explained, not applied.
     let start = 1_800_000_000_000 + 4 * 3_600_000;
-    let apt = server
+    let vial_app::Booking { id: apt, .. } = server
         .app
         .book_appointment(
             &p.staff_actor,
