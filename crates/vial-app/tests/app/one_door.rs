@@ -14,6 +14,7 @@ const DOORS_WITHOUT_AN_ACTOR: &[&str] = &[
     "health",
     "photo_limits",
     "session_policy",
+    "practice_calendar",
     "now_ms",
 ];
 
