@@ -216,6 +216,8 @@ pub(crate) enum Ask<'a> {
     CareTeam,
     /// May the actor, related to the patient as `relation`, take a provider off the care team?
     CareTeamRemoval { relation: Relation },
+    /// May the actor confirm or decline a patient's appointment request?
+    BookingRequest,
     /// May the actor co-sign charts, the practice having named `director`?
     Cosign { director: Option<&'a UserId> },
     /// May the actor edit or sign a draft written by `author`?
@@ -285,6 +287,7 @@ fn policy(actor: &Actor, ask: Ask<'_>) -> Decision {
         Ask::CareTeamRemoval { relation } => {
             vial_core::may_remove_from_care_team(actor.role, relation)
         }
+        Ask::BookingRequest => vial_core::may_decide_booking_request(actor.role),
         Ask::Cosign { director } => vial_core::may_cosign(&actor.user_id, actor.role, director),
         Ask::DraftAuthor { author } => vial_core::may_write_draft(&actor.user_id, author),
         Ask::CatalogueRead => vial_core::may_read_catalogue(actor.role),

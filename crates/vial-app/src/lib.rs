@@ -49,7 +49,7 @@ pub use photos::{
     BlobSweep, DEFAULT_PHOTO_MAX_BYTES, ExportRequest, ORPHAN_GRACE, PhotoContent, PhotoPart,
     PhotoStream, PhotoSummary, PhotoUpload,
 };
-pub use scheduling::{AppointmentView, ScheduleRange};
+pub use scheduling::{AppointmentView, Booking, ScheduleRange};
 pub use system::System;
 pub use unit_of_work::{AuditEvent, Audited, BoxFuture, ReadWork, Work};
 pub use vial_core::{

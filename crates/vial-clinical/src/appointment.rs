@@ -1,19 +1,21 @@
 //! Appointments: the status life cycle, time ranges and overlap, the booked service and location,
-//! and the bounds of day and week views.
+//! and a patient's own requests (the practice's zone and hours are in [`crate::hours`]).
 //!
 //! Times are Unix milliseconds (UTC); a range is half-open `[start, end)`, so back-to-back
 //! appointments do not overlap. Status changes go only through [`transition`]. A mobile visit's
 //! address is PHI, held as [`BoundedText`].
 
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, Weekday};
 
+use crate::hours::{OpeningHours, PracticeZone};
 use crate::text::{BoundedText, FreeText, Lines};
 use crate::{ClinicalError, Conflict};
 
 vocabulary! {
     /// Where an appointment is in its life cycle.
     pub enum Status ("status") {
+        /// Asked for by the patient, awaiting the front desk's confirmation; holds no time.
+        Requested = "requested",
         /// Booked, not yet arrived.
         Booked = "booked",
         /// The patient has arrived.
@@ -56,12 +58,15 @@ impl Status {
     pub const HOLDING_TIME: [Status; 2] = [Status::Booked, Status::CheckedIn];
 }
 
-/// Changes an appointment's status: booked → checked_in | cancelled | no_show, checked_in →
-/// completed | cancelled. Anything else (including staying put) is a [`Conflict`].
+/// Changes an appointment's status: requested → booked (confirmed) | cancelled (declined or
+/// withdrawn), booked → checked_in | cancelled | no_show, checked_in → completed | cancelled.
+/// Anything else (including staying put) is a [`Conflict`].
 pub fn transition(from: Status, to: Status) -> Result<Status, ClinicalError> {
     use Status::*;
     match (from, to) {
-        (Booked, CheckedIn | Cancelled | NoShow) | (CheckedIn, Completed | Cancelled) => Ok(to),
+        (Requested, Booked | Cancelled)
+        | (Booked, CheckedIn | Cancelled | NoShow)
+        | (CheckedIn, Completed | Cancelled) => Ok(to),
         _ => Err(Conflict::StatusTransition { from, to }.into()),
     }
 }
@@ -135,20 +140,23 @@ impl ClinicId {
 pub const MIN_DURATION_MS: i64 = 5 * 60 * 1000;
 /// The longest appointment.
 pub const MAX_DURATION_MS: i64 = 12 * 60 * 60 * 1000;
-/// How far ahead a patient may ask for an appointment themselves.
+/// How far ahead a patient may ask for an appointment themselves (twelve months).
 pub const SELF_BOOKING_AHEAD_MS: i64 = 366 * 24 * 60 * 60 * 1000;
 /// The longest appointment a patient may ask for themselves.
 pub const SELF_BOOKING_MAX_MS: i64 = 4 * 60 * 60 * 1000;
-/// How many upcoming appointments a patient may hold at once from booking themselves.
+/// How many open requests and upcoming appointments a patient may hold when asking for another.
 pub const SELF_BOOKING_OPEN: usize = 3;
 
-/// The limits on an appointment a patient books for themselves (the front desk books anything
-/// the calendar allows): in the future, within a year, at most four hours, and no more than
-/// [`SELF_BOOKING_OPEN`] upcoming ones (`upcoming` counts those already held).
+/// The limits on an appointment a patient asks for themselves (the front desk books anything
+/// the calendar allows): in the future, within twelve months, at most four hours, within one
+/// day's opening hours in the practice's zone, and no more than [`SELF_BOOKING_OPEN`] open
+/// requests and upcoming appointments (`open` counts those already held).
 pub fn check_self_booking(
     time: TimeRange,
     now_ms: i64,
-    upcoming: usize,
+    open: usize,
+    zone: &PracticeZone,
+    hours: &OpeningHours,
 ) -> Result<(), ClinicalError> {
     if time.start_ms() <= now_ms {
         return Err(ClinicalError::invalid("start_ms", "must be in the future"));
@@ -165,11 +173,17 @@ pub fn check_self_booking(
             "an appointment you book yourself lasts at most 4 hours",
         ));
     }
-    if upcoming >= SELF_BOOKING_OPEN {
+    if !hours.contains(zone, time) {
+        return Err(ClinicalError::invalid(
+            "start_ms",
+            "must lie within one day's opening hours, in the practice's time zone",
+        ));
+    }
+    if open >= SELF_BOOKING_OPEN {
         return Err(ClinicalError::invalid(
             "start_ms",
             format!(
-                "you already hold {SELF_BOOKING_OPEN} upcoming appointments; \
+                "you already have {SELF_BOOKING_OPEN} open requests or upcoming appointments; \
                  call the practice to book more"
             ),
         ));
@@ -198,7 +212,7 @@ pub enum LocationInput {
 }
 
 /// An appointment as booked (patient and provider ids are the caller's; a new appointment is
-/// [`Status::Booked`]).
+/// [`Status::Booked`], or [`Status::Requested`] when a patient asks for it).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -300,45 +314,6 @@ impl Appointment {
             },
         }
     }
-}
-
-/// The widest UTC offset in use (±14 h), in minutes.
-pub const MAX_UTC_OFFSET_MINUTES: i32 = 14 * 60;
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-/// Julian day number of 1970-01-01.
-const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
-
-/// The half-open UTC range `[start_ms, end_ms)` of a local calendar day, for a day view.
-/// `utc_offset_minutes` is local time minus UTC (e.g. `-300` for New York in winter), within
-/// ±14 h. The offset is fixed for the day: on a DST change day pass the offset in effect at
-/// local midnight (the range is then 24 h, one hour off at its end).
-pub fn day_bounds(date: Date, utc_offset_minutes: i32) -> Result<(i64, i64), ClinicalError> {
-    if !(-MAX_UTC_OFFSET_MINUTES..=MAX_UTC_OFFSET_MINUTES).contains(&utc_offset_minutes) {
-        return Err(ClinicalError::invalid(
-            "utc_offset_minutes",
-            format!("must be between -{MAX_UTC_OFFSET_MINUTES} and {MAX_UTC_OFFSET_MINUTES}"),
-        ));
-    }
-    let days = i64::from(date.to_julian_day()) - UNIX_EPOCH_JULIAN_DAY;
-    let start = days * DAY_MS - i64::from(utc_offset_minutes) * 60_000;
-    Ok((start, start + DAY_MS))
-}
-
-/// The half-open UTC range of the local week containing `date`, starting on `first_day`
-/// (seven days from its local midnight); same offset rules as [`day_bounds`].
-pub fn week_bounds(
-    date: Date,
-    utc_offset_minutes: i32,
-    first_day: Weekday,
-) -> Result<(i64, i64), ClinicalError> {
-    let back = (i64::from(date.weekday().number_days_from_monday())
-        - i64::from(first_day.number_days_from_monday()))
-    .rem_euclid(7);
-    let first = date
-        .checked_sub(Duration::days(back))
-        .ok_or_else(|| ClinicalError::invalid("date", "is out of range"))?;
-    let (start, _) = day_bounds(first, utc_offset_minutes)?;
-    Ok((start, start + 7 * DAY_MS))
 }
 
 #[cfg(test)]

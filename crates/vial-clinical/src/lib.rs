@@ -71,6 +71,7 @@ pub mod consent;
 pub mod error;
 pub mod filler;
 pub mod history;
+pub mod hours;
 pub mod lot;
 pub mod neurotoxin;
 pub mod note;
@@ -86,7 +87,7 @@ pub mod treatment;
 
 pub use appointment::{
     Appointment, AppointmentInput, ClinicId, Location, LocationInput, Service, Status, TimeRange,
-    check_self_booking, day_bounds, overlaps, transition, validate_appointment, week_bounds,
+    check_self_booking, overlaps, transition, validate_appointment,
 };
 pub use calendar::{format_date, parse_date};
 pub use catalogue::{
@@ -109,6 +110,7 @@ pub use history::{
     MedicalHistory, MedicalHistoryInput, TreatmentKind, Warning, WarningCode, WarningSeverity,
     validate_history, warnings,
 };
+pub use hours::{OpenSpan, OpeningHours, PracticeZone, WEEKDAYS};
 pub use lot::{
     Expiry, LotNumber, ReceivedLot, ReceivedLotInput, check_not_expired, validate_received_lot,
 };

@@ -18,6 +18,9 @@ macro_rules! scenario_tests {
             @one $fresh, scheduling, appointments_overlap_and_move_through_statuses
         );
         $crate::scenario_tests!(
+            @one $fresh, scheduling, requests_hold_no_time_and_list_by_status
+        );
+        $crate::scenario_tests!(
             @one $fresh, charting, clinical_records_sign_once_and_recall_by_lot
         );
         $crate::scenario_tests!(@one $fresh, charting, stock_is_drawn_down_never_below_zero);

@@ -1,7 +1,8 @@
-//! Practice settings that shape charting: whether charts need the medical director's
-//! co-signature, who the director is, and the practice's UTC offset for day views. Admins only.
+//! Practice settings: whether charts need the medical director's co-signature, who the director
+//! is, and the practice's calendar (its IANA time zone and weekly opening hours, which shape day
+//! views and the requests patients may make). Admins only.
 
-use vial_clinical::CosignRequirement;
+use vial_clinical::{CosignRequirement, OpeningHours, PracticeZone};
 use vial_core::{Action, Resource, UserId};
 
 use crate::gateway::{Ask, authorize};
@@ -12,7 +13,10 @@ use crate::{Actor, App, AppError, AuditEvent, Role};
 pub enum PracticeSetting {
     CosignRequirement(String),
     MedicalDirector(UserId),
-    UtcOffsetMinutes(i32),
+    /// An IANA zone name, e.g. `America/New_York`.
+    TimeZone(String),
+    /// Monday to Sunday, each `closed` or `HH:MM-HH:MM` in the practice's local time.
+    OpeningHours([String; 7]),
 }
 
 impl App {
@@ -22,7 +26,46 @@ impl App {
         actor: &Actor,
         setting: PracticeSetting,
     ) -> Result<(), AppError> {
-        let (key, value) = match setting {
+        self.set_practice_settings(actor, vec![setting]).await
+    }
+
+    /// Stores several practice settings together (admins), each recorded in the audit log:
+    /// all are checked first, so one invalid value stores none.
+    pub async fn set_practice_settings(
+        &self,
+        actor: &Actor,
+        settings: Vec<PracticeSetting>,
+    ) -> Result<(), AppError> {
+        let mut checked = Vec::with_capacity(settings.len());
+        for setting in settings {
+            checked.push(self.check_setting(setting).await?);
+        }
+        let actor = actor.clone();
+        self.transact(move |work| {
+            Box::pin(async move {
+                if checked.is_empty() {
+                    // Nothing to store is still a decision: a refused actor is recorded.
+                    let ask = Ask::practice(Resource::Administration, Action::Write);
+                    authorize(work, &actor, ask, AuditEvent::by("settings.change", &actor))?;
+                }
+                for (key, value) in checked {
+                    let event = AuditEvent::by("settings.change", &actor).resource("setting", key);
+                    let ask = Ask::practice(Resource::Administration, Action::Write);
+                    authorize(work, &actor, ask, event)?;
+                    work.tx().await?.set_setting(key, &value).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// A setting's key and stored value, once valid.
+    async fn check_setting(
+        &self,
+        setting: PracticeSetting,
+    ) -> Result<(&'static str, String), AppError> {
+        Ok(match setting {
             PracticeSetting::CosignRequirement(v) => {
                 let parsed = CosignRequirement::parse_at("cosign_requirement", &v)?;
                 ("cosign_requirement", parsed.as_str().to_owned())
@@ -41,26 +84,15 @@ impl App {
                 }
                 ("medical_director", user_id.into_string())
             }
-            PracticeSetting::UtcOffsetMinutes(m) => {
-                if !(-840..=840).contains(&m) {
-                    return Err(AppError::Invalid(
-                        "utc_offset_minutes: must be between -840 and 840".into(),
-                    ));
-                }
-                ("utc_offset_minutes", m.to_string())
+            PracticeSetting::TimeZone(name) => {
+                let zone = PracticeZone::parse(&name)?;
+                (crate::scheduling::TIME_ZONE, zone.name().to_owned())
             }
-        };
-        let event = AuditEvent::by("settings.change", actor).resource("setting", key);
-        let actor = actor.clone();
-        self.transact(move |work| {
-            Box::pin(async move {
-                let ask = Ask::practice(Resource::Administration, Action::Write);
-                authorize(work, &actor, ask, event)?;
-                work.tx().await?.set_setting(key, &value).await?;
-                Ok(())
-            })
+            PracticeSetting::OpeningHours(days) => {
+                let hours = OpeningHours::from_days(days.each_ref().map(String::as_str))?;
+                (crate::scheduling::OPENING_HOURS, hours.to_setting())
+            }
         })
-        .await
     }
 }
 

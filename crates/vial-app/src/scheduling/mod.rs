@@ -1,6 +1,8 @@
 //! Scheduling: booking (no double-booking of a provider; booking puts the provider on the care
-//! team), day and week views, a patient's own appointments, and the status flow
-//! booked → checked_in → completed / cancelled / no_show.
+//! team), a patient's own booking as a request the front desk confirms (within the practice's
+//! opening hours; a request holds no time and opens the chart to nobody), day and week views in
+//! the practice's time zone, a patient's own appointments, and the status flow
+//! requested → booked → checked_in → completed / cancelled / no_show.
 //!
 //! Times, status, provider and patient ids are in clear (scheduling needs them); the service and
 //! a mobile visit's address are sealed under the patient's DEK. Every appointment shown is an
@@ -8,20 +10,23 @@
 
 use serde::{Deserialize, Serialize};
 use vial_clinical::{
-    AppointmentInput, Location, Status, TimeRange, day_bounds, overlaps, parse_date, transition,
-    validate_appointment, week_bounds,
+    AppointmentInput, Location, OpeningHours, PracticeZone, Status, TimeRange, overlaps,
+    parse_date, validate_appointment,
 };
 use vial_core::{Action, AppointmentId, PatientId, Relation, Resource, UserId};
 use vial_crypto::Aad;
-use vial_store::{AppointmentRow, CareTeamReason};
+use vial_store::{AppointmentRow, CareTeamReason, Tx};
 use zeroize::Zeroizing;
 
 use crate::gateway::purpose_of;
 use crate::gateway::{Access, Ask, authorize, authorize_with};
+use crate::patients::care_team::join;
 use crate::records::new_id;
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
-/// A day or a week (Monday first), in the practice's UTC offset.
+mod status;
+
+/// A day or a week (Monday first), in the practice's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScheduleRange {
@@ -68,27 +73,64 @@ struct Sealed {
 
 const MOBILE: &str = "mobile";
 
+/// The settings keys of the practice's calendar.
+pub(crate) const TIME_ZONE: &str = "time_zone";
+pub(crate) const OPENING_HOURS: &str = "opening_hours";
+
+/// A new appointment: booked, or requested when a patient asked for it.
+#[derive(Debug, Clone)]
+pub struct Booking {
+    pub id: AppointmentId,
+    pub status: Status,
+}
+
+/// Holds `time` on the provider's schedule for the rest of the transaction: under the
+/// provider's named lock, refused with a conflict when they are already booked then.
+async fn hold_time(tx: &mut dyn Tx, provider_id: &UserId, time: TimeRange) -> Result<(), AppError> {
+    tx.lock_named(&format!("schedule:{provider_id}")).await?;
+    let clash = tx
+        .active_overlapping(provider_id, time.start_ms(), time.end_ms())
+        .await?
+        .into_iter()
+        .any(|a| TimeRange::new(a.start_ms, a.end_ms).is_ok_and(|other| overlaps(time, other)));
+    if clash {
+        return Err(AppError::State(
+            "the provider is already booked at that time".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl App {
-    /// The practice's UTC offset for day views (setting `utc_offset_minutes`, default 0).
-    async fn utc_offset(&self) -> Result<i32, AppError> {
+    /// The practice's time zone and opening hours (settings `time_zone`, default UTC, and
+    /// `opening_hours`, default Monday to Friday 09:00-17:00). A stored value that no longer
+    /// parses is an error, never a silent default.
+    pub async fn practice_calendar(&self) -> Result<(PracticeZone, OpeningHours), AppError> {
         let mut tx = self.store().begin_read().await?;
-        Ok(tx
-            .setting("utc_offset_minutes")
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0))
+        let broken =
+            |what: &str| AppError::Unavailable(format!("the stored {what} does not parse"));
+        let zone = match tx.setting(TIME_ZONE).await? {
+            Some(name) => PracticeZone::parse(&name).map_err(|_| broken(TIME_ZONE))?,
+            None => PracticeZone::utc(),
+        };
+        let hours = match tx.setting(OPENING_HOURS).await? {
+            Some(raw) => OpeningHours::from_setting(&raw).map_err(|_| broken(OPENING_HOURS))?,
+            None => OpeningHours::default(),
+        };
+        Ok((zone, hours))
     }
 
     /// Books an appointment. Staff book anyone with any provider; a provider books on their own
-    /// schedule; a patient requests one for themselves. Refused with a conflict when the
-    /// provider is already booked then.
+    /// schedule; both are refused with a conflict when the provider is already booked then. A
+    /// patient's booking for themselves is a request, within the limits of
+    /// [`vial_clinical::check_self_booking`]: it holds no time until the front desk confirms it.
     pub async fn book_appointment(
         &self,
         actor: &Actor,
         patient_id: &PatientId,
         provider_id: &UserId,
         input: AppointmentInput,
-    ) -> Result<AppointmentId, AppError> {
+    ) -> Result<Booking, AppError> {
         let checked = validate_appointment(&input)?;
         if actor.role == Role::Provider && *provider_id != actor.user_id {
             return self
@@ -128,6 +170,17 @@ impl App {
         let time = checked.time();
         let id: AppointmentId = new_id("apt");
         let now = self.now_ms();
+        let self_booked = actor.role == Role::Patient;
+        let status = if self_booked {
+            Status::Requested
+        } else {
+            Status::Booked
+        };
+        let calendar = if self_booked {
+            Some(self.practice_calendar().await?)
+        } else {
+            None
+        };
         let (app, actor, patient_id, provider_id, apt_id) = (
             self.clone(),
             actor.clone(),
@@ -151,31 +204,22 @@ impl App {
                 if work.read().patient_by_id(&patient_id).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
                 }
-                let self_booked = actor.role == Role::Patient;
-                if self_booked {
-                    let upcoming = work
-                        .read()
+                let tx = work.tx().await?;
+                if let Some((zone, hours)) = &calendar {
+                    // Counted under the patient's lock, so parallel requests cannot all pass.
+                    // A request neither holds nor probes the provider's time.
+                    tx.lock_named(&format!("requests:{patient_id}")).await?;
+                    let open = tx
                         .appointments_of_patient(&patient_id)
                         .await?
                         .into_iter()
-                        .filter(|a| a.status == Status::Booked && a.end_ms > now)
+                        .filter(|a| {
+                            a.end_ms > now && matches!(a.status, Status::Requested | Status::Booked)
+                        })
                         .count();
-                    vial_clinical::check_self_booking(time, now, upcoming)?;
-                }
-                let tx = work.tx().await?;
-                tx.lock_named(&format!("schedule:{provider_id}")).await?;
-                let clash = tx
-                    .active_overlapping(&provider_id, time.start_ms(), time.end_ms())
-                    .await?
-                    .into_iter()
-                    .any(|a| {
-                        TimeRange::new(a.start_ms, a.end_ms)
-                            .is_ok_and(|other| overlaps(time, other))
-                    });
-                if clash {
-                    return Err(AppError::State(
-                        "the provider is already booked at that time".into(),
-                    ));
+                    vial_clinical::check_self_booking(time, now, open, zone, hours)?;
+                } else {
+                    hold_time(tx, &provider_id, time).await?;
                 }
                 let key = app.data_key_for(tx, &patient_id).await?;
                 let body = Zeroizing::new(
@@ -189,7 +233,7 @@ impl App {
                     location_id,
                     start_ms: time.start_ms(),
                     end_ms: time.end_ms(),
-                    status: Status::Booked,
+                    status,
                     service_enc: key.seal(Aad::new("appointments", "service", &apt_id), &body)?,
                     address_enc: None,
                     created_by: actor.user_id.clone(),
@@ -202,21 +246,13 @@ impl App {
                 // booking: a patient does not open their chart to a provider of their choosing.
                 if relation != Relation::BreakGlass && !self_booked {
                     let (patient, provider) = (&patient_id, &provider_id);
-                    crate::patients::care_team::join(
-                        work,
-                        &actor,
-                        patient,
-                        provider,
-                        CareTeamReason::Booked,
-                        now,
-                    )
-                    .await?;
+                    join(work, &actor, patient, provider, CareTeamReason::Booked, now).await?;
                 }
                 Ok(())
             })
         })
         .await?;
-        Ok(id)
+        Ok(Booking { id, status })
     }
 
     async fn refuse_schedule<T>(
@@ -245,10 +281,10 @@ impl App {
         provider_id: Option<&UserId>,
     ) -> Result<Vec<AppointmentView>, AppError> {
         let day = parse_date("date", date)?;
-        let offset = self.utc_offset().await?;
+        let (zone, _) = self.practice_calendar().await?;
         let (start, end) = match range {
-            ScheduleRange::Day => day_bounds(day, offset)?,
-            ScheduleRange::Week => week_bounds(day, offset, time::Weekday::Monday)?,
+            ScheduleRange::Day => zone.day_bounds(day)?,
+            ScheduleRange::Week => zone.week_bounds(day, time::Weekday::Monday)?,
         };
         let provider = match actor.role {
             Role::Provider => Some(actor.user_id.clone()),
@@ -285,6 +321,28 @@ impl App {
         let rows = {
             let mut tx = self.store().begin_read().await?;
             tx.appointments_of_patient(&patient_id).await?
+        };
+        self.show_appointments(actor, rows, "appointment.list")
+            .await
+    }
+
+    /// The open requests (patients' own bookings awaiting confirmation) that have not ended:
+    /// staff and admins see all, a provider those asking for them; patients are refused.
+    pub async fn open_requests(&self, actor: &Actor) -> Result<Vec<AppointmentView>, AppError> {
+        let provider = match actor.role {
+            Role::Provider => Some(actor.user_id.clone()),
+            Role::Staff | Role::Admin => None,
+            Role::Patient => {
+                let ask = Ask::practice(Resource::Appointments, Action::Read);
+                self.refuse_unless(actor, ask, schedule_event(actor, "appointment.list"))
+                    .await?;
+                return Err(AppError::Forbidden("not_permitted_for_role"));
+            }
+        };
+        let rows = {
+            let mut tx = self.store().begin_read().await?;
+            tx.appointments_in_status(Status::Requested, self.now_ms(), provider.as_ref())
+                .await?
         };
         self.show_appointments(actor, rows, "appointment.list")
             .await
@@ -417,72 +475,6 @@ impl App {
             service: sealed.service,
             address,
         })
-    }
-
-    /// Moves an appointment along its status flow (staff, the provider on their own schedule;
-    /// a patient may only cancel their own).
-    pub async fn set_appointment_status(
-        &self,
-        actor: &Actor,
-        appointment_id: &AppointmentId,
-        to: Status,
-    ) -> Result<(), AppError> {
-        let row = {
-            let mut tx = self.store().begin_read().await?;
-            tx.appointment_by_id(appointment_id).await?
-        }
-        .ok_or(AppError::NotFound("appointment"))?;
-        if actor.role == Role::Provider && row.provider_id != actor.user_id {
-            return self
-                .refuse_schedule(actor, &row.patient_id, "appointment.status")
-                .await;
-        }
-        let action = if actor.role == Role::Patient {
-            if to != Status::Cancelled {
-                self.record(
-                    schedule_event(actor, "appointment.status")
-                        .patient(&row.patient_id)
-                        .resource("appointment", &row.id)
-                        .denied("patients_may_only_cancel"),
-                )
-                .await?;
-                return Err(AppError::Forbidden("patients_may_only_cancel"));
-            }
-            Action::Cancel
-        } else {
-            Action::Write
-        };
-        let from = row.status;
-        transition(from, to)?;
-        let (app, actor, now) = (self.clone(), actor.clone(), self.now_ms());
-        self.transact(move |work| {
-            Box::pin(async move {
-                app.authorize(
-                    work,
-                    &actor,
-                    Access {
-                        patient_id: &row.patient_id,
-                        resource: Resource::Appointments,
-                        action,
-                        audit_action: "appointment.status",
-                        purpose: purpose_of(actor.role),
-                    },
-                )
-                .await?;
-                let moved = work
-                    .tx()
-                    .await?
-                    .set_appointment_status(&row.id, from, to, now)
-                    .await?;
-                if !moved {
-                    return Err(AppError::State(
-                        "the appointment changed meanwhile; reload it".into(),
-                    ));
-                }
-                Ok(())
-            })
-        })
-        .await
     }
 }
 

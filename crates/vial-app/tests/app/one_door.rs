@@ -17,6 +17,7 @@ const DOORS_WITHOUT_AN_ACTOR: &[&str] = &[
     "health",
     "photo_limits",
     "session_policy",
+    "practice_calendar",
     "now_ms",
 ];
 
@@ -27,6 +28,7 @@ const POLICY_CALLS: &[&str] = &[
     "may_cosign",
     "may_assign_care_team",
     "may_remove_from_care_team",
+    "may_decide_booking_request",
     "may_write_draft",
     "may_read_catalogue",
     "may_maintain_catalogue",

@@ -1,11 +1,11 @@
-use time::macros::date;
-
 use super::*;
 
 #[test]
 fn transitions_table_is_exhaustive() {
     use Status::*;
     let allowed = [
+        (Requested, Booked),
+        (Requested, Cancelled),
         (Booked, CheckedIn),
         (Booked, Cancelled),
         (Booked, NoShow),
@@ -31,14 +31,21 @@ fn transitions_table_is_exhaustive() {
             }
         }
     }
-    assert_eq!(count, 5);
+    assert_eq!(count, 7);
     assert_eq!(
         transition(Completed, Booked).unwrap_err().to_string(),
         "cannot change an appointment from completed to booked"
     );
     assert_eq!(
         Status::ALL.map(Status::as_str),
-        ["booked", "checked_in", "completed", "cancelled", "no_show"]
+        [
+            "requested",
+            "booked",
+            "checked_in",
+            "completed",
+            "cancelled",
+            "no_show"
+        ]
     );
 }
 
@@ -206,58 +213,14 @@ fn serde_input() {
 }
 
 #[test]
-fn day_and_week_bounds() {
-    // 2026-03-02 is a Monday; 1_772_409_600_000 is its UTC midnight.
-    let midnight = 1_772_409_600_000;
-    assert_eq!(
-        day_bounds(date!(2026 - 03 - 02), 0),
-        Ok((midnight, midnight + DAY_MS))
-    );
-    assert_eq!(
-        day_bounds(date!(2026 - 03 - 02), -300),
-        Ok((midnight + 300 * MIN, midnight + 300 * MIN + DAY_MS)),
-        "New York winter: local midnight is 05:00 UTC"
-    );
-    assert_eq!(
-        day_bounds(date!(2026 - 03 - 02), 60).map(|(s, _)| s),
-        Ok(midnight - 60 * MIN)
-    );
-    assert_eq!(day_bounds(date!(1970 - 01 - 01), 0), Ok((0, DAY_MS)));
-    assert_eq!(
-        day_bounds(date!(2026 - 03 - 02), 841)
-            .unwrap_err()
-            .to_string(),
-        "utc_offset_minutes: must be between -840 and 840"
-    );
-    assert!(day_bounds(date!(2026 - 03 - 02), -841).is_err());
-    assert!(day_bounds(date!(2026 - 03 - 02), -840).is_ok());
-
-    let week = (midnight, midnight + 7 * DAY_MS);
-    for day in 2..=8 {
-        let date = Date::from_calendar_date(2026, time::Month::March, day).unwrap();
-        assert_eq!(week_bounds(date, 0, Weekday::Monday), Ok(week), "{date}");
-    }
-    assert_eq!(
-        week_bounds(date!(2026 - 03 - 09), 0, Weekday::Monday).map(|(s, _)| s),
-        Ok(midnight + 7 * DAY_MS)
-    );
-    assert_eq!(
-        week_bounds(date!(2026 - 03 - 02), 0, Weekday::Sunday),
-        Ok((midnight - DAY_MS, midnight + 6 * DAY_MS))
-    );
-    assert_eq!(
-        week_bounds(date!(2026 - 03 - 01), 0, Weekday::Sunday),
-        Ok((midnight - DAY_MS, midnight + 6 * DAY_MS))
-    );
-    assert!(week_bounds(Date::MIN, 0, Weekday::Sunday).is_err());
-}
-
-#[test]
 fn patients_book_themselves_within_limits() {
     const HOUR: i64 = 60 * 60 * 1000;
     let now = 1_800_000_000_000;
     let at = |start: i64, hours: i64| TimeRange::new(start, start + hours * HOUR).unwrap();
-    assert!(check_self_booking(at(now + HOUR, 1), now, 2).is_ok());
+    // `now` is Friday 2027-01-15 08:00 UTC; the practice keeps 09:00-17:00 on weekdays.
+    let (zone, hours) = (PracticeZone::utc(), OpeningHours::default());
+    let check = |time, open| check_self_booking(time, now, open, &zone, &hours);
+    assert!(check(at(now + HOUR, 1), 2).is_ok());
     let refused = [
         (at(now - HOUR, 1), 0, "start_ms: must be in the future"),
         (
@@ -273,13 +236,22 @@ fn patients_book_themselves_within_limits() {
         (
             at(now + HOUR, 1),
             3,
-            "start_ms: you already hold 3 upcoming",
+            "start_ms: you already have 3 open requests",
+        ),
+        (
+            at(now + 24 * HOUR + HOUR, 1),
+            0,
+            "start_ms: must lie within one day's opening hours",
+        ),
+        (at(now, 1), 0, "start_ms: must be in the future"),
+        (
+            at(now + 8 * HOUR, 2),
+            0,
+            "start_ms: must lie within one day's opening hours",
         ),
     ];
     for (time, upcoming, message) in refused {
-        let error = check_self_booking(time, now, upcoming)
-            .unwrap_err()
-            .to_string();
+        let error = check(time, upcoming).unwrap_err().to_string();
         assert!(error.starts_with(message), "{error}");
     }
 }

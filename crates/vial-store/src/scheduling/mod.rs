@@ -63,6 +63,14 @@ pub trait SchedulingRead: Send {
         &mut self,
         patient_id: &PatientId,
     ) -> StoreResult<Vec<AppointmentRow>>;
+    /// Appointments in `status` ending after `after_ms`, of one provider or all, by start time
+    /// (the front desk's open requests).
+    async fn appointments_in_status(
+        &mut self,
+        status: Status,
+        after_ms: i64,
+        provider_id: Option<&UserId>,
+    ) -> StoreResult<Vec<AppointmentRow>>;
 }
 
 /// Writes of locations and appointments. A provider's schedule is checked then written under

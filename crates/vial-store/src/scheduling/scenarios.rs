@@ -125,3 +125,68 @@ pub async fn appointments_overlap_and_move_through_statuses(store: &dyn Store) {
     assert_eq!(tx.locations().await.unwrap().len(), 1);
     tx.commit().await.unwrap();
 }
+
+/// A request holds no time and leaves the open list once confirmed; the list is by status,
+/// provider and end, so past requests drop off.
+pub async fn requests_hold_no_time_and_list_by_status(store: &dyn Store) {
+    with_patient(store).await;
+    let mut tx = store.begin().await.unwrap();
+    let requested = |id: &str, start_ms: i64| AppointmentRow {
+        status: Status::Requested,
+        ..appointment(id, start_ms, start_ms + 100)
+    };
+    tx.insert_appointment(&requested("r1", 100)).await.unwrap();
+    tx.insert_appointment(&requested("r2", 300)).await.unwrap();
+    tx.insert_appointment(&appointment("b1", 500, 600))
+        .await
+        .unwrap();
+    let ids = |rows: Vec<AppointmentRow>| rows.into_iter().map(|a| a.id).collect::<Vec<_>>();
+    let u1 = UserId::from("u1");
+    assert!(
+        tx.active_overlapping(&u1, 0, 450).await.unwrap().is_empty(),
+        "a request holds no time"
+    );
+    assert_eq!(
+        ids(tx
+            .appointments_in_status(Status::Requested, 0, None)
+            .await
+            .unwrap()),
+        ["r1", "r2"]
+    );
+    assert_eq!(
+        ids(tx
+            .appointments_in_status(Status::Requested, 200, Some(&u1))
+            .await
+            .unwrap()),
+        ["r2"],
+        "ended requests drop off"
+    );
+    assert!(
+        tx.appointments_in_status(Status::Requested, 0, Some(&UserId::from("u2")))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        tx.set_appointment_status(
+            &AppointmentId::from("r2"),
+            Status::Requested,
+            Status::Booked,
+            7
+        )
+        .await
+        .unwrap()
+    );
+    assert_eq!(
+        ids(tx.active_overlapping(&u1, 0, 450).await.unwrap()),
+        ["r2"]
+    );
+    assert_eq!(
+        ids(tx
+            .appointments_in_status(Status::Requested, 0, None)
+            .await
+            .unwrap()),
+        ["r1"]
+    );
+    tx.commit().await.unwrap();
+}

@@ -129,6 +129,27 @@ macro_rules! scheduling_sql {
                     .map_err(db)?;
                 rows.iter().map(appointment_from_row).collect()
             }
+
+            async fn appointments_in_status(
+                &mut self,
+                status: Status,
+                after_ms: i64,
+                provider_id: Option<&UserId>,
+            ) -> StoreResult<Vec<AppointmentRow>> {
+                let sql = format!(
+                    "SELECT {APPOINTMENT_COLUMNS} FROM appointments \
+                     WHERE status = $1 AND end_ms > $2 AND ($3 IS NULL OR provider_id = $3) \
+                     ORDER BY start_ms, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(status.as_str())
+                    .bind(after_ms)
+                    .bind(provider_id.map(UserId::as_str))
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(appointment_from_row).collect()
+            }
         }
 
         #[::async_trait::async_trait]

@@ -1,5 +1,6 @@
-//! Scheduling over HTTP (SPEC §5): booking appointments, day and week schedules, moving an
-//! appointment along its status, and the practice's clinics. Handlers only translate HTTP to
+//! Scheduling over HTTP (SPEC §5): booking appointments (a patient's own booking is a request),
+//! confirming or declining requests, day and week schedules, moving an appointment along its
+//! status, and the practice's clinics. Handlers only translate HTTP to
 //! the use cases in `vial-app`, which authorize, audit and encrypt.
 
 use axum::Json;
@@ -12,7 +13,7 @@ use utoipa_axum::routes;
 use vial_app::{App, AppError, AppointmentView, ScheduleRange};
 use vial_clinical::{AppointmentInput, LocationInput, Status};
 
-use super::{Body, Created};
+use super::Body;
 use crate::{ApiError, Authenticated};
 use vial_core::{AppointmentId, PatientId, UserId};
 
@@ -20,6 +21,9 @@ pub(crate) fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(book, schedule))
         .routes(routes!(appointment_status))
+        .routes(routes!(confirm_request))
+        .routes(routes!(decline_request))
+        .routes(routes!(open_requests))
         .routes(routes!(my_appointments))
         .routes(routes!(patient_appointments))
         .routes(routes!(add_location, locations))
@@ -40,16 +44,26 @@ pub(crate) struct BookBody {
     location: LocationInput,
 }
 
-/// Book an appointment (staff; a provider on their own schedule; a patient for themselves).
+/// A new appointment.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Booked {
+    id: AppointmentId,
+    /// `booked`, or `requested` for a patient's own booking, which awaits the front desk.
+    status: String,
+}
+
+/// Book an appointment (staff; a provider on their own schedule). A patient's booking for
+/// themselves is a request, within the practice's opening hours, at most 12 months ahead and
+/// 4 hours long, and a few open at a time; it holds no time until the front desk confirms it.
 #[utoipa::path(post, path = "/api/v1/appointments", tag = "scheduling", security(("bearer" = [])),
     request_body = BookBody,
-    responses((status = 201, description = "booked", body = Created), (status = 403, description = "not permitted"),
-              (status = 409, description = "provider already booked then"), (status = 422, description = "invalid field")))]
+    responses((status = 201, description = "booked, or requested (a patient's own)", body = Booked), (status = 403, description = "not permitted"),
+              (status = 409, description = "provider already booked then"), (status = 422, description = "invalid field, or outside a patient's limits")))]
 pub(crate) async fn book(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     body: Body<BookBody>,
-) -> Result<(StatusCode, Json<Created>), ApiError> {
+) -> Result<(StatusCode, Json<Booked>), ApiError> {
     let Json(b) = body?;
     let input = AppointmentInput {
         start_ms: b.start_ms,
@@ -57,10 +71,14 @@ pub(crate) async fn book(
         service: b.service,
         location: b.location,
     };
-    let id = app
+    let booking = app
         .book_appointment(&actor, &b.patient_id, &b.provider_id, input)
         .await?;
-    Ok((StatusCode::CREATED, Json(Created::of(id))))
+    let booked = Booked {
+        id: booking.id,
+        status: booking.status.as_str().to_owned(),
+    };
+    Ok((StatusCode::CREATED, Json(booked)))
 }
 
 /// How much of the calendar a schedule shows.
@@ -95,7 +113,7 @@ pub(crate) struct Appointment {
     provider_id: UserId,
     start_ms: i64,
     end_ms: i64,
-    /// `booked`, `checked_in`, `completed`, `cancelled` or `no_show`.
+    /// `requested`, `booked`, `checked_in`, `completed`, `cancelled` or `no_show`.
     status: String,
     service: String,
     /// A clinic id, or `mobile`.
@@ -155,14 +173,15 @@ pub(crate) async fn schedule(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StatusBody {
-    /// `checked_in`, `completed`, `cancelled` or `no_show`.
+    /// `booked`, `checked_in`, `completed`, `cancelled` or `no_show`.
     status: String,
 }
 
-/// Move an appointment along booked → checked_in → completed / cancelled / no_show.
+/// Move an appointment along requested → booked → checked_in → completed / cancelled / no_show
+/// (a request is confirmed or declined by staff or an admin; its patient may cancel it).
 #[utoipa::path(post, path = "/api/v1/appointments/{id}/status", tag = "scheduling", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = StatusBody,
-    responses((status = 204, description = "changed"), (status = 409, description = "not allowed from the current status")))]
+    responses((status = 204, description = "changed"), (status = 409, description = "not allowed from the current status, or the provider is booked then")))]
 pub(crate) async fn appointment_status(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
@@ -173,6 +192,46 @@ pub(crate) async fn appointment_status(
     let to = Status::parse_at("status", &b.status).map_err(AppError::from)?;
     app.set_appointment_status(&actor, &id, to).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Confirm a patient's request (staff, admins): booked with its provider, who joins the care
+/// team. Refused when the provider is booked then.
+#[utoipa::path(post, path = "/api/v1/appointments/{id}/confirm", tag = "scheduling", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204, description = "confirmed: booked"),
+              (status = 409, description = "not an open request, or the provider is booked then")))]
+pub(crate) async fn confirm_request(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<AppointmentId>,
+) -> Result<StatusCode, ApiError> {
+    app.confirm_request(&actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Decline a patient's request (staff, admins), or withdraw one's own (the patient).
+#[utoipa::path(post, path = "/api/v1/appointments/{id}/decline", tag = "scheduling", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204, description = "declined: cancelled"),
+              (status = 409, description = "not an open request")))]
+pub(crate) async fn decline_request(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<AppointmentId>,
+) -> Result<StatusCode, ApiError> {
+    app.decline_request(&actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Open requests awaiting confirmation, by start: staff and admins all, a provider those for
+/// them.
+#[utoipa::path(get, path = "/api/v1/appointment-requests", tag = "scheduling", security(("bearer" = [])),
+    responses((status = 200, description = "the open requests", body = Appointments)))]
+pub(crate) async fn open_requests(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Appointments>, ApiError> {
+    Ok(Json(app.open_requests(&actor).await?.into()))
 }
 
 /// The signed-in patient's appointments.
@@ -206,15 +265,15 @@ pub(crate) struct LocationBody {
 /// Add a clinic (admins).
 #[utoipa::path(post, path = "/api/v1/locations", tag = "scheduling", security(("bearer" = [])),
     request_body = LocationBody,
-    responses((status = 201, description = "added", body = Created), (status = 403, description = "admins only")))]
+    responses((status = 201, description = "added", body = super::Created), (status = 403, description = "admins only")))]
 pub(crate) async fn add_location(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     body: Body<LocationBody>,
-) -> Result<(StatusCode, Json<Created>), ApiError> {
+) -> Result<(StatusCode, Json<super::Created>), ApiError> {
     let Json(b) = body?;
     let id = app.add_location(&actor, &b.name).await?;
-    Ok((StatusCode::CREATED, Json(Created::of(id))))
+    Ok((StatusCode::CREATED, Json(super::Created::of(id))))
 }
 
 /// A clinic.

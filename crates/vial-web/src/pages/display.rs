@@ -77,8 +77,9 @@ pub fn today(app: &App) -> Date {
     date_of(app.now_ms()).unwrap_or(Date::MIN)
 }
 
-/// The first millisecond of a date. Times entered on the forms are read as UTC: the practice's
-/// `utc_offset_minutes` setting is not readable outside the admin API yet, and its default is 0.
+/// The first millisecond of a date. Times on the pages are entered and shown as UTC: the
+/// practice's `time_zone` setting shapes the day and week views and its opening hours, not yet
+/// the pages' clocks.
 pub fn day_start_ms(date: Date) -> i64 {
     date.midnight().assume_utc().unix_timestamp() * 1000
 }

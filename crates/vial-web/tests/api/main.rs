@@ -12,4 +12,5 @@ mod pages_clinical;
 mod password_hashing;
 mod patients;
 mod photos;
+mod scheduling;
 mod transport;

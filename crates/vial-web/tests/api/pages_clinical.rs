@@ -443,7 +443,7 @@ async fn signed_notes_and_status_moves_conflict_with_409() {
 
     // A status move the flow does not allow is explained, not applied.
     let start = 1_800_000_000_000 + 4 * 3_600_000;
-    let apt = server
+    let vial_app::Booking { id: apt, .. } = server
         .app
         .book_appointment(
             &p.staff_actor,
@@ -586,4 +586,89 @@ async fn the_patients_access_log_says_in_words_who_did_what() {
     ] {
         assert!(log.body.contains(words), "{words}");
     }
+}
+
+/// A patient's own booking shows on their portal as a request awaiting the practice, which they
+/// may withdraw; the front desk's schedule lists it with Confirm and Decline (a provider's has
+/// no such buttons), and confirming books it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_front_desk_confirms_a_patients_request_on_the_schedule() {
+    let server = spawn_app(false).await;
+    let p = practice(&server).await;
+    let jordan = server
+        .add_user(
+            "jordan.request@example.com",
+            Role::Patient,
+            Some(p.patient_id.as_str()),
+        )
+        .await;
+    let jordan_actor = actor(&server, &jordan).await;
+    // Monday 2027-01-18 14:00 UTC, within the default hours.
+    let start = 1_800_280_800_000;
+    let booking = server
+        .app
+        .book_appointment(
+            &jordan_actor,
+            &p.patient_id,
+            &p.provider.user_id(),
+            AppointmentInput {
+                start_ms: start,
+                end_ms: start + 1_800_000,
+                service: "consultation".into(),
+                location: LocationInput::Clinic {
+                    clinic_id: p.clinic.clone(),
+                },
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(booking.status, vial_clinical::Status::Requested);
+    let portal = Page::sign_in(&server, &jordan).await;
+    let mine = portal.get("/portal").await;
+    assert_eq!(mine.status, 200);
+    assert!(
+        mine.body.contains("Requested: awaiting the practice"),
+        "{}",
+        mine.body
+    );
+    assert!(mine.body.contains("Withdraw this request"));
+
+    let provider = Page::sign_in(&server, &p.provider).await;
+    let theirs = provider.get("/schedule?date=2027-01-18").await;
+    assert_eq!(theirs.status, 200);
+    assert!(
+        !theirs.body.contains("data-action=\"booked\""),
+        "no Confirm for a provider"
+    );
+
+    let desk = Page::sign_in(&server, &p.staff).await;
+    let schedule = desk.get("/schedule?date=2027-01-15").await;
+    assert_eq!(schedule.status, 200);
+    let id = booking.id.as_str();
+    assert!(
+        schedule.body.contains(&format!("id=\"req-{id}\"")),
+        "listed whatever the day"
+    );
+    assert!(
+        schedule
+            .body
+            .contains("data-action=\"booked\">Confirm</button>")
+    );
+    assert!(
+        schedule
+            .body
+            .contains("data-action=\"cancelled\">Decline</button>")
+    );
+    let confirmed = desk
+        .post(
+            &format!("/appointments/{id}/status"),
+            &[("status", "booked"), ("back", "/schedule?date=2027-01-18")],
+        )
+        .await;
+    assert_eq!(confirmed.status, 303);
+    let after = desk.get("/schedule?date=2027-01-15").await;
+    assert!(!after.body.contains(&format!("id=\"req-{id}\"")));
+    let mine = portal.get("/portal").await;
+    assert!(!mine.body.contains("Withdraw this request"));
+    assert!(mine.body.contains("Cancel this appointment"));
 }

@@ -122,32 +122,53 @@ pub(crate) struct SettingsBody {
     /// The medical director's user id (a provider).
     #[serde(default)]
     medical_director: Option<String>,
-    /// Local time minus UTC, for day views.
+    /// The practice's IANA time zone, e.g. `America/New_York` (default `UTC`): day and week
+    /// views and opening hours are in it.
     #[serde(default)]
-    utc_offset_minutes: Option<i32>,
+    time_zone: Option<String>,
+    /// When patients may ask for appointments (default Monday to Friday 09:00-17:00).
+    #[serde(default)]
+    opening_hours: Option<OpeningHoursBody>,
 }
 
-/// Change practice settings (admins).
+/// Each day `closed` or one span `HH:MM-HH:MM` (24-hour clock, local time, up to `24:00`).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OpeningHoursBody {
+    mon: String,
+    tue: String,
+    wed: String,
+    thu: String,
+    fri: String,
+    sat: String,
+    sun: String,
+}
+
+/// Change practice settings (admins); one invalid value stores none.
 #[utoipa::path(post, path = "/api/v1/settings", tag = "users", security(("bearer" = [])),
     request_body = SettingsBody,
-    responses((status = 204, description = "saved"), (status = 403, description = "admins only")))]
+    responses((status = 204, description = "saved"), (status = 403, description = "admins only"),
+              (status = 422, description = "invalid value, named by its field")))]
 pub(crate) async fn settings(
     State(app): State<App>,
     Authenticated(actor): Authenticated,
     body: Body<SettingsBody>,
 ) -> Result<StatusCode, ApiError> {
     let Json(b) = body?;
+    let mut changes = Vec::new();
     if let Some(v) = b.medical_director {
-        app.set_practice_setting(&actor, PracticeSetting::MedicalDirector(UserId::from(v)))
-            .await?;
+        changes.push(PracticeSetting::MedicalDirector(UserId::from(v)));
     }
     if let Some(v) = b.cosign_requirement {
-        app.set_practice_setting(&actor, PracticeSetting::CosignRequirement(v))
-            .await?;
+        changes.push(PracticeSetting::CosignRequirement(v));
     }
-    if let Some(v) = b.utc_offset_minutes {
-        app.set_practice_setting(&actor, PracticeSetting::UtcOffsetMinutes(v))
-            .await?;
+    if let Some(v) = b.time_zone {
+        changes.push(PracticeSetting::TimeZone(v));
     }
+    if let Some(h) = b.opening_hours {
+        let days = [h.mon, h.tue, h.wed, h.thu, h.fri, h.sat, h.sun];
+        changes.push(PracticeSetting::OpeningHours(days));
+    }
+    app.set_practice_settings(&actor, changes).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,4 +1,5 @@
-//! The patient's portal summary: their appointments (with a cancel button for booked ones),
+//! The patient's portal summary: their appointments (with a cancel button for booked ones, and
+//! their own requests, awaiting the practice's confirmation, to withdraw),
 //! signed notes with their amendments, treatment summaries, consents and their photos — read through the
 //! same gateway as everyone else's, which shows a patient only what is signed.
 
@@ -20,6 +21,8 @@ pub struct VisitRow {
     pub what: String,
     pub status: String,
     pub cancellable: bool,
+    /// A request of the patient's own, awaiting the practice's confirmation.
+    pub requested: bool,
 }
 
 pub struct SummaryRow {
@@ -86,8 +89,13 @@ pub async fn page(
             id: a.id.to_string(),
             when: stamp(a.start_ms),
             what: format!("{} with {provider}", code_label(&a.service)),
-            status: code_label(a.status.as_str()),
-            cancellable: a.status == Status::Booked,
+            status: if a.status == Status::Requested {
+                "Requested: awaiting the practice's confirmation".to_owned()
+            } else {
+                code_label(a.status.as_str())
+            },
+            cancellable: matches!(a.status, Status::Booked | Status::Requested),
+            requested: a.status == Status::Requested,
         });
     }
     let treatments = treatments

@@ -141,7 +141,7 @@ pub async fn book(
             .book_appointment(&session.actor, &patient_id, &provider_id, input)
             .await
         {
-            Ok(id) => Ok(id),
+            Ok(booking) => Ok(booking.id),
             Err(e) => Err(refusal(e)?),
         },
     };

@@ -1,5 +1,6 @@
 //! The front desk's schedule: a day or week of appointments with their status buttons (check in,
-//! complete, cancel, no-show), booking a patient found by search with a provider, and moving an
+//! complete, cancel, no-show), patients' open requests with Confirm and Decline (the front desk's
+//! alone), booking a patient found by search with a provider, and moving an
 //! appointment along its status flow. Staff and admins see every provider's appointments, a
 //! provider their own; admins only look (the matrix gives them read). Booking is in
 //! [`booking`].
@@ -99,6 +100,8 @@ struct SchedulePage {
     back: String,
     days: Vec<DayGroup>,
     count: usize,
+    /// Patients' requests awaiting confirmation, whatever their day (staff and admins).
+    requests: Vec<AppointmentRow>,
     can_book: bool,
     provider_self: bool,
     providers: Vec<Choice>,
@@ -169,6 +172,18 @@ pub async fn show(app: &App, session: &BrowserSession, view: View) -> Result<Res
         }
     }
     let can_change = matches!(actor.role, Role::Staff | Role::Provider);
+    let open = match actor.role {
+        Role::Staff | Role::Admin => app.open_requests(actor).await?,
+        Role::Provider | Role::Patient => Vec::new(),
+    };
+    let mut requests = Vec::with_capacity(open.len());
+    for a in open {
+        let provider = names.of(app, &a.provider_id).await;
+        let day = date_of(a.start_ms).map_or_else(String::new, long_date);
+        let mut r = row(actor.role, a, provider, &clinics, can_change, &view.booked);
+        r.start = format!("{day} {}", r.start);
+        requests.push(r);
+    }
     let back = format!(
         "/schedule?date={}&view={}",
         iso(view.day),
@@ -226,6 +241,7 @@ pub async fn show(app: &App, session: &BrowserSession, view: View) -> Result<Res
         back,
         days,
         count,
+        requests,
         can_book: can_change,
         provider_self: actor.role == Role::Provider,
         providers,
@@ -245,8 +261,11 @@ pub async fn show(app: &App, session: &BrowserSession, view: View) -> Result<Res
     Ok((status, render(&page)?).into_response())
 }
 
-/// The buttons each status offers: where to, the label, whether it ends the visit.
-const MOVES: [(Status, Status, &str, bool); 5] = [
+/// The buttons each status offers: where to, the label, whether it ends the visit. A request's
+/// (confirm, decline) are the front desk's only.
+const MOVES: [(Status, Status, &str, bool); 7] = [
+    (Status::Requested, Status::Booked, "Confirm", false),
+    (Status::Requested, Status::Cancelled, "Decline", true),
     (Status::Booked, Status::CheckedIn, "Check in", false),
     (Status::Booked, Status::NoShow, "No-show", true),
     (Status::Booked, Status::Cancelled, "Cancel", true),
@@ -263,6 +282,7 @@ fn row(
     booked: &str,
 ) -> AppointmentRow {
     let actions = match a.status {
+        Status::Requested if role != Role::Staff => Vec::new(),
         from if can_change => MOVES
             .iter()
             .filter(|(at, ..)| *at == from)
