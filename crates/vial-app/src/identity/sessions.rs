@@ -138,7 +138,7 @@ impl App {
         let live_user = tx
             .user_by_id(&session.user_id)
             .await?
-            .is_some_and(|u| u.disabled_at_ms.is_none());
+            .is_some_and(|u| u.is_active());
         let remaining = (session.last_seen_ms + policy.idle_ms - now)
             .min(session.created_at_ms + policy.absolute_ms - now);
         if !live_user || remaining <= 0 {

@@ -68,7 +68,7 @@ impl App {
                 let is_provider = tx
                     .user_by_id(&provider)
                     .await?
-                    .is_some_and(|u| u.role == Role::Provider && u.disabled_at_ms.is_none());
+                    .is_some_and(|u| u.is_active_provider());
                 if !is_provider {
                     return Err(AppError::Invalid(
                         "provider_id must name an active provider".into(),

@@ -152,7 +152,7 @@ impl App {
                     ));
                 }
             }
-            provider.is_some_and(|u| u.role == Role::Provider && u.disabled_at_ms.is_none())
+            provider.is_some_and(|u| u.is_active_provider())
         };
         if !provider_is_provider {
             return Err(AppError::Invalid(

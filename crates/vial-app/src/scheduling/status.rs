@@ -121,7 +121,7 @@ impl App {
                     let active = tx
                         .user_by_id(&row.provider_id)
                         .await?
-                        .is_some_and(|u| u.role == Role::Provider && u.disabled_at_ms.is_none());
+                        .is_some_and(|u| u.is_active_provider());
                     if !active {
                         return Err(AppError::State(
                             "the provider's account is no longer active".into(),

@@ -44,6 +44,18 @@ pub struct UserRecord {
     pub approved_by: Option<UserId>,
 }
 
+impl UserRecord {
+    /// Whether the account may act: set up, approved where needed, not disabled.
+    pub fn is_active(&self) -> bool {
+        self.state == AccountState::Active && self.disabled_at_ms.is_none()
+    }
+
+    /// An active provider account: one that may be booked, assigned or put on a care team.
+    pub fn is_active_provider(&self) -> bool {
+        self.role == Role::Provider && self.is_active()
+    }
+}
+
 /// A one-time invitation link as stored (only the hash of its token).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvitationRecord {

@@ -138,6 +138,19 @@ async fn a_provider_is_approved_by_a_second_person_only(pg: bool) {
     let secret = accept(&s, &token).await.unwrap();
     let body = login_body(&s, "new.np@example.com", secret.as_deref());
     assert_eq!(s.login(body).await.0, 401, "set up, not approved");
+    // Nor can anyone book them (and so put them on a care team) before the approval.
+    let staff_token = s.token(&staff).await;
+    let patient = json!({"given": "Ira", "family": "Approvaltest", "dob": "1990-01-02"});
+    let (_, patient) = s
+        .post("/api/v1/patients", Some(&staff_token), patient)
+        .await;
+    let booking = json!({"patient_id": patient["id"], "provider_id": id, "start_ms": 1_900_000_000_000i64,
+        "end_ms": 1_900_001_800_000i64, "service": "consultation",
+        "location": {"type": "mobile", "address": "1 Test Street"}});
+    let (status, reply) = s
+        .post("/api/v1/appointments", Some(&staff_token), booking.clone())
+        .await;
+    assert_eq!(status, 422, "{reply}");
 
     // Who may see and give the approval.
     let (status, list) = s.get("/api/v1/approvals", Some(&admin_token)).await;
@@ -162,6 +175,10 @@ async fn a_provider_is_approved_by_a_second_person_only(pg: bool) {
     assert_eq!(s.post(&approve, Some(&director_token), body).await.0, 204);
     let body = login_body(&s, "new.np@example.com", secret.as_deref());
     assert_eq!(s.login(body).await.0, 200, "approved");
+    let (status, reply) = s
+        .post("/api/v1/appointments", Some(&staff_token), booking)
+        .await;
+    assert_eq!(status, 201, "{reply}");
     let body = s.reauthenticated(&director, json!({}));
     assert_eq!(s.post(&approve, Some(&director_token), body).await.0, 409);
 
