@@ -6,7 +6,7 @@ use vial_core::{PatientId, UserId};
 use vial_store::CareTeamReason;
 
 use crate::gateway::{Ask, authorize};
-use crate::{Actor, App, AppError, AuditEvent, Audited, Role, Work};
+use crate::{Actor, App, AppError, AuditEvent, Audited, Work};
 
 /// Puts `provider` on the patient's care team because of `reason` and, when they were not on it
 /// yet, records the addition under the patient.
