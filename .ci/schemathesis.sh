@@ -28,9 +28,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-target/debug/vial --data-dir "$work/data" demo seed >"$work/seed.json"
+# The binary `cargo build` left, wherever CARGO_TARGET_DIR puts it.
+vial="${CARGO_TARGET_DIR:-$PWD/target}/debug/vial"
+"$vial" --data-dir "$work/data" demo seed >"$work/seed.json"
 port="$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-target/debug/vial --data-dir "$work/data" serve --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+"$vial" --data-dir "$work/data" serve --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
 
 "$VENV/bin/python" .ci/schemathesis_roles.py \

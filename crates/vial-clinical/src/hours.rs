@@ -98,6 +98,40 @@ impl PracticeZone {
         Ok((self.start_of(civil(first)?)?, self.start_of(civil(last)?)?))
     }
 
+    /// The local hour and minute at an instant (`None` out of range).
+    pub fn local_clock(&self, ms: i64) -> Option<(u8, u8)> {
+        let local = Timestamp::from_millisecond(ms)
+            .ok()?
+            .to_zoned(self.tz.clone());
+        Some((
+            u8::try_from(local.hour()).ok()?,
+            u8::try_from(local.minute()).ok()?,
+        ))
+    }
+
+    /// The instant of a local date's `minutes` after midnight (24:00 is the next midnight); a
+    /// time a DST change skips or repeats resolves as the module says.
+    pub fn at_local(&self, date: Date, minutes: u16) -> Result<i64, ClinicalError> {
+        let day = civil(date)?;
+        let (day, minutes) = if minutes >= DAY_MINUTES {
+            (
+                day.tomorrow().map_err(|_| out_of_range())?,
+                minutes - DAY_MINUTES,
+            )
+        } else {
+            (day, minutes)
+        };
+        let hour = i8::try_from(minutes / 60).map_err(|_| out_of_range())?;
+        let minute = i8::try_from(minutes % 60).map_err(|_| out_of_range())?;
+        let time = CivilTime::new(hour, minute, 0, 0).map_err(|_| out_of_range())?;
+        Ok(self
+            .tz
+            .to_zoned(day.to_datetime(time))
+            .map_err(|_| out_of_range())?
+            .timestamp()
+            .as_millisecond())
+    }
+
     /// The local date at an instant.
     pub fn local_date(&self, ms: i64) -> Option<Date> {
         let local = Timestamp::from_millisecond(ms)
@@ -267,27 +301,18 @@ impl OpeningHours {
 
     /// Whether `time` lies entirely within one local day's opening span, in `zone`.
     pub fn contains(&self, zone: &PracticeZone, time: TimeRange) -> bool {
-        let Ok(start) = Timestamp::from_millisecond(time.start_ms()) else {
+        let Some(date) = zone.local_date(time.start_ms()) else {
             return false;
         };
-        let date = start.to_zoned(zone.tz.clone()).date();
-        let weekday = usize::from(date.weekday().to_monday_zero_offset().unsigned_abs());
+        let weekday = usize::from(date.weekday().number_days_from_monday());
         let Some(span) = self.day(weekday) else {
             return false;
         };
-        let at = |minutes: u16| -> Option<i64> {
-            let (day, minutes) = if minutes == DAY_MINUTES {
-                (date.tomorrow().ok()?, 0)
-            } else {
-                (date, minutes)
-            };
-            let hour = i8::try_from(minutes / 60).ok()?;
-            let minute = i8::try_from(minutes % 60).ok()?;
-            let local = day.to_datetime(CivilTime::new(hour, minute, 0, 0).ok()?);
-            Some(zone.tz.to_zoned(local).ok()?.timestamp().as_millisecond())
-        };
-        match (at(span.open), at(span.close)) {
-            (Some(open), Some(close)) => open <= time.start_ms() && time.end_ms() <= close,
+        match (
+            zone.at_local(date, span.open),
+            zone.at_local(date, span.close),
+        ) {
+            (Ok(open), Ok(close)) => open <= time.start_ms() && time.end_ms() <= close,
             _ => false,
         }
     }

@@ -375,12 +375,15 @@ pub fn may_approve_account(
 }
 
 /// May someone with `role` confirm or decline a patient's appointment request? The front desk
-/// (staff) and the practice manager (admin): confirming books the provider's time and puts them
-/// on the care team, so a provider never does it for themselves, nor a patient.
+/// (staff) only: confirming books the provider's time and puts them on the care team, so a
+/// provider never does it for themselves, nor a patient; admins read the schedule, they do not
+/// book it (SPEC §2).
 pub fn may_decide_booking_request(role: Role) -> Decision {
     match role {
-        Role::Staff | Role::Admin => Decision::Allow(Scope::Full),
-        Role::Provider | Role::Patient => Decision::Deny(DenyReason::NotPermittedForRole),
+        Role::Staff => Decision::Allow(Scope::Full),
+        Role::Admin | Role::Provider | Role::Patient => {
+            Decision::Deny(DenyReason::NotPermittedForRole)
+        }
     }
 }
 
@@ -389,12 +392,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_staff_and_admin_decide_booking_requests() {
+    fn only_the_front_desk_decides_booking_requests() {
         let allowed: Vec<Role> = Role::ALL
             .into_iter()
             .filter(|r| may_decide_booking_request(*r).is_allowed())
             .collect();
-        assert_eq!(allowed, vec![Role::Staff, Role::Admin]);
+        assert_eq!(allowed, vec![Role::Staff]);
     }
 
     #[test]

@@ -226,3 +226,29 @@ fn hours_on_a_dst_change_day_count_local_time() {
     assert!(sunday.contains(&ny(), range(open, open + 2 * HOUR)));
     assert!(!sunday.contains(&ny(), range(open, open + 2 * HOUR + MIN)));
 }
+
+#[test]
+fn local_clock_and_instants_round_trip_across_dst() {
+    // 09:00 in New York on the Monday after the spring change is 13:00 UTC (EDT).
+    assert_eq!(ny().local_clock(NY_MONDAY_0900), Some((9, 0)));
+    assert_eq!(
+        ny().at_local(date!(2027 - 03 - 15), 9 * 60).unwrap(),
+        NY_MONDAY_0900
+    );
+    // On the change day itself, 02:30 does not exist: it moves past the gap to 03:30 EDT.
+    let skipped = ny().at_local(date!(2027 - 03 - 14), 150).unwrap();
+    assert_eq!(ny().local_clock(skipped), Some((3, 30)));
+    // 24:00 is the next local midnight; UTC has no surprises.
+    assert_eq!(
+        ny().at_local(date!(2027 - 03 - 13), 24 * 60).unwrap(),
+        NY_SPRING_DAY
+    );
+    assert_eq!(
+        PracticeZone::utc()
+            .at_local(date!(2027 - 03 - 15), 90)
+            .unwrap(),
+        1_805_074_200_000
+    );
+    // The fall-back day lasts 25 hours: 24 hours after its midnight it is still 23:00.
+    assert_eq!(ny().local_clock(NY_FALL_DAY + DAY), Some((23, 0)));
+}

@@ -178,7 +178,7 @@ pub(crate) struct StatusBody {
 }
 
 /// Move an appointment along requested → booked → checked_in → completed / cancelled / no_show
-/// (a request is confirmed or declined by staff or an admin; its patient may cancel it).
+/// (a request is confirmed or declined by the front desk (staff); its patient may cancel it).
 #[utoipa::path(post, path = "/api/v1/appointments/{id}/status", tag = "scheduling", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = StatusBody,
     responses((status = 204, description = "changed"), (status = 409, description = "not allowed from the current status, or the provider is booked then")))]
@@ -194,8 +194,8 @@ pub(crate) async fn appointment_status(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Confirm a patient's request (staff, admins): booked with its provider, who joins the care
-/// team. Refused when the provider is booked then.
+/// Confirm a patient's request (the front desk: staff): booked with its provider, who joins
+/// the care team. Refused when the provider is booked then.
 #[utoipa::path(post, path = "/api/v1/appointments/{id}/confirm", tag = "scheduling", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 204, description = "confirmed: booked"),
@@ -209,7 +209,7 @@ pub(crate) async fn confirm_request(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Decline a patient's request (staff, admins), or withdraw one's own (the patient).
+/// Decline a patient's request (the front desk: staff), or withdraw one's own (the patient).
 #[utoipa::path(post, path = "/api/v1/appointments/{id}/decline", tag = "scheduling", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 204, description = "declined: cancelled"),

@@ -1,12 +1,12 @@
-//! How clinical values read on a page: dates and times (UTC, the practice's default offset of 0;
-//! see `day_start_ms`), numbers without trailing zeros, and labels for the vocabularies' codes.
+//! How clinical values read on a page: the schedule's dates and times in the practice's time
+//! zone, numbers without trailing zeros, and labels for the vocabularies' codes.
 //! Nothing here reads data; every value comes from a use case.
 
 use std::collections::HashMap;
 
-use time::{Date, OffsetDateTime};
+use time::Date;
 use vial_app::{Actor, App};
-use vial_clinical::{FillerArea, InjectionSite};
+use vial_clinical::{FillerArea, InjectionSite, PracticeZone};
 use vial_core::UserId;
 
 /// The face diagram's drawing size (its `viewBox`); positions are stored relative to it (0..1).
@@ -37,21 +37,17 @@ pub fn area_label(code: &str) -> String {
     FillerArea::parse(code).map_or_else(|| code_label(code), |a| a.label().to_owned())
 }
 
-fn at(ms: i64) -> Option<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
-}
-
-/// `HH:MM` (UTC).
-pub fn clock(ms: i64) -> String {
-    at(ms).map_or_else(
+/// `HH:MM` in the practice's time zone.
+pub fn clock(zone: &PracticeZone, ms: i64) -> String {
+    zone.local_clock(ms).map_or_else(
         || "—".to_owned(),
-        |t| format!("{:02}:{:02}", t.hour(), t.minute()),
+        |(hour, minute)| format!("{hour:02}:{minute:02}"),
     )
 }
 
-/// The calendar date of an instant (UTC).
-pub fn date_of(ms: i64) -> Option<Date> {
-    at(ms).map(|t| t.date())
+/// The practice's calendar date at an instant.
+pub fn date_of(zone: &PracticeZone, ms: i64) -> Option<Date> {
+    zone.local_date(ms)
 }
 
 /// `YYYY-MM-DD`.
@@ -72,16 +68,9 @@ pub fn long_date(date: Date) -> String {
     )
 }
 
-/// Today at the app's clock (UTC).
-pub fn today(app: &App) -> Date {
-    date_of(app.now_ms()).unwrap_or(Date::MIN)
-}
-
-/// The first millisecond of a date. Times on the pages are entered and shown as UTC: the
-/// practice's `time_zone` setting shapes the day and week views and its opening hours, not yet
-/// the pages' clocks.
-pub fn day_start_ms(date: Date) -> i64 {
-    date.midnight().assume_utc().unix_timestamp() * 1000
+/// Today at the practice, by the app's clock.
+pub fn today(app: &App, zone: &PracticeZone) -> Date {
+    date_of(zone, app.now_ms()).unwrap_or(Date::MIN)
 }
 
 /// `HH:MM` → minutes after midnight.
@@ -140,8 +129,21 @@ mod tests {
     #[test]
     fn times_and_days() {
         let date = vial_clinical::parse_date("d", "2027-01-15").unwrap_or(Date::MIN);
-        assert_eq!(day_start_ms(date), 1_800_000_000_000 - 28_800_000);
-        assert_eq!(clock(1_800_000_000_000), "08:00");
+        let utc = PracticeZone::utc();
+        assert_eq!(clock(&utc, 1_800_000_000_000), "08:00");
+        assert_eq!(date_of(&utc, 1_800_000_000_000), Some(date));
+        let la = PracticeZone::parse("America/Los_Angeles").unwrap_or_else(|_| PracticeZone::utc());
+        assert_eq!(
+            clock(&la, 1_800_000_000_000),
+            "00:00",
+            "08:00 UTC is midnight in LA"
+        );
+        assert_eq!(
+            date_of(&la, 1_800_000_000_000 - 1)
+                .map(long_date)
+                .as_deref(),
+            Some("Thu 14 Jan 2027")
+        );
         assert_eq!(long_date(date), "Fri 15 Jan 2027");
         assert_eq!(minutes_of("10:30"), Some(630));
         assert_eq!(minutes_of("10:30:00"), Some(630));

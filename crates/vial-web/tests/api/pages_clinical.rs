@@ -672,3 +672,69 @@ async fn the_front_desk_confirms_a_patients_request_on_the_schedule() {
     assert!(!mine.body.contains("Withdraw this request"));
     assert!(mine.body.contains("Cancel this appointment"));
 }
+
+/// A practice in New York reads and books its schedule in New York time: the form's 09:00 is
+/// 14:00 UTC in January, the day view lists it at 09:00, and a late-evening visit stays on its
+/// local day rather than spilling into the next UTC date.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_schedule_reads_and_takes_times_in_the_practices_zone() {
+    let server = spawn_app(false).await;
+    let p = practice(&server).await;
+    let owner = server
+        .add_user("zone.owner@example.com", Role::Admin, None)
+        .await;
+    let owner = actor(&server, &owner).await;
+    server
+        .app
+        .set_practice_setting(
+            &owner,
+            vial_app::PracticeSetting::TimeZone("America/New_York".into()),
+        )
+        .await
+        .unwrap();
+    let desk = Page::sign_in(&server, &p.staff).await;
+    let form = desk.get("/schedule?date=2027-01-15").await;
+    assert!(
+        form.body.contains("Start (America/New_York)"),
+        "{}",
+        form.body
+    );
+    for (time, utc_start) in [
+        ("09:00", 1_800_021_600_000i64),
+        ("21:30", 1_800_066_600_000),
+    ] {
+        let booked = desk
+            .post(
+                "/schedule/book",
+                &[
+                    ("patient_record", p.patient_id.as_str()),
+                    ("provider_id", &p.provider.id),
+                    ("date", "2027-01-15"),
+                    ("time", time),
+                    ("minutes", "30"),
+                    ("service", "consultation"),
+                    ("location", &p.clinic),
+                ],
+            )
+            .await;
+        assert_eq!(booked.status, 303, "{}", booked.body);
+        let day = server
+            .app
+            .schedule(
+                &p.staff_actor,
+                "2027-01-15",
+                vial_app::ScheduleRange::Day,
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(
+            day.iter().any(|a| a.start_ms == utc_start),
+            "{time} New York is {utc_start}"
+        );
+    }
+    let day = desk.get("/schedule?date=2027-01-15").await;
+    assert!(day.body.contains("09:00"), "{}", day.body);
+    assert!(day.body.contains("21:30"));
+    assert!(!day.body.contains("14:00"), "not in UTC");
+}

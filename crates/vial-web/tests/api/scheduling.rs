@@ -202,8 +202,9 @@ async fn patients_request_within_limits_and_add_nobody_to_the_care_team(pg: bool
     assert_eq!(status, 201, "{said}");
 }
 
-/// Confirming and declining are the front desk's (staff, admins): a provider — even the one
-/// asked for — and a patient are refused, and every refusal is recorded.
+/// Confirming and declining are the front desk's (staff): an admin (who reads the schedule,
+/// SPEC §2), a provider — even the one asked for — and a patient are refused, and every refusal
+/// is recorded.
 async fn only_the_front_desk_decides_requests(pg: bool) {
     let c = clinic(pg).await;
     let t = c.tokens().await;
@@ -301,11 +302,13 @@ async fn only_the_front_desk_decides_requests(pg: bool) {
         403
     );
 
-    // An admin may confirm too; confirm and decline touch requests only.
+    // An admin reads the schedule but does not book it; confirm and decline touch requests
+    // only.
     let (status, id) = ask(&c, &t.patient, request(&c, &c.patient, MONDAY_1400, 60)).await;
     assert_eq!(status, 201, "{id}");
     let confirm = format!("/api/v1/appointments/{id}/confirm");
-    assert_eq!(c.s.post(&confirm, Some(&t.admin), json!({})).await.0, 204);
+    assert_eq!(c.s.post(&confirm, Some(&t.admin), json!({})).await.0, 403);
+    assert_eq!(c.s.post(&confirm, Some(&t.staff), json!({})).await.0, 204);
     let decline = format!("/api/v1/appointments/{id}/decline");
     assert_eq!(
         c.s.post(&decline, Some(&t.staff), json!({})).await.0,

@@ -301,10 +301,11 @@ pub async fn show(
         Some(r) => (r.status, Some(r.message)),
         None => (StatusCode::OK, None),
     };
+    let (zone, _) = app.practice_calendar().await?;
     let page = ChartPage {
         layout: Layout::signed_in("Chart", session, app),
         patient: PatientView::from(&demographics),
-        today: iso(today(app)),
+        today: iso(today(app, &zone)),
         error,
         charted: charted_summary,
         charted_warnings,

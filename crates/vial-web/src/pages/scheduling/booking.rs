@@ -8,12 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use time::Date;
 use vial_app::{App, PatientQuery, Role};
-use vial_clinical::{AppointmentInput, LocationInput};
+use vial_clinical::{AppointmentInput, LocationInput, PracticeZone};
 
 use super::{BookingKeep, PatientChoice, View, day_and_range, show};
 use crate::browser::CsrfForm;
 use crate::pages::PageError;
-use crate::pages::display::{day_start_ms, iso, minutes_of};
+use crate::pages::display::{iso, minutes_of};
 use crate::pages::forms::{Refusal, invalid, refusal};
 use vial_core::{PatientId, UserId};
 
@@ -39,7 +39,7 @@ pub async fn find_patient(
     form: CsrfForm<FindFields>,
 ) -> Result<Response, PageError> {
     let CsrfForm { session, form } = form;
-    let (day, week) = day_and_range(&app, &form.date, &form.view)?;
+    let (day, week, zone) = day_and_range(&app, &form.date, &form.view).await?;
     let query = if !form.phone.trim().is_empty() {
         Some(PatientQuery::Phone(form.phone))
     } else if !form.email.trim().is_empty() {
@@ -84,6 +84,7 @@ pub async fn find_patient(
         View {
             day,
             week,
+            zone,
             booked: String::new(),
             found,
             keep: BookingKeep::default(),
@@ -123,7 +124,7 @@ pub async fn book(
     form: CsrfForm<BookFields>,
 ) -> Result<Response, PageError> {
     let CsrfForm { session, form } = form;
-    let (day, week) = day_and_range(&app, &form.date, &form.view)?;
+    let (day, week, zone) = day_and_range(&app, &form.date, &form.view).await?;
     let patient_id = PatientId::from(if form.patient_id.trim().is_empty() {
         form.patient_record.trim()
     } else {
@@ -134,7 +135,7 @@ pub async fn book(
     } else {
         UserId::from(form.provider_id.trim())
     };
-    let attempt = booking(&form, day, &patient_id, &provider_id);
+    let attempt = booking(&form, &zone, day, &patient_id, &provider_id);
     let outcome = match attempt {
         Err(r) => Err(r),
         Ok(input) => match app
@@ -159,6 +160,7 @@ pub async fn book(
                 View {
                     day,
                     week,
+                    zone,
                     booked: String::new(),
                     found: None,
                     keep: BookingKeep {
@@ -178,9 +180,10 @@ pub async fn book(
     }
 }
 
-/// The use case's input from the form's date, time and duration (read as UTC).
+/// The use case's input from the form's date, time and duration (read in the practice's zone).
 fn booking(
     form: &BookFields,
+    zone: &PracticeZone,
     day: Date,
     patient_id: &PatientId,
     provider_id: &UserId,
@@ -200,7 +203,10 @@ fn booking(
         .trim()
         .parse()
         .map_err(|_| invalid("duration: enter the length in minutes"))?;
-    let start_ms = day_start_ms(day) + minutes_after_midnight * 60_000;
+    let start_ms = u16::try_from(minutes_after_midnight)
+        .ok()
+        .and_then(|minutes| zone.at_local(day, minutes).ok())
+        .ok_or_else(|| invalid("date: enter a date the calendar can show"))?;
     let location = if form.location == "mobile" {
         LocationInput::Mobile {
             address: form.address.as_str().into(),

@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use time::{Date, Duration};
 use vial_app::{App, AppointmentView, Role, ScheduleRange};
-use vial_clinical::{Service, Status};
+use vial_clinical::{PracticeZone, Service, Status};
 
 use crate::browser::{BrowserSession, CsrfForm};
 use crate::pages::display::Names;
@@ -97,6 +97,8 @@ struct SchedulePage {
     prev: String,
     next: String,
     today: String,
+    /// The practice's IANA time zone, in which the page shows and takes times.
+    zone: String,
     back: String,
     days: Vec<DayGroup>,
     count: usize,
@@ -123,21 +125,28 @@ pub struct ScheduleQuery {
     booked: String,
 }
 
-/// The day asked for (today by default) and whether the week is shown.
-pub fn day_and_range(app: &App, date: &str, view: &str) -> Result<(Date, bool), PageError> {
+/// The day asked for (today at the practice by default), whether the week is shown, and the
+/// practice's time zone the page reads and takes times in.
+pub async fn day_and_range(
+    app: &App,
+    date: &str,
+    view: &str,
+) -> Result<(Date, bool, PracticeZone), PageError> {
+    let (zone, _) = app.practice_calendar().await?;
     let day = if date.trim().is_empty() {
-        today(app)
+        today(app, &zone)
     } else {
         vial_clinical::parse_date("date", date.trim())
             .map_err(|e| PageError::Invalid(e.to_string()))?
     };
-    Ok((day, view == "week"))
+    Ok((day, view == "week", zone))
 }
 
 /// Everything the schedule page needs besides the form's own state.
 pub struct View {
     pub day: Date,
     pub week: bool,
+    pub zone: PracticeZone,
     pub booked: String,
     pub found: Option<Vec<PatientChoice>>,
     pub keep: BookingKeep,
@@ -179,8 +188,8 @@ pub async fn show(app: &App, session: &BrowserSession, view: View) -> Result<Res
     let mut requests = Vec::with_capacity(open.len());
     for a in open {
         let provider = names.of(app, &a.provider_id).await;
-        let day = date_of(a.start_ms).map_or_else(String::new, long_date);
-        let mut r = row(actor.role, a, provider, &clinics, can_change, &view.booked);
+        let day = date_of(&view.zone, a.start_ms).map_or_else(String::new, long_date);
+        let mut r = row(&view, actor.role, a, provider, &clinics, can_change);
         r.start = format!("{day} {}", r.start);
         requests.push(r);
     }
@@ -199,8 +208,8 @@ pub async fn show(app: &App, session: &BrowserSession, view: View) -> Result<Res
                 label: provider.clone(),
             });
         }
-        let label = date_of(a.start_ms).map_or_else(String::new, long_date);
-        let row = row(actor.role, a, provider, &clinics, can_change, &view.booked);
+        let label = date_of(&view.zone, a.start_ms).map_or_else(String::new, long_date);
+        let row = row(&view, actor.role, a, provider, &clinics, can_change);
         match days.last_mut() {
             Some(group) if group.label == label => group.rows.push(row),
             _ => days.push(DayGroup {
@@ -237,7 +246,8 @@ pub async fn show(app: &App, session: &BrowserSession, view: View) -> Result<Res
         heading,
         prev: iso(prev),
         next: iso(next),
-        today: iso(today(app)),
+        today: iso(today(app, &view.zone)),
+        zone: view.zone.name().to_owned(),
         back,
         days,
         count,
@@ -274,12 +284,12 @@ const MOVES: [(Status, Status, &str, bool); 7] = [
 ];
 
 fn row(
+    view: &View,
     role: Role,
     a: AppointmentView,
     provider: String,
     clinics: &[Choice],
     can_change: bool,
-    booked: &str,
 ) -> AppointmentRow {
     let actions = match a.status {
         Status::Requested if role != Role::Staff => Vec::new(),
@@ -314,9 +324,9 @@ fn row(
         (role == Role::Staff).then(|| format!("/patients/{}/consents", a.patient_id));
     AppointmentRow {
         consents_link,
-        just_booked: a.id == *booked,
-        start: clock(a.start_ms),
-        end: clock(a.end_ms),
+        just_booked: a.id == *view.booked,
+        start: clock(&view.zone, a.start_ms),
+        end: clock(&view.zone, a.end_ms),
         patient: a
             .patient_name
             .unwrap_or_else(|| "(name not shown)".to_owned()),
@@ -336,7 +346,7 @@ pub async fn page(
     Query(query): Query<ScheduleQuery>,
     session: BrowserSession,
 ) -> Result<Response, PageError> {
-    let (day, week) = day_and_range(&app, &query.date, &query.view)?;
+    let (day, week, zone) = day_and_range(&app, &query.date, &query.view).await?;
     let booked = if is_opaque_id(&query.booked) {
         query.booked
     } else {
@@ -348,6 +358,7 @@ pub async fn page(
         View {
             day,
             week,
+            zone,
             booked,
             found: None,
             keep: BookingKeep::default(),
