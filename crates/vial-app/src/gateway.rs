@@ -10,7 +10,7 @@
 use vial_core::{Action, Decision, PatientId, Relation, Resource, Scope, UserId};
 use vial_store::TxRead;
 
-use crate::{Actor, App, AppError, AuditEvent, Audited, Role, Work};
+use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 /// What is being done, for the policy and the audit log.
 #[derive(Debug, Clone, Copy)]
@@ -110,7 +110,7 @@ impl App {
     /// searches, which leave out what the actor may not see).
     pub(crate) async fn decide_and_record(
         &self,
-        work: &mut Work,
+        work: &mut impl Audited,
         actor: &Actor,
         access: Access<'_>,
     ) -> Result<Decision, AppError> {

@@ -469,7 +469,7 @@ impl App {
         rows: Vec<ClinicalRecordRow>,
     ) -> Result<Vec<DocumentView>, AppError> {
         let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
-        self.transact(move |work| {
+        self.transact_read(move |work| {
             Box::pin(async move {
                 let scope = app
                     .authorize(

@@ -113,7 +113,7 @@ impl App {
         patient_id: &PatientId,
     ) -> Result<Option<HistoryView>, AppError> {
         let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
-        self.transact(move |work| {
+        self.transact_read(move |work| {
             Box::pin(async move {
                 app.authorize(
                     work,

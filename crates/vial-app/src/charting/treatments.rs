@@ -318,7 +318,7 @@ impl App {
         rows: Vec<ClinicalRecordRow>,
     ) -> Result<Vec<TreatmentView>, AppError> {
         let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
-        self.transact(move |work| {
+        self.transact_read(move |work| {
             Box::pin(async move {
                 let scope = app
                     .authorize(
@@ -389,7 +389,7 @@ impl App {
         let patients: Vec<PatientId> = rows.iter().map(|r| r.patient_id.clone()).collect();
         let (app, unit_actor) = (self.clone(), actor.clone());
         let (decided, decisions) = tokio::sync::oneshot::channel::<Vec<Option<Scope>>>();
-        let committed = self.transact(move |work| {
+        let committed = self.transact_read(move |work| {
             Box::pin(async move {
                 let relations = app.provider_relations(work, &unit_actor).await?;
                 let scopes = patients

@@ -84,7 +84,7 @@ impl App {
         purpose: &'static str,
     ) -> Result<Vec<AccessRecord>, AppError> {
         let (app, actor) = (self.clone(), actor.clone());
-        self.transact(move |work| {
+        self.transact_read(move |work| {
             Box::pin(async move {
                 let access = Access {
                     patient_id: &patient_id,

@@ -103,7 +103,7 @@ impl App {
         actor: &Actor,
     ) -> Result<Vec<BreakGlassGrant>, AppError> {
         let actor = actor.clone();
-        self.transact(move |work| {
+        self.transact_read(move |work| {
             Box::pin(async move {
                 let event = AuditEvent::by("break_glass.review", &actor).purpose("operations");
                 // The grants are the admins' review (SPEC §1), not a patient's own access log.

@@ -276,7 +276,7 @@ impl App {
         patient_id: &PatientId,
     ) -> Result<Demographics, AppError> {
         let (app, actor, id) = (self.clone(), actor.clone(), patient_id.clone());
-        self.transact(move |work| {
+        self.transact_read(move |work| {
             Box::pin(async move {
                 let Some(read) = work.read().patient_for(&id, &actor.user_id).await? else {
                     let of = (Resource::Demographics, Action::Read);
@@ -321,7 +321,7 @@ impl App {
             ),
         };
         let (app, actor) = (self.clone(), actor.clone());
-        self.transact(move |work| {
+        self.transact_read(move |work| {
             Box::pin(async move {
                 let rows = work.read().find_patients(&lookup, SEARCH_LIMIT).await?;
                 let mut found = Vec::new();

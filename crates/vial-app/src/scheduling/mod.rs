@@ -361,7 +361,7 @@ impl App {
         if rows.is_empty() {
             // Still decide and record, so a probe for another patient's schedule is audited.
             let (app, actor, id) = (self.clone(), actor.clone(), patient_id.clone());
-            self.transact(move |work| {
+            self.transact_read(move |work| {
                 Box::pin(async move {
                     app.authorize(
                         work,
@@ -394,7 +394,7 @@ impl App {
         audit_action: &'static str,
     ) -> Result<Vec<AppointmentView>, AppError> {
         let (app, actor) = (self.clone(), actor.clone());
-        self.transact(move |work| {
+        self.transact_read(move |work| {
             Box::pin(async move {
                 let mut out = Vec::with_capacity(rows.len());
                 let mut decided: std::collections::HashMap<PatientId, bool> =
@@ -433,7 +433,7 @@ impl App {
 
     async fn open_appointment(
         &self,
-        work: &mut crate::Work,
+        work: &mut impl Audited,
         actor: &Actor,
         row: AppointmentRow,
     ) -> Result<AppointmentView, AppError> {

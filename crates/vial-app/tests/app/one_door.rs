@@ -157,3 +157,64 @@ fn every_use_case_on_the_web_handle_takes_the_actor() {
         );
     }
 }
+
+/// Helpers that write through a unit's transaction without its closure saying `.tx()`.
+const WRITING_HELPERS: &[&str] = &["join("];
+
+/// The body of the unit closure in `text` (which starts at its `transact(`): up to the brace
+/// that closes its `Box::pin(async move {`.
+fn unit_body(text: &str) -> &str {
+    let Some(open) = text.find('{') else {
+        return text;
+    };
+    let mut depth = 0usize;
+    for (i, c) in text[open..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &text[open..open + i];
+                }
+            }
+            _ => {}
+        }
+    }
+    &text[open..]
+}
+
+/// Issue 19: one kind of audited read. A unit that only reads runs as a read unit
+/// (`transact_read`: on a reader, its entries alone handed to the committer), never in the
+/// committer's batch transaction, where its statements would queue behind every other unit's.
+#[test]
+fn units_that_only_read_are_read_units() {
+    let mut offenders = Vec::new();
+    let mut units = 0;
+    for path in crate_sources("vial-app") {
+        if path.ends_with("unit_of_work.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (at, call) in text.match_indices(".transact(") {
+            // A closure written here, not a handle passing one on (`System::transact(f)`).
+            if !text[at + call.len()..].starts_with("move |") {
+                continue;
+            }
+            units += 1;
+            let body = unit_body(&text[at..]);
+            let writes = body.contains(".tx()") || WRITING_HELPERS.iter().any(|h| body.contains(h));
+            if !writes {
+                let line = text[..at].lines().count();
+                offenders.push(format!("{}:{line}", path.display()));
+            }
+        }
+    }
+    assert!(
+        units > 30,
+        "the scan found only {units} units: is it still reading them?"
+    );
+    assert!(
+        offenders.is_empty(),
+        "units that never write should be `transact_read`: {offenders:#?}"
+    );
+}
