@@ -111,7 +111,7 @@ impl App {
         let user = tx
             .user_by_id(&invitation.user_id)
             .await?
-            .filter(|u| u.state == AccountState::Invited && u.disabled_at_ms.is_none())
+            .filter(UserRecord::awaits_set_up)
             .ok_or_else(no_invitation)?;
         Ok((invitation, user))
     }
@@ -351,7 +351,7 @@ impl System {
                 let user = tx
                     .user_by_email_index(&bidx.0)
                     .await?
-                    .filter(|u| u.state == AccountState::Invited && u.disabled_at_ms.is_none())
+                    .filter(UserRecord::awaits_set_up)
                     .ok_or(AppError::NotFound("invited account with this email"))?;
                 tx.put_invitation(&user.id, &hash, now, expires_at_ms)
                     .await?;

@@ -323,18 +323,15 @@ impl App {
         let user_id = id.clone();
         self.transact(move |work| {
             Box::pin(async move {
-                let event = AuditEvent::new("user.add")
-                    .resource("user", &user_id)
-                    .reason(role.as_str());
+                let about =
+                    |event: AuditEvent| event.resource("user", &user_id).reason(role.as_str());
                 let (state, invited_by) = match creation {
                     Creation::Operator { actor, .. } => {
-                        work.audit(event.by_system(&actor));
+                        work.audit(about(AuditEvent::new("user.add").by_system(&actor)));
                         (AccountState::Active, None)
                     }
                     Creation::Invitation { by } => {
-                        let event = AuditEvent::by("user.invite", &by)
-                            .resource("user", &user_id)
-                            .reason(role.as_str());
+                        let event = about(AuditEvent::by("user.invite", &by));
                         let ask = Ask::practice(Resource::Administration, Action::Write);
                         authorize(work, &by, ask, event)?;
                         (AccountState::Invited, Some(by.user_id))

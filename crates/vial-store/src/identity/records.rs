@@ -50,6 +50,12 @@ impl UserRecord {
         self.state == AccountState::Active && self.disabled_at_ms.is_none()
     }
 
+    /// An invited account its person has not set up yet (and nobody disabled): the only kind an
+    /// invitation link sets up.
+    pub fn awaits_set_up(&self) -> bool {
+        self.state == AccountState::Invited && self.disabled_at_ms.is_none()
+    }
+
     /// An active provider account: one that may be booked, assigned or put on a care team.
     pub fn is_active_provider(&self) -> bool {
         self.role == Role::Provider && self.is_active()

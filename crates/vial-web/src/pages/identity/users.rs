@@ -59,21 +59,24 @@ struct UsersPage {
 
 async fn users(State(app): State<App>, session: BrowserSession) -> Result<Html<String>, PageError> {
     let list = app.list_users(&session.actor).await?;
-    let users = list
-        .into_iter()
-        .map(|u| UserRow {
+    let users = list.into_iter().map(UserRow::of).collect();
+    render(&UsersPage {
+        layout: Layout::signed_in("Users", &session, &app),
+        users,
+    })
+}
+
+impl UserRow {
+    fn of(u: vial_app::UserSummary) -> Self {
+        Self {
             status: status(&u),
             created: when(u.created_at_ms),
             name: u.name.to_string(),
             email: u.email.to_string(),
             role: u.role.as_str().to_owned(),
             id: u.id.into_string(),
-        })
-        .collect();
-    render(&UsersPage {
-        layout: Layout::signed_in("Users", &session, &app),
-        users,
-    })
+        }
+    }
 }
 
 /// An account's status in words, for the lists.
@@ -158,14 +161,7 @@ async fn approvals(
         .awaiting_approval(&session.actor)
         .await?
         .into_iter()
-        .map(|u| UserRow {
-            status: status(&u),
-            created: when(u.created_at_ms),
-            name: u.name.to_string(),
-            email: u.email.to_string(),
-            role: u.role.as_str().to_owned(),
-            id: u.id.into_string(),
-        })
+        .map(UserRow::of)
         .collect();
     render(&ApprovalsPage {
         layout: Layout::signed_in("Approvals", &session, &app),
