@@ -119,7 +119,14 @@ impl App {
     /// The account an invitation link sets up, for its page. A door without an actor: the link
     /// is the credential, and it shows only the account's own name and email.
     pub async fn invitation(&self, token: &str) -> Result<InvitationView, AppError> {
-        Ok(self.open_invitation(token).await?.0)
+        let (view, user) = self.open_invitation(token).await?;
+        // The page shows the account's name and email (a patient's are PHI): recorded, as the
+        // link holder's, before it is shown.
+        let opened = AuditEvent::new("user.invitation_open")
+            .actor(&user.id, Some(user.role.as_str()))
+            .resource("user", &user.id);
+        self.record(opened).await?;
+        Ok(view)
     }
 
     async fn open_invitation(&self, token: &str) -> Result<(InvitationView, UserRecord), AppError> {

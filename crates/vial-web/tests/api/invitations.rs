@@ -100,7 +100,12 @@ async fn an_invitation_link_works_once_until_it_expires(pg: bool) {
     );
 
     let audit = s.audit().await;
-    for action in ["user.invite", "user.invitation_issue", "user.enrol"] {
+    for action in [
+        "user.invite",
+        "user.invitation_issue",
+        "user.invitation_open",
+        "user.enrol",
+    ] {
         assert!(
             audit.iter().any(|(a, o, _)| a == action && o == "allowed"),
             "{action}"
