@@ -27,8 +27,8 @@ use std::sync::Arc;
 
 pub use audit::{AUDIT_ORIGIN, AuditPolicy, AuditVerifyReport, CheckpointExport, DirectoryExport};
 pub use charting::{
-    AmendmentView, ChartWarning, Charted, DocumentKind, DocumentView, HistoryView, InventoryLot,
-    PracticeSetting, ProductView, RecallEntry, TreatmentView,
+    AmendmentView, ChartView, ChartWarning, Charted, DocumentKind, DocumentView, HistoryView,
+    InventoryLot, PracticeSetting, ProductView, RecallEntry, TreatmentView,
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use consents::{ConsentFormView, ConsentView};

@@ -6,7 +6,7 @@ use vial_clinical::{
     Catalogue, ProductInput, ReceivedLotInput, default_catalogue, validate_catalogue,
     validate_product, validate_received_lot,
 };
-use vial_store::InventoryLotRow;
+use vial_store::{InventoryLotRow, TxRead};
 
 use crate::gateway::Ask;
 use crate::records::{new_id, today};
@@ -74,12 +74,7 @@ impl App {
             .await?;
             return Ok(default_catalogue());
         }
-        let inputs = rows
-            .iter()
-            .map(|(_, body)| serde_json::from_str::<ProductInput>(body))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| AppError::Unavailable("stored product does not decode".into()))?;
-        Ok(validate_catalogue(&inputs)?)
+        decode_catalogue(&rows)
     }
 
     /// The catalogue (workforce).
@@ -169,11 +164,36 @@ impl App {
         self.refuse_unless(actor, Ask::CatalogueRead, refused(actor, "catalogue.read"))
             .await?;
         let mut tx = self.store().begin_read().await?;
-        Ok(tx
-            .inventory_lots()
-            .await?
-            .into_iter()
-            .map(InventoryLot::from)
-            .collect())
+        inventory_in(&mut *tx).await
     }
+}
+
+/// The stored products, as a checked catalogue.
+fn decode_catalogue(rows: &[(String, String)]) -> Result<Catalogue, AppError> {
+    let inputs = rows
+        .iter()
+        .map(|(_, body)| serde_json::from_str::<ProductInput>(body))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| AppError::Unavailable("stored product does not decode".into()))?;
+    Ok(validate_catalogue(&inputs)?)
+}
+
+/// The catalogue as stored in `tx`; before any is stored, the default one (stored by the first
+/// use case that writes with it).
+pub(crate) async fn catalogue_in(tx: &mut dyn TxRead) -> Result<Catalogue, AppError> {
+    let rows = tx.products().await?;
+    if rows.is_empty() {
+        return Ok(default_catalogue());
+    }
+    decode_catalogue(&rows)
+}
+
+/// Stock on hand as stored in `tx`.
+pub(crate) async fn inventory_in(tx: &mut dyn TxRead) -> Result<Vec<InventoryLot>, AppError> {
+    Ok(tx
+        .inventory_lots()
+        .await?
+        .into_iter()
+        .map(InventoryLot::from)
+        .collect())
 }

@@ -2,6 +2,8 @@
 //! the original kept and shown; co-signature by the medical director where the practice
 //! requires it, with a queue of charts awaiting it.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use vial_clinical::{
     AmendmentInput, CosignStatus, Document, RecordKind, RecordState, SignState, SoapInput,
@@ -9,6 +11,7 @@ use vial_clinical::{
     validate_plan, validate_soap,
 };
 use vial_core::{Action, PatientId, RecordId, Resource, Scope, UserId};
+use vial_crypto::DataKey;
 use vial_store::{CareTeamReason, ClinicalRecordRow};
 
 use crate::gateway::purpose_of;
@@ -486,43 +489,12 @@ impl App {
                     .await?;
                 let tx = work.read();
                 let key = app.existing_data_key(tx, &patient_id).await?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in rows {
-                    if matches!(scope, Scope::SignedOnly) && row.state != RecordState::Signed {
-                        continue;
-                    }
-                    let Some(kind) = DocumentKind::from_stored(row.kind) else {
-                        continue;
-                    };
-                    let state = state_of(&row)?;
-                    let mut amendments = Vec::new();
-                    for a in tx.amendments_of(&row.id).await? {
-                        let input: AmendmentInput =
-                            open_json(&key, TABLE, "body", &a.id, &a.body_enc)?;
-                        amendments.push(AmendmentView {
-                            id: a.id,
-                            author_id: a.author_id,
-                            signed_at_ms: a.signed_at_ms,
-                            text: input.text.as_str().to_owned(),
-                        });
-                    }
-                    out.push(DocumentView {
-                        body: open_json(&key, TABLE, "body", &row.id, &row.body_enc)?,
-                        id: row.id,
-                        kind,
-                        patient_id: row.patient_id,
-                        author_id: row.author_id,
-                        state,
-                        version: row.version,
-                        created_at_ms: row.created_at_ms,
-                        signed_by: row.signed_by,
-                        signed_at_ms: row.signed_at_ms,
-                        cosign: row.cosign,
-                        cosigned_by: row.cosigned_by,
-                        amendments,
-                    });
+                let rows: Vec<_> = rows.into_iter().filter(|r| shown(scope, r)).collect();
+                let mut amendments = Vec::new();
+                for row in &rows {
+                    amendments.extend(tx.amendments_of(&row.id).await?);
                 }
-                Ok(out)
+                open_documents(&key, rows, amendments, scope)
             })
         })
         .await
@@ -587,4 +559,57 @@ async fn document_row(
             NOTE_OR_PLAN,
         )
     })
+}
+
+/// Whether `scope` shows a record: a patient sees only what was signed.
+fn shown(scope: Scope, row: &ClinicalRecordRow) -> bool {
+    !matches!(scope, Scope::SignedOnly) || row.state == RecordState::Signed
+}
+
+/// Opens the notes and plans `scope` shows, each with its amendments (taken from `amendments`
+/// by parent); called only after the gateway recorded the access.
+pub(crate) fn open_documents(
+    key: &DataKey,
+    rows: Vec<ClinicalRecordRow>,
+    amendments: Vec<ClinicalRecordRow>,
+    scope: Scope,
+) -> Result<Vec<DocumentView>, AppError> {
+    let rows: Vec<_> = rows.into_iter().filter(|r| shown(scope, r)).collect();
+    let mut by_parent: HashMap<RecordId, Vec<AmendmentView>> =
+        rows.iter().map(|r| (r.id.clone(), Vec::new())).collect();
+    for a in amendments {
+        // Only the amendments of what is shown are opened.
+        let Some(list) = a.parent_id.as_ref().and_then(|p| by_parent.get_mut(p)) else {
+            continue;
+        };
+        let input: AmendmentInput = open_json(key, TABLE, "body", &a.id, &a.body_enc)?;
+        list.push(AmendmentView {
+            id: a.id,
+            author_id: a.author_id,
+            signed_at_ms: a.signed_at_ms,
+            text: input.text.as_str().to_owned(),
+        });
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(kind) = DocumentKind::from_stored(row.kind) else {
+            continue;
+        };
+        out.push(DocumentView {
+            body: open_json(key, TABLE, "body", &row.id, &row.body_enc)?,
+            state: state_of(&row)?,
+            amendments: by_parent.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            kind,
+            patient_id: row.patient_id,
+            author_id: row.author_id,
+            version: row.version,
+            created_at_ms: row.created_at_ms,
+            signed_by: row.signed_by,
+            signed_at_ms: row.signed_at_ms,
+            cosign: row.cosign,
+            cosigned_by: row.cosigned_by,
+        });
+    }
+    Ok(out)
 }

@@ -4,6 +4,7 @@
 
 use vial_clinical::{MedicalHistoryInput, RecordKind, RecordState, validate_history};
 use vial_core::{Action, PatientId, RecordId, Resource, UserId};
+use vial_crypto::DataKey;
 use vial_store::{ClinicalRecordRow, TxRead};
 
 use crate::gateway::Access;
@@ -132,14 +133,19 @@ impl App {
                     return Ok(None);
                 };
                 let key = app.existing_data_key(tx, &patient_id).await?;
-                Ok(Some(HistoryView {
-                    history: open_json(&key, TABLE, "body", &row.id, &row.body_enc)?,
-                    patient_id: row.patient_id,
-                    updated_at_ms: row.updated_at_ms,
-                    updated_by: row.author_id,
-                }))
+                open_history(&key, row).map(Some)
             })
         })
         .await
     }
+}
+
+/// Opens the current history; called only after the gateway recorded the access.
+pub(crate) fn open_history(key: &DataKey, row: ClinicalRecordRow) -> Result<HistoryView, AppError> {
+    Ok(HistoryView {
+        history: open_json(key, TABLE, "body", &row.id, &row.body_enc)?,
+        patient_id: row.patient_id,
+        updated_at_ms: row.updated_at_ms,
+        updated_by: row.author_id,
+    })
 }

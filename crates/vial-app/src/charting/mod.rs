@@ -3,6 +3,7 @@
 //! catalogue and stock, and practice settings.
 
 mod catalogue;
+mod chart;
 mod documents;
 mod history;
 mod settings;
@@ -10,6 +11,7 @@ pub(crate) use settings::medical_director;
 mod treatments;
 
 pub use catalogue::{InventoryLot, ProductView};
+pub use chart::ChartView;
 pub use documents::{AmendmentView, DocumentKind, DocumentView};
 pub use history::HistoryView;
 pub use settings::PracticeSetting;

@@ -12,7 +12,7 @@ use vial_clinical::{
     warnings,
 };
 use vial_core::{Action, Decision, PatientId, RecordId, Resource, Scope, UserId};
-use vial_crypto::{Aad, BlindField};
+use vial_crypto::{Aad, BlindField, DataKey};
 use vial_store::ClinicalRecordRow;
 
 use crate::gateway::purpose_of;
@@ -334,27 +334,7 @@ impl App {
                     )
                     .await?;
                 let key = app.existing_data_key(work.read(), &patient_id).await?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in rows {
-                    if matches!(scope, Scope::SignedOnly) && row.state != RecordState::Signed {
-                        continue;
-                    }
-                    let treatment: TreatmentInput =
-                        open_json(&key, TABLE, "body", &row.id, &row.body_enc)?;
-                    let (total_units, total_volume_ml) = totals(&treatment);
-                    out.push(TreatmentView {
-                        id: row.id,
-                        patient_id: row.patient_id,
-                        author_id: row.author_id,
-                        state: row.state,
-                        cosign: row.cosign,
-                        created_at_ms: row.created_at_ms,
-                        treatment,
-                        total_units,
-                        total_volume_ml,
-                    });
-                }
-                Ok(out)
+                open_treatments(&key, rows, scope)
             })
         })
         .await
@@ -537,4 +517,33 @@ fn totals(t: &TreatmentInput) -> (Option<f64>, Option<f64>) {
         }
         vial_clinical::TreatmentBodyInput::Procedure(_) => (None, None),
     }
+}
+
+/// Opens the treatment records `scope` shows (signed only, for a patient); called only after the
+/// gateway recorded the access.
+pub(crate) fn open_treatments(
+    key: &DataKey,
+    rows: Vec<ClinicalRecordRow>,
+    scope: Scope,
+) -> Result<Vec<TreatmentView>, AppError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        if matches!(scope, Scope::SignedOnly) && row.state != RecordState::Signed {
+            continue;
+        }
+        let treatment: TreatmentInput = open_json(key, TABLE, "body", &row.id, &row.body_enc)?;
+        let (total_units, total_volume_ml) = totals(&treatment);
+        out.push(TreatmentView {
+            id: row.id,
+            patient_id: row.patient_id,
+            author_id: row.author_id,
+            state: row.state,
+            cosign: row.cosign,
+            created_at_ms: row.created_at_ms,
+            treatment,
+            total_units,
+            total_volume_ml,
+        });
+    }
+    Ok(out)
 }

@@ -9,7 +9,8 @@ use vial_clinical::{
     validate_consent_form,
 };
 use vial_core::{Action, PatientId, RecordId, Resource, Scope, UserId};
-use vial_store::{ClinicalRecordRow, ConsentFormRow};
+use vial_crypto::DataKey;
+use vial_store::{ClinicalRecordRow, ConsentFormRow, TxRead};
 
 use crate::gateway::purpose_of;
 use crate::gateway::{Access, Ask, authorize};
@@ -98,16 +99,7 @@ impl App {
     /// The practice's consent forms (anyone signed in: patients read what they sign).
     pub async fn consent_forms(&self, _actor: &Actor) -> Result<Vec<ConsentFormView>, AppError> {
         let mut tx = self.store().begin_read().await?;
-        Ok(tx
-            .consent_forms()
-            .await?
-            .into_iter()
-            .map(|f| ConsentFormView {
-                kind: f.kind,
-                version: f.version,
-                text: f.text,
-            })
-            .collect())
+        consent_forms_in(&mut *tx).await
     }
 
     async fn checked_forms(&self) -> Result<Vec<vial_clinical::ConsentForm>, AppError> {
@@ -257,36 +249,59 @@ impl App {
                     )
                     .await?;
                 let full = !matches!(scope, Scope::StatusOnly);
-                let tx = work.read();
                 let key = if full && !rows.is_empty() {
-                    Some(app.existing_data_key(tx, &patient_id).await?)
+                    Some(app.existing_data_key(work.read(), &patient_id).await?)
                 } else {
                     None
                 };
-                rows.into_iter()
-                    .map(|row| {
-                        let input: Option<ConsentInput> = key
-                            .as_ref()
-                            .map(|k| open_json(k, TABLE, "body", &row.id, &row.body_enc))
-                            .transpose()?;
-                        Ok(ConsentView {
-                            kind: row.label.clone().unwrap_or_default(),
-                            form_version: input
-                                .as_ref()
-                                .map(|i| i.form_version.clone())
-                                .unwrap_or_default(),
-                            signed_at_ms: row.signed_at_ms.unwrap_or(row.created_at_ms),
-                            collected_by: row.author_id,
-                            active: row.state.consent_state().is_some_and(is_active),
-                            revoked_at_ms: row.revoked_at_ms,
-                            signature: input.map(|i| i.signature),
-                            id: row.id,
-                            patient_id: row.patient_id,
-                        })
-                    })
-                    .collect()
+                open_consents(key.as_ref(), rows)
             })
         })
         .await
     }
+}
+
+/// Opens consents: with `key`, in full; without (an admin's status-only scope), their status
+/// only. Called only after the gateway recorded the access.
+pub(crate) fn open_consents(
+    key: Option<&DataKey>,
+    rows: Vec<ClinicalRecordRow>,
+) -> Result<Vec<ConsentView>, AppError> {
+    rows.into_iter()
+        .map(|row| {
+            let input: Option<ConsentInput> = key
+                .map(|k| open_json(k, TABLE, "body", &row.id, &row.body_enc))
+                .transpose()?;
+            Ok(ConsentView {
+                kind: row.label.clone().unwrap_or_default(),
+                form_version: input
+                    .as_ref()
+                    .map(|i| i.form_version.clone())
+                    .unwrap_or_default(),
+                signed_at_ms: row.signed_at_ms.unwrap_or(row.created_at_ms),
+                collected_by: row.author_id,
+                active: row.state.consent_state().is_some_and(is_active),
+                revoked_at_ms: row.revoked_at_ms,
+                signature: input.map(|i| i.signature),
+                id: row.id,
+                patient_id: row.patient_id,
+            })
+        })
+        .collect()
+}
+
+/// The practice's consent forms as stored in `tx` (not PHI).
+pub(crate) async fn consent_forms_in(
+    tx: &mut dyn TxRead,
+) -> Result<Vec<ConsentFormView>, AppError> {
+    Ok(tx
+        .consent_forms()
+        .await?
+        .into_iter()
+        .map(|f| ConsentFormView {
+            kind: f.kind,
+            version: f.version,
+            text: f.text,
+        })
+        .collect())
 }

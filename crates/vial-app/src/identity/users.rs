@@ -6,7 +6,7 @@
 
 use argon2::password_hash::{PasswordHasher, SaltString};
 use vial_crypto::{Aad, BlindField, DataKey};
-use vial_store::NewUser;
+use vial_store::{NewUser, TxRead};
 use zeroize::Zeroizing;
 
 use vial_core::{AccountState, Action, PatientId, Resource, Role, UserId};
@@ -442,12 +442,21 @@ impl App {
         user_id: &UserId,
     ) -> Result<Zeroizing<String>, AppError> {
         let mut tx = self.store().begin_read().await?;
+        self.workforce_name_in(&mut *tx, user_id).await
+    }
+
+    /// [`App::workforce_name`] as stored in `tx`.
+    pub(crate) async fn workforce_name_in(
+        &self,
+        tx: &mut dyn TxRead,
+        user_id: &UserId,
+    ) -> Result<Zeroizing<String>, AppError> {
         let user = tx
             .user_by_id(user_id)
             .await?
             .filter(|u| u.role.is_workforce())
             .ok_or(AppError::NotFound("user"))?;
-        let key = self.existing_data_key(&mut *tx, user_id).await?;
+        let key = self.existing_data_key(tx, user_id).await?;
         user_text(&key, user_id, "name", &user.name_enc)
     }
 }

@@ -17,7 +17,7 @@ pub(crate) mod care_team;
 pub use access_review::AccessRecord;
 pub use break_glass::{BREAK_GLASS_MS, BreakGlassGrant};
 
-use crate::gateway::{Access, Ask, authorize, authorize_with, unknown};
+use crate::gateway::{Access, Ask, authorize, authorize_with, purpose_of, unknown};
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
 const MAX_NAME: usize = 100;
@@ -348,7 +348,7 @@ impl App {
 }
 
 /// Opens the demographics the scope allows; called only after the gateway recorded the access.
-fn decrypt_patient(
+pub(crate) fn decrypt_patient(
     key: &DataKey,
     row: &PatientRow,
     scope: Scope,
@@ -375,13 +375,4 @@ fn decrypt_patient(
             .map(|v| open(key, id, "email", v))
             .transpose()?,
     })
-}
-
-/// The purpose of use recorded for a role's access to demographics.
-fn purpose_of(role: Role) -> &'static str {
-    match role {
-        Role::Provider => "treatment",
-        Role::Staff | Role::Admin => "operations",
-        Role::Patient => "patient_access",
-    }
 }

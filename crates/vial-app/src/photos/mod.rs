@@ -16,6 +16,7 @@
 mod capture;
 mod export;
 mod read;
+pub(crate) use read::summary as photo_summary;
 mod sweep;
 
 use std::sync::Arc;

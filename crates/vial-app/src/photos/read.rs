@@ -279,7 +279,7 @@ pub(super) async fn photo_row(
     })
 }
 
-fn summary(key: &DataKey, row: PhotoRow) -> Result<PhotoSummary, AppError> {
+pub(crate) fn summary(key: &DataKey, row: PhotoRow) -> Result<PhotoSummary, AppError> {
     let meta: PhotoMeta = open_json(key, TABLE, "meta", &row.id, &row.meta_enc)?;
     Ok(PhotoSummary {
         content_type: content_type(&row.format).0,

@@ -14,8 +14,8 @@ use vial_clinical::{
     parse_date, validate_appointment,
 };
 use vial_core::{Action, AppointmentId, PatientId, Relation, Resource, UserId};
-use vial_crypto::Aad;
-use vial_store::{AppointmentRow, CareTeamReason, Tx};
+use vial_crypto::{Aad, DataKey};
+use vial_store::{AppointmentRow, CareTeamReason, Tx, TxRead};
 use zeroize::Zeroizing;
 
 use crate::gateway::purpose_of;
@@ -101,18 +101,26 @@ async fn hold_time(tx: &mut dyn Tx, provider_id: &UserId, time: TimeRange) -> Re
     Ok(())
 }
 
+/// A stored calendar setting that no longer parses.
+fn broken(setting: &str) -> AppError {
+    AppError::Unavailable(format!("the stored {setting} does not parse"))
+}
+
+/// The practice's time zone as stored in `tx` (setting `time_zone`, default UTC).
+pub(crate) async fn practice_zone_in(tx: &mut dyn TxRead) -> Result<PracticeZone, AppError> {
+    match tx.setting(TIME_ZONE).await? {
+        Some(name) => PracticeZone::parse(&name).map_err(|_| broken(TIME_ZONE)),
+        None => Ok(PracticeZone::utc()),
+    }
+}
+
 impl App {
     /// The practice's time zone and opening hours (settings `time_zone`, default UTC, and
     /// `opening_hours`, default Monday to Friday 09:00-17:00). A stored value that no longer
     /// parses is an error, never a silent default.
     pub async fn practice_calendar(&self) -> Result<(PracticeZone, OpeningHours), AppError> {
         let mut tx = self.store().begin_read().await?;
-        let broken =
-            |what: &str| AppError::Unavailable(format!("the stored {what} does not parse"));
-        let zone = match tx.setting(TIME_ZONE).await? {
-            Some(name) => PracticeZone::parse(&name).map_err(|_| broken(TIME_ZONE))?,
-            None => PracticeZone::utc(),
-        };
+        let zone = practice_zone_in(&mut *tx).await?;
         let hours = match tx.setting(OPENING_HOURS).await? {
             Some(raw) => OpeningHours::from_setting(&raw).map_err(|_| broken(OPENING_HOURS))?,
             None => OpeningHours::default(),
@@ -439,18 +447,6 @@ impl App {
     ) -> Result<AppointmentView, AppError> {
         let tx = work.read();
         let key = self.existing_data_key(tx, &row.patient_id).await?;
-        let plain = key.open(
-            Aad::new("appointments", "service", &row.id),
-            &row.service_enc,
-        )?;
-        let sealed: Sealed = serde_json::from_slice(&plain)
-            .map_err(|_| AppError::Unavailable("appointment does not decode".into()))?;
-        // Admins see operations (who is booked when), not where a patient lives.
-        let address = if actor.role == Role::Admin {
-            None
-        } else {
-            sealed.address
-        };
         let patient_name = match tx.patient_by_id(&row.patient_id).await? {
             Some(p) => {
                 let given = key.open(Aad::new("patients", "given", &p.id), &p.given_enc)?;
@@ -463,19 +459,42 @@ impl App {
             }
             None => None,
         };
-        Ok(AppointmentView {
-            location: row.location_id.unwrap_or_else(|| MOBILE.to_owned()),
-            id: row.id,
-            patient_id: row.patient_id,
-            patient_name,
-            provider_id: row.provider_id,
-            start_ms: row.start_ms,
-            end_ms: row.end_ms,
-            status: row.status,
-            service: sealed.service,
-            address,
-        })
+        open_appointment_with(&key, actor, row, patient_name)
     }
+}
+
+/// Opens an appointment with its patient's key (`patient_name` already opened, if shown);
+/// called only after the gateway recorded the access.
+pub(crate) fn open_appointment_with(
+    key: &DataKey,
+    actor: &Actor,
+    row: AppointmentRow,
+    patient_name: Option<String>,
+) -> Result<AppointmentView, AppError> {
+    let plain = key.open(
+        Aad::new("appointments", "service", &row.id),
+        &row.service_enc,
+    )?;
+    let sealed: Sealed = serde_json::from_slice(&plain)
+        .map_err(|_| AppError::Unavailable("appointment does not decode".into()))?;
+    // Admins see operations (who is booked when), not where a patient lives.
+    let address = if actor.role == Role::Admin {
+        None
+    } else {
+        sealed.address
+    };
+    Ok(AppointmentView {
+        location: row.location_id.unwrap_or_else(|| MOBILE.to_owned()),
+        id: row.id,
+        patient_id: row.patient_id,
+        patient_name,
+        provider_id: row.provider_id,
+        start_ms: row.start_ms,
+        end_ms: row.end_ms,
+        status: row.status,
+        service: sealed.service,
+        address,
+    })
 }
 
 impl App {

@@ -90,7 +90,12 @@ pub fn stamp(ms: i64) -> String {
 pub struct Names {
     actor: Actor,
     known: HashMap<UserId, String>,
+    /// Every name the page needs is known: an id not among them is not a workforce account.
+    complete: bool,
 }
+
+/// What a name that is not a workforce account's shows.
+const UNKNOWN_USER: &str = "unknown user";
 
 impl Names {
     /// Names as `actor` may look them up.
@@ -98,6 +103,19 @@ impl Names {
         Self {
             actor: actor.clone(),
             known: HashMap::new(),
+            complete: false,
+        }
+    }
+
+    /// The names a use case already read, for every id its view mentions.
+    pub fn read(actor: &Actor, names: &HashMap<UserId, zeroize::Zeroizing<String>>) -> Self {
+        Self {
+            actor: actor.clone(),
+            known: names
+                .iter()
+                .map(|(id, name)| (id.clone(), name.to_string()))
+                .collect(),
+            complete: true,
         }
     }
 
@@ -105,9 +123,12 @@ impl Names {
         if let Some(name) = self.known.get(user_id) {
             return name.clone();
         }
+        if self.complete {
+            return UNKNOWN_USER.to_owned();
+        }
         let name = match app.workforce_name(&self.actor, user_id).await {
             Ok(name) => name.to_string(),
-            Err(_) => "unknown user".to_owned(),
+            Err(_) => UNKNOWN_USER.to_owned(),
         };
         self.known.insert(user_id.clone(), name.clone());
         name

@@ -74,8 +74,12 @@ pub async fn gallery(
     actor: &Actor,
     patient_id: &PatientId,
 ) -> Result<Vec<PhotoCard>, PageError> {
-    let photos = app.photos_of(actor, patient_id).await?;
-    Ok(photos.iter().rev().map(PhotoCard::of).collect())
+    Ok(cards(&app.photos_of(actor, patient_id).await?))
+}
+
+/// Newest first.
+pub fn cards(photos: &[PhotoSummary]) -> Vec<PhotoCard> {
+    photos.iter().rev().map(PhotoCard::of).collect()
 }
 
 /// The upload form's choices of view and body area.

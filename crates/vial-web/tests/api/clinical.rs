@@ -1089,7 +1089,155 @@ both_backends!(
     lot_recall_by_role,
     consents_by_role,
     history_warns_when_charting,
+    the_chart_is_one_read_with_one_entry_per_kind_shown,
 );
+
+/// The chart page's use case reads all it shows in one read unit: for the provider on the care
+/// team, what each kind's own use case shows, with one allowed entry per kind, in one batch; for
+/// anyone else, the refusal at the first kind they may not see, and no allowed entry at all.
+async fn the_chart_is_one_read_with_one_entry_per_kind_shown(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    c.receive_lot(&t.provider, 200).await;
+    let (status, reply) =
+        c.s.post(
+            &c.path("treatments"),
+            Some(&t.provider),
+            neurotoxin(6.0, "corrugator_l", LOT, "2027-06-30"),
+        )
+        .await;
+    assert_eq!(status, 201, "{reply}");
+    let mut notes = Vec::new();
+    for text in ["Signed and amended", "Still a draft"] {
+        let (status, reply) =
+            c.s.post(&c.path("notes"), Some(&t.provider), soap(text))
+                .await;
+        assert_eq!(status, 201, "{reply}");
+        notes.push(format!("/api/v1/notes/{}", reply["id"].as_str().unwrap()));
+    }
+    let (sign, amend) = (
+        format!("{}/sign", notes[0]),
+        format!("{}/amendments", notes[0]),
+    );
+    assert_eq!(c.s.post(&sign, Some(&t.provider), json!({})).await.0, 204);
+    let amendment = json!({"text": "Corrected dose: 18 U"});
+    assert_eq!(c.s.post(&amend, Some(&t.provider), amendment).await.0, 201);
+    let consent = json!({"kind": "treatment", "form_version": "v1",
+                         "signature": {"type": "typed", "name": "Charta Clinicaltest"}});
+    assert_eq!(
+        c.s.post(&c.path("consents"), Some(&t.staff), consent)
+            .await
+            .0,
+        201
+    );
+    let history = json!({"allergies": ["penicillin"], "medications": [], "pregnant_or_breastfeeding": false,
+        "autoimmune_disease": false, "keloid_history": false, "prior_filler_complication": false,
+        "prior_neurotoxin_complication": false, "anticoagulants": false, "active_infection_at_site": false});
+    assert_eq!(
+        c.s.put(&c.path("history"), Some(&t.provider), history)
+            .await
+            .0,
+        204
+    );
+    let start = 1_800_000_000_000_i64;
+    let booking = json!({"patient_id": c.patient, "provider_id": c.provider.id, "start_ms": start,
+        "end_ms": start + HOUR / 2, "service": "follow_up",
+        "location": {"type": "clinic", "clinic_id": c.clinic_id}});
+    assert_eq!(
+        c.s.post("/api/v1/appointments", Some(&t.staff), booking)
+            .await
+            .0,
+        201
+    );
+
+    let provider = c.s.app.authenticate(&t.provider, None).await.unwrap();
+    let patient: vial_app::PatientId = c.patient.as_str().into();
+    let before = c.s.audit().await.len();
+    let chart = c.s.app.chart(&provider, &patient).await.unwrap();
+    let entries = c.s.audit().await[before..].to_vec();
+    let expected = [
+        "patient.read",
+        "history.read",
+        "treatment.read",
+        "document.read",
+        "consent.read",
+        "appointment.list",
+        "photo.list",
+    ];
+    assert_eq!(
+        entries,
+        expected
+            .iter()
+            .map(|a| (a.to_string(), "allowed".to_owned(), Some(c.patient.clone())))
+            .collect::<Vec<_>>()
+    );
+    // What each kind's own use case shows, nothing less.
+    assert_eq!(chart.demographics.given(), "Charta");
+    assert!(chart.history.unwrap().history.allergies.len() == 1);
+    let alone = c.s.app.treatments_of(&provider, &patient).await.unwrap();
+    assert_eq!(chart.treatments.len(), 1);
+    assert_eq!(chart.treatments[0].id, alone[0].id);
+    assert_eq!(chart.notes.len(), 2, "the draft too, for its author");
+    assert_eq!(chart.notes[0].amendments.len(), 1);
+    assert_eq!(chart.notes[0].amendments[0].text, "Corrected dose: 18 U");
+    assert!(chart.notes[1].amendments.is_empty());
+    assert_eq!(chart.consents.len(), 1);
+    assert!(chart.consents[0].signature.is_some());
+    assert_eq!(chart.appointments.len(), 1);
+    assert!(chart.photos.is_empty());
+    assert!(!chart.products.is_empty() && chart.inventory.len() == 1);
+    assert_eq!(chart.consent_forms.len(), 1);
+    assert_eq!(
+        chart.names.get(&c.provider.user_id()).map(|n| n.as_str()),
+        Some("Test Person")
+    );
+    assert!(
+        chart.names.contains_key(&c.staff.user_id()),
+        "who collected the consent"
+    );
+    assert_eq!(chart.names.len(), 2);
+
+    // The front desk sees demographics but no history: refused there, nothing allowed kept.
+    let staff = c.s.app.authenticate(&t.staff, None).await.unwrap();
+    let before = c.s.audit().await.len();
+    let refused = c.s.app.chart(&staff, &patient).await.unwrap_err();
+    assert!(
+        matches!(refused, vial_app::AppError::Forbidden(_)),
+        "{refused:?}"
+    );
+    assert_eq!(
+        c.s.audit().await[before..],
+        [(
+            "history.read".to_owned(),
+            "denied".to_owned(),
+            Some(c.patient.clone())
+        )]
+    );
+    // A provider off the care team and another patient: refused at the demographics.
+    for token in [&t.off_team, &t.other_patient] {
+        let actor = c.s.app.authenticate(token, None).await.unwrap();
+        let before = c.s.audit().await.len();
+        assert!(c.s.app.chart(&actor, &patient).await.is_err());
+        assert_eq!(denied_since(&c.s, before).await, ["patient.read"]);
+        assert_eq!(c.s.audit().await.len(), before + 1);
+    }
+    // An id that names no patient is answered like one the actor may not see.
+    let before = c.s.audit().await.len();
+    let nobody: vial_app::PatientId = "pat_nobody".into();
+    assert!(c.s.app.chart(&provider, &nobody).await.is_err());
+    let alone = c.s.app.read_patient(&provider, &nobody).await.unwrap_err();
+    let entries = c.s.audit().await[before..].to_vec();
+    assert_eq!(
+        entries.len() % 2,
+        0,
+        "the chart records what a read of the patient does"
+    );
+    assert_eq!(
+        entries[..entries.len() / 2],
+        entries[entries.len() / 2..],
+        "{alone:?}"
+    );
+}
 
 /// Nothing under the data dir holds note text, lots tied to patients, or demographics in clear.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -158,21 +158,25 @@ pub async fn show(
     charted: Option<String>,
 ) -> Result<Response, PageError> {
     let actor = &session.actor;
-    let demographics = app.read_patient(actor, patient_id).await?;
-    // The first clinical read: the gateway refuses (and records) anyone not on the care team.
-    let history_view = app.history(actor, patient_id).await?;
-    let treatments = app.treatments_of(actor, patient_id).await?;
-    let documents = app
-        .documents_of(actor, patient_id, vial_app::DocumentKind::Note)
-        .await?;
-    let consents = app.consents_of(actor, patient_id).await?;
-    let appointments = app.appointments_of(actor, patient_id).await?;
-    let products = app.products(actor).await?;
-    let inventory = app.inventory(actor).await?;
-    let forms = app.consent_forms(actor).await?;
-    let photos = photos::gallery(app, actor, patient_id).await?;
+    // One read unit: the gateway refuses (and records) anyone not on the care team at the
+    // first kind of record they may not see.
+    let vial_app::ChartView {
+        demographics,
+        history: history_view,
+        treatments,
+        notes: documents,
+        consents,
+        appointments,
+        photos,
+        products,
+        inventory,
+        consent_forms: forms,
+        names,
+        zone,
+    } = app.chart(actor, patient_id).await?;
+    let photos = photos::cards(&photos);
 
-    let mut names = Names::new(actor);
+    let mut names = Names::read(actor, &names);
     let history = history_view
         .as_ref()
         .and_then(|v| validate_history(&v.history).ok());
@@ -301,7 +305,6 @@ pub async fn show(
         Some(r) => (r.status, Some(r.message)),
         None => (StatusCode::OK, None),
     };
-    let (zone, _) = app.practice_calendar().await?;
     let page = ChartPage {
         layout: Layout::signed_in("Chart", session, app),
         patient: PatientView::from(&demographics),
