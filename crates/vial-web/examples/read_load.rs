@@ -231,7 +231,7 @@ async fn seed_chart(system: &vial_app::System, provider: &Actor, patient: &vial_
         .await
         .unwrap();
     let lot = serde_json::json!({"product": "botox_100", "lot": "C5123A", "expiry": "2030-01-31",
-        "quantity": 100});
+        "quantity": 400});
     system
         .receive_lot(provider, serde_json::from_value(lot).unwrap())
         .await
@@ -285,7 +285,7 @@ async fn seed_chart(system: &vial_app::System, provider: &Actor, patient: &vial_
             .await
             .unwrap();
     }
-    for (view, seed) in [("front", 1), ("left_profile", 2), ("right_profile", 3)] {
+    for (view, seed) in [("front", 1), ("left_45", 2), ("right_45", 3)] {
         let image = vial_testkit::images::scene(640, 480, 8, seed);
         system
             .capture_photo(
