@@ -290,9 +290,20 @@ impl App {
         let result = f(&mut work).await;
         let ReadWork { reader, events } = work;
         drop(reader);
-        let entries = kept(events, result.is_ok());
+        self.append_entries(kept(events, result.is_ok())).await?;
+        result
+    }
+
+    /// Records one event on its own (an action with no data of its own to write).
+    pub(crate) async fn record(&self, event: AuditEvent) -> Result<(), AppError> {
+        self.append_entries(vec![event.0]).await
+    }
+
+    /// Hands `entries` to the committer with no statement of theirs and waits until they are
+    /// durable.
+    async fn append_entries(&self, entries: Vec<AuditEntry>) -> Result<(), AppError> {
         if entries.is_empty() {
-            return result;
+            return Ok(());
         }
         let (reply, answer) = oneshot::channel();
         let deliver: Deliver = Box::new(move |commit| {
@@ -304,19 +315,7 @@ impl App {
         answer
             .await
             .map_err(|_| stopped())?
-            .map_err(AppError::Unavailable)?;
-        result
-    }
-
-    /// Records one event on its own (an action with no data of its own to write).
-    pub(crate) async fn record(&self, event: AuditEvent) -> Result<(), AppError> {
-        self.transact(move |work| {
-            Box::pin(async move {
-                work.audit(event);
-                Ok(())
-            })
-        })
-        .await
+            .map_err(AppError::Unavailable)
     }
 
     /// Signs, stores and exports a checkpoint over everything appended so far; `None` when no
