@@ -26,8 +26,13 @@ const LAYOUT_V1: &str = "{\"layout\": 1}\n";
 pub enum DatabaseChoice {
     /// `vial.db` inside the data directory.
     Embedded,
-    /// A PostgreSQL server; `schema` isolates tenants or test runs (default `public`).
-    Postgres { url: String, schema: Option<String> },
+    /// A PostgreSQL server; `schema` isolates tenants or test runs (default `public`); `ca` is
+    /// the practice's own CA (PEM) for a server off this machine, which must be `verify-full`.
+    Postgres {
+        url: String,
+        schema: Option<String>,
+        ca: Option<PathBuf>,
+    },
 }
 
 /// A data directory's layout.
@@ -136,10 +141,13 @@ impl DataDir {
     async fn open_store(&self, database: &DatabaseChoice) -> Result<Arc<dyn Store>, AppError> {
         Ok(match database {
             DatabaseChoice::Embedded => Arc::new(SqliteStore::open(&self.database_path()).await?),
-            DatabaseChoice::Postgres { url, schema } => Arc::new(match schema {
-                Some(schema) => PgStore::connect_url_in_schema(url, schema).await?,
-                None => PgStore::connect_url(url).await?,
-            }),
+            DatabaseChoice::Postgres { url, schema, ca } => {
+                let ca = ca.as_deref();
+                Arc::new(match schema {
+                    Some(schema) => PgStore::connect_url_in_schema(url, schema, ca).await?,
+                    None => PgStore::connect_url(url, ca).await?,
+                })
+            }
         })
     }
 

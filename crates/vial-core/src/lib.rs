@@ -47,6 +47,7 @@ macro_rules! vocabulary {
     };
 }
 
+pub mod egress;
 pub mod ids;
 pub mod policy;
 pub mod role;

@@ -13,7 +13,7 @@ async fn fresh() -> Arc<dyn Store> {
     let url = std::env::var("VIAL_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     let schema = format!("vial_test_{}", uuid::Uuid::new_v4().simple());
-    let store = PgStore::connect_url_in_schema(&url, &schema)
+    let store = PgStore::connect_url_in_schema(&url, &schema, None)
         .await
         .expect("PostgreSQL must be reachable for the test suite (VIAL_TEST_POSTGRES_URL)");
     Arc::new(store)
@@ -29,7 +29,9 @@ async fn schema_refuses_unknown_role() {
     let url = std::env::var("VIAL_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     let schema = format!("vial_test_{}", uuid::Uuid::new_v4().simple());
-    let store = PgStore::connect_url_in_schema(&url, &schema).await.unwrap();
+    let store = PgStore::connect_url_in_schema(&url, &schema, None)
+        .await
+        .unwrap();
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     sqlx::query(&format!("SET search_path TO {schema}"))
         .execute(&mut conn)

@@ -13,4 +13,8 @@ pub enum StoreError {
     Database(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("migration failed: {0}")]
     Migration(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The connection as configured is refused before it is tried (e.g. a remote database
+    /// without verified TLS); the message names the setting to change.
+    #[error("{0}")]
+    Refused(String),
 }

@@ -37,6 +37,7 @@ pub fn database(pg: bool) -> vial_app::DatabaseChoice {
         vial_app::DatabaseChoice::Postgres {
             url: postgres_url(),
             schema: Some(format!("vial_test_{}", uuid::Uuid::new_v4().simple())),
+            ca: None,
         }
     } else {
         vial_app::DatabaseChoice::Embedded

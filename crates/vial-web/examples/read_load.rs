@@ -39,6 +39,7 @@ async fn main() {
         Some(url) => DatabaseChoice::Postgres {
             url: url.clone(),
             schema: Some(format!("vial_load_{}", uuid::Uuid::new_v4().simple())),
+            ca: None,
         },
         None => DatabaseChoice::Embedded,
     };

@@ -42,6 +42,15 @@ pub struct Global {
         requires = "database_url"
     )]
     pub database_schema: Option<String>,
+    /// The practice's own CA (PEM) for a PostgreSQL server off this machine, which must be
+    /// reached with `sslmode=verify-full` (checked against this CA and the public roots).
+    #[arg(
+        long,
+        env = "VIAL_DATABASE_CA",
+        global = true,
+        requires = "database_url"
+    )]
+    pub database_ca: Option<PathBuf>,
     /// Rotate the key-encryption key when it is older than this many days.
     #[arg(long, env = "VIAL_KEY_MAX_AGE_DAYS", default_value_t = 90, global = true,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
@@ -81,6 +90,7 @@ impl Global {
             Some(url) => DatabaseChoice::Postgres {
                 url: url.clone(),
                 schema: self.database_schema.clone(),
+                ca: self.database_ca.clone(),
             },
             None => DatabaseChoice::Embedded,
         }

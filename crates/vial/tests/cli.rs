@@ -270,6 +270,34 @@ fn bad_arguments_are_one_clear_error() {
     assert!(!d.data.exists(), "a failed command creates nothing");
 }
 
+/// A database off this machine is reached only over TLS with its certificate and host name
+/// verified: anything weaker is one error line naming the setting, before any connection (the
+/// host does not even resolve), and nothing is created.
+#[test]
+fn a_remote_database_without_verified_tls_is_refused_before_connecting() {
+    let d = dir();
+    for (mode, why) in [
+        ("disable", "sends everything in plain"),
+        ("prefer", "falls back to plain"),
+        ("require", "checks no certificate"),
+    ] {
+        let url = format!("postgres://vial:s3cret@db.vial.invalid:5432/vial?sslmode={mode}");
+        for command in [&["init"][..], &["serve", "--listen", "127.0.0.1:0"][..]] {
+            let mut args = vec!["--database-url", url.as_str()];
+            args.extend_from_slice(command);
+            let err = one_error_line(&vial(&d.data, &args, None));
+            assert!(
+                err.contains("--database-url: the database at db.vial.invalid is not this machine")
+                    && err.contains("set sslmode=verify-full")
+                    && err.contains(why),
+                "{command:?} {mode}: {err}"
+            );
+            assert!(!err.contains("s3cret"), "{err}");
+        }
+    }
+    assert!(!d.data.exists(), "a refused command creates nothing");
+}
+
 #[test]
 fn serve_initializes_prints_its_fingerprint_and_stops_on_sigterm() {
     let d = dir();

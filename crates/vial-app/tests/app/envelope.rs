@@ -343,6 +343,7 @@ async fn postgres_tables_hold_no_plaintext() {
     let DatabaseChoice::Postgres {
         url,
         schema: Some(schema),
+        ..
     } = &env.database
     else {
         unreachable!()

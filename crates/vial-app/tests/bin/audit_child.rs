@@ -22,6 +22,7 @@ async fn main() {
         DatabaseChoice::Postgres {
             url: url.clone(),
             schema: Some(schema.clone()),
+            ca: None,
         }
     };
     let data = DataDir::new(root);
