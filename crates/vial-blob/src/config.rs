@@ -1,13 +1,12 @@
 //! [`S3Config`]: where an S3-compatible bucket is and how to sign requests to it.
 //!
 //! The secret access key lives in a `secrecy` type and never appears in `Debug`. Plain HTTP is
-//! refused except to a loopback endpoint (an object store on the same machine), and only when
-//! asked for: photos travel over TLS everywhere else, even though they are already encrypted.
-
-use std::net::IpAddr;
+//! refused except to an endpoint configured as this machine (`vial_core::egress`): photos travel
+//! over TLS with the certificate verified everywhere else, even though they are already
+//! encrypted.
 
 use secrecy::SecretString;
-use url::{Host, Url};
+use url::Url;
 
 use crate::BlobError;
 
@@ -23,9 +22,8 @@ pub struct S3Config {
     pub bucket: String,
     pub access_key_id: String,
     pub secret_access_key: SecretString,
-    /// Allow `http://` endpoints; honoured only for loopback hosts (`127.0.0.0/8`, `::1`,
-    /// `localhost`).
-    pub allow_http: bool,
+    /// The practice's own CA (PEM), trusted besides the public roots for an https endpoint.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 impl S3Config {
@@ -49,36 +47,24 @@ impl S3Config {
                     "endpoint must not contain credentials".into(),
                 ));
             }
+            let host = url.host_str().unwrap_or_default();
             match url.scheme() {
                 "https" => {}
-                "http" if !self.allow_http => {
-                    return Err(BlobError::Config(
-                        "plain-HTTP endpoint refused (allow_http is off)".into(),
-                    ));
+                "http" if vial_core::egress::is_own_machine(host) => {}
+                "http" => {
+                    return Err(BlobError::Config(format!(
+                        "--s3-endpoint: {host} is not this machine, so it must be https (plain \
+                         http only to localhost, 127.0.0.0/8 or ::1)"
+                    )));
                 }
-                "http" if !is_loopback(&url) => {
-                    return Err(BlobError::Config(
-                        "plain HTTP is allowed only to a loopback endpoint".into(),
-                    ));
-                }
-                "http" => {}
                 _ => {
                     return Err(BlobError::Config(
-                        "endpoint scheme must be https (or http to loopback)".into(),
+                        "--s3-endpoint: the scheme must be https (or http to this machine)".into(),
                     ));
                 }
             }
         }
         Ok(())
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
     }
 }
 
@@ -90,7 +76,7 @@ impl std::fmt::Debug for S3Config {
             .field("bucket", &self.bucket)
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"[redacted]")
-            .field("allow_http", &self.allow_http)
+            .field("ca_pem", &self.ca_pem.as_ref().map(Vec::len))
             .finish()
     }
 }
@@ -99,56 +85,69 @@ impl std::fmt::Debug for S3Config {
 mod tests {
     use super::*;
 
-    fn config(endpoint: Option<&str>, allow_http: bool) -> S3Config {
+    fn config(endpoint: Option<&str>) -> S3Config {
         S3Config {
             endpoint: endpoint.map(str::to_owned),
             region: "eu-central-1".into(),
             bucket: "vial-photos".into(),
             access_key_id: "GK0123".into(),
             secret_access_key: SecretString::from("super-secret-value"),
-            allow_http,
+            ca_pem: None,
         }
     }
 
     #[test]
     fn debug_redacts_the_secret() {
-        let shown = format!("{:?}", config(None, false));
+        let shown = format!("{:?}", config(None));
         assert!(!shown.contains("super-secret-value"), "{shown}");
         assert!(shown.contains("[redacted]") && shown.contains("eu-central-1"));
     }
 
     #[test]
-    fn https_anywhere_http_only_to_loopback_and_only_when_allowed() {
-        for (endpoint, allow_http, ok) in [
-            (None, false, true),
-            (Some("https://s3.example.com"), false, true),
-            (Some("https://s3.example.com:9000/"), true, true),
-            (Some("http://127.0.0.1:3900"), true, true),
-            (Some("http://127.8.9.10:3900"), true, true),
-            (Some("http://[::1]:3900"), true, true),
-            (Some("http://localhost:3900"), true, true),
-            (Some("http://127.0.0.1:3900"), false, false),
-            (Some("http://s3.example.com"), true, false),
-            (Some("http://10.0.0.5:3900"), true, false),
-            (Some("http://localhost.example.com"), true, false),
-            (Some("ftp://127.0.0.1"), true, false),
-            (Some("https://user:pw@s3.example.com"), false, false),
-            (Some("not a url"), false, false),
+    fn https_anywhere_http_only_to_this_machine() {
+        for (endpoint, ok) in [
+            (None, true),
+            (Some("https://s3.example.com"), true),
+            (Some("https://s3.example.com:9000/"), true),
+            (Some("http://127.0.0.1:3900"), true),
+            (Some("http://127.8.9.10:3900"), true),
+            (Some("http://[::1]:3900"), true),
+            (Some("http://localhost:3900"), true),
+            (Some("http://s3.example.com"), false),
+            (Some("http://10.0.0.5:3900"), false),
+            (Some("http://localhost.example.com"), false),
+            (Some("ftp://127.0.0.1"), false),
+            (Some("https://user:pw@s3.example.com"), false),
+            (Some("not a url"), false),
         ] {
-            let result = config(endpoint, allow_http).validate();
-            assert_eq!(result.is_ok(), ok, "{endpoint:?} allow_http={allow_http}");
+            assert_eq!(config(endpoint).validate().is_ok(), ok, "{endpoint:?}");
         }
+        let Err(BlobError::Config(message)) = config(Some("http://s3.example.com")).validate()
+        else {
+            panic!("plain http off this machine is refused");
+        };
+        assert!(message.starts_with("--s3-endpoint: s3.example.com is not this machine"));
+    }
+
+    #[test]
+    fn the_private_ca_must_hold_a_pem_certificate() {
+        let mut c = config(Some("https://s3.example.com"));
+        c.ca_pem = Some(b"not a certificate".to_vec());
+        let Err(BlobError::Config(message)) = crate::BlobStore::s3(&c) else {
+            panic!("a CA file without a certificate is refused");
+        };
+        assert_eq!(message, "--s3-ca: holds no PEM certificate");
     }
 
     #[test]
     fn refuses_empty_fields() {
-        let mut c = config(None, false);
+        let mut c = config(None);
         c.bucket = String::new();
         assert!(matches!(c.validate(), Err(BlobError::Config(_))));
-        let mut c = config(None, false);
+        let mut c = config(None);
         c.region = " ".into();
         assert!(c.validate().is_err());
-        let mut c = config(None, false);
+        let mut c = config(None);
         c.access_key_id = String::new();
         assert!(c.validate().is_err());
     }

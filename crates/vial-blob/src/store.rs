@@ -24,6 +24,7 @@ use futures_util::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
+use object_store::{Certificate, ClientOptions};
 use object_store::{
     GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt, PutPayload,
 };
@@ -157,13 +158,28 @@ impl BlobStore {
     /// request: an unreachable endpoint or wrong credentials show up on first use.
     pub fn s3(config: &S3Config) -> Result<Self, BlobError> {
         config.validate()?;
+        // `validate` let plain http through only to this machine.
+        let plain = config
+            .endpoint
+            .as_deref()
+            .is_some_and(|e| e.starts_with("http://"));
+        let mut client = ClientOptions::new().with_allow_http(plain);
+        if let Some(pem) = &config.ca_pem {
+            let certificates = Certificate::from_pem_bundle(pem)
+                .ok()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| BlobError::Config("--s3-ca: holds no PEM certificate".into()))?;
+            for certificate in certificates {
+                client = client.with_root_certificate(certificate);
+            }
+        }
         let mut builder = AmazonS3Builder::new()
             .with_region(&config.region)
             .with_bucket_name(&config.bucket)
             .with_access_key_id(&config.access_key_id)
             .with_secret_access_key(config.secret_access_key.expose_secret())
             .with_virtual_hosted_style_request(false)
-            .with_allow_http(config.allow_http);
+            .with_client_options(client);
         if let Some(endpoint) = &config.endpoint {
             builder = builder.with_endpoint(endpoint);
         }

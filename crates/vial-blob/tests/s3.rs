@@ -22,7 +22,7 @@ fn config(garage: &Garage, secret: &str) -> S3Config {
         bucket: garage::BUCKET.into(),
         access_key_id: garage.access_key_id.clone(),
         secret_access_key: SecretString::from(secret),
-        allow_http: true,
+        ca_pem: None,
     }
 }
 
@@ -126,7 +126,7 @@ fn plain_http_to_a_remote_endpoint_is_refused() {
         bucket: "photos".into(),
         access_key_id: "AKIA".into(),
         secret_access_key: SecretString::from("secret"),
-        allow_http: true,
+        ca_pem: None,
     };
     assert!(matches!(BlobStore::s3(&config), Err(BlobError::Config(_))));
 }

@@ -240,7 +240,7 @@ pub struct ServeArgs {
 /// other users could read in the process list.
 #[derive(Debug, Args)]
 pub struct S3Args {
-    /// S3 endpoint URL (https; http only to a loopback address with --s3-allow-http); AWS
+    /// S3 endpoint URL (https; http only to this machine: localhost, 127.0.0.0/8, ::1); AWS
     /// itself when omitted.
     #[arg(long, env = "VIAL_S3_ENDPOINT", requires = "s3_bucket")]
     pub s3_endpoint: Option<String>,
@@ -253,9 +253,9 @@ pub struct S3Args {
     /// Access key id; the secret is read from VIAL_S3_SECRET_ACCESS_KEY.
     #[arg(long, env = "VIAL_S3_ACCESS_KEY_ID", requires = "s3_bucket")]
     pub s3_access_key_id: Option<String>,
-    /// Allow a plain-HTTP endpoint on a loopback address (an object store on this machine).
-    #[arg(long, env = "VIAL_S3_ALLOW_HTTP", requires = "s3_bucket")]
-    pub s3_allow_http: bool,
+    /// The practice's own CA (PEM) for an https endpoint, trusted besides the public roots.
+    #[arg(long, env = "VIAL_S3_CA", requires = "s3_bucket")]
+    pub s3_ca: Option<PathBuf>,
 }
 
 impl S3Args {
@@ -275,7 +275,15 @@ impl S3Args {
             bucket: bucket.clone(),
             access_key_id: access_key_id.clone(),
             secret_access_key: secrecy::SecretString::from(secret),
-            allow_http: self.s3_allow_http,
+            ca_pem: self
+                .s3_ca
+                .as_ref()
+                .map(|path| {
+                    std::fs::read(path).map_err(|e| {
+                        anyhow::anyhow!("--s3-ca {}: cannot read it ({e})", path.display())
+                    })
+                })
+                .transpose()?,
         }))
     }
 }

@@ -1170,7 +1170,7 @@ async fn s3_round_trip() {
         bucket: garage::BUCKET.into(),
         access_key_id: garage.access_key_id.clone(),
         secret_access_key: secrecy::SecretString::from(garage.secret_access_key.clone()),
-        allow_http: true,
+        ca_pem: None,
     };
     let blobs = vial_blob::BlobStore::s3(&config).unwrap();
     // Wait (bounded) until the fresh bucket answers.
