@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# A second PostgreSQL cluster that speaks only TLS, for the transport tests: `vialtls` on port
+# 5433, its certificate for the test host name `db.vial.test` (a hosts-file line to 127.0.0.1)
+# signed by a test CA made here, every TCP connection `hostssl` (trust), plain TCP rejected.
+# Prints the variables the tests read. Idempotent: reuses what an earlier run made.
+set -euo pipefail
+
+dir="${VIAL_PG_TLS_DIR:-/var/lib/postgresql/vial-tls}"
+host="db.vial.test"
+port=5433
+version="$(ls /etc/postgresql | sort -V | tail -n 1)"
+
+grep -q " $host\$" /etc/hosts || echo "127.0.0.1 $host" >>/etc/hosts
+
+if [ ! -f "$dir/server.crt" ]; then
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Vial test CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+  # A second, unrelated CA: the "wrong CA" case.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Vial wrong CA" \
+    -keyout "$dir/wrong-ca.key" -out "$dir/wrong-ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$host" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$host" >"$dir/server.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+    -CAcreateserial -days 3650 -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null
+  chown -R postgres:postgres "$dir"
+  chmod 600 "$dir"/*.key
+  chmod 644 "$dir"/*.crt
+fi
+
+if ! pg_lsclusters -h | awk '{print $2}' | grep -qx vialtls; then
+  pg_createcluster "$version" vialtls -p "$port" >/dev/null
+  conf="/etc/postgresql/$version/vialtls"
+  cat >>"$conf/postgresql.conf" <<EOF
+ssl = on
+ssl_cert_file = '$dir/server.crt'
+ssl_key_file = '$dir/server.key'
+ssl_min_protocol_version = 'TLSv1.2'
+listen_addresses = '127.0.0.1'
+EOF
+  cat >"$conf/pg_hba.conf" <<EOF
+local   all all                trust
+hostssl all all 127.0.0.1/32   trust
+host    all all 127.0.0.1/32   reject
+EOF
+fi
+if ! pg_lsclusters -h | awk '$2 == "vialtls" {print $4}' | grep -qx online; then
+  pg_ctlcluster --skip-systemctl-redirect "$version" vialtls start
+fi
+
+echo "export VIAL_TEST_PG_TLS_URL=postgres://postgres@$host:$port/postgres"
+echo "export VIAL_TEST_PG_TLS_CA=$dir/ca.crt"
+echo "export VIAL_TEST_PG_TLS_WRONG_CA=$dir/wrong-ca.crt"
