@@ -130,3 +130,109 @@ fn plain_http_to_a_remote_endpoint_is_refused() {
     };
     assert!(matches!(BlobStore::s3(&config), Err(BlobError::Config(_))));
 }
+
+/// A TLS front (socat) before Garage, with the `s3.vial.test` certificate of
+/// `.ci/tls-fixtures.sh`'s test CA; stopped on drop.
+struct TlsFront {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl TlsFront {
+    /// `None` when the developer opted out with `VIAL_SKIP_TLS=1`.
+    fn start(garage: &Garage) -> Option<(TlsFront, Vec<u8>, Vec<u8>)> {
+        let var = |name: &str| std::env::var(name).ok();
+        let (Some(cert), Some(key), Some(ca), Some(wrong_ca)) = (
+            var("VIAL_TEST_S3_TLS_CERT"),
+            var("VIAL_TEST_S3_TLS_KEY"),
+            var("VIAL_TEST_TLS_CA"),
+            var("VIAL_TEST_TLS_WRONG_CA"),
+        ) else {
+            if var("VIAL_SKIP_TLS").as_deref() == Some("1") {
+                eprintln!("skipped: VIAL_SKIP_TLS=1");
+                return None;
+            }
+            panic!(
+                "the TLS fixtures are not set up: run `eval \"$(.ci/tls-fixtures.sh)\"` (as \
+                 .ci/run does), or set VIAL_SKIP_TLS=1"
+            );
+        };
+        let backend = garage.s3_endpoint.rsplit(':').next().unwrap().to_owned();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("socat")
+            .arg(format!(
+                "OPENSSL-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,cert={cert},key={key},verify=0"
+            ))
+            .arg(format!("TCP:127.0.0.1:{backend}"))
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("socat (apt-get install socat)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "socat did not listen");
+            std::thread::yield_now();
+        }
+        let read = |path: String| std::fs::read(path).unwrap();
+        Some((TlsFront { child, port }, read(ca), read(wrong_ca)))
+    }
+}
+
+impl Drop for TlsFront {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Object storage off this machine by name: https with the practice's CA works; without it, or
+/// with another CA, the first request fails the handshake; plain http to it is refused before
+/// any request.
+#[tokio::test]
+async fn s3_over_tls_needs_a_certificate_from_a_trusted_ca() {
+    let Some(garage) = Garage::start() else {
+        return;
+    };
+    let Some((front, ca, wrong_ca)) = TlsFront::start(&garage) else {
+        return;
+    };
+    let over_tls = |ca_pem: Option<Vec<u8>>| S3Config {
+        endpoint: Some(format!("https://s3.vial.test:{}", front.port)),
+        ca_pem,
+        ..config(&garage, &garage.secret_access_key)
+    };
+    let store = BlobStore::s3(&over_tls(Some(ca))).unwrap();
+    wait_for_bucket(&garage, &store).await;
+    let dek = vial_crypto::DataKey::generate().unwrap();
+    let id = scenario::id("ph_over_tls");
+    let blob = scenario::seal(&dek, &id, &scenario::fake_jpeg(2000, 20));
+    store.put(BlobKind::Photo, &id, blob).await.unwrap();
+    assert!(store.exists(BlobKind::Photo, &id).await.unwrap());
+
+    for (ca_pem, what) in [(None, "no CA"), (Some(wrong_ca), "a wrong CA")] {
+        let store = BlobStore::s3(&over_tls(ca_pem)).unwrap();
+        match store.exists(BlobKind::Photo, &id).await {
+            Err(BlobError::Backend(_)) => {}
+            other => panic!("{what}: expected the handshake to fail, got {other:?}"),
+        }
+    }
+    let plain = S3Config {
+        endpoint: Some(format!("http://s3.vial.test:{}", front.port)),
+        ..config(&garage, &garage.secret_access_key)
+    };
+    match BlobStore::s3(&plain) {
+        Err(BlobError::Config(message)) => {
+            assert!(
+                message.contains("s3.vial.test is not this machine"),
+                "{message}"
+            );
+        }
+        other => panic!(
+            "plain http by name: expected a refusal, got {:?}",
+            other.err()
+        ),
+    }
+}

@@ -1,5 +1,5 @@
 //! The database hop over real TLS, against a PostgreSQL cluster that speaks only TLS
-//! (`.ci/pg-tls.sh`), addressed by the test host name its test CA certifies: `verify-full` with
+//! (`.ci/tls-fixtures.sh`), addressed by the test host name its test CA certifies: `verify-full` with
 //! that CA connects; a wrong CA, no CA, or a name the certificate does not carry fail the
 //! handshake; `prefer`, `require` and `disable` are refused before any connection.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
@@ -15,26 +15,26 @@ struct TlsCluster {
     wrong_ca: PathBuf,
 }
 
-/// The cluster `.ci/pg-tls.sh` made, or `None` when the developer opted out.
+/// The cluster `.ci/tls-fixtures.sh` made, or `None` when the developer opted out.
 fn cluster() -> Option<TlsCluster> {
     let var = |name: &str| std::env::var(name).ok();
     match (
         var("VIAL_TEST_PG_TLS_URL"),
-        var("VIAL_TEST_PG_TLS_CA"),
-        var("VIAL_TEST_PG_TLS_WRONG_CA"),
+        var("VIAL_TEST_TLS_CA"),
+        var("VIAL_TEST_TLS_WRONG_CA"),
     ) {
         (Some(url), Some(ca), Some(wrong_ca)) => Some(TlsCluster {
             url,
             ca: ca.into(),
             wrong_ca: wrong_ca.into(),
         }),
-        _ if var("VIAL_SKIP_PG_TLS").as_deref() == Some("1") => {
-            eprintln!("skipped: VIAL_SKIP_PG_TLS=1");
+        _ if var("VIAL_SKIP_TLS").as_deref() == Some("1") => {
+            eprintln!("skipped: VIAL_SKIP_TLS=1");
             None
         }
         _ => panic!(
-            "the TLS PostgreSQL cluster is not set up: run `eval \"$(.ci/pg-tls.sh)\"` (as .ci/run \
-             does), or set VIAL_SKIP_PG_TLS=1"
+            "the TLS PostgreSQL cluster is not set up: run `eval \"$(.ci/tls-fixtures.sh)\"` (as \
+             .ci/run does), or set VIAL_SKIP_TLS=1"
         ),
     }
 }

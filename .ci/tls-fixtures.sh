@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# A second PostgreSQL cluster that speaks only TLS, for the transport tests: `vialtls` on port
-# 5433, its certificate for the test host name `db.vial.test` (a hosts-file line to 127.0.0.1)
-# signed by a test CA made here, every TCP connection `hostssl` (trust), plain TCP rejected.
-# Prints the variables the tests read. Idempotent: reuses what an earlier run made.
+# What the transport tests need (run as root): a test CA and an unrelated "wrong" CA; a second
+# PostgreSQL cluster that speaks only TLS (`vialtls` on port 5433, certificate for the test host
+# name `db.vial.test`, every TCP connection `hostssl` trust, plain TCP rejected); a certificate
+# for `s3.vial.test`, which the S3 tests put in front of Garage with socat. Both names are
+# hosts-file lines to 127.0.0.1. Prints the variables the tests read. Idempotent.
 set -euo pipefail
 
 dir="${VIAL_PG_TLS_DIR:-/var/lib/postgresql/vial-tls}"
 host="db.vial.test"
+s3_host="s3.vial.test"
 port=5433
 version="$(ls /etc/postgresql | sort -V | tail -n 1)"
 
-grep -q " $host\$" /etc/hosts || echo "127.0.0.1 $host" >>/etc/hosts
+for name in "$host" "$s3_host"; do
+  grep -q " $name\$" /etc/hosts || echo "127.0.0.1 $name" >>/etc/hosts
+done
 
-if [ ! -f "$dir/server.crt" ]; then
+if [ ! -f "$dir/s3.crt" ]; then
   mkdir -p "$dir"
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Vial test CA" \
     -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
@@ -24,6 +28,11 @@ if [ ! -f "$dir/server.crt" ]; then
   printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$host" >"$dir/server.ext"
   openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
     -CAcreateserial -days 3650 -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$s3_host" \
+    -keyout "$dir/s3.key" -out "$dir/s3.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$s3_host" >"$dir/s3.ext"
+  openssl x509 -req -in "$dir/s3.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+    -CAcreateserial -days 3650 -extfile "$dir/s3.ext" -out "$dir/s3.crt" 2>/dev/null
   chown -R postgres:postgres "$dir"
   chmod 600 "$dir"/*.key
   chmod 644 "$dir"/*.crt
@@ -47,8 +56,13 @@ EOF
 fi
 if ! pg_lsclusters -h | awk '$2 == "vialtls" {print $4}' | grep -qx online; then
   pg_ctlcluster --skip-systemctl-redirect "$version" vialtls start
+else
+  # Certificates made anew above are read on reload.
+  pg_ctlcluster --skip-systemctl-redirect "$version" vialtls reload
 fi
 
 echo "export VIAL_TEST_PG_TLS_URL=postgres://postgres@$host:$port/postgres"
-echo "export VIAL_TEST_PG_TLS_CA=$dir/ca.crt"
-echo "export VIAL_TEST_PG_TLS_WRONG_CA=$dir/wrong-ca.crt"
+echo "export VIAL_TEST_TLS_CA=$dir/ca.crt"
+echo "export VIAL_TEST_TLS_WRONG_CA=$dir/wrong-ca.crt"
+echo "export VIAL_TEST_S3_TLS_CERT=$dir/s3.crt"
+echo "export VIAL_TEST_S3_TLS_KEY=$dir/s3.key"
