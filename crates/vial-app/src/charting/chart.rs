@@ -15,7 +15,7 @@ use crate::charting::documents::open_documents;
 use crate::charting::history::open_history;
 use crate::charting::treatments::open_treatments;
 use crate::consents::{consent_forms_in, open_consents};
-use crate::gateway::{Access, Ask, authorize_with, permits, purpose_of, unknown};
+use crate::gateway::{Access, Ask, authorize_with, permits, purpose_of};
 use crate::patients::decrypt_patient;
 use crate::photos::photo_summary;
 use crate::scheduling::{open_appointment_with, practice_zone_in};
@@ -80,14 +80,7 @@ impl App {
         let (app, actor, id) = (self.clone(), actor.clone(), patient_id.clone());
         self.transact_read(move |work| {
             Box::pin(async move {
-                let Some(read) = work.read().patient_for(&id, &actor.user_id).await? else {
-                    let of = (Resource::Demographics, Action::Read);
-                    let asked = ("patient", id.as_str());
-                    return Err(unknown(work, &actor, of, "patient.read", asked, "patient"));
-                };
-                let relation = app
-                    .relation_in(work.read(), &actor, &id, Some(read.on_care_team))
-                    .await?;
+                let (read, relation) = app.patient_with_relation(work, &actor, &id).await?;
                 let mut scopes = Vec::with_capacity(SHOWN.len());
                 for (resource, audit_action) in SHOWN {
                     let access = Access {

@@ -7,7 +7,7 @@
 
 use vial_core::{Action, Decision, PatientId, Relation, Resource, Scope};
 use vial_crypto::{Aad, BlindField, DataKey};
-use vial_store::{PatientLookup, PatientRow};
+use vial_store::{PatientLookup, PatientRead, PatientRow};
 use zeroize::Zeroizing;
 
 mod access_review;
@@ -278,14 +278,7 @@ impl App {
         let (app, actor, id) = (self.clone(), actor.clone(), patient_id.clone());
         self.transact_read(move |work| {
             Box::pin(async move {
-                let Some(read) = work.read().patient_for(&id, &actor.user_id).await? else {
-                    let of = (Resource::Demographics, Action::Read);
-                    let asked = ("patient", id.as_str());
-                    return Err(unknown(work, &actor, of, "patient.read", asked, "patient"));
-                };
-                let relation = app
-                    .relation_in(work.read(), &actor, &id, Some(read.on_care_team))
-                    .await?;
+                let (read, relation) = app.patient_with_relation(work, &actor, &id).await?;
                 let access = Access {
                     patient_id: &id,
                     resource: Resource::Demographics,
@@ -299,6 +292,26 @@ impl App {
             })
         })
         .await
+    }
+
+    /// A patient's sealed record, key and the actor's relation to them, read in one statement;
+    /// an id that names no patient is answered (and recorded) as [`unknown`] does. Nothing is
+    /// decided here: the caller asks the gateway before it opens anything.
+    pub(crate) async fn patient_with_relation(
+        &self,
+        work: &mut impl Audited,
+        actor: &Actor,
+        id: &PatientId,
+    ) -> Result<(PatientRead, Relation), AppError> {
+        let Some(read) = work.read().patient_for(id, &actor.user_id).await? else {
+            let of = (Resource::Demographics, Action::Read);
+            let asked = ("patient", id.as_str());
+            return Err(unknown(work, actor, of, "patient.read", asked, "patient"));
+        };
+        let relation = self
+            .relation_in(work.read(), actor, id, Some(read.on_care_team))
+            .await?;
+        Ok((read, relation))
     }
 
     /// Exact-match search. Only patients the actor may read are returned; every match, shown
