@@ -5,6 +5,9 @@
 # for `s3.vial.test`, which the S3 tests put in front of Garage with socat. Both names are
 # hosts-file lines to 127.0.0.1. Prints the variables the tests read. Idempotent.
 set -euo pipefail
+# Only the exports go to stdout (the caller evals it); anything the tools print goes to stderr
+# (pg_ctlcluster may print "Removed stale pid file" on a fresh machine).
+exec 3>&1 1>&2  # commands that start a daemon close fd 3 (3>&-), or the caller waits on it forever
 
 dir="${VIAL_PG_TLS_DIR:-/var/lib/postgresql/vial-tls}"
 host="db.vial.test"
@@ -39,7 +42,7 @@ if [ ! -f "$dir/s3.crt" ]; then
 fi
 
 if ! pg_lsclusters -h | awk '{print $2}' | grep -qx vialtls; then
-  pg_createcluster "$version" vialtls -p "$port" >/dev/null
+  pg_createcluster "$version" vialtls -p "$port" >/dev/null 3>&-
   conf="/etc/postgresql/$version/vialtls"
   cat >>"$conf/postgresql.conf" <<EOF
 ssl = on
@@ -55,14 +58,14 @@ host    all all 127.0.0.1/32   reject
 EOF
 fi
 if ! pg_lsclusters -h | awk '$2 == "vialtls" {print $4}' | grep -qx online; then
-  pg_ctlcluster --skip-systemctl-redirect "$version" vialtls start
+  pg_ctlcluster --skip-systemctl-redirect "$version" vialtls start 3>&-
 else
   # Certificates made anew above are read on reload.
-  pg_ctlcluster --skip-systemctl-redirect "$version" vialtls reload
+  pg_ctlcluster --skip-systemctl-redirect "$version" vialtls reload 3>&-
 fi
 
-echo "export VIAL_TEST_PG_TLS_URL=postgres://postgres@$host:$port/postgres"
-echo "export VIAL_TEST_TLS_CA=$dir/ca.crt"
-echo "export VIAL_TEST_TLS_WRONG_CA=$dir/wrong-ca.crt"
-echo "export VIAL_TEST_S3_TLS_CERT=$dir/s3.crt"
-echo "export VIAL_TEST_S3_TLS_KEY=$dir/s3.key"
+echo >&3 "export VIAL_TEST_PG_TLS_URL=postgres://postgres@$host:$port/postgres"
+echo >&3 "export VIAL_TEST_TLS_CA=$dir/ca.crt"
+echo >&3 "export VIAL_TEST_TLS_WRONG_CA=$dir/wrong-ca.crt"
+echo >&3 "export VIAL_TEST_S3_TLS_CERT=$dir/s3.crt"
+echo >&3 "export VIAL_TEST_S3_TLS_KEY=$dir/s3.key"
