@@ -195,6 +195,8 @@ impl DataDir {
         let blobs = vial_blob::BlobStore::local(self.blob_dir())
             .map_err(|e| AppError::DataDir(format!("{}: {e}", self.blob_dir().display())))?;
         let store = self.open_store(database).await?;
-        Ok(System::new(store, keys, clock, audit, export).with_blob_store(blobs))
+        Ok(System::new(store, keys, clock, audit, export)
+            .with_blob_store(blobs)
+            .with_database_endpoint(database))
     }
 }

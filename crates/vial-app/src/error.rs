@@ -46,6 +46,10 @@ pub enum AppError {
     /// The blob store failed (never its bytes or credentials in the message).
     #[error(transparent)]
     Blob(#[from] vial_blob::BlobError),
+    /// The egress gate refused to send PHI to an endpoint; the message names the host and
+    /// what to change (register the vendor, renew its BAA).
+    #[error("{0}")]
+    EgressRefused(String),
     /// Verification found the first entry that does not check out.
     #[error("audit log broken at seq {seq}: {reason}")]
     AuditBroken { seq: u64, reason: String },

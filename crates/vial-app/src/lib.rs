@@ -22,6 +22,7 @@ mod records;
 mod scheduling;
 mod system;
 mod unit_of_work;
+mod vendors;
 
 use std::sync::Arc;
 
@@ -51,6 +52,10 @@ pub use photos::{
 };
 pub use scheduling::{AppointmentView, Booking, ScheduleRange};
 pub use system::System;
+pub use vendors::{
+    ALLOWED_REGIONS, BaaStatus, DataFlow, Endpoint, EndpointKind, FlowStatus, MAX_BAA_DOCUMENT_BYTES,
+    NewVendor, VendorView,
+};
 pub use unit_of_work::{AuditEvent, Audited, BoxFuture, ReadWork, Work};
 pub use vial_core::{
     AccountState, AppointmentId, PatientId, PhotoId, RecordId, Role, SessionId, UserId,
@@ -70,6 +75,8 @@ pub struct App {
     sessions: SessionPolicy,
     photos: photos::PhotoStorage,
     hashing: identity::hashing::PasswordHashing,
+    /// Where PHI leaves this process for (the database, object storage), for the egress gate.
+    endpoints: Arc<[vendors::Endpoint]>,
 }
 
 impl App {
@@ -92,6 +99,7 @@ impl App {
             sessions: SessionPolicy::default(),
             photos: photos::PhotoStorage::default(),
             hashing: identity::hashing::PasswordHashing::new(HashLimits::default()),
+            endpoints: Arc::from([]),
         }
     }
 

@@ -64,7 +64,53 @@ impl System {
     /// downloads fail as unavailable. [`DataDir::open`](crate::DataDir::open) sets
     /// `<data-dir>/blobs`.
     pub fn with_blob_store(mut self, blobs: vial_blob::BlobStore) -> Self {
+        self.app.set_endpoint(crate::Endpoint::blobs(&blobs));
         self.app.photos.blobs = Some(blobs);
+        self
+    }
+
+    /// Every configured endpoint through the egress gate (recorded as `by`): the server refuses
+    /// to start while one is refused, with the message naming its host.
+    pub async fn check_egress(&self, by: &str) -> Result<(), AppError> {
+        self.app.egress_check_all(by).await
+    }
+
+    /// The vendor registry, for the operator's CLI.
+    pub async fn vendors(&self) -> Result<Vec<crate::VendorView>, AppError> {
+        self.app.vendor_views().await
+    }
+
+    /// Registers a vendor on behalf of the operator (`by`, e.g. `system:cli`): the bootstrap door
+    /// for a remote database's vendor, which must be on record before the server starts.
+    pub async fn add_vendor(
+        &self,
+        vendor: crate::NewVendor,
+        by: &str,
+    ) -> Result<crate::VendorView, AppError> {
+        let by = crate::vendors::Changer::System(by.to_owned());
+        self.app.add_vendor_by(by, vendor).await
+    }
+
+    /// Sets a vendor's new BAA expiry on behalf of the operator.
+    pub async fn renew_vendor(
+        &self,
+        id: &str,
+        baa_expires: &str,
+        by: &str,
+    ) -> Result<crate::VendorView, AppError> {
+        let by = crate::vendors::Changer::System(by.to_owned());
+        self.app.renew_vendor_by(by, id, baa_expires).await
+    }
+
+    /// Ends a vendor on behalf of the operator.
+    pub async fn end_vendor(&self, id: &str, by: &str) -> Result<crate::VendorView, AppError> {
+        let by = crate::vendors::Changer::System(by.to_owned());
+        self.app.end_vendor_by(by, id).await
+    }
+
+    /// Names the database as configured among the endpoints the egress gate judges.
+    pub fn with_database_endpoint(mut self, database: &crate::DatabaseChoice) -> Self {
+        self.app.set_endpoint(crate::Endpoint::database(database));
         self
     }
 

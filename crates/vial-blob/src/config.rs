@@ -27,6 +27,15 @@ pub struct S3Config {
 }
 
 impl S3Config {
+    /// The endpoint's host as configured; AWS's regional S3 host when no endpoint is set.
+    pub fn endpoint_host(&self) -> String {
+        self.endpoint
+            .as_deref()
+            .and_then(|e| Url::parse(e).ok())
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| format!("s3.{}.amazonaws.com", self.region.trim()))
+    }
+
     /// Checks everything that can be checked without a request.
     pub(crate) fn validate(&self) -> Result<(), BlobError> {
         if self.region.trim().is_empty() {

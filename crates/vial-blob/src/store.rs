@@ -43,7 +43,12 @@ pub struct BlobStore {
 #[derive(Clone)]
 enum Backend {
     Local { root: PathBuf },
-    S3 { bucket: String, region: String },
+    S3 {
+        bucket: String,
+        region: String,
+        /// The endpoint's host as configured (AWS's regional name when none is).
+        host: String,
+    },
 }
 
 /// What `head` reports about a stored blob.
@@ -132,7 +137,7 @@ impl std::fmt::Debug for BlobStore {
         let mut out = f.debug_struct("BlobStore");
         match &self.backend {
             Backend::Local { root } => out.field("local", root),
-            Backend::S3 { bucket, region } => {
+            Backend::S3 { bucket, region, .. } => {
                 out.field("s3_bucket", bucket).field("region", region)
             }
         };
@@ -191,6 +196,7 @@ impl BlobStore {
             backend: Backend::S3 {
                 bucket: config.bucket.clone(),
                 region: config.region.clone(),
+                host: config.endpoint_host(),
             },
         })
     }
@@ -201,6 +207,15 @@ impl BlobStore {
         match &self.backend {
             Backend::Local { .. } => None,
             Backend::S3 { region, .. } => Some(region),
+        }
+    }
+
+    /// The host blobs are sent to, as configured, for the egress gate; `None` for the local
+    /// directory.
+    pub fn host(&self) -> Option<&str> {
+        match &self.backend {
+            Backend::Local { .. } => None,
+            Backend::S3 { host, .. } => Some(host),
         }
     }
 

@@ -51,6 +51,7 @@ pub mod egress;
 pub mod ids;
 pub mod policy;
 pub mod role;
+pub mod vendor;
 
 pub use ids::{AppointmentId, PatientId, PhotoId, RecordId, SessionId, UserId};
 

@@ -78,17 +78,9 @@ impl PgStore {
     }
 }
 
-/// The connection options of `url`, refused before any connection is tried unless the database
-/// is this machine (every host the URL names: `vial_core::egress`) or the connection is TLS with
-/// the certificate chain and host name verified (`sslmode=verify-full`). `ca` (PEM) is trusted
-/// besides the public roots. Errors name the setting to change, never the URL (it may hold a
-/// password).
-pub fn transport_checked(url: &str, ca: Option<&Path>) -> StoreResult<PgConnectOptions> {
-    let parsed = url::Url::parse(url)
-        .map_err(|_| StoreError::Refused("--database-url is not a postgres:// URL".into()))?;
-    let mut options: PgConnectOptions = url.parse().map_err(|_| {
-        StoreError::Refused("--database-url is not a valid PostgreSQL connection URL".into())
-    })?;
+/// Every host a connection URL names: its host, `host=`/`hostaddr=` parameters, the host and
+/// socket sqlx will use.
+fn configured_hosts(parsed: &url::Url, options: &PgConnectOptions) -> Vec<String> {
     let mut hosts: Vec<String> = parsed
         .host_str()
         .filter(|h| !h.is_empty())
@@ -104,6 +96,31 @@ pub fn transport_checked(url: &str, ca: Option<&Path>) -> StoreResult<PgConnectO
     if let Some(socket) = options.get_socket() {
         hosts.push(socket.display().to_string());
     }
+    hosts
+}
+
+/// The first host off this machine that `url` names, for the egress gate; `None` when the
+/// database is this machine (or the URL does not parse, which connecting refuses anyway).
+pub fn remote_host(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let options: PgConnectOptions = url.parse().ok()?;
+    configured_hosts(&parsed, &options)
+        .into_iter()
+        .find(|h| !vial_core::egress::is_own_machine(h))
+}
+
+/// The connection options of `url`, refused before any connection is tried unless the database
+/// is this machine (every host the URL names: `vial_core::egress`) or the connection is TLS with
+/// the certificate chain and host name verified (`sslmode=verify-full`). `ca` (PEM) is trusted
+/// besides the public roots. Errors name the setting to change, never the URL (it may hold a
+/// password).
+pub fn transport_checked(url: &str, ca: Option<&Path>) -> StoreResult<PgConnectOptions> {
+    let parsed = url::Url::parse(url)
+        .map_err(|_| StoreError::Refused("--database-url is not a postgres:// URL".into()))?;
+    let mut options: PgConnectOptions = url.parse().map_err(|_| {
+        StoreError::Refused("--database-url is not a valid PostgreSQL connection URL".into())
+    })?;
+    let hosts = configured_hosts(&parsed, &options);
     let own = vial_core::egress::all_own_machine(hosts.iter().map(String::as_str));
     if !own {
         let weaker = match options.get_ssl_mode() {

@@ -1,7 +1,7 @@
 //! The storage contract shared by every backend (SQLite, PostgreSQL).
 //!
 //! Cut into vertical slices, one module per domain — [`keys`], [`identity`], [`patients`],
-//! [`scheduling`], [`charting`], [`consents`], [`photos`], [`audit`] — each owning its record
+//! [`scheduling`], [`charting`], [`consents`], [`photos`], [`audit`], [`vendors`] — each owning its record
 //! types as stored (ciphertexts, wrapped keys and blind indexes, never plaintext PHI), its
 //! `…Read`/`…Tx` traits and, in its `sql.rs`, the SQL both sqlx backends run (generated into
 //! them by [`sqlx_tx!`]). [`TxRead`] and [`Tx`] gather the slices' traits; bring them into scope
@@ -23,6 +23,7 @@ pub mod photos;
 mod scenarios;
 pub mod scheduling;
 mod sqlx_tx;
+pub mod vendors;
 
 pub use audit::sql::{AUDIT_HEAD_SQL, AUDIT_INSERT_SQL};
 pub use audit::{
@@ -44,6 +45,7 @@ pub use patients::{
 };
 pub use photos::{PhotoRead, PhotoRow, PhotosRead, PhotosTx};
 pub use scheduling::{AppointmentRow, LocationRow, SchedulingRead, SchedulingTx};
+pub use vendors::{VendorRow, VendorsRead, VendorsTx};
 
 /// Every slice's traits, for callers of [`TxRead`] and [`Tx`] methods: `use
 /// vial_store::prelude::*;`.
@@ -51,7 +53,7 @@ pub mod prelude {
     pub use crate::{
         AuditRead, AuditTx, ChartingRead, ChartingTx, ConsentsRead, ConsentsTx, IdentityRead,
         IdentityTx, KeysRead, KeysTx, PatientsRead, PatientsTx, PhotosRead, PhotosTx,
-        SchedulingRead, SchedulingTx, Store, Tx, TxRead,
+        SchedulingRead, SchedulingTx, Store, Tx, TxRead, VendorsRead, VendorsTx,
     };
 }
 
@@ -113,6 +115,7 @@ pub trait TxRead:
     + ConsentsRead
     + PhotosRead
     + AuditRead
+    + VendorsRead
 {
 }
 
@@ -125,6 +128,7 @@ impl<T> TxRead for T where
         + ConsentsRead
         + PhotosRead
         + AuditRead
+        + VendorsRead
         + ?Sized
 {
 }
@@ -142,6 +146,7 @@ pub trait Tx:
     + ConsentsTx
     + PhotosTx
     + AuditTx
+    + VendorsTx
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 

@@ -52,6 +52,9 @@ macro_rules! sqlx_tx {
             mod audit {
                 $crate::audit_sql!($tx, $db, $row);
             }
+            mod vendors {
+                $crate::vendors_sql!($tx, $db, $row);
+            }
 
             /// A transaction, or (for single-statement reads) a plain pooled connection in
             /// autocommit mode: no `BEGIN`/`ROLLBACK` round trips on the hot read path.

@@ -74,6 +74,8 @@ pub struct Global {
         global = true
     )]
     pub key_retire_grace_secs: u32,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 fn parse_database_url(s: &str) -> Result<String, String> {
@@ -110,16 +112,25 @@ impl Global {
         }
     }
 
-    /// Opens the data directory with the configured audit settings.
-    pub async fn open(&self, data_dir: &DataDir) -> Result<System, vial_app::AppError> {
-        data_dir
+    /// Opens the data directory with the configured audit settings and photo storage.
+    pub async fn open(&self, data_dir: &DataDir) -> anyhow::Result<System> {
+        let system = data_dir
             .open_with(
                 &self.database(),
                 std::sync::Arc::new(SystemClock),
                 self.audit_policy(),
                 std::sync::Arc::new(self.checkpoint_export(data_dir)),
             )
-            .await
+            .await?;
+        Ok(match self.s3.config()? {
+            Some(config) => {
+                let blobs = vial_blob::BlobStore::s3(&config)
+                    .map_err(|e| anyhow::anyhow!("photo storage (S3): {e}"))?;
+                tracing::info!(bucket = %config.bucket, region = %config.region, "photos are stored in S3");
+                system.with_blob_store(blobs)
+            }
+            None => system,
+        })
     }
 
     pub fn rotation_policy(&self) -> RotationPolicy {
@@ -146,9 +157,59 @@ pub enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The vendor registry: who may receive PHI, under which Business Associate Agreement.
+    /// Works before `serve` will start, to register a remote database's vendor.
+    #[command(subcommand)]
+    Vendor(VendorCommand),
     /// A demo practice with synthetic patients (into a new data directory).
     #[command(subcommand)]
     Demo(DemoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VendorCommand {
+    /// Register a vendor under a signed BAA; prints it as JSON.
+    Add(VendorAddArgs),
+    /// Every vendor and its BAA's standing today, as JSON.
+    List,
+    /// Record a renewed BAA's new expiry.
+    Renew {
+        /// The vendor's id (from `vial vendor list`).
+        id: String,
+        /// New expiry day, YYYY-MM-DD.
+        #[arg(long)]
+        baa_expires: String,
+    },
+    /// End a vendor: it receives no PHI from now on.
+    End {
+        /// The vendor's id (from `vial vendor list`).
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct VendorAddArgs {
+    /// The vendor's name, e.g. "Acme Cloud".
+    #[arg(long)]
+    pub name: String,
+    /// hosting, database, storage, email, sms, payments, analytics, backup, keys or other.
+    #[arg(long)]
+    pub service: String,
+    /// Day the BAA was signed (in force from), YYYY-MM-DD.
+    #[arg(long)]
+    pub baa_signed: String,
+    /// Last day the BAA is in force, YYYY-MM-DD.
+    #[arg(long)]
+    pub baa_expires: String,
+    /// A host the vendor receives PHI at: an exact name or *.suffix; repeat for more.
+    #[arg(long = "host", required = true)]
+    pub hosts: Vec<String>,
+    /// Where the vendor keeps the data: a region code (us, eu, us-east-1).
+    #[arg(long)]
+    pub region: String,
+    /// The signed BAA as a PDF, stored encrypted (its SHA-256 is shown).
+    #[arg(long)]
+    pub baa_document: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,8 +292,6 @@ pub struct ServeArgs {
     #[arg(long, env = "VIAL_HASH_MEMORY_MIB", default_value_t = 128,
           value_parser = clap::value_parser!(u64).range(32..=65_536))]
     pub hash_memory_mib: u64,
-    #[command(flatten)]
-    pub s3: S3Args,
 }
 
 /// Photo storage in an S3-compatible bucket instead of `<data-dir>/blobs`. The secret access
@@ -242,19 +301,20 @@ pub struct ServeArgs {
 pub struct S3Args {
     /// S3 endpoint URL (https; http only to this machine: localhost, 127.0.0.0/8, ::1); AWS
     /// itself when omitted.
-    #[arg(long, env = "VIAL_S3_ENDPOINT", requires = "s3_bucket")]
+    #[arg(long, env = "VIAL_S3_ENDPOINT", global = true, requires = "s3_bucket")]
     pub s3_endpoint: Option<String>,
     /// Bucket for photos; setting it switches photo storage to S3.
-    #[arg(long, env = "VIAL_S3_BUCKET", requires_all = ["s3_region", "s3_access_key_id"])]
+    #[arg(long, env = "VIAL_S3_BUCKET", global = true,
+          requires_all = ["s3_region", "s3_access_key_id"])]
     pub s3_bucket: Option<String>,
     /// Region the bucket is in (requests are signed for it).
-    #[arg(long, env = "VIAL_S3_REGION", requires = "s3_bucket")]
+    #[arg(long, env = "VIAL_S3_REGION", global = true, requires = "s3_bucket")]
     pub s3_region: Option<String>,
     /// Access key id; the secret is read from VIAL_S3_SECRET_ACCESS_KEY.
-    #[arg(long, env = "VIAL_S3_ACCESS_KEY_ID", requires = "s3_bucket")]
+    #[arg(long, env = "VIAL_S3_ACCESS_KEY_ID", global = true, requires = "s3_bucket")]
     pub s3_access_key_id: Option<String>,
     /// The practice's own CA (PEM) for an https endpoint, trusted besides the public roots.
-    #[arg(long, env = "VIAL_S3_CA", requires = "s3_bucket")]
+    #[arg(long, env = "VIAL_S3_CA", global = true, requires = "s3_bucket")]
     pub s3_ca: Option<PathBuf>,
 }
 

@@ -12,7 +12,9 @@ use anyhow::Context;
 use clap::Parser;
 use vial_app::{AuditEvent, DataDir, NewUserInput, PatientId, Role};
 
-use crate::cli::{AuditCommand, Cli, Command, DemoCommand, KeysCommand, UserCommand};
+use crate::cli::{
+    AuditCommand, Cli, Command, DemoCommand, KeysCommand, UserCommand, VendorCommand,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -59,6 +61,60 @@ fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
     serde_json::to_writer(&mut out, value)?;
     writeln!(out)?;
     Ok(())
+}
+
+/// `vial vendor …`: the registry for headless set-ups, printed as JSON.
+async fn vendor(app: &vial_app::System, command: VendorCommand) -> anyhow::Result<()> {
+    let vendor = match command {
+        VendorCommand::List => {
+            let all = app.vendors().await?;
+            return print_json(&serde_json::Value::Array(
+                all.iter().map(vendor_json).collect(),
+            ));
+        }
+        VendorCommand::Add(args) => {
+            let baa_document = args
+                .baa_document
+                .as_ref()
+                .map(|path| {
+                    std::fs::read(path)
+                        .with_context(|| format!("--baa-document {}: cannot read it", path.display()))
+                })
+                .transpose()?;
+            let new = vial_app::NewVendor {
+                name: args.name,
+                service: args.service,
+                hosts: args.hosts,
+                region: args.region,
+                baa_signed: args.baa_signed,
+                baa_expires: args.baa_expires,
+                baa_document,
+            };
+            app.add_vendor(new, CLI_ACTOR).await?
+        }
+        VendorCommand::Renew { id, baa_expires } => {
+            app.renew_vendor(&id, &baa_expires, CLI_ACTOR).await?
+        }
+        VendorCommand::End { id } => app.end_vendor(&id, CLI_ACTOR).await?,
+    };
+    print_json(&vendor_json(&vendor))
+}
+
+fn vendor_json(v: &vial_app::VendorView) -> serde_json::Value {
+    serde_json::json!({
+        "id": v.id,
+        "name": v.name,
+        "service": v.service,
+        "hosts": v.hosts,
+        "region": v.region,
+        "baa_signed": v.baa_signed,
+        "baa_expires": v.baa_expires,
+        "baa_sha256": v.baa_sha256,
+        "status": v.status.as_str(),
+        "days_left": v.days_left,
+        "region_allowed": v.region_allowed,
+        "ended_at_ms": v.ended_at_ms,
+    })
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -127,6 +183,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Vendor(command) => vendor(&cli.global.open(&data_dir).await?, command).await,
         Command::Audit(AuditCommand::PublicKey) => {
             let app = cli.global.open(&data_dir).await?;
             let mut out = std::io::stdout().lock();

@@ -53,14 +53,9 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
             memory_bytes: args.hash_memory_mib * 1024 * 1024,
             ..HashLimits::default()
         });
-    let app = match args.s3.config()? {
-        Some(config) => {
-            let blobs = vial_blob::BlobStore::s3(&config).context("photo storage (S3)")?;
-            tracing::info!(bucket = %config.bucket, region = %config.region, "photos are stored in S3");
-            app.with_blob_store(blobs)
-        }
-        None => app,
-    };
+    // No PHI flows to a host off this machine without a vendor's BAA in force (and in an
+    // allowed region): refused here, naming the host, before anything is served.
+    app.check_egress(SERVER_ACTOR).await?;
     let transport = transport_limits(&args);
     tracing::info!(
         max_connections = transport.max_connections,

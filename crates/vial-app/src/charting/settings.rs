@@ -17,6 +17,9 @@ pub enum PracticeSetting {
     TimeZone(String),
     /// Monday to Sunday, each `closed` or `HH:MM-HH:MM` in the practice's local time.
     OpeningHours([String; 7]),
+    /// The regions PHI may be kept in, comma-separated region codes (`us,eu`); vendors and
+    /// object storage outside them are refused.
+    AllowedRegions(String),
 }
 
 impl App {
@@ -87,6 +90,10 @@ impl App {
             PracticeSetting::TimeZone(name) => {
                 let zone = PracticeZone::parse(&name)?;
                 (crate::scheduling::TIME_ZONE, zone.name().to_owned())
+            }
+            PracticeSetting::AllowedRegions(list) => {
+                let regions = vial_core::vendor::parse_allowed_regions(&list)?;
+                (crate::vendors::ALLOWED_REGIONS, regions.join(","))
             }
             PracticeSetting::OpeningHours(days) => {
                 let hours = OpeningHours::from_days(days.each_ref().map(String::as_str))?;

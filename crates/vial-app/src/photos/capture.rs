@@ -20,6 +20,7 @@ use super::{PhotoMeta, PhotoUpload, TABLE, blob_id, format_code};
 use crate::consents::has_active_consent;
 use crate::gateway::{Access, refuse_with};
 use crate::records::{new_id, seal_json};
+use crate::vendors::EndpointKind;
 use crate::{Actor, App, AppError, AuditEvent, Audited};
 
 impl App {
@@ -66,6 +67,10 @@ impl App {
             self.authorize_capture(actor, patient_id, upload.treatment_id.as_ref())
                 .await?,
         );
+        // The photo leaves this machine if its storage does: only to a vendor under a BAA.
+        let egress = AuditEvent::by("egress.check", actor).purpose("treatment");
+        self.egress_gate(EndpointKind::ObjectStorage, egress)
+            .await?;
 
         let id: PhotoId = new_id("ph");
         let bytes = upload.bytes;
