@@ -32,6 +32,10 @@ pub enum ApiError {
     /// A bounded resource is full (password hashes in flight); answered with `Retry-After`.
     #[error("the server is busy; try again in a moment")]
     Busy,
+    /// The egress gate refused to send PHI where it would have gone (no BAA in force for the
+    /// host); the message names the host and what an admin must do.
+    #[error("{0}")]
+    EgressRefused(String),
     #[error("internal error")]
     Internal,
 }
@@ -59,6 +63,7 @@ impl ApiError {
             Self::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            Self::EgressRefused(_) => (StatusCode::SERVICE_UNAVAILABLE, "egress_refused"),
             Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -74,6 +79,7 @@ impl From<AppError> for ApiError {
             AppError::Unauthenticated => Self::Unauthenticated,
             AppError::Forbidden(reason) => Self::Forbidden(reason),
             AppError::Busy => Self::Busy,
+            AppError::EgressRefused(message) => Self::EgressRefused(message),
             AppError::Media(media) => match media {
                 MediaError::TooLarge { .. } => {
                     Self::Rejected(StatusCode::PAYLOAD_TOO_LARGE, media.to_string())

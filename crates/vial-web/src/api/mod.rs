@@ -11,6 +11,7 @@ pub(crate) mod keys;
 pub(crate) mod patients;
 pub(crate) mod photos;
 pub(crate) mod scheduling;
+pub(crate) mod vendors;
 
 use std::sync::Arc;
 
@@ -73,6 +74,7 @@ fn api(limiter: &LoginLimiter, max_photo_bytes: usize) -> OpenApiRouter<App> {
         .merge(patients::routes())
         .merge(audit::routes())
         .merge(keys::routes())
+        .merge(vendors::routes())
         .merge(photos::routes(max_photo_bytes))
         .merge(clinical)
 }

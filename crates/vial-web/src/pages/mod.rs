@@ -15,6 +15,7 @@ mod identity;
 mod patients;
 mod photos;
 mod scheduling;
+mod vendors;
 
 use askama::Template;
 use axum::Router;
@@ -48,6 +49,7 @@ pub fn routes(limiter: &crate::auth::LoginLimiter) -> Router<App> {
         .merge(charting::routes())
         .merge(consents::routes())
         .merge(audit::routes())
+        .merge(vendors::routes())
 }
 
 /// A form whose only field is the CSRF token (sign out, end a session, disable…).
@@ -199,7 +201,7 @@ async fn home(
 ) -> Result<Response, PageError> {
     Ok(match session.actor.role {
         Role::Provider | Role::Staff => patients::workforce_home(&app, &session)?.into_response(),
-        Role::Admin => identity::users::home(&app, &session)?.into_response(),
+        Role::Admin => identity::users::home(&app, &session).await?.into_response(),
         Role::Patient => patients::portal_home(&app, &session).await?.into_response(),
     })
 }

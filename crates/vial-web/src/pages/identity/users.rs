@@ -33,11 +33,17 @@ pub fn routes() -> Router<App> {
 #[template(path = "identity/admin_home.html")]
 struct AdminHome {
     layout: Layout,
+    /// Blocked PHI flows and expired BAAs, computed on every load (an expiry shows at once).
+    problems: Vec<String>,
+    warnings: Vec<String>,
 }
 
-pub fn home(app: &App, session: &BrowserSession) -> Result<Html<String>, PageError> {
+pub async fn home(app: &App, session: &BrowserSession) -> Result<Html<String>, PageError> {
+    let flow = app.data_flow_as(&session.actor).await?;
     render(&AdminHome {
         layout: Layout::signed_in("Administration", session, app),
+        problems: flow.problems,
+        warnings: flow.warnings,
     })
 }
 
