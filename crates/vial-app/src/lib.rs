@@ -52,11 +52,11 @@ pub use photos::{
 };
 pub use scheduling::{AppointmentView, Booking, ScheduleRange};
 pub use system::System;
-pub use vendors::{
-    ALLOWED_REGIONS, BaaStatus, DataFlow, Endpoint, EndpointKind, FlowStatus, MAX_BAA_DOCUMENT_BYTES,
-    NewVendor, VendorView,
-};
 pub use unit_of_work::{AuditEvent, Audited, BoxFuture, ReadWork, Work};
+pub use vendors::{
+    ALLOWED_REGIONS, BaaStatus, DataFlow, Endpoint, EndpointKind, FlowStatus,
+    MAX_BAA_DOCUMENT_BYTES, NewVendor, VendorView,
+};
 pub use vial_core::{
     AccountState, AppointmentId, PatientId, PhotoId, RecordId, Role, SessionId, UserId,
 };

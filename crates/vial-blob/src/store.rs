@@ -42,7 +42,9 @@ pub struct BlobStore {
 
 #[derive(Clone)]
 enum Backend {
-    Local { root: PathBuf },
+    Local {
+        root: PathBuf,
+    },
     S3 {
         bucket: String,
         region: String,

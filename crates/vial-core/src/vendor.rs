@@ -134,7 +134,9 @@ pub fn parse_allowed_regions(list: &str) -> Result<Vec<String>, VendorError> {
         .collect::<Result<_, _>>()
         .map_err(|_| invalid("allowed_regions: a comma-separated list of region codes (us, eu)"))?;
     if regions.is_empty() {
-        return Err(invalid("allowed_regions: name at least one region (us, eu)"));
+        return Err(invalid(
+            "allowed_regions: name at least one region (us, eu)",
+        ));
     }
     Ok(regions)
 }
@@ -204,10 +206,23 @@ pub struct VendorTerms {
 /// Why an endpoint may not receive PHI. `Display` names the host and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EgressRefusal {
-    NoVendor { host: String },
-    BaaNotInForce { host: String, vendor: String, expires: Date },
-    Ended { host: String, vendor: String },
-    RegionNotAllowed { host: String, vendor: Option<String>, region: String },
+    NoVendor {
+        host: String,
+    },
+    BaaNotInForce {
+        host: String,
+        vendor: String,
+        expires: Date,
+    },
+    Ended {
+        host: String,
+        vendor: String,
+    },
+    RegionNotAllowed {
+        host: String,
+        vendor: Option<String>,
+        region: String,
+    },
 }
 
 impl EgressRefusal {
@@ -369,8 +384,19 @@ mod tests {
         assert!(!wild.matches("bucket.s3.amazonaws.com.evil.net"));
         assert!(HostPattern::parse("10.0.0.5").unwrap().matches("10.0.0.5"));
         for bad in [
-            "", "*", "*.com", "*.", "a..b", "-a.com", "a b.com", "a/b", "*.*.com", "localhost",
-            "127.0.0.1", "db.example.com:5432", "é.com",
+            "",
+            "*",
+            "*.com",
+            "*.",
+            "a..b",
+            "-a.com",
+            "a b.com",
+            "a/b",
+            "*.*.com",
+            "localhost",
+            "127.0.0.1",
+            "db.example.com:5432",
+            "é.com",
         ] {
             assert!(HostPattern::parse(bad).is_err(), "{bad}");
         }
@@ -415,7 +441,13 @@ mod tests {
         let us = vec!["us".to_owned()];
         assert_eq!(judge("127.0.0.1", None, &[], today, Some(&us)), Ok(None));
         assert_eq!(
-            judge("b.s3.example.com", Some("us-east-1"), &vendors, today, Some(&us)),
+            judge(
+                "b.s3.example.com",
+                Some("us-east-1"),
+                &vendors,
+                today,
+                Some(&us)
+            ),
             Ok(Some("v-ok".into()))
         );
         let no = judge("other.example.com", None, &vendors, today, None).unwrap_err();
@@ -426,7 +458,13 @@ mod tests {
         assert_eq!(expired.vendor(), Some("v-old"));
         let region = judge("x.eu.example.com", None, &vendors, today, Some(&us)).unwrap_err();
         assert_eq!(region.code(), "region_not_allowed");
-        let bucket = judge("b.s3.example.com", Some("eu-central-1"), &vendors, today, Some(&us));
+        let bucket = judge(
+            "b.s3.example.com",
+            Some("eu-central-1"),
+            &vendors,
+            today,
+            Some(&us),
+        );
         assert_eq!(bucket.unwrap_err().code(), "region_not_allowed");
         let mut ended = vendors.clone();
         ended[2].ended = true;

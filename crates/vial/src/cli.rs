@@ -311,7 +311,12 @@ pub struct S3Args {
     #[arg(long, env = "VIAL_S3_REGION", global = true, requires = "s3_bucket")]
     pub s3_region: Option<String>,
     /// Access key id; the secret is read from VIAL_S3_SECRET_ACCESS_KEY.
-    #[arg(long, env = "VIAL_S3_ACCESS_KEY_ID", global = true, requires = "s3_bucket")]
+    #[arg(
+        long,
+        env = "VIAL_S3_ACCESS_KEY_ID",
+        global = true,
+        requires = "s3_bucket"
+    )]
     pub s3_access_key_id: Option<String>,
     /// The practice's own CA (PEM) for an https endpoint, trusted besides the public roots.
     #[arg(long, env = "VIAL_S3_CA", global = true, requires = "s3_bucket")]

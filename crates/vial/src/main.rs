@@ -77,8 +77,9 @@ async fn vendor(app: &vial_app::System, command: VendorCommand) -> anyhow::Resul
                 .baa_document
                 .as_ref()
                 .map(|path| {
-                    std::fs::read(path)
-                        .with_context(|| format!("--baa-document {}: cannot read it", path.display()))
+                    std::fs::read(path).with_context(|| {
+                        format!("--baa-document {}: cannot read it", path.display())
+                    })
                 })
                 .transpose()?;
             let new = vial_app::NewVendor {

@@ -298,6 +298,171 @@ fn a_remote_database_without_verified_tls_is_refused_before_connecting() {
     assert!(!d.data.exists(), "a refused command creates nothing");
 }
 
+/// `vial serve` with photo storage off this machine: refused without a vendor for the host,
+/// refused while the vendor's BAA is expired, serving once it is renewed; the registry works
+/// before the server will (the bootstrap), and every change and gate decision is audited.
+#[test]
+fn serve_sends_phi_only_to_a_vendor_under_a_baa_in_force() {
+    let d = dir();
+    // A host off this machine; nothing listens there: the gate decides before any request.
+    let s3 = [
+        "--s3-endpoint",
+        "https://s3.vial.test:9",
+        "--s3-bucket",
+        "photos",
+        "--s3-region",
+        "us-east-1",
+        "--s3-access-key-id",
+        "GKtest",
+    ];
+    let run = |args: &[&str]| {
+        let mut all: Vec<&str> = s3.to_vec();
+        all.extend_from_slice(args);
+        Command::new(env!("CARGO_BIN_EXE_vial"))
+            .arg("--data-dir")
+            .arg(&d.data)
+            .args(&all)
+            // The server narrates at info; the refusal is then its one line.
+            .env("VIAL_LOG", "warn")
+            .env_remove("VIAL_DATABASE_URL")
+            .env("VIAL_S3_SECRET_ACCESS_KEY", "test-secret")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let finish = |child: std::process::Child| child.wait_with_output().unwrap();
+    assert!(vial(&d.data, &["init"], None).status.success());
+
+    let child = run(&["serve", "--listen", "127.0.0.1:0"]);
+    let out = finish(child);
+    let err = one_error_line(&out);
+    assert!(
+        err.contains(
+            "s3.vial.test: no vendor with a Business Associate Agreement covers this host"
+        ),
+        "{err}"
+    );
+
+    let child = run(&[
+        "vendor",
+        "add",
+        "--name",
+        "Bucket Co",
+        "--service",
+        "storage",
+        "--baa-signed",
+        "2019-01-01",
+        "--baa-expires",
+        "2020-01-01",
+        "--host",
+        "*.vial.test",
+        "--region",
+        "us",
+    ]);
+    let added = json(&finish(child));
+    assert_eq!(added["status"], "expired");
+    let id = added["id"].as_str().unwrap().to_owned();
+    let child = run(&["serve", "--listen", "127.0.0.1:0"]);
+    let err = one_error_line(&finish(child));
+    assert!(
+        err.contains(&format!(
+            "s3.vial.test: the Business Associate Agreement of vendor {id} is not in force (expires 2020-01-01)"
+        )),
+        "{err}"
+    );
+
+    let child = run(&["vendor", "renew", &id, "--baa-expires", "2099-12-31"]);
+    assert_eq!(json(&finish(child))["status"], "in_force");
+    let mut child = run(&["serve", "--listen", "127.0.0.1:0"]);
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let serving = lines.next().unwrap().unwrap();
+    assert!(serving.starts_with("Vial is serving https://"), "{serving}");
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .starts_with("certificate SHA-256")
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success());
+
+    let child = run(&["vendor", "list"]);
+    let list = json(&finish(child));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["hosts"][0], "*.vial.test");
+    let child = run(&["vendor", "end", &id]);
+    assert_eq!(json(&finish(child))["status"], "ended");
+    let child = run(&["vendor", "end", &id]);
+    assert!(one_error_line(&finish(child)).contains("ended already"));
+    let child = run(&["serve", "--listen", "127.0.0.1:0"]);
+    assert!(one_error_line(&finish(child)).contains("has been ended"));
+    for bad in [
+        &["--host", "localhost", "--region", "us"][..],
+        &["--host", "*.com", "--region", "us"][..],
+        &["--host", "a.example.com", "--region", "u s"][..],
+    ] {
+        let mut args = vec![
+            "vendor",
+            "add",
+            "--name",
+            "Bad",
+            "--service",
+            "email",
+            "--baa-signed",
+            "2026-01-01",
+            "--baa-expires",
+            "2027-01-01",
+        ];
+        args.extend_from_slice(bad);
+        let child = run(&args);
+        let err = one_error_line(&finish(child));
+        assert!(err.contains("host:") || err.contains("region:"), "{err}");
+    }
+
+    // Each registry change and each gate decision is in the audit log, which still verifies.
+    let verified = vial(&d.data, &["audit", "verify"], None);
+    assert!(verified.status.success());
+    let report = String::from_utf8_lossy(&verified.stdout).to_string();
+    let entries: u64 = report
+        .strip_prefix("audit log intact: ")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    let last = (entries - 1).to_string();
+    let out = vial(
+        &d.data,
+        &["audit", "export", "--from", "0", "--to", &last],
+        None,
+    );
+    let log = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (action, outcome) in [
+        ("egress.check", "denied"),
+        ("vendor.add", "allowed"),
+        ("vendor.renew", "allowed"),
+        ("egress.check", "allowed"),
+        ("vendor.end", "allowed"),
+    ] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains(&format!("\"action\":\"{action}\""))
+                    && l.contains(&format!("\"outcome\":\"{outcome}\""))),
+            "{action} {outcome}: {log}"
+        );
+    }
+    assert!(log.contains("\"resource_id\":\"s3.vial.test\""), "{log}");
+}
+
 #[test]
 fn serve_initializes_prints_its_fingerprint_and_stops_on_sigterm() {
     let d = dir();

@@ -149,10 +149,7 @@ impl App {
         let verdict = self.judge_endpoint(&endpoint).await?;
         let event = event.resource("endpoint", &endpoint.host);
         match verdict {
-            Ok(vendor) => {
-                self.record(event.reason(&vendor.unwrap_or_default()))
-                    .await
-            }
+            Ok(vendor) => self.record(event.reason(&vendor.unwrap_or_default())).await,
             Err(refusal) => {
                 let reason = match refusal.vendor() {
                     Some(v) => format!("{}:{v}", refusal.code()),
@@ -232,10 +229,7 @@ impl App {
                         vendor: vendor.unwrap_or_default(),
                     },
                     Err(refusal) => {
-                        problems.push(format!(
-                            "{} is blocked — {refusal}",
-                            endpoint.kind.label()
-                        ));
+                        problems.push(format!("{} is blocked — {refusal}", endpoint.kind.label()));
                         FlowStatus::Refused {
                             reason: refusal.code().to_owned(),
                             message: refusal.to_string(),

@@ -307,9 +307,7 @@ impl App {
 }
 
 /// The practice's allowed regions; `None` when unset (no restriction).
-pub(crate) async fn allowed_regions(
-    tx: &mut dyn TxRead,
-) -> Result<Option<Vec<String>>, AppError> {
+pub(crate) async fn allowed_regions(tx: &mut dyn TxRead) -> Result<Option<Vec<String>>, AppError> {
     match tx.setting(ALLOWED_REGIONS).await? {
         Some(list) => Ok(Some(parse_allowed_regions(&list)?)),
         None => Ok(None),

@@ -38,8 +38,11 @@ pub trait VendorsRead: Send {
 #[async_trait::async_trait]
 pub trait VendorsTx: Send {
     /// Adds a vendor with its sealed BAA document, if any.
-    async fn insert_vendor(&mut self, vendor: &VendorRow, document: Option<&[u8]>)
-    -> StoreResult<()>;
+    async fn insert_vendor(
+        &mut self,
+        vendor: &VendorRow,
+        document: Option<&[u8]>,
+    ) -> StoreResult<()>;
     /// Sets a vendor's BAA expiry; false if no vendor has that id or it has ended.
     async fn renew_vendor(&mut self, id: &str, baa_expires: &str) -> StoreResult<bool>;
     /// Ends a vendor; false if no vendor has that id or it had ended already.

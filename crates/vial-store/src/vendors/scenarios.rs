@@ -26,12 +26,17 @@ pub async fn vendors_are_renewed_and_ended_once(store: &dyn Store) {
     let mut with_doc = row("v1", "Bucket Co");
     with_doc.baa_sha256 = Some("ab".repeat(32));
     tx.insert_vendor(&with_doc, Some(b"sealed")).await.unwrap();
-    tx.insert_vendor(&row("v2", "Acme Mail"), None).await.unwrap();
+    tx.insert_vendor(&row("v2", "Acme Mail"), None)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     let mut tx = store.begin().await.unwrap();
     let all = tx.vendors().await.unwrap();
-    assert_eq!(all.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["v2", "v1"]);
+    assert_eq!(
+        all.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(),
+        ["v2", "v1"]
+    );
     assert_eq!(all[1], with_doc);
     assert_eq!(tx.vendor_document("v1").await.unwrap().unwrap(), b"sealed");
     assert_eq!(tx.vendor_document("v2").await.unwrap(), None);
@@ -44,7 +49,10 @@ pub async fn vendors_are_renewed_and_ended_once(store: &dyn Store) {
     tx.commit().await.unwrap();
 
     let mut tx = store.begin_read().await.unwrap();
-    assert_eq!(tx.vendor("v1").await.unwrap().unwrap().baa_expires, "2028-01-01");
+    assert_eq!(
+        tx.vendor("v1").await.unwrap().unwrap().baa_expires,
+        "2028-01-01"
+    );
     assert_eq!(tx.vendor("v2").await.unwrap().unwrap().ended_at_ms, Some(5));
     assert_eq!(tx.vendor("nope").await.unwrap(), None);
 }

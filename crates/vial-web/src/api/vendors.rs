@@ -21,7 +21,9 @@ pub(crate) fn routes() -> OpenApiRouter<App> {
         .routes(routes!(renew))
         .routes(routes!(end))
         // A BAA document in base64 is 4/3 of its size, plus the rest of the body.
-        .layer(DefaultBodyLimit::max(MAX_BAA_DOCUMENT_BYTES / 3 * 4 + 64 * 1024))
+        .layer(DefaultBodyLimit::max(
+            MAX_BAA_DOCUMENT_BYTES / 3 * 4 + 64 * 1024,
+        ))
 }
 
 /// A registered vendor and where its BAA stands today.

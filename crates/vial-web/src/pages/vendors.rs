@@ -64,9 +64,11 @@ pub(crate) fn map(flow: &DataFlow) -> (Vec<Node>, u32) {
                 let (name, expires) = name_of(vendor).unwrap_or_default();
                 ("covered", format!("BAA: {name}, to {expires}"), true)
             }
-            FlowStatus::Refused { reason, .. } => {
-                ("refused", format!("blocked: {}", reason.replace('_', " ")), false)
-            }
+            FlowStatus::Refused { reason, .. } => (
+                "refused",
+                format!("blocked: {}", reason.replace('_', " ")),
+                false,
+            ),
         };
         let transport = if endpoint.tls {
             "TLS, verified"
@@ -104,7 +106,11 @@ pub(crate) fn map(flow: &DataFlow) -> (Vec<Node>, u32) {
             title: format!("{} — {}", v.name, v.service),
             lines: vec![
                 v.hosts.join(", "),
-                format!("BAA {} to {}", v.status.as_str().replace('_', " "), v.baa_expires),
+                format!(
+                    "BAA {} to {}",
+                    v.status.as_str().replace('_', " "),
+                    v.baa_expires
+                ),
             ],
             edge_label: "TLS, verified".into(),
             edge_ok: v.status.receives_phi() && v.region_allowed,
