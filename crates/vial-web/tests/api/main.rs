@@ -14,3 +14,4 @@ mod patients;
 mod photos;
 mod scheduling;
 mod transport;
+mod vendors;
