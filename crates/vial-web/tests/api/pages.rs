@@ -42,21 +42,21 @@ impl Jar {
     }
 }
 
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     server: &'a Server,
     client: reqwest::Client,
     jar: Jar,
 }
 
-struct Page {
-    status: u16,
+pub(crate) struct Page {
+    pub(crate) status: u16,
     location: Option<String>,
     set_cookies: Vec<String>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl<'a> Browser<'a> {
-    fn new(server: &'a Server) -> Self {
+    pub(crate) fn new(server: &'a Server) -> Self {
         Self {
             server,
             client: server.page_client(),
@@ -82,7 +82,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let response = self
             .client
             .get(format!("{}{path}", self.server.base))
@@ -124,7 +124,7 @@ impl<'a> Browser<'a> {
         hidden_csrf(&page.body)
     }
 
-    async fn login(&mut self, user: &TestUser) -> Page {
+    pub(crate) async fn login(&mut self, user: &TestUser) -> Page {
         let csrf = self.csrf("/login").await;
         self.server.next_step();
         let code = self.server.code(user);

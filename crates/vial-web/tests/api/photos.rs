@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use vial_app::{Clock, ORPHAN_GRACE, PhotoLimits, Role};
 use vial_testkit::both_backends;
 use vial_testkit::images::{assert_no_metadata, contains, exif_jpeg, is_red, jpeg, textured};
-use vial_testkit::server::{PASSWORD, Server, TestUser, spawn_with_photos};
+use vial_testkit::server::{MINUTE, PASSWORD, Server, TestUser, spawn_with_photos};
 
 /// The upload limit of these tests' servers (the default is 25 MiB).
 const LIMIT: usize = 2 * 1024 * 1024;
@@ -1156,6 +1156,78 @@ both_backends!(
     orphaned_blobs_are_swept,
     marketing_export_needs_consent_and_reauth,
 );
+
+/// Photo storage off this machine is used only under a vendor's BAA in force: one that
+/// expires while the server runs (the injected clock) shows on the admin home at once, and the
+/// gate refuses the next photo write with an error naming the host, recorded in the audit log.
+async fn a_baa_that_expires_while_running_blocks_the_next_photo_write(pg: bool) {
+    // Photo storage off this machine; nothing listens there: the gate decides before a request.
+    let config = vial_blob::S3Config {
+        endpoint: Some("https://s3.vial.test:9".into()),
+        region: "us-east-1".into(),
+        bucket: "photos".into(),
+        access_key_id: "GKtest".into(),
+        secret_access_key: secrecy::SecretString::from("test-secret".to_owned()),
+        ca_pem: None,
+    };
+    let blobs = vial_blob::BlobStore::s3(&config).unwrap();
+    let c = clinic_on(spawn_with_photos(pg, limits(), Some(blobs)).await).await;
+    let t = c.tokens().await;
+    let refused = c.s.system.check_egress("system:test").await.unwrap_err();
+    assert!(refused.to_string().starts_with("s3.vial.test: no vendor"), "{refused}");
+
+    // In force through today (the test clock's 2027-01-15), and not a day longer.
+    let vendor = vial_app::NewVendor {
+        name: "Bucket Co".into(),
+        service: "storage".into(),
+        hosts: vec!["s3.vial.test".into()],
+        region: "us".into(),
+        baa_signed: "2026-01-01".into(),
+        baa_expires: "2027-01-15".into(),
+        baa_document: None,
+    };
+    let added = c.s.system.add_vendor(vendor, "system:test").await.unwrap();
+    c.s.system.check_egress("system:test").await.unwrap();
+    let mut browser = crate::pages::Browser::new(&c.s);
+    assert_eq!(browser.login(&c.admin).await.status, 303);
+    let home = browser.get("/home").await;
+    assert!(home.body.contains("The BAA with Bucket Co expires in 0 days"), "{}", home.body);
+    assert!(!home.body.contains("data-alert=\"problem\""), "{}", home.body);
+
+    c.s.clock.advance_ms(24 * 60 * MINUTE);
+    // A day later every session has timed out: sign in again.
+    let mut browser = crate::pages::Browser::new(&c.s);
+    assert_eq!(browser.login(&c.admin).await.status, 303);
+    let home = browser.get("/home").await;
+    assert!(
+        home.body.contains("The BAA with Bucket Co expired on 2027-01-15")
+            && home.body.contains("Photo storage is blocked"),
+        "{}",
+        home.body
+    );
+    let original = exif_jpeg(&textured(64, 48), 1);
+    let t = Tokens {
+        provider: c.s.token(&c.provider).await,
+        ..t
+    };
+    let (status, body) = c.upload(&t.provider, &c.patient, &original, FRONT).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "egress_refused");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "s3.vial.test: the Business Associate Agreement of vendor {} is not in force",
+            added.id
+        )) && message.contains("vial vendor renew"),
+        "{message}"
+    );
+    assert_eq!(c.photo_count().await, 0);
+    let audit = c.s.audit().await;
+    assert!(audit.iter().any(|(a, o, _)| a == "egress.check" && o == "allowed"));
+    assert!(audit.iter().any(|(a, o, p)| a == "egress.check" && o == "denied" && p.is_none()));
+}
+
+both_backends!(a_baa_that_expires_while_running_blocks_the_next_photo_write);
 
 /// Upload and download through an App whose photos live in S3 (a Garage node): the bucket holds
 /// only sealed blobs, the data dir none.
