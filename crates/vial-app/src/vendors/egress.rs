@@ -12,8 +12,8 @@ use vial_core::{Action, Resource};
 use super::{BaaStatus, VendorView, allowed_regions, terms, view};
 use crate::{Actor, App, AppError, AuditEvent};
 
-/// What an endpoint is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What an endpoint is for (ordered as the map shows them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum EndpointKind {
     Database,
     ObjectStorage,
@@ -129,6 +129,7 @@ impl App {
             .cloned()
             .collect();
         all.push(endpoint);
+        all.sort_by_key(|e| e.kind);
         self.endpoints = all.into();
     }
 

@@ -1174,7 +1174,10 @@ async fn a_baa_that_expires_while_running_blocks_the_next_photo_write(pg: bool) 
     let c = clinic_on(spawn_with_photos(pg, limits(), Some(blobs)).await).await;
     let t = c.tokens().await;
     let refused = c.s.system.check_egress("system:test").await.unwrap_err();
-    assert!(refused.to_string().starts_with("s3.vial.test: no vendor"), "{refused}");
+    assert!(
+        refused.to_string().starts_with("s3.vial.test: no vendor"),
+        "{refused}"
+    );
 
     // In force through today (the test clock's 2027-01-15), and not a day longer.
     let vendor = vial_app::NewVendor {
@@ -1191,8 +1194,17 @@ async fn a_baa_that_expires_while_running_blocks_the_next_photo_write(pg: bool) 
     let mut browser = crate::pages::Browser::new(&c.s);
     assert_eq!(browser.login(&c.admin).await.status, 303);
     let home = browser.get("/home").await;
-    assert!(home.body.contains("The BAA with Bucket Co expires in 0 days"), "{}", home.body);
-    assert!(!home.body.contains("data-alert=\"problem\""), "{}", home.body);
+    assert!(
+        home.body
+            .contains("The BAA with Bucket Co expires in 0 days"),
+        "{}",
+        home.body
+    );
+    assert!(
+        !home.body.contains("data-alert=\"problem\""),
+        "{}",
+        home.body
+    );
 
     c.s.clock.advance_ms(24 * 60 * MINUTE);
     // A day later every session has timed out: sign in again.
@@ -1200,7 +1212,8 @@ async fn a_baa_that_expires_while_running_blocks_the_next_photo_write(pg: bool) 
     assert_eq!(browser.login(&c.admin).await.status, 303);
     let home = browser.get("/home").await;
     assert!(
-        home.body.contains("The BAA with Bucket Co expired on 2027-01-15")
+        home.body
+            .contains("The BAA with Bucket Co expired on 2027-01-15")
             && home.body.contains("Photo storage is blocked"),
         "{}",
         home.body
@@ -1223,8 +1236,16 @@ async fn a_baa_that_expires_while_running_blocks_the_next_photo_write(pg: bool) 
     );
     assert_eq!(c.photo_count().await, 0);
     let audit = c.s.audit().await;
-    assert!(audit.iter().any(|(a, o, _)| a == "egress.check" && o == "allowed"));
-    assert!(audit.iter().any(|(a, o, p)| a == "egress.check" && o == "denied" && p.is_none()));
+    assert!(
+        audit
+            .iter()
+            .any(|(a, o, _)| a == "egress.check" && o == "allowed")
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|(a, o, p)| a == "egress.check" && o == "denied" && p.is_none())
+    );
 }
 
 both_backends!(a_baa_that_expires_while_running_blocks_the_next_photo_write);

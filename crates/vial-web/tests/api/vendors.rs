@@ -52,14 +52,25 @@ async fn only_admins_keep_the_registry(pg: bool) {
         let body = s.reauthenticated(user, vendor(json!({})));
         assert_eq!(s.post("/api/v1/vendors", Some(token), body).await.0, 403);
         let renew = json!({"baa_expires": "2029-01-01"});
-        assert_eq!(s.post("/api/v1/vendors/x/renew", Some(token), renew).await.0, 403);
+        assert_eq!(
+            s.post("/api/v1/vendors/x/renew", Some(token), renew)
+                .await
+                .0,
+            403
+        );
         let end = s.reauthenticated(user, json!({}));
-        assert_eq!(s.post("/api/v1/vendors/x/end", Some(token), end).await.0, 403);
+        assert_eq!(
+            s.post("/api/v1/vendors/x/end", Some(token), end).await.0,
+            403
+        );
     }
 
     // A wrong password, and each bad field, store nothing.
     let wrong = vendor(json!({"password": "not it", "totp": s.code(&admin)}));
-    assert_eq!(s.post("/api/v1/vendors", Some(&admin_token), wrong).await.0, 401);
+    assert_eq!(
+        s.post("/api/v1/vendors", Some(&admin_token), wrong).await.0,
+        401
+    );
     for (extra, field) in [
         (json!({"hosts": ["*.com"]}), "host:"),
         (json!({"hosts": ["localhost"]}), "host:"),
@@ -70,7 +81,10 @@ async fn only_admins_keep_the_registry(pg: bool) {
         (json!({"baa_expires": "2025-12-31"}), "baa_expires:"),
         (json!({"name": "Bucket\u{202e}Co"}), "name:"),
         (json!({"baa_document_base64": "aGVsbG8="}), "baa_document:"),
-        (json!({"baa_document_base64": "%%%"}), "baa_document_base64:"),
+        (
+            json!({"baa_document_base64": "%%%"}),
+            "baa_document_base64:",
+        ),
     ] {
         s.next_step();
         let body = s.reauthenticated(&admin, vendor(extra.clone()));
@@ -99,16 +113,28 @@ async fn only_admins_keep_the_registry(pg: bool) {
     // Renewal checks its date; ending needs re-authentication and happens once.
     let path = format!("/api/v1/vendors/{id}/renew");
     let (status, _) = s
-        .post(&path, Some(&admin_token), json!({"baa_expires": "2025-01-01"}))
+        .post(
+            &path,
+            Some(&admin_token),
+            json!({"baa_expires": "2025-01-01"}),
+        )
         .await;
     assert_eq!(status, 422);
     let (status, renewed) = s
-        .post(&path, Some(&admin_token), json!({"baa_expires": "2029-06-30"}))
+        .post(
+            &path,
+            Some(&admin_token),
+            json!({"baa_expires": "2029-06-30"}),
+        )
         .await;
     assert_eq!(status, 200, "{renewed}");
     assert_eq!(renewed["baa_expires"], "2029-06-30");
     let (status, _) = s
-        .post("/api/v1/vendors/nope/renew", Some(&admin_token), json!({"baa_expires": "2029-06-30"}))
+        .post(
+            "/api/v1/vendors/nope/renew",
+            Some(&admin_token),
+            json!({"baa_expires": "2029-06-30"}),
+        )
         .await;
     assert_eq!(status, 404);
     let end = format!("/api/v1/vendors/{id}/end");
@@ -118,17 +144,29 @@ async fn only_admins_keep_the_registry(pg: bool) {
     assert_eq!(status, 401);
     s.next_step();
     let (status, ended) = s
-        .post(&end, Some(&admin_token), s.reauthenticated(&admin, json!({})))
+        .post(
+            &end,
+            Some(&admin_token),
+            s.reauthenticated(&admin, json!({})),
+        )
         .await;
     assert_eq!(status, 200, "{ended}");
     assert_eq!(ended["status"], "ended");
     s.next_step();
     let (status, _) = s
-        .post(&end, Some(&admin_token), s.reauthenticated(&admin, json!({})))
+        .post(
+            &end,
+            Some(&admin_token),
+            s.reauthenticated(&admin, json!({})),
+        )
         .await;
     assert_eq!(status, 409);
     let (status, _) = s
-        .post(&path, Some(&admin_token), json!({"baa_expires": "2030-01-01"}))
+        .post(
+            &path,
+            Some(&admin_token),
+            json!({"baa_expires": "2030-01-01"}),
+        )
         .await;
     assert_eq!(status, 409);
 
@@ -154,7 +192,11 @@ async fn only_admins_keep_the_registry(pg: bool) {
     if !pg {
         for entry in walk(&s.data_root) {
             let bytes = std::fs::read(&entry).unwrap();
-            assert!(!contains(&bytes, MARKER), "{} holds the BAA in clear", entry.display());
+            assert!(
+                !contains(&bytes, MARKER),
+                "{} holds the BAA in clear",
+                entry.display()
+            );
         }
     }
 }

@@ -6,3 +6,4 @@
 
 mod clinical;
 mod sessions;
+mod vendors;
