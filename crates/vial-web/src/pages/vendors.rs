@@ -202,7 +202,7 @@ async fn add(
         service: form.service,
         hosts: form
             .hosts
-            .split(|c: char| c == '\n' || c == ',')
+            .split(['\n', ','])
             .map(str::trim)
             .filter(|h| !h.is_empty())
             .map(str::to_owned)
