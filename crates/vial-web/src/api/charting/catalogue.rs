@@ -129,6 +129,10 @@ pub(crate) struct SettingsBody {
     /// When patients may ask for appointments (default Monday to Friday 09:00-17:00).
     #[serde(default)]
     opening_hours: Option<OpeningHoursBody>,
+    /// The regions PHI may be kept in, comma-separated region codes (`us,eu`); vendors and
+    /// object storage outside them are refused. Unset: no restriction (warned about).
+    #[serde(default)]
+    allowed_regions: Option<String>,
 }
 
 /// Each day `closed` or one span `HH:MM-HH:MM` (24-hour clock, local time, up to `24:00`).
@@ -168,6 +172,9 @@ pub(crate) async fn settings(
     if let Some(h) = b.opening_hours {
         let days = [h.mon, h.tue, h.wed, h.thu, h.fri, h.sat, h.sun];
         changes.push(PracticeSetting::OpeningHours(days));
+    }
+    if let Some(v) = b.allowed_regions {
+        changes.push(PracticeSetting::AllowedRegions(v));
     }
     app.set_practice_settings(&actor, changes).await?;
     Ok(StatusCode::NO_CONTENT)
