@@ -463,6 +463,92 @@ fn serve_sends_phi_only_to_a_vendor_under_a_baa_in_force() {
     assert!(log.contains("\"resource_id\":\"s3.vial.test\""), "{log}");
 }
 
+/// A database off this machine (the TLS-only cluster, by its test host name, verify-full with the
+/// test CA): `vial serve` refuses until a vendor covers the host; `vial vendor add` works over
+/// that connection first, the bootstrap.
+#[test]
+fn a_remote_database_is_served_only_under_a_vendors_baa() {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (url, ca) = match (var("VIAL_TEST_PG_TLS_URL"), var("VIAL_TEST_TLS_CA")) {
+        (Some(url), Some(ca)) => (format!("{url}?sslmode=verify-full"), ca),
+        _ if var("VIAL_SKIP_TLS").as_deref() == Some("1") => return,
+        _ => panic!(
+            "the TLS PostgreSQL cluster is not set up: run `eval \"$(.ci/tls-fixtures.sh)\"` (as \
+             .ci/run does), or set VIAL_SKIP_TLS=1"
+        ),
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let schema = format!("vial_test_cli_{}_{nanos}", std::process::id());
+    let d = dir();
+    let run = |args: &[&str]| {
+        let mut all = vec![
+            "--database-url",
+            url.as_str(),
+            "--database-ca",
+            ca.as_str(),
+            "--database-schema",
+            schema.as_str(),
+        ];
+        all.extend_from_slice(args);
+        Command::new(env!("CARGO_BIN_EXE_vial"))
+            .arg("--data-dir")
+            .arg(&d.data)
+            .args(&all)
+            .env("VIAL_LOG", "warn")
+            .env_remove("VIAL_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let finish = |child: std::process::Child| child.wait_with_output().unwrap();
+    assert!(finish(run(&["init"])).status.success());
+    let err = one_error_line(&finish(run(&["serve", "--listen", "127.0.0.1:0"])));
+    assert!(
+        err.contains(
+            "db.vial.test: no vendor with a Business Associate Agreement covers this host"
+        ),
+        "{err}"
+    );
+    let added = json(&finish(run(&[
+        "vendor",
+        "add",
+        "--name",
+        "Managed PG",
+        "--service",
+        "database",
+        "--baa-signed",
+        "2026-01-01",
+        "--baa-expires",
+        "2099-12-31",
+        "--host",
+        "db.vial.test",
+        "--region",
+        "us",
+    ])));
+    assert_eq!(added["status"], "in_force");
+    let mut child = run(&["serve", "--listen", "127.0.0.1:0"]);
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let serving = lines.next().unwrap().unwrap();
+    assert!(serving.starts_with("Vial is serving https://"), "{serving}");
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .starts_with("certificate SHA-256")
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(child.wait().unwrap().success());
+}
+
 #[test]
 fn serve_initializes_prints_its_fingerprint_and_stops_on_sigterm() {
     let d = dir();
