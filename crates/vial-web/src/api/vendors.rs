@@ -3,7 +3,8 @@
 
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,6 +21,7 @@ pub(crate) fn routes() -> OpenApiRouter<App> {
         .routes(routes!(list, add))
         .routes(routes!(renew))
         .routes(routes!(end))
+        .routes(routes!(document))
         // A BAA document in base64 is 4/3 of its size, plus the rest of the body.
         .layer(DefaultBodyLimit::max(
             MAX_BAA_DOCUMENT_BYTES / 3 * 4 + 64 * 1024,
@@ -189,4 +191,30 @@ pub(crate) async fn end(
         .end_vendor_as(&actor, &id, &b.password, b.totp.as_deref())
         .await?;
     Ok(Json(Vendor::from(ended)))
+}
+
+/// The signed BAA as attached (admins; the read is recorded).
+#[utoipa::path(get, path = "/api/v1/vendors/{id}/baa", tag = "vendors", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "the PDF", content_type = "application/pdf", body = String),
+              (status = 403, description = "admins only"), (status = 404, description = "no document attached")))]
+pub(crate) async fn document(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let pdf = app
+        .vendor_document_as(&actor, &id)
+        .await?
+        .ok_or(ApiError::NotFound("BAA document not found".into()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"baa.pdf\"",
+            ),
+        ],
+        pdf,
+    ))
 }

@@ -4,20 +4,31 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::{Html, Redirect};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use vial_app::{App, BaaStatus, DataFlow, FlowStatus, NewVendor, PracticeSetting, VendorView};
+use vial_app::{
+    App, BaaStatus, DataFlow, FlowStatus, MAX_BAA_DOCUMENT_BYTES, NewVendor, PracticeSetting,
+    VendorView,
+};
 use zeroize::Zeroizing;
 
-use crate::browser::{BrowserSession, CsrfForm};
+use crate::ApiError;
+use crate::browser::{BrowserSession, CsrfForm, CsrfMultipart};
 use crate::pages::{Layout, PageError, render};
 
 pub fn routes() -> Router<App> {
     Router::new()
-        .route("/admin/vendors", get(page).post(add))
+        .route(
+            "/admin/vendors",
+            get(page)
+                .post(add)
+                .layer(DefaultBodyLimit::max(MAX_BAA_DOCUMENT_BYTES + 64 * 1024)),
+        )
         .route("/admin/vendors/regions", post(regions))
+        .route("/admin/vendors/{id}/baa", get(document))
         .route("/admin/vendors/{id}/renew", post(renew))
         .route("/admin/vendors/{id}/end", post(end))
 }
@@ -178,49 +189,104 @@ async fn page(State(app): State<App>, session: BrowserSession) -> Result<Html<St
     })
 }
 
-#[derive(Deserialize)]
-struct NewVendorFields {
-    name: String,
-    service: String,
-    /// One pattern per line.
-    hosts: String,
-    region: String,
-    baa_signed: String,
-    baa_expires: String,
-    your_password: Zeroizing<String>,
-    #[serde(default)]
-    your_code: String,
-}
+/// Longest text field of the vendor form, in bytes (the hosts list is the longest).
+const MAX_FIELD_LEN: usize = 4096;
 
-async fn add(
-    State(app): State<App>,
-    form: CsrfForm<NewVendorFields>,
-) -> Result<Redirect, PageError> {
-    let CsrfForm { session, form } = form;
-    let vendor = NewVendor {
-        name: form.name,
-        service: form.service,
-        hosts: form
-            .hosts
-            .split(['\n', ','])
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        region: form.region,
-        baa_signed: form.baa_signed,
-        baa_expires: form.baa_expires,
-        baa_document: None,
+/// The registration form (`multipart/form-data`, for the signed BAA): text fields and an
+/// optional `baa_document` PDF, its size checked while it arrives.
+async fn add(State(app): State<App>, form: CsrfMultipart) -> Result<Redirect, PageError> {
+    let CsrfMultipart {
+        session,
+        mut multipart,
+    } = form;
+    let mut vendor = NewVendor::default();
+    let mut hosts = String::new();
+    let mut password = Zeroizing::new(String::new());
+    let mut code = String::new();
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        PageError::Invalid(vial_clinical::without_values(&e.body_text()))
     };
-    let code = form.your_code.trim();
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let limit = if name == "baa_document" {
+            MAX_BAA_DOCUMENT_BYTES
+        } else {
+            MAX_FIELD_LEN
+        };
+        let mut bytes = Zeroizing::new(Vec::new());
+        while let Some(chunk) = field.chunk().await.map_err(bad)? {
+            if bytes.len() + chunk.len() > limit {
+                return Err(PageError::Invalid(format!("{name}: too large")));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name == "baa_document" {
+            // A file input left empty still sends an empty part.
+            if !bytes.is_empty() {
+                vendor.baa_document = Some(bytes.to_vec());
+            }
+            continue;
+        }
+        let text = String::from_utf8(bytes.to_vec())
+            .map_err(|_| PageError::Invalid(format!("{name}: not UTF-8 text")))?;
+        match name.as_str() {
+            "name" => vendor.name = text,
+            "service" => vendor.service = text,
+            "hosts" => hosts = text,
+            "region" => vendor.region = text,
+            "baa_signed" => vendor.baa_signed = text,
+            "baa_expires" => vendor.baa_expires = text,
+            "your_password" => password = Zeroizing::new(text),
+            "your_code" => code = text,
+            _ => return Err(PageError::Invalid("unknown form field".into())),
+        }
+    }
+    vendor.hosts = hosts
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let code = code.trim();
     app.add_vendor_as(
         &session.actor,
         vendor,
-        &form.your_password,
+        &password,
         (!code.is_empty()).then_some(code),
     )
     .await?;
     Ok(Redirect::to("/admin/vendors"))
+}
+
+/// The signed BAA as attached, for an admin (the read is recorded).
+async fn document(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    session: BrowserSession,
+) -> Result<Response, PageError> {
+    let pdf = app
+        .vendor_document_as(&session.actor, &id)
+        .await?
+        .ok_or(ApiError::NotFound("BAA document not found".into()))?;
+    Ok((
+        [
+            (CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"baa-{}.pdf\"", safe_id(&id)),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// The id as a file name: letters, digits, `_` and `-` only.
+fn safe_id(id: &str) -> String {
+    id.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .take(64)
+        .collect()
 }
 
 #[derive(Deserialize)]

@@ -117,8 +117,28 @@ impl<'a> Browser<'a> {
         self.finish(response).await
     }
 
+    /// A same-origin post of a ready-made body (`multipart/form-data`, say).
+    pub(crate) async fn post_body(
+        &mut self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Page {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.server.base))
+            .header(COOKIE, self.jar.header())
+            .header("origin", self.server.base.clone())
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.finish(response).await
+    }
+
     /// The CSRF token of the page at `path` (a signed-in page's hidden field).
-    async fn csrf(&mut self, path: &str) -> String {
+    pub(crate) async fn csrf(&mut self, path: &str) -> String {
         let page = self.get(path).await;
         assert_eq!(page.status, 200, "{path}: {}", page.body);
         hidden_csrf(&page.body)

@@ -110,6 +110,35 @@ async fn only_admins_keep_the_registry(pg: bool) {
     assert_eq!(added["status"], "in_force");
     assert_eq!(added["hosts"], json!(["*.s3.example.com"]));
 
+    // The PDF comes back as attached, to admins only; the reads are recorded.
+    let url = format!("{}/api/v1/vendors/{id}/baa", s.base);
+    let response = s
+        .client
+        .get(&url)
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(
+        response.bytes().await.unwrap().as_ref(),
+        document.as_slice()
+    );
+    let response = s
+        .client
+        .get(&url)
+        .bearer_auth(&others[0].1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let (status, _) = s
+        .get("/api/v1/vendors/vendor_none/baa", Some(&admin_token))
+        .await;
+    assert_eq!(status, 404);
+
     // Renewal checks its date; ending needs re-authentication and happens once.
     let path = format!("/api/v1/vendors/{id}/renew");
     let (status, _) = s
@@ -183,6 +212,8 @@ async fn only_admins_keep_the_registry(pg: bool) {
     assert_eq!(count("vendor.add", "allowed"), 1);
     assert_eq!(count("vendor.renew", "allowed"), 1);
     assert_eq!(count("vendor.end", "allowed"), 1);
+    assert_eq!(count("vendor.document.read", "allowed"), 2);
+    assert_eq!(count("vendor.document.read", "denied"), 1);
 
     // The BAA is sealed where it is stored, and nothing of it is in clear on disk.
     let mut tx = s.app.store().begin_read().await.unwrap();
@@ -201,6 +232,73 @@ async fn only_admins_keep_the_registry(pg: bool) {
     }
 }
 
+/// The page's registration form takes the signed BAA as a file; the page then shows its hash and
+/// links the document, which comes back byte for byte.
+async fn the_page_attaches_the_signed_baa(pg: bool) {
+    let s = spawn_app(pg).await;
+    let admin = s.add_user("v.page@example.com", Role::Admin, None).await;
+    let mut browser = crate::pages::Browser::new(&s);
+    assert_eq!(browser.login(&admin).await.status, 303);
+    let csrf = browser.csrf("/admin/vendors").await;
+    s.next_step();
+    let code = s.code(&admin);
+    let document = pdf();
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("name", "Mailer Inc"),
+        ("service", "email"),
+        ("hosts", "smtp.mailer.example.com\n*.mailer.example.net"),
+        ("region", "us"),
+        ("baa_signed", "2026-06-01"),
+        ("baa_expires", "2028-06-01"),
+        ("your_password", vial_testkit::server::PASSWORD),
+        ("your_code", code.as_str()),
+    ];
+    let boundary = "vialVendorBoundary41";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"baa_document\"; filename=\"baa.pdf\"\r\n\
+             Content-Type: application/pdf\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&document);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let page = browser
+        .post_body("/admin/vendors", &content_type, body.clone())
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = browser.get("/admin/vendors").await;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &document);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert!(page.body.contains(&hex), "{}", page.body);
+    assert!(page.body.contains("*.mailer.example.net"), "{}", page.body);
+    let id = s.system.vendors().await.unwrap()[0].id.clone();
+    let pdf_page = browser.get(&format!("/admin/vendors/{id}/baa")).await;
+    assert_eq!(pdf_page.status, 200);
+    assert_eq!(pdf_page.body.as_bytes(), document.as_slice());
+
+    // Without the form's token nothing is stored.
+    let forged = String::from_utf8(body)
+        .unwrap()
+        .replace(&csrf, "forged-token");
+    let page = browser
+        .post_body("/admin/vendors", &content_type, forged.into_bytes())
+        .await;
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert_eq!(s.system.vendors().await.unwrap().len(), 1);
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -214,4 +312,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-both_backends!(only_admins_keep_the_registry);
+both_backends!(
+    only_admins_keep_the_registry,
+    the_page_attaches_the_signed_baa
+);
