@@ -73,6 +73,7 @@ pub mod filler;
 pub mod history;
 pub mod hours;
 pub mod lot;
+pub mod message;
 pub mod neurotoxin;
 pub mod note;
 pub mod photo;
@@ -113,6 +114,10 @@ pub use history::{
 pub use hours::{OpenSpan, OpeningHours, PracticeZone, WEEKDAYS};
 pub use lot::{
     Expiry, LotNumber, ReceivedLot, ReceivedLotInput, check_not_expired, validate_received_lot,
+};
+pub use message::{
+    Audience, MAX_MESSAGE_CHARS, ThreadReason, ThreadStatus, validate_message_body,
+    validate_retract_reason, validate_subject,
 };
 pub use neurotoxin::{
     InjectionPoint, InjectionPointInput, Neurotoxin, NeurotoxinInput, validate_neurotoxin,

@@ -17,6 +17,7 @@ pub mod consents;
 mod error;
 pub mod identity;
 pub mod keys;
+pub mod messaging;
 pub mod patients;
 pub mod photos;
 #[cfg(feature = "scenarios")]
@@ -40,6 +41,7 @@ pub use identity::{
 };
 pub use keys::sql::JOINED_DEK_COLUMNS;
 pub use keys::{DekCount, DekRewrap, KeysRead, KeysTx, StoredDek};
+pub use messaging::{MessageRow, MessagingRead, MessagingTx, ThreadRow};
 pub use patients::{
     BreakGlassRow, CareTeamReason, PatientLookup, PatientRead, PatientRow, PatientsRead, PatientsTx,
 };
@@ -52,8 +54,9 @@ pub use vendors::{VendorRow, VendorsRead, VendorsTx};
 pub mod prelude {
     pub use crate::{
         AuditRead, AuditTx, ChartingRead, ChartingTx, ConsentsRead, ConsentsTx, IdentityRead,
-        IdentityTx, KeysRead, KeysTx, PatientsRead, PatientsTx, PhotosRead, PhotosTx,
-        SchedulingRead, SchedulingTx, Store, Tx, TxRead, VendorsRead, VendorsTx,
+        IdentityTx, KeysRead, KeysTx, MessagingRead, MessagingTx, PatientsRead, PatientsTx,
+        PhotosRead, PhotosTx, SchedulingRead, SchedulingTx, Store, Tx, TxRead, VendorsRead,
+        VendorsTx,
     };
 }
 
@@ -116,6 +119,7 @@ pub trait TxRead:
     + PhotosRead
     + AuditRead
     + VendorsRead
+    + MessagingRead
 {
 }
 
@@ -129,6 +133,7 @@ impl<T> TxRead for T where
         + PhotosRead
         + AuditRead
         + VendorsRead
+        + MessagingRead
         + ?Sized
 {
 }
@@ -147,6 +152,7 @@ pub trait Tx:
     + PhotosTx
     + AuditTx
     + VendorsTx
+    + MessagingTx
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 

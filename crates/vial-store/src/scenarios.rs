@@ -30,6 +30,7 @@ macro_rules! scenario_tests {
         $crate::scenario_tests!(@one $fresh, audit, audit_for_patient_reads_only_that_patient);
         $crate::scenario_tests!(@one $fresh, audit, audit_append_continues_from_the_head);
         $crate::scenario_tests!(@one $fresh, vendors, vendors_are_renewed_and_ended_once);
+        $crate::scenario_tests!(@one $fresh, messaging, threads_and_messages_keep_their_history);
     };
     (@one $fresh:path, $slice:ident, $name:ident) => {
         #[tokio::test]

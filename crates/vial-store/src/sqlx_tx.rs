@@ -55,6 +55,9 @@ macro_rules! sqlx_tx {
             mod vendors {
                 $crate::vendors_sql!($tx, $db, $row);
             }
+            mod messaging {
+                $crate::messaging_sql!($tx, $db, $row);
+            }
 
             /// A transaction, or (for single-statement reads) a plain pooled connection in
             /// autocommit mode: no `BEGIN`/`ROLLBACK` round trips on the hot read path.

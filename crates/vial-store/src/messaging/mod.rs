@@ -1,0 +1,88 @@
+//! Secure messaging: threads about one patient and their messages, as stored. Subjects, bodies
+//! and retraction reasons are ciphertexts under the patient's data key; everything else is ids,
+//! codes and times.
+
+pub(crate) mod sql;
+
+#[cfg(feature = "scenarios")]
+pub mod scenarios;
+
+use vial_clinical::{Audience, ThreadReason, ThreadStatus};
+use vial_core::{PatientId, UserId};
+
+use crate::StoreResult;
+
+/// A thread as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadRow {
+    pub id: String,
+    pub patient_id: PatientId,
+    pub audience: Audience,
+    pub reason: ThreadReason,
+    pub urgent: bool,
+    pub subject_enc: Option<Vec<u8>>,
+    pub status: ThreadStatus,
+    pub assigned_to: Option<UserId>,
+    pub created_by: UserId,
+    pub created_at_ms: i64,
+    pub last_message_at_ms: i64,
+}
+
+/// A message as stored; a retracted one keeps its body (the history), marked retracted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRow {
+    pub id: String,
+    pub thread_id: String,
+    pub author_id: UserId,
+    pub body_enc: Vec<u8>,
+    /// A workforce note the patient never sees.
+    pub internal: bool,
+    pub created_at_ms: i64,
+    pub retracted_at_ms: Option<i64>,
+    pub retract_reason_enc: Option<Vec<u8>>,
+    /// The message this one corrects.
+    pub corrects: Option<String>,
+}
+
+/// Reads of threads and messages.
+#[async_trait::async_trait]
+pub trait MessagingRead: Send {
+    async fn thread(&mut self, id: &str) -> StoreResult<Option<ThreadRow>>;
+    /// A patient's threads, urgent first, then the most recently active.
+    async fn threads_of_patient(&mut self, patient_id: &PatientId) -> StoreResult<Vec<ThreadRow>>;
+    /// Up to `limit` threads in `status`, urgent first, then the most recently active.
+    async fn threads_in_box(
+        &mut self,
+        status: ThreadStatus,
+        limit: u32,
+    ) -> StoreResult<Vec<ThreadRow>>;
+    /// A thread's messages, oldest first.
+    async fn messages_of(&mut self, thread_id: &str) -> StoreResult<Vec<MessageRow>>;
+    async fn message(&mut self, id: &str) -> StoreResult<Option<MessageRow>>;
+    /// Who has read the thread, and when last.
+    async fn thread_reads(&mut self, thread_id: &str) -> StoreResult<Vec<(UserId, i64)>>;
+}
+
+/// Writes of threads and messages.
+#[async_trait::async_trait]
+pub trait MessagingTx: Send {
+    async fn insert_thread(&mut self, thread: &ThreadRow) -> StoreResult<()>;
+    /// Adds a message and moves its thread's last activity to it.
+    async fn insert_message(&mut self, message: &MessageRow) -> StoreResult<()>;
+    /// Marks a message retracted; false if it was already (or does not exist).
+    async fn retract_message(
+        &mut self,
+        id: &str,
+        at_ms: i64,
+        reason_enc: &[u8],
+    ) -> StoreResult<bool>;
+    async fn set_thread_status(&mut self, id: &str, status: ThreadStatus) -> StoreResult<bool>;
+    async fn assign_thread(&mut self, id: &str, to: &UserId) -> StoreResult<bool>;
+    /// Records that `user` has read the thread up to `at_ms` (a read receipt).
+    async fn mark_thread_read(
+        &mut self,
+        thread_id: &str,
+        user: &UserId,
+        at_ms: i64,
+    ) -> StoreResult<()>;
+}

@@ -1,0 +1,270 @@
+//! Messaging's SQL: [`messaging_sql!`], its part of each backend's transaction (see
+//! [`sqlx_tx!`](crate::sqlx_tx)).
+
+/// The messaging part of `mod sql`: [`MessagingRead`](crate::MessagingRead) and
+/// [`MessagingTx`](crate::MessagingTx) for `$tx`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! messaging_sql {
+    ($tx:ident, $db:ty, $row:ty) => {
+        use ::sqlx::Row as _;
+        use $crate::deps::vial_clinical::{Audience, ThreadReason, ThreadStatus};
+        use $crate::deps::vial_core::{PatientId, UserId};
+        use $crate::{MessageRow, StoreError, StoreResult, ThreadRow};
+
+        use super::*;
+
+        const THREAD_COLUMNS: &str = "id, patient_id, audience, reason, urgent, subject_enc, \
+             status, assigned_to, created_by, created_at_ms, last_message_at_ms";
+        const MESSAGE_COLUMNS: &str = "id, thread_id, author_id, body_enc, internal, \
+             created_at_ms, retracted_at_ms, retract_reason_enc, corrects";
+
+        fn code<T>(parsed: Option<T>, what: &str) -> StoreResult<T> {
+            parsed.ok_or_else(|| StoreError::Corrupt(format!("unknown {what} code")))
+        }
+
+        fn thread_from_row(r: &$row) -> StoreResult<ThreadRow> {
+            let audience: String = r.try_get("audience").map_err(db)?;
+            let reason: String = r.try_get("reason").map_err(db)?;
+            let status: String = r.try_get("status").map_err(db)?;
+            let urgent: i64 = r.try_get("urgent").map_err(db)?;
+            let patient_id: String = r.try_get("patient_id").map_err(db)?;
+            let assigned_to: Option<String> = r.try_get("assigned_to").map_err(db)?;
+            let created_by: String = r.try_get("created_by").map_err(db)?;
+            Ok(ThreadRow {
+                id: r.try_get("id").map_err(db)?,
+                patient_id: PatientId::from(patient_id),
+                audience: code(Audience::parse(&audience), "audience")?,
+                reason: code(ThreadReason::parse(&reason), "thread reason")?,
+                urgent: urgent != 0,
+                subject_enc: r.try_get("subject_enc").map_err(db)?,
+                status: code(ThreadStatus::parse(&status), "thread status")?,
+                assigned_to: assigned_to.map(UserId::from),
+                created_by: UserId::from(created_by),
+                created_at_ms: r.try_get("created_at_ms").map_err(db)?,
+                last_message_at_ms: r.try_get("last_message_at_ms").map_err(db)?,
+            })
+        }
+
+        fn message_from_row(r: &$row) -> StoreResult<MessageRow> {
+            let internal: i64 = r.try_get("internal").map_err(db)?;
+            let author_id: String = r.try_get("author_id").map_err(db)?;
+            Ok(MessageRow {
+                id: r.try_get("id").map_err(db)?,
+                thread_id: r.try_get("thread_id").map_err(db)?,
+                author_id: UserId::from(author_id),
+                body_enc: r.try_get("body_enc").map_err(db)?,
+                internal: internal != 0,
+                created_at_ms: r.try_get("created_at_ms").map_err(db)?,
+                retracted_at_ms: r.try_get("retracted_at_ms").map_err(db)?,
+                retract_reason_enc: r.try_get("retract_reason_enc").map_err(db)?,
+                corrects: r.try_get("corrects").map_err(db)?,
+            })
+        }
+
+        #[::async_trait::async_trait]
+        impl $crate::MessagingRead for $tx {
+            async fn thread(&mut self, id: &str) -> StoreResult<Option<ThreadRow>> {
+                let sql = format!("SELECT {THREAD_COLUMNS} FROM threads WHERE id = $1");
+                let row = ::sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(self.conn())
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(thread_from_row).transpose()
+            }
+
+            async fn threads_of_patient(
+                &mut self,
+                patient_id: &PatientId,
+            ) -> StoreResult<Vec<ThreadRow>> {
+                let sql = format!(
+                    "SELECT {THREAD_COLUMNS} FROM threads WHERE patient_id = $1 \
+                     ORDER BY urgent DESC, last_message_at_ms DESC, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(patient_id.as_str())
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(thread_from_row).collect()
+            }
+
+            async fn threads_in_box(
+                &mut self,
+                status: ThreadStatus,
+                limit: u32,
+            ) -> StoreResult<Vec<ThreadRow>> {
+                let sql = format!(
+                    "SELECT {THREAD_COLUMNS} FROM threads WHERE status = $1 \
+                     ORDER BY urgent DESC, last_message_at_ms DESC, id LIMIT $2"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(status.as_str())
+                    .bind(i64::from(limit))
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(thread_from_row).collect()
+            }
+
+            async fn messages_of(&mut self, thread_id: &str) -> StoreResult<Vec<MessageRow>> {
+                let sql = format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE thread_id = $1 \
+                     ORDER BY created_at_ms, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(thread_id)
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(message_from_row).collect()
+            }
+
+            async fn message(&mut self, id: &str) -> StoreResult<Option<MessageRow>> {
+                let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
+                let row = ::sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(self.conn())
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(message_from_row).transpose()
+            }
+
+            async fn thread_reads(&mut self, thread_id: &str) -> StoreResult<Vec<(UserId, i64)>> {
+                let rows = ::sqlx::query(
+                    "SELECT user_id, read_at_ms FROM thread_reads WHERE thread_id = $1 \
+                     ORDER BY user_id",
+                )
+                .bind(thread_id)
+                .fetch_all(self.conn())
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        let user: String = r.try_get("user_id").map_err(db)?;
+                        Ok((UserId::from(user), r.try_get("read_at_ms").map_err(db)?))
+                    })
+                    .collect()
+            }
+        }
+
+        #[::async_trait::async_trait]
+        impl $crate::MessagingTx for $tx {
+            async fn insert_thread(&mut self, t: &ThreadRow) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO threads (id, patient_id, audience, reason, urgent, subject_enc, \
+                     status, assigned_to, created_by, created_at_ms, last_message_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(&t.id)
+                .bind(t.patient_id.as_str())
+                .bind(t.audience.as_str())
+                .bind(t.reason.as_str())
+                .bind(i64::from(t.urgent))
+                .bind(&t.subject_enc)
+                .bind(t.status.as_str())
+                .bind(t.assigned_to.as_ref().map(|u| u.as_str()))
+                .bind(t.created_by.as_str())
+                .bind(t.created_at_ms)
+                .bind(t.last_message_at_ms)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn insert_message(&mut self, m: &MessageRow) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO messages (id, thread_id, author_id, body_enc, internal, \
+                     created_at_ms, retracted_at_ms, retract_reason_enc, corrects) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&m.id)
+                .bind(&m.thread_id)
+                .bind(m.author_id.as_str())
+                .bind(&m.body_enc)
+                .bind(i64::from(m.internal))
+                .bind(m.created_at_ms)
+                .bind(m.retracted_at_ms)
+                .bind(&m.retract_reason_enc)
+                .bind(&m.corrects)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                ::sqlx::query(
+                    "UPDATE threads SET last_message_at_ms = $2 \
+                     WHERE id = $1 AND last_message_at_ms < $2",
+                )
+                .bind(&m.thread_id)
+                .bind(m.created_at_ms)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn retract_message(
+                &mut self,
+                id: &str,
+                at_ms: i64,
+                reason_enc: &[u8],
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE messages SET retracted_at_ms = $2, retract_reason_enc = $3 \
+                     WHERE id = $1 AND retracted_at_ms IS NULL",
+                )
+                .bind(id)
+                .bind(at_ms)
+                .bind(reason_enc)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn set_thread_status(
+                &mut self,
+                id: &str,
+                status: ThreadStatus,
+            ) -> StoreResult<bool> {
+                let done = ::sqlx::query("UPDATE threads SET status = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(status.as_str())
+                    .execute(self.conn())
+                    .await
+                    .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn assign_thread(&mut self, id: &str, to: &UserId) -> StoreResult<bool> {
+                let done = ::sqlx::query("UPDATE threads SET assigned_to = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(to.as_str())
+                    .execute(self.conn())
+                    .await
+                    .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn mark_thread_read(
+                &mut self,
+                thread_id: &str,
+                user: &UserId,
+                at_ms: i64,
+            ) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO thread_reads (thread_id, user_id, read_at_ms) VALUES ($1, $2, $3) \
+                     ON CONFLICT (thread_id, user_id) DO UPDATE SET read_at_ms = excluded.read_at_ms",
+                )
+                .bind(thread_id)
+                .bind(user.as_str())
+                .bind(at_ms)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+        }
+    };
+}
