@@ -228,6 +228,15 @@ pub(crate) enum Ask<'a> {
     CatalogueMaintain,
     /// May the actor use the patient portal's own views?
     Portal,
+    /// May the actor, related to the thread's patient as `relation`, do `action` on a thread
+    /// of `kind`?
+    Thread {
+        relation: Relation,
+        action: Action,
+        kind: vial_core::ThreadKind,
+    },
+    /// May the actor read and write a thread's internal notes?
+    InternalNote,
     /// May the actor approve the account `target` that `invited_by` invited (both `None`: may
     /// they approve accounts at all), the practice having named `director`?
     AccountApproval {
@@ -293,6 +302,12 @@ fn policy(actor: &Actor, ask: Ask<'_>) -> Decision {
         Ask::CatalogueRead => vial_core::may_read_catalogue(actor.role),
         Ask::CatalogueMaintain => vial_core::may_maintain_catalogue(actor.role),
         Ask::Portal => vial_core::may_use_portal(actor.role),
+        Ask::Thread {
+            relation,
+            action,
+            kind,
+        } => vial_core::may_access_thread(actor.role, relation, action, kind),
+        Ask::InternalNote => vial_core::may_see_internal_notes(actor.role),
         Ask::AccountApproval {
             target,
             invited_by,

@@ -16,6 +16,7 @@ mod error;
 mod gateway;
 mod identity;
 mod keys;
+mod messaging;
 mod patients;
 mod photos;
 mod records;
@@ -42,6 +43,9 @@ pub use identity::{
 };
 pub use keys::{
     KeyFileError, KeyStatus, KeyVersionStatus, Keys, LocalKeyFile, RewrapReport, RotationPolicy,
+};
+pub use messaging::{
+    INBOX_PAGE, InboxBox, MessageView, NewThread, ThreadChange, ThreadSummary, ThreadView,
 };
 pub use patients::{
     AccessRecord, BREAK_GLASS_MS, BreakGlassGrant, Demographics, NewPatient, PatientQuery,

@@ -56,9 +56,9 @@ pub mod vendor;
 pub use ids::{AppointmentId, PatientId, PhotoId, RecordId, SessionId, UserId};
 
 pub use policy::{
-    Action, Decision, DenyReason, Relation, Resource, Scope, decide, may_approve_account,
-    may_assign_care_team, may_change_role, may_cosign, may_decide_booking_request,
-    may_maintain_catalogue, may_read_catalogue, may_remove_from_care_team, may_use_portal,
-    may_write_draft,
+    Action, Decision, DenyReason, Relation, Resource, Scope, ThreadKind, decide, may_access_thread,
+    may_approve_account, may_assign_care_team, may_change_role, may_cosign,
+    may_decide_booking_request, may_maintain_catalogue, may_read_catalogue,
+    may_remove_from_care_team, may_see_internal_notes, may_use_portal, may_write_draft,
 };
 pub use role::{AccountState, Role, UnknownRole};

@@ -118,6 +118,12 @@ vocabulary! {
         /// An account is approved by a second person, never by the admin who invited it (nor by
         /// its own person).
         SamePersonAsInviter = "same_person_as_inviter",
+        /// A clinical thread, asked for by someone whose messages right covers logistics only.
+        ClinicalThread = "clinical_thread",
+        /// A workforce-only thread, asked for by the patient it is about.
+        TeamThread = "team_thread",
+        /// A workforce note inside a thread, asked for by the patient.
+        InternalNote = "internal_note",
     }
 }
 
@@ -314,6 +320,43 @@ pub fn may_maintain_catalogue(role: Role) -> Decision {
     }
 }
 
+/// What a message thread is, for [`may_access_thread`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadKind {
+    /// Routed to the front desk (scheduling, billing, other), not a clinical concern.
+    pub logistics: bool,
+    /// Between the workforce alone: the patient never sees it.
+    pub team: bool,
+}
+
+/// May someone with `role`, related to the thread's patient as `relation`, do `action` on a
+/// thread of `kind`? The messages row of SPEC §2, narrowed: staff ("logistics threads") only
+/// logistics threads, a patient ("own threads") never the workforce's own.
+pub fn may_access_thread(
+    role: Role,
+    relation: Relation,
+    action: Action,
+    kind: ThreadKind,
+) -> Decision {
+    match decide(role, relation, Messages, action) {
+        Decision::Allow(Scope::LogisticsThreads) if !kind.logistics => {
+            Decision::Deny(DenyReason::ClinicalThread)
+        }
+        Decision::Allow(_) if kind.team && role == Patient => {
+            Decision::Deny(DenyReason::TeamThread)
+        }
+        other => other,
+    }
+}
+
+/// May someone with `role` read or write a thread's internal notes? The workforce only.
+pub fn may_see_internal_notes(role: Role) -> Decision {
+    match role {
+        Provider | Staff => Decision::Allow(Scope::Full),
+        _ => Decision::Deny(DenyReason::InternalNote),
+    }
+}
+
 /// May someone with `role` use the patient portal's own views (my appointments, who opened my
 /// record)? Patients only: the workforce has its own views.
 pub fn may_use_portal(role: Role) -> Decision {
@@ -384,6 +427,76 @@ pub fn may_decide_booking_request(role: Role) -> Decision {
         Role::Admin | Role::Provider | Role::Patient => {
             Decision::Deny(DenyReason::NotPermittedForRole)
         }
+    }
+}
+
+#[cfg(test)]
+mod thread_tests {
+    use super::*;
+
+    #[test]
+    fn threads_narrow_the_messages_row() {
+        let clinical = ThreadKind {
+            logistics: false,
+            team: false,
+        };
+        let logistics = ThreadKind {
+            logistics: true,
+            team: false,
+        };
+        let team = ThreadKind {
+            logistics: false,
+            team: true,
+        };
+        let allowed = |d: Decision| d.is_allowed();
+        assert!(allowed(may_access_thread(
+            Provider,
+            Relation::CareTeam,
+            Read,
+            clinical
+        )));
+        assert!(allowed(may_access_thread(
+            Provider,
+            Relation::CareTeam,
+            Write,
+            team
+        )));
+        assert_eq!(
+            may_access_thread(Provider, Relation::None, Read, logistics),
+            Decision::Deny(DenyReason::NotOnCareTeam)
+        );
+        assert!(allowed(may_access_thread(
+            Staff,
+            Relation::None,
+            Write,
+            logistics
+        )));
+        assert_eq!(
+            may_access_thread(Staff, Relation::None, Read, clinical),
+            Decision::Deny(DenyReason::ClinicalThread)
+        );
+        assert_eq!(
+            may_access_thread(Admin, Relation::None, Read, logistics),
+            Decision::Deny(DenyReason::NotPermittedForRole)
+        );
+        assert!(allowed(may_access_thread(
+            Patient,
+            Relation::SelfRecord,
+            Write,
+            clinical
+        )));
+        assert_eq!(
+            may_access_thread(Patient, Relation::SelfRecord, Read, team),
+            Decision::Deny(DenyReason::TeamThread)
+        );
+        assert_eq!(
+            may_access_thread(Patient, Relation::None, Read, logistics),
+            Decision::Deny(DenyReason::NotOwnRecord)
+        );
+        assert!(may_see_internal_notes(Provider).is_allowed());
+        assert!(may_see_internal_notes(Staff).is_allowed());
+        assert!(!may_see_internal_notes(Patient).is_allowed());
+        assert!(!may_see_internal_notes(Admin).is_allowed());
     }
 }
 
@@ -755,6 +868,9 @@ mod tests {
                 "not_medical_director",
                 "not_the_author",
                 "same_person_as_inviter",
+                "clinical_thread",
+                "team_thread",
+                "internal_note",
             ]
         );
         let codes = DenyReason::ALL

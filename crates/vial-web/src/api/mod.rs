@@ -8,6 +8,7 @@ pub(crate) mod charting;
 pub(crate) mod consents;
 pub(crate) mod identity;
 pub(crate) mod keys;
+pub(crate) mod messaging;
 pub(crate) mod patients;
 pub(crate) mod photos;
 pub(crate) mod scheduling;
@@ -66,6 +67,7 @@ fn api(limiter: &LoginLimiter, max_photo_bytes: usize) -> OpenApiRouter<App> {
         .merge(scheduling::routes())
         .merge(charting::routes())
         .merge(consents::routes())
+        .merge(messaging::routes())
         .layer(DefaultBodyLimit::max(CLINICAL_BODY_LIMIT));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))

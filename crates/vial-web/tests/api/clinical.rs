@@ -884,6 +884,15 @@ async fn every_response_showing_a_patient_is_recorded_for_that_patient(pg: bool)
             .0,
         201
     );
+    let (status, reply) =
+        c.s.post(
+            "/api/v1/me/threads",
+            Some(&t.patient),
+            json!({"reason": "post_treatment_concern", "body": "Is this bruise normal?"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{reply}");
+    let thread = reply["id"].as_str().unwrap().to_owned();
 
     let (_, doc) = c.s.get("/api/v1/openapi.json", None).await;
     let mut walked = 0;
@@ -897,6 +906,7 @@ async fn every_response_showing_a_patient_is_recorded_for_that_patient(pg: bool)
             .replace("/plans/{id}", &format!("/plans/{plan}"))
             .replace("/treatments/{id}", &format!("/treatments/{treatment}"))
             .replace("/users/{id}", &format!("/users/{}", c.provider.id))
+            .replace("/threads/{id}", &format!("/threads/{thread}"))
             .replace("{lot}", LOT)
             .replace("{id}", "no-such-id");
         let query = match template.as_str() {

@@ -6,6 +6,7 @@ mod clinical;
 mod https;
 mod invitations;
 mod login;
+mod messaging;
 mod openapi;
 mod pages;
 mod pages_clinical;

@@ -1,0 +1,386 @@
+//! Secure messaging over HTTP: threads about a patient (the workforce starts them for a patient,
+//! a patient for themselves), the practice's inbox, messages with internal notes, retraction
+//! with correction, assignment, closing and read receipts. Decisions are `vial-app`'s.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vial_app::{App, InboxBox, MessageView, NewThread, ThreadChange, ThreadSummary, ThreadView};
+use vial_clinical::FreeText;
+use vial_core::{PatientId, UserId};
+
+use super::Body;
+use crate::{ApiError, Authenticated};
+
+pub(crate) fn routes() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(start_for_patient))
+        .routes(routes!(start_own, my_threads))
+        .routes(routes!(inbox))
+        .routes(routes!(thread))
+        .routes(routes!(post_message))
+        .routes(routes!(assign))
+        .routes(routes!(close))
+        .routes(routes!(reopen))
+        .routes(routes!(mark_read))
+        .routes(routes!(retract))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StartBody {
+    /// `post_treatment_concern` (to the care team's providers), `scheduling`, `billing` or
+    /// `other` (to the front desk).
+    reason: String,
+    #[serde(default)]
+    subject: Option<FreeText>,
+    body: FreeText,
+    /// Shown first in the inbox, with the emergency disclaimer.
+    #[serde(default)]
+    urgent: bool,
+    /// `patient` (default: the patient takes part) or `team` (the workforce only).
+    #[serde(default)]
+    audience: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OwnStartBody {
+    reason: String,
+    #[serde(default)]
+    subject: Option<FreeText>,
+    body: FreeText,
+    #[serde(default)]
+    urgent: bool,
+}
+
+/// A thread as its reader may see it.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Thread {
+    id: String,
+    patient_id: PatientId,
+    audience: &'static str,
+    reason: &'static str,
+    urgent: bool,
+    subject: Option<FreeText>,
+    /// `open` or `closed`.
+    status: &'static str,
+    assigned_to: Option<UserId>,
+    created_by: UserId,
+    created_at_ms: i64,
+    last_message_at_ms: i64,
+}
+
+impl From<ThreadSummary> for Thread {
+    fn from(t: ThreadSummary) -> Self {
+        Self {
+            id: t.id,
+            patient_id: t.patient_id,
+            audience: t.audience.as_str(),
+            reason: t.reason.as_str(),
+            urgent: t.urgent,
+            subject: t.subject,
+            status: t.status.as_str(),
+            assigned_to: t.assigned_to,
+            created_by: t.created_by,
+            created_at_ms: t.created_at_ms,
+            last_message_at_ms: t.last_message_at_ms,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Threads {
+    threads: Vec<Thread>,
+}
+
+/// A message; a retracted one stays, marked, with its reason.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Message {
+    id: String,
+    author_id: UserId,
+    body: FreeText,
+    /// A workforce note: never shown to the patient.
+    internal: bool,
+    created_at_ms: i64,
+    retracted_at_ms: Option<i64>,
+    retract_reason: Option<FreeText>,
+    /// The message this one corrects.
+    corrects: Option<String>,
+}
+
+impl From<MessageView> for Message {
+    fn from(m: MessageView) -> Self {
+        Self {
+            id: m.id,
+            author_id: m.author_id,
+            body: m.body,
+            internal: m.internal,
+            created_at_ms: m.created_at_ms,
+            retracted_at_ms: m.retracted_at_ms,
+            retract_reason: m.retract_reason,
+            corrects: m.corrects,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Receipt {
+    user_id: UserId,
+    read_at_ms: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ThreadDetail {
+    thread: Thread,
+    messages: Vec<Message>,
+    reads: Vec<Receipt>,
+}
+
+impl From<ThreadView> for ThreadDetail {
+    fn from(v: ThreadView) -> Self {
+        Self {
+            thread: v.thread.into(),
+            messages: v.messages.into_iter().map(Message::from).collect(),
+            reads: v
+                .reads
+                .into_iter()
+                .map(|(user_id, read_at_ms)| Receipt {
+                    user_id,
+                    read_at_ms,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Start a thread about a patient (a provider on the care team; staff for logistics reasons).
+#[utoipa::path(post, path = "/api/v1/patients/{id}/threads", tag = "messaging", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = StartBody,
+    responses((status = 201, description = "started", body = Thread), (status = 403, description = "not permitted"),
+              (status = 422, description = "a field is invalid")))]
+pub(crate) async fn start_for_patient(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<PatientId>,
+    body: Body<StartBody>,
+) -> Result<(StatusCode, Json<Thread>), ApiError> {
+    let Json(b) = body?;
+    let start = NewThread {
+        audience: b.audience,
+        reason: b.reason,
+        subject: b.subject,
+        body: b.body,
+        urgent: b.urgent,
+    };
+    let thread = app.start_thread(&actor, &id, start).await?;
+    Ok((StatusCode::CREATED, Json(thread.into())))
+}
+
+/// Start a thread with the practice (patients, about their own record).
+#[utoipa::path(post, path = "/api/v1/me/threads", tag = "messaging", security(("bearer" = [])),
+    request_body = OwnStartBody,
+    responses((status = 201, description = "started", body = Thread), (status = 403, description = "patients only"),
+              (status = 422, description = "a field is invalid")))]
+pub(crate) async fn start_own(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    body: Body<OwnStartBody>,
+) -> Result<(StatusCode, Json<Thread>), ApiError> {
+    let Json(b) = body?;
+    let start = NewThread {
+        audience: None,
+        reason: b.reason,
+        subject: b.subject,
+        body: b.body,
+        urgent: b.urgent,
+    };
+    let thread = app.start_own_thread(&actor, start).await?;
+    Ok((StatusCode::CREATED, Json(thread.into())))
+}
+
+/// The signed-in patient's threads with the practice.
+#[utoipa::path(get, path = "/api/v1/me/threads", tag = "messaging", security(("bearer" = [])),
+    responses((status = 200, description = "my threads", body = Threads), (status = 403, description = "patients only")))]
+pub(crate) async fn my_threads(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Threads>, ApiError> {
+    let threads = app.my_threads(&actor).await?;
+    Ok(Json(Threads {
+        threads: threads.into_iter().map(Thread::from).collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct InboxQuery {
+    /// `mine`, `unassigned` (the default) or `closed`.
+    #[serde(default, rename = "box")]
+    which: Option<String>,
+}
+
+/// A page (50) of the practice's inbox: the threads the actor may see, urgent first.
+#[utoipa::path(get, path = "/api/v1/threads", tag = "messaging", security(("bearer" = [])),
+    params(InboxQuery),
+    responses((status = 200, description = "the inbox", body = Threads), (status = 403, description = "the workforce only"),
+              (status = 422, description = "unknown box")))]
+pub(crate) async fn inbox(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    query: Result<Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Threads>, ApiError> {
+    let Query(q) = query
+        .map_err(|e| ApiError::Unprocessable(vial_clinical::without_values(&e.body_text())))?;
+    let which = InboxBox::parse(q.which.as_deref().unwrap_or("unassigned"))?;
+    let threads = app.inbox(&actor, which).await?;
+    Ok(Json(Threads {
+        threads: threads.into_iter().map(Thread::from).collect(),
+    }))
+}
+
+/// A thread with its messages and read receipts (a patient never sees internal notes).
+#[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "messaging", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "the thread", body = ThreadDetail), (status = 403, description = "not permitted")))]
+pub(crate) async fn thread(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<ThreadDetail>, ApiError> {
+    Ok(Json(app.read_thread(&actor, &id).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MessageBody {
+    body: FreeText,
+    /// A workforce note the patient never sees.
+    #[serde(default)]
+    internal: bool,
+}
+
+/// Add a message to a thread.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/messages", tag = "messaging", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = MessageBody,
+    responses((status = 201, description = "posted", body = Message), (status = 403, description = "not permitted"),
+              (status = 422, description = "empty or too long")))]
+pub(crate) async fn post_message(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    body: Body<MessageBody>,
+) -> Result<(StatusCode, Json<Message>), ApiError> {
+    let Json(b) = body?;
+    let message = app.post_message(&actor, &id, &b.body, b.internal).await?;
+    Ok((StatusCode::CREATED, Json(message.into())))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AssignBody {
+    /// The provider or staff member to assign; omitted: yourself.
+    #[serde(default)]
+    user_id: Option<UserId>,
+}
+
+/// Assign a thread (the workforce).
+#[utoipa::path(post, path = "/api/v1/threads/{id}/assign", tag = "messaging", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = AssignBody,
+    responses((status = 200, description = "assigned", body = Thread), (status = 403, description = "not permitted"),
+              (status = 422, description = "not a provider or staff member")))]
+pub(crate) async fn assign(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    body: Body<AssignBody>,
+) -> Result<Json<Thread>, ApiError> {
+    let Json(b) = body?;
+    let change = ThreadChange::Assign(b.user_id);
+    Ok(Json(app.change_thread(&actor, &id, change).await?.into()))
+}
+
+/// Close a thread (the workforce); a new message reopens it.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/close", tag = "messaging", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "closed", body = Thread), (status = 403, description = "not permitted")))]
+pub(crate) async fn close(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Thread>, ApiError> {
+    Ok(Json(
+        app.change_thread(&actor, &id, ThreadChange::Close)
+            .await?
+            .into(),
+    ))
+}
+
+/// Reopen a thread (the workforce).
+#[utoipa::path(post, path = "/api/v1/threads/{id}/reopen", tag = "messaging", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "reopened", body = Thread), (status = 403, description = "not permitted")))]
+pub(crate) async fn reopen(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Thread>, ApiError> {
+    Ok(Json(
+        app.change_thread(&actor, &id, ThreadChange::Reopen)
+            .await?
+            .into(),
+    ))
+}
+
+/// Record that you have read the thread (a read receipt).
+#[utoipa::path(post, path = "/api/v1/threads/{id}/read", tag = "messaging", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204, description = "recorded"), (status = 403, description = "not permitted")))]
+pub(crate) async fn mark_read(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    app.change_thread(&actor, &id, ThreadChange::Read).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RetractBody {
+    /// Why (one line).
+    reason: FreeText,
+    /// The corrected text, posted as a new message pointing at the retracted one.
+    #[serde(default)]
+    correction: Option<FreeText>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Retracted {
+    correction: Option<Message>,
+}
+
+/// Retract your own message (it stays in the history, marked) and optionally correct it.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/retract", tag = "messaging", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = RetractBody,
+    responses((status = 200, description = "retracted", body = Retracted), (status = 403, description = "not permitted"),
+              (status = 409, description = "not your message, or retracted already")))]
+pub(crate) async fn retract(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    body: Body<RetractBody>,
+) -> Result<Json<Retracted>, ApiError> {
+    let Json(b) = body?;
+    let correction = app
+        .retract_message(&actor, &id, &b.reason, b.correction.as_ref())
+        .await?;
+    Ok(Json(Retracted {
+        correction: correction.map(Message::from),
+    }))
+}
