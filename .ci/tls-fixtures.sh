@@ -2,7 +2,8 @@
 # What the transport tests need (run as root): a test CA and an unrelated "wrong" CA; a second
 # PostgreSQL cluster that speaks only TLS (`vialtls` on port 5433, certificate for the test host
 # name `db.vial.test`, every TCP connection `hostssl` trust, plain TCP rejected); a certificate
-# for `s3.vial.test`, which the S3 tests put in front of Garage with socat. Both names are
+# for `s3.vial.test`, which the S3 tests put in front of Garage with socat, and one for
+# `smtp.vial.test`, the notices test's aiosmtpd. The names are
 # hosts-file lines to 127.0.0.1. Prints the variables the tests read. Idempotent.
 set -euo pipefail
 # Only the exports go to stdout (the caller evals it); anything the tools print goes to stderr
@@ -12,10 +13,11 @@ exec 3>&1 1>&2  # commands that start a daemon close fd 3 (3>&-), or the caller 
 dir="${VIAL_PG_TLS_DIR:-/var/lib/postgresql/vial-tls}"
 host="db.vial.test"
 s3_host="s3.vial.test"
+smtp_host="smtp.vial.test"
 port=5433
 version="$(ls /etc/postgresql | sort -V | tail -n 1)"
 
-for name in "$host" "$s3_host"; do
+for name in "$host" "$s3_host" "$smtp_host"; do
   grep -q " $name\$" /etc/hosts || echo "127.0.0.1 $name" >>/etc/hosts
 done
 
@@ -39,6 +41,17 @@ if [ ! -f "$dir/s3.crt" ]; then
   chown -R postgres:postgres "$dir"
   chmod 600 "$dir"/*.key
   chmod 644 "$dir"/*.crt
+fi
+
+# The SMTP relay's certificate (the notices test runs aiosmtpd with it), by the same test CA.
+if [ ! -f "$dir/smtp.crt" ]; then
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$smtp_host" \
+    -keyout "$dir/smtp.key" -out "$dir/smtp.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$smtp_host" >"$dir/smtp.ext"
+  openssl x509 -req -in "$dir/smtp.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+    -CAcreateserial -days 3650 -extfile "$dir/smtp.ext" -out "$dir/smtp.crt" 2>/dev/null
+  chown postgres:postgres "$dir"/smtp.*
+  chmod 644 "$dir/smtp.key" "$dir/smtp.crt"
 fi
 
 if ! pg_lsclusters -h | awk '{print $2}' | grep -qx vialtls; then
@@ -69,3 +82,5 @@ echo >&3 "export VIAL_TEST_TLS_CA=$dir/ca.crt"
 echo >&3 "export VIAL_TEST_TLS_WRONG_CA=$dir/wrong-ca.crt"
 echo >&3 "export VIAL_TEST_S3_TLS_CERT=$dir/s3.crt"
 echo >&3 "export VIAL_TEST_S3_TLS_KEY=$dir/s3.key"
+echo >&3 "export VIAL_TEST_SMTP_TLS_CERT=$dir/smtp.crt"
+echo >&3 "export VIAL_TEST_SMTP_TLS_KEY=$dir/smtp.key"

@@ -44,6 +44,7 @@ pub use identity::{
 pub use keys::{
     KeyFileError, KeyStatus, KeyVersionStatus, Keys, LocalKeyFile, RewrapReport, RotationPolicy,
 };
+pub use messaging::notices::{NOTICE_SUBJECT, NoticeReport, SmtpRelay, notice_text};
 pub use messaging::{
     INBOX_PAGE, InboxBox, MessageView, NewThread, ThreadChange, ThreadSummary, ThreadView,
 };
@@ -81,6 +82,8 @@ pub struct App {
     hashing: identity::hashing::PasswordHashing,
     /// Where PHI leaves this process for (the database, object storage), for the egress gate.
     endpoints: Arc<[vendors::Endpoint]>,
+    /// The SMTP relay for notices; none configured: no notice is queued.
+    mailer: Option<Arc<messaging::notices::Mailer>>,
 }
 
 impl App {
@@ -104,6 +107,7 @@ impl App {
             photos: photos::PhotoStorage::default(),
             hashing: identity::hashing::PasswordHashing::new(HashLimits::default()),
             endpoints: Arc::from([]),
+            mailer: None,
         }
     }
 

@@ -108,6 +108,20 @@ impl System {
         self.app.end_vendor_by(by, id).await
     }
 
+    /// Sends notices through `relay` (refused, naming the setting, when the hop would not be
+    /// verified TLS off this machine); its host joins the endpoints the egress gate judges.
+    pub fn with_mailer(mut self, relay: &crate::SmtpRelay) -> Result<Self, AppError> {
+        let (mailer, endpoint) = relay.connect()?;
+        self.app.mailer = Some(Arc::new(mailer));
+        self.app.set_endpoint(endpoint);
+        Ok(self)
+    }
+
+    /// Sends the queued notices (the server's maintenance task), each recorded as `by`.
+    pub async fn send_notices(&self, by: &str) -> Result<crate::NoticeReport, AppError> {
+        self.app.send_notices(by).await
+    }
+
     /// Names the database as configured among the endpoints the egress gate judges.
     pub fn with_database_endpoint(mut self, database: &crate::DatabaseChoice) -> Self {
         self.app.set_endpoint(crate::Endpoint::database(database));

@@ -76,6 +76,8 @@ pub struct Global {
     pub key_retire_grace_secs: u32,
     #[command(flatten)]
     pub s3: S3Args,
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
 }
 
 fn parse_database_url(s: &str) -> Result<String, String> {
@@ -122,13 +124,17 @@ impl Global {
                 std::sync::Arc::new(self.checkpoint_export(data_dir)),
             )
             .await?;
-        Ok(match self.s3.config()? {
+        let system = match self.s3.config()? {
             Some(config) => {
                 let blobs = vial_blob::BlobStore::s3(&config)
                     .map_err(|e| anyhow::anyhow!("photo storage (S3): {e}"))?;
                 tracing::info!(bucket = %config.bucket, region = %config.region, "photos are stored in S3");
                 system.with_blob_store(blobs)
             }
+            None => system,
+        };
+        Ok(match self.smtp.relay()? {
+            Some(relay) => system.with_mailer(&relay)?,
             None => system,
         })
     }
@@ -292,6 +298,65 @@ pub struct ServeArgs {
     #[arg(long, env = "VIAL_HASH_MEMORY_MIB", default_value_t = 128,
           value_parser = clap::value_parser!(u64).range(32..=65_536))]
     pub hash_memory_mib: u64,
+}
+
+/// Email notices ("you have a new secure message", never PHI) through an SMTP relay. The
+/// password comes only from the environment (`VIAL_SMTP_PASSWORD`).
+#[derive(Debug, Args)]
+pub struct SmtpArgs {
+    /// `smtps://[user@]host[:465]` (TLS), or `smtp://host[:587]` with STARTTLS required (plain
+    /// only to this machine, e.g. `smtp://127.0.0.1:25` for a local Postfix).
+    #[arg(long, env = "VIAL_SMTP_URL", global = true, requires = "smtp_from")]
+    pub smtp_url: Option<String>,
+    /// The notices' sender address.
+    #[arg(long, env = "VIAL_SMTP_FROM", global = true, requires = "smtp_url")]
+    pub smtp_from: Option<String>,
+    /// A neutral sender name (a practice's name alone reveals the relationship).
+    #[arg(
+        long,
+        env = "VIAL_SMTP_SENDER_NAME",
+        global = true,
+        requires = "smtp_url"
+    )]
+    pub smtp_sender_name: Option<String>,
+    /// The practice's own CA (PEM) for the relay, trusted besides the public roots.
+    #[arg(long, env = "VIAL_SMTP_CA", global = true, requires = "smtp_url")]
+    pub smtp_ca: Option<PathBuf>,
+    /// The server's address as patients reach it: notices link to its login page.
+    #[arg(
+        long,
+        env = "VIAL_PUBLIC_URL",
+        global = true,
+        default_value = "https://127.0.0.1:8443"
+    )]
+    pub public_url: String,
+}
+
+impl SmtpArgs {
+    /// The configured relay, if any.
+    pub fn relay(&self) -> anyhow::Result<Option<vial_app::SmtpRelay>> {
+        let (Some(url), Some(from)) = (&self.smtp_url, &self.smtp_from) else {
+            return Ok(None);
+        };
+        Ok(Some(vial_app::SmtpRelay {
+            url: url.clone(),
+            from: from.clone(),
+            sender_name: self.smtp_sender_name.clone(),
+            password: std::env::var("VIAL_SMTP_PASSWORD")
+                .ok()
+                .map(zeroize::Zeroizing::new),
+            ca_pem: self
+                .smtp_ca
+                .as_ref()
+                .map(|path| {
+                    std::fs::read(path).map_err(|e| {
+                        anyhow::anyhow!("--smtp-ca {}: cannot read it ({e})", path.display())
+                    })
+                })
+                .transpose()?,
+            public_url: self.public_url.clone(),
+        }))
+    }
 }
 
 /// Photo storage in an S3-compatible bucket instead of `<data-dir>/blobs`. The secret access

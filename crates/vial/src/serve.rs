@@ -15,6 +15,10 @@ use crate::cli::{Global, ServeArgs};
 
 const SERVER_ACTOR: &str = "system:server";
 const SWEEP_ACTOR: &str = "system:blob-sweep";
+const NOTICE_ACTOR: &str = "system:notices";
+
+/// How often queued notices are sent.
+const NOTICES_EVERY: Duration = Duration::from_secs(15);
 
 /// How often the maintenance task sweeps orphaned photo blobs.
 const BLOB_SWEEP_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
@@ -98,6 +102,19 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
         })
     };
 
+    let notices = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(NOTICES_EVERY);
+            loop {
+                ticker.tick().await;
+                if let Err(e) = app.send_notices(NOTICE_ACTOR).await {
+                    tracing::error!(error = %e, "sending notices failed; will retry");
+                }
+            }
+        })
+    };
+
     let (handle, server) = vial_web::serve(
         app.app().clone(),
         ServeOptions {
@@ -111,6 +128,7 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
     let server = tokio::spawn(server);
     let Some(addr) = handle.listening().await else {
         maintenance.abort();
+        notices.abort();
         let outcome = server.await.context("server task failed")?;
         outcome.with_context(|| format!("cannot listen on {}", args.listen))?;
         anyhow::bail!("cannot listen on {}", args.listen);
@@ -135,6 +153,7 @@ pub async fn run(data_dir: &DataDir, global: &Global, args: ServeArgs) -> anyhow
     tracing::info!("shutting down: finishing in-flight requests");
     handle.shutdown();
     maintenance.abort();
+    notices.abort();
     server.await.context("server task failed")??;
     app.record(AuditEvent::new("server.stop").by_system(SERVER_ACTOR))
         .await?;

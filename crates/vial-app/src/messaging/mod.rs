@@ -6,6 +6,8 @@
 //! message (its text stays in the history) and a correction is a new message pointing at it.
 //! Internal notes are the workforce's: a patient never receives them.
 
+pub(crate) mod notices;
+
 use vial_clinical::{
     Audience, FreeText, ThreadReason, ThreadStatus, validate_message_body, validate_retract_reason,
     validate_subject,
@@ -211,6 +213,9 @@ impl App {
                     corrects: None,
                 })
                 .await?;
+                if audience == Audience::Patient && actor.role != Role::Patient {
+                    app.queue_notice_for(tx, &patient_id, now).await?;
+                }
                 summary(&key, &row)
             })
         })
@@ -438,6 +443,9 @@ impl App {
                     corrects,
                 };
                 tx.insert_message(&message).await?;
+                if !internal && row.audience == Audience::Patient && actor.role != Role::Patient {
+                    app.queue_notice_for(tx, &row.patient_id, now).await?;
+                }
                 if row.status == ThreadStatus::Closed && !internal {
                     // A new message reopens the conversation for the practice.
                     tx.set_thread_status(&row.id, ThreadStatus::Open).await?;

@@ -17,6 +17,8 @@ use crate::{Actor, App, AppError, AuditEvent};
 pub enum EndpointKind {
     Database,
     ObjectStorage,
+    /// The SMTP relay notices go through (they carry no PHI, but an address is PHI).
+    Email,
 }
 
 impl EndpointKind {
@@ -24,6 +26,7 @@ impl EndpointKind {
         match self {
             Self::Database => "database",
             Self::ObjectStorage => "object_storage",
+            Self::Email => "email",
         }
     }
 
@@ -31,6 +34,7 @@ impl EndpointKind {
         match self {
             Self::Database => "Database",
             Self::ObjectStorage => "Photo storage",
+            Self::Email => "Email notices",
         }
     }
 }

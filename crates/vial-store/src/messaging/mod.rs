@@ -61,6 +61,14 @@ pub trait MessagingRead: Send {
     async fn message(&mut self, id: &str) -> StoreResult<Option<MessageRow>>;
     /// Who has read the thread, and when last.
     async fn thread_reads(&mut self, thread_id: &str) -> StoreResult<Vec<(UserId, i64)>>;
+    /// The enabled portal account linked to a patient, if any.
+    async fn portal_user_of(&mut self, patient_id: &PatientId) -> StoreResult<Option<UserId>>;
+    /// When the last notice to `user` was queued (for the throttle).
+    async fn last_notice_at(&mut self, user: &UserId) -> StoreResult<Option<i64>>;
+    /// Whether `user` asked for no email notices.
+    async fn email_opted_out(&mut self, user: &UserId) -> StoreResult<bool>;
+    /// Up to `limit` notices not yet sent, oldest first: `(notice id, recipient)`.
+    async fn pending_notices(&mut self, limit: u32) -> StoreResult<Vec<(String, UserId)>>;
 }
 
 /// Writes of threads and messages.
@@ -85,4 +93,10 @@ pub trait MessagingTx: Send {
         user: &UserId,
         at_ms: i64,
     ) -> StoreResult<()>;
+    /// Queues a notice ("you have a new secure message") to `user`.
+    async fn queue_notice(&mut self, id: &str, user: &UserId, at_ms: i64) -> StoreResult<()>;
+    /// Records how a queued notice ended: `sent`, `failed` or `skipped`.
+    async fn finish_notice(&mut self, id: &str, at_ms: i64, outcome: &str) -> StoreResult<()>;
+    /// Sets whether `user` wants email notices.
+    async fn set_email_opt_out(&mut self, user: &UserId, opted_out: bool) -> StoreResult<()>;
 }

@@ -64,6 +64,65 @@ macro_rules! messaging_sql {
 
         #[::async_trait::async_trait]
         impl $crate::MessagingRead for $tx {
+            async fn portal_user_of(
+                &mut self,
+                patient_id: &PatientId,
+            ) -> StoreResult<Option<UserId>> {
+                let row = ::sqlx::query(
+                    "SELECT id FROM users WHERE patient_id = $1 AND disabled_at_ms IS NULL \
+                     ORDER BY created_at_ms LIMIT 1",
+                )
+                .bind(patient_id.as_str())
+                .fetch_optional(self.conn())
+                .await
+                .map_err(db)?;
+                row.map(|r| r.try_get::<String, _>("id").map(UserId::from).map_err(db))
+                    .transpose()
+            }
+
+            async fn last_notice_at(&mut self, user: &UserId) -> StoreResult<Option<i64>> {
+                let row = ::sqlx::query(
+                    "SELECT max(queued_at_ms) AS last FROM notices \
+                     WHERE user_id = $1 AND (outcome IS NULL OR outcome <> 'skipped')",
+                )
+                .bind(user.as_str())
+                .fetch_one(self.conn())
+                .await
+                .map_err(db)?;
+                row.try_get("last").map_err(db)
+            }
+
+            async fn email_opted_out(&mut self, user: &UserId) -> StoreResult<bool> {
+                let row = ::sqlx::query(
+                    "SELECT email_opt_out FROM notice_prefs WHERE user_id = $1",
+                )
+                .bind(user.as_str())
+                .fetch_optional(self.conn())
+                .await
+                .map_err(db)?;
+                match row {
+                    Some(r) => Ok(r.try_get::<i64, _>("email_opt_out").map_err(db)? != 0),
+                    None => Ok(false),
+                }
+            }
+
+            async fn pending_notices(&mut self, limit: u32) -> StoreResult<Vec<(String, UserId)>> {
+                let rows = ::sqlx::query(
+                    "SELECT id, user_id FROM notices WHERE outcome IS NULL \
+                     ORDER BY queued_at_ms, id LIMIT $1",
+                )
+                .bind(i64::from(limit))
+                .fetch_all(self.conn())
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        let user: String = r.try_get("user_id").map_err(db)?;
+                        Ok((r.try_get("id").map_err(db)?, UserId::from(user)))
+                    })
+                    .collect()
+            }
+
             async fn thread(&mut self, id: &str) -> StoreResult<Option<ThreadRow>> {
                 let sql = format!("SELECT {THREAD_COLUMNS} FROM threads WHERE id = $1");
                 let row = ::sqlx::query(&sql)
@@ -151,6 +210,60 @@ macro_rules! messaging_sql {
 
         #[::async_trait::async_trait]
         impl $crate::MessagingTx for $tx {
+            async fn queue_notice(
+                &mut self,
+                id: &str,
+                user: &UserId,
+                at_ms: i64,
+            ) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO notices (id, user_id, queued_at_ms) VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(user.as_str())
+                .bind(at_ms)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn finish_notice(
+                &mut self,
+                id: &str,
+                at_ms: i64,
+                outcome: &str,
+            ) -> StoreResult<()> {
+                ::sqlx::query(
+                    "UPDATE notices SET finished_at_ms = $2, outcome = $3 \
+                     WHERE id = $1 AND outcome IS NULL",
+                )
+                .bind(id)
+                .bind(at_ms)
+                .bind(outcome)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn set_email_opt_out(
+                &mut self,
+                user: &UserId,
+                opted_out: bool,
+            ) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO notice_prefs (user_id, email_opt_out) VALUES ($1, $2) \
+                     ON CONFLICT (user_id) DO UPDATE SET email_opt_out = excluded.email_opt_out",
+                )
+                .bind(user.as_str())
+                .bind(i64::from(opted_out))
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
             async fn insert_thread(&mut self, t: &ThreadRow) -> StoreResult<()> {
                 ::sqlx::query(
                     "INSERT INTO threads (id, patient_id, audience, reason, urgent, subject_enc, \

@@ -28,6 +28,7 @@ pub(crate) fn routes() -> OpenApiRouter<App> {
         .routes(routes!(reopen))
         .routes(routes!(mark_read))
         .routes(routes!(retract))
+        .routes(routes!(notice_preference))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -383,4 +384,25 @@ pub(crate) async fn retract(
     Ok(Json(Retracted {
         correction: correction.map(Message::from),
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NoticePreference {
+    /// Whether to get an email ("you have a new secure message", never its content).
+    email: bool,
+}
+
+/// Turn email notices of new messages on or off (for yourself).
+#[utoipa::path(put, path = "/api/v1/me/notices", tag = "messaging", security(("bearer" = [])),
+    request_body = NoticePreference,
+    responses((status = 204, description = "saved")))]
+pub(crate) async fn notice_preference(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    body: Body<NoticePreference>,
+) -> Result<StatusCode, ApiError> {
+    let Json(b) = body?;
+    app.set_notice_preference(&actor, b.email).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -38,7 +38,11 @@ pub(crate) struct Tokens {
 }
 
 pub(crate) async fn clinic(pg: bool) -> Clinic {
-    let s = spawn_app(pg).await;
+    clinic_on(spawn_app(pg).await).await
+}
+
+/// The clinic on a server the caller configured.
+pub(crate) async fn clinic_on(s: Server) -> Clinic {
     let staff = s.add_user("cl.desk@example.com", Role::Staff, None).await;
     let admin = s.add_user("cl.owner@example.com", Role::Admin, None).await;
     let provider = s.add_user("cl.np@example.com", Role::Provider, None).await;

@@ -347,3 +347,305 @@ both_backends!(
     the_messages_row_of_the_matrix,
     retract_correct_assign_close_and_receipts
 );
+
+/// aiosmtpd on loopback, addressed as `smtp.vial.test` (a hosts-file line): SMTPS with the test
+/// CA's certificate, or plain SMTP (`tls: false`); each message lands in a Maildir.
+struct SmtpServer {
+    child: std::process::Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The test CA and the relay's certificate and key, from `.ci/tls-fixtures.sh`.
+fn smtp_fixtures() -> Option<(String, String, String)> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (
+        var("VIAL_TEST_TLS_CA"),
+        var("VIAL_TEST_SMTP_TLS_CERT"),
+        var("VIAL_TEST_SMTP_TLS_KEY"),
+    ) {
+        (Some(ca), Some(cert), Some(key)) => Some((ca, cert, key)),
+        _ if var("VIAL_SKIP_TLS").as_deref() == Some("1") => None,
+        _ => panic!(
+            "the SMTP fixtures are not set up: run `eval \"$(.ci/tls-fixtures.sh)\"` (as .ci/run \
+             does), or set VIAL_SKIP_TLS=1"
+        ),
+    }
+}
+
+impl SmtpServer {
+    fn start(tls: Option<(&str, &str)>) -> SmtpServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let maildir = tempfile::tempdir().unwrap();
+        let mut command = std::process::Command::new("/usr/bin/python3");
+        command.args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")]);
+        if let Some((cert, key)) = tls {
+            command.args(["--smtpscert", cert, "--smtpskey", key]);
+        }
+        command
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("box"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let child = command
+            .spawn()
+            .expect("aiosmtpd (Debian's python3-aiosmtpd)");
+        // Bounded wait until it accepts connections.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "aiosmtpd did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        SmtpServer {
+            child,
+            port,
+            maildir,
+        }
+    }
+
+    /// Every message received so far, raw.
+    fn received(&self) -> Vec<String> {
+        let new = self.maildir.path().join("box").join("new");
+        let Ok(entries) = std::fs::read_dir(new) else {
+            return Vec::new();
+        };
+        entries
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect()
+    }
+}
+
+async fn notices_carry_no_phi_and_arrive_over_tls(pg: bool) {
+    let Some((ca, cert, key)) = smtp_fixtures() else {
+        return;
+    };
+    let smtp = SmtpServer::start(Some((&cert, &key)));
+    let relay = vial_app::SmtpRelay {
+        url: format!("smtps://smtp.vial.test:{}", smtp.port),
+        from: "notices@vial.test".into(),
+        sender_name: Some("Secure messages".into()),
+        password: None,
+        ca_pem: Some(std::fs::read(&ca).unwrap()),
+        public_url: "https://portal.vial.test".into(),
+    };
+    let server =
+        vial_testkit::server::spawn_tuned(pg, vial_web::TransportLimits::default(), |system| {
+            system.with_mailer(&relay).unwrap()
+        })
+        .await;
+    let c = crate::clinical::clinic_on(server).await;
+    let t = c.tokens().await;
+    // smtp.vial.test is not this machine: a vendor under a BAA must cover it.
+    let vendor = vial_app::NewVendor {
+        name: "Mail Relay Co".into(),
+        service: "email".into(),
+        hosts: vec!["smtp.vial.test".into()],
+        region: "us".into(),
+        baa_signed: "2026-01-01".into(),
+        baa_expires: "2028-01-01".into(),
+        baa_document: None,
+    };
+    c.s.system.add_vendor(vendor, "system:test").await.unwrap();
+
+    let start = format!("/api/v1/patients/{}/threads", c.patient);
+    let (status, thread) =
+        c.s.post(
+            &start,
+            Some(&t.provider),
+            json!({"reason": "post_treatment_concern", "subject": "Botox follow-up lips filler",
+                     "body": "Charta, your Juvederm lot 4411 looks fine; ice the lips."}),
+        )
+        .await;
+    assert_eq!(status, 201, "{thread}");
+    let thread = thread["id"].as_str().unwrap().to_owned();
+    let report = c.s.system.send_notices("system:test").await.unwrap();
+    assert_eq!((report.sent, report.failed), (1, 0), "{report:?}");
+    let received = smtp.received();
+    assert_eq!(received.len(), 1);
+    let mail = &received[0];
+    assert!(mail.contains("To: charta@example.com"), "{mail}");
+    assert!(
+        mail.contains(
+            "You have a new secure message.\nSign in to read it: https://portal.vial.test/login\n"
+        ),
+        "{mail}"
+    );
+    for word in [
+        "Charta",
+        "Clinicaltest",
+        "Juvederm",
+        "4411",
+        "Botox",
+        "filler",
+        "lips",
+        "ice the",
+        "post_treatment",
+        "treatment",
+        "follow-up",
+        c.patient.as_str(),
+    ] {
+        let without_address = mail.replace("charta@example.com", "");
+        assert!(
+            !without_address
+                .to_lowercase()
+                .contains(&word.to_lowercase()),
+            "{word} in {mail}"
+        );
+    }
+
+    // Within 15 minutes: no second notice; the patient's own message notifies nobody.
+    let path = format!("/api/v1/threads/{thread}/messages");
+    let (status, _) =
+        c.s.post(
+            &path,
+            Some(&t.provider),
+            json!({"body": "Also: no gym today."}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) =
+        c.s.post(&path, Some(&t.patient), json!({"body": "Thanks!"}))
+            .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        c.s.system.send_notices("system:test").await.unwrap().sent,
+        0
+    );
+    // Later, another one; after opting out, none.
+    c.s.clock.advance_ms(16 * 60_000);
+    let t = c.tokens().await;
+    let (status, _) =
+        c.s.post(
+            &path,
+            Some(&t.provider),
+            json!({"body": "How is it today?"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        c.s.system.send_notices("system:test").await.unwrap().sent,
+        1
+    );
+    let (status, _) =
+        c.s.put(
+            "/api/v1/me/notices",
+            Some(&t.patient),
+            json!({"email": false}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    c.s.clock.advance_ms(16 * 60_000);
+    let t = c.tokens().await;
+    let (status, _) =
+        c.s.post(&path, Some(&t.provider), json!({"body": "And now?"}))
+            .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        c.s.system.send_notices("system:test").await.unwrap().sent,
+        0
+    );
+    assert_eq!(smtp.received().len(), 2);
+
+    // Recorded by recipient and outcome, never the address.
+    let mut tx = c.s.app.store().begin_read().await.unwrap();
+    let rows = tx.audit_rows(None, 100_000).await.unwrap();
+    let sends: Vec<_> = rows.iter().filter(|r| r.action == "notice.send").collect();
+    assert_eq!(sends.len(), 2);
+    let holds =
+        |bytes: &[u8], needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(sends.iter().all(|r| holds(&r.entry, &c.patient_user.id)));
+    assert!(!rows.iter().any(|r| holds(&r.entry, "charta@example.com")));
+}
+
+/// A relay off this machine that offers no TLS gets nothing: STARTTLS is required, never
+/// opportunistic; and without a vendor for its host the gate refuses first.
+async fn a_relay_without_tls_or_without_a_vendor_gets_nothing(pg: bool) {
+    let Some((ca, _, _)) = smtp_fixtures() else {
+        return;
+    };
+    let plain = SmtpServer::start(None);
+    let relay = vial_app::SmtpRelay {
+        url: format!("smtp://smtp.vial.test:{}", plain.port),
+        from: "notices@vial.test".into(),
+        sender_name: None,
+        password: None,
+        ca_pem: Some(std::fs::read(&ca).unwrap()),
+        public_url: "https://portal.vial.test".into(),
+    };
+    let server =
+        vial_testkit::server::spawn_tuned(pg, vial_web::TransportLimits::default(), |system| {
+            system.with_mailer(&relay).unwrap()
+        })
+        .await;
+    let c = crate::clinical::clinic_on(server).await;
+    let t = c.tokens().await;
+    let start = format!("/api/v1/patients/{}/threads", c.patient);
+    let body = json!({"reason": "scheduling", "body": "See you Friday."});
+    let (status, _) = c.s.post(&start, Some(&t.provider), body.clone()).await;
+    assert_eq!(status, 201);
+    let refused = c.s.system.check_egress("system:test").await.unwrap_err();
+    assert!(
+        refused.to_string().starts_with("smtp.vial.test: no vendor"),
+        "{refused}"
+    );
+    let report = c.s.system.send_notices("system:test").await.unwrap();
+    assert_eq!((report.sent, report.failed), (0, 1));
+    let vendor = vial_app::NewVendor {
+        name: "Mail Relay Co".into(),
+        service: "email".into(),
+        hosts: vec!["smtp.vial.test".into()],
+        region: "us".into(),
+        baa_signed: "2026-01-01".into(),
+        baa_expires: "2028-01-01".into(),
+        baa_document: None,
+    };
+    c.s.system.add_vendor(vendor, "system:test").await.unwrap();
+    c.s.clock.advance_ms(16 * 60_000);
+    let t = c.tokens().await;
+    let (status, _) = c.s.post(&start, Some(&t.provider), body).await;
+    assert_eq!(status, 201);
+    let report = c.s.system.send_notices("system:test").await.unwrap();
+    assert_eq!(
+        (report.sent, report.failed),
+        (0, 1),
+        "no STARTTLS offered: nothing sent"
+    );
+    assert!(plain.received().is_empty());
+    let audit = c.s.audit().await;
+    let denied: Vec<_> = audit
+        .iter()
+        .filter(|(a, o, _)| a == "notice.send" && o == "denied")
+        .collect();
+    assert_eq!(denied.len(), 2);
+
+    // A plain relay URL is refused at configuration when it would not be TLS.
+    let bad = vial_app::SmtpRelay {
+        url: "ftp://smtp.vial.test".into(),
+        ..relay.clone()
+    };
+    let err = vial_app::System::with_mailer(c.s.system.clone(), &bad).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("--smtp-url: the scheme must be"),
+        "{err}"
+    );
+}
+
+both_backends!(
+    notices_carry_no_phi_and_arrive_over_tls,
+    a_relay_without_tls_or_without_a_vendor_gets_nothing
+);
