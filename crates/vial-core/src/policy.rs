@@ -70,6 +70,9 @@ vocabulary! {
         BreakGlass = "break_glass",
         /// The patient's own record, own thread, own appointment, own consent.
         SelfRecord = "self_record",
+        /// A provider invited into one workforce thread ("consult a colleague"): that thread
+        /// only, never the chart ([`may_access_thread`]; [`decide`] grants it nothing).
+        ThreadInvitee = "thread_invitee",
         /// No relation to the record's patient.
         None = "none",
     }
@@ -338,6 +341,14 @@ pub fn may_access_thread(
     action: Action,
     kind: ThreadKind,
 ) -> Decision {
+    let relation = match relation {
+        // An invitation opens a workforce thread to a provider, and nothing else.
+        Relation::ThreadInvitee if role == Provider && kind.team => Relation::CareTeam,
+        Relation::ThreadInvitee if role == Provider => {
+            return Decision::Deny(DenyReason::NotOnCareTeam);
+        }
+        other => other,
+    };
     match decide(role, relation, Messages, action) {
         Decision::Allow(Scope::LogisticsThreads) if !kind.logistics => {
             Decision::Deny(DenyReason::ClinicalThread)
@@ -493,6 +504,22 @@ mod thread_tests {
             may_access_thread(Patient, Relation::None, Read, logistics),
             Decision::Deny(DenyReason::NotOwnRecord)
         );
+        // An invitation opens a team thread to a provider, and nothing else.
+        let invited = Relation::ThreadInvitee;
+        assert!(allowed(may_access_thread(Provider, invited, Write, team)));
+        assert_eq!(
+            may_access_thread(Provider, invited, Read, clinical),
+            Decision::Deny(DenyReason::NotOnCareTeam)
+        );
+        assert_eq!(
+            may_access_thread(Patient, invited, Read, team),
+            Decision::Deny(DenyReason::NotOwnRecord)
+        );
+        for resource in Resource::ALL {
+            for action in Action::ALL {
+                assert!(!decide(Provider, invited, resource, action).is_allowed());
+            }
+        }
         assert!(may_see_internal_notes(Provider).is_allowed());
         assert!(may_see_internal_notes(Staff).is_allowed());
         assert!(!may_see_internal_notes(Patient).is_allowed());
@@ -634,10 +661,10 @@ mod tests {
             }
         }
         assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-        assert_eq!(checked, 4 * 4 * 10 * 9);
+        assert_eq!(checked, 4 * 5 * 10 * 9);
         // Guards against both tables shrinking together. Action-level grants: provider 17
-        // (via 2 relations), patient 14 (via 1), staff 9 and admin 8 (via all 4 relations).
-        assert_eq!(allowed, 17 * 2 + 14 + (9 + 8) * 4);
+        // (via 2 relations), patient 14 (via 1), staff 9 and admin 8 (via all 5 relations).
+        assert_eq!(allowed, 17 * 2 + 14 + (9 + 8) * 5);
     }
 
     #[test]

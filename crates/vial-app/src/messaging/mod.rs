@@ -32,7 +32,13 @@ pub struct NewThread {
     pub subject: Option<FreeText>,
     pub body: FreeText,
     pub urgent: bool,
+    /// Colleagues (providers) invited into a `team` thread: it opens that thread to them, and
+    /// nothing else of the patient's.
+    pub invite: Vec<UserId>,
 }
+
+/// Colleagues one consult may invite at most.
+pub const MAX_INVITES: usize = 10;
 
 /// Which of the practice's inboxes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +99,8 @@ pub struct ThreadView {
     pub thread: ThreadSummary,
     pub messages: Vec<MessageView>,
     pub reads: Vec<(UserId, i64)>,
+    /// Colleagues invited into it (a consult).
+    pub invited: Vec<UserId>,
 }
 
 const AUDIENCE_DEFAULT: Audience = Audience::Patient;
@@ -158,6 +166,17 @@ impl App {
         let reason = ThreadReason::parse_at("reason", &start.reason)?;
         let subject = validate_subject(start.subject.as_ref())?;
         let body = validate_message_body(&start.body)?;
+        if !start.invite.is_empty() && audience != Audience::Team {
+            return Err(AppError::Invalid(
+                "invite: only a team thread (audience team) invites colleagues".into(),
+            ));
+        }
+        if start.invite.len() > MAX_INVITES {
+            return Err(AppError::Invalid(format!(
+                "invite: at most {MAX_INVITES} colleagues"
+            )));
+        }
+        let invite = start.invite;
         let (app, actor, patient_id) = (self.clone(), actor.clone(), patient_id.clone());
         let now = self.now_ms();
         self.transact(move |work| {
@@ -193,6 +212,19 @@ impl App {
                 if work.read().patient_by_id(&patient_id).await?.is_none() {
                     return Err(AppError::NotFound("patient"));
                 }
+                for colleague in &invite {
+                    let user = work.read().user_by_id(colleague).await?;
+                    if !user.is_some_and(|u| u.role == Role::Provider && u.is_active()) {
+                        return Err(AppError::Invalid(
+                            "invite: must be active providers' user ids".into(),
+                        ));
+                    }
+                }
+                for colleague in &invite {
+                    let event =
+                        thread_event(&actor, "thread.invite", &row).reason(colleague.as_str());
+                    work.audit(event);
+                }
                 let tx = work.tx().await?;
                 let key = app.data_key_for(tx, &patient_id).await?;
                 row.subject_enc = subject
@@ -200,6 +232,9 @@ impl App {
                     .map(|s| seal(&key, "subject", &id, s.as_str()))
                     .transpose()?;
                 tx.insert_thread(&row).await?;
+                for colleague in &invite {
+                    tx.invite_to_thread(&id, colleague).await?;
+                }
                 let message_id: String = new_id("msg");
                 tx.insert_message(&MessageRow {
                     body_enc: seal(&key, "body", &message_id, body.as_str())?,
@@ -276,8 +311,23 @@ impl App {
                     InboxBox::Closed => ThreadStatus::Closed,
                     InboxBox::Mine | InboxBox::Unassigned => ThreadStatus::Open,
                 };
-                // Read ahead of the page, since some threads are not the actor's to see.
-                let rows = work.read().threads_in_box(status, INBOX_PAGE * 20).await?;
+                // Read ahead of the page, since some threads are not the actor's to see; a
+                // provider's consults come too.
+                let mut rows = work.read().threads_in_box(status, INBOX_PAGE * 20).await?;
+                let invited = match actor.role {
+                    Role::Provider => work.read().invited_threads(&actor.user_id).await?,
+                    _ => Vec::new(),
+                };
+                let invited_ids: std::collections::HashSet<String> =
+                    invited.iter().map(|t| t.id.clone()).collect();
+                for thread in invited {
+                    if thread.status == status && !rows.iter().any(|r| r.id == thread.id) {
+                        rows.push(thread);
+                    }
+                }
+                rows.sort_by(|a, b| {
+                    (b.urgent, b.last_message_at_ms).cmp(&(a.urgent, a.last_message_at_ms))
+                });
                 let rows: Vec<ThreadRow> = rows
                     .into_iter()
                     .filter(|t| match which {
@@ -290,8 +340,14 @@ impl App {
                 let mine: Vec<ThreadRow> = rows
                     .into_iter()
                     .filter(|t| {
+                        let relation = match relations.relation(&t.patient_id) {
+                            Relation::None if invited_ids.contains(&t.id) => {
+                                Relation::ThreadInvitee
+                            }
+                            other => other,
+                        };
                         let ask = Ask::Thread {
-                            relation: relations.relation(&t.patient_id),
+                            relation,
                             action: Action::Read,
                             kind: kind_of(t.reason, t.audience),
                         };
@@ -305,6 +361,26 @@ impl App {
         .await
     }
 
+    /// The actor's relation to a thread: to its patient, or, for a provider with none, an
+    /// invitation into this very thread.
+    async fn thread_relation(
+        &self,
+        tx: &mut dyn vial_store::TxRead,
+        actor: &Actor,
+        thread: &ThreadRow,
+    ) -> Result<Relation, AppError> {
+        let relation = self
+            .relation_in(tx, actor, &thread.patient_id, None)
+            .await?;
+        if relation == Relation::None
+            && actor.role == Role::Provider
+            && tx.is_invited(&thread.id, &actor.user_id).await?
+        {
+            return Ok(Relation::ThreadInvitee);
+        }
+        Ok(relation)
+    }
+
     /// Decides and records each of `rows` for `actor`, opening the subjects of those allowed.
     async fn visible(
         &self,
@@ -315,9 +391,7 @@ impl App {
     ) -> Result<Vec<ThreadSummary>, AppError> {
         let mut shown = Vec::with_capacity(rows.len());
         for row in rows {
-            let relation = self
-                .relation_in(work.read(), actor, &row.patient_id, None)
-                .await?;
+            let relation = self.thread_relation(work.read(), actor, &row).await?;
             let ask = Ask::Thread {
                 relation,
                 action: Action::Read,
@@ -352,10 +426,16 @@ impl App {
                     .map(|m| message_view(&key, m))
                     .collect::<Result<Vec<_>, _>>()?;
                 let reads = tx.thread_reads(&id).await?;
+                let invited = if actor.role == Role::Patient {
+                    Vec::new()
+                } else {
+                    tx.thread_invitees(&id).await?
+                };
                 Ok(ThreadView {
                     thread: summary(&key, &row)?,
                     messages,
                     reads,
+                    invited,
                 })
             })
         })
@@ -383,9 +463,7 @@ impl App {
                 "thread",
             ));
         };
-        let relation = self
-            .relation_in(work.read(), actor, &row.patient_id, None)
-            .await?;
+        let relation = self.thread_relation(work.read(), actor, &row).await?;
         let ask = Ask::Thread {
             relation,
             action,

@@ -61,6 +61,12 @@ pub trait MessagingRead: Send {
     async fn message(&mut self, id: &str) -> StoreResult<Option<MessageRow>>;
     /// Who has read the thread, and when last.
     async fn thread_reads(&mut self, thread_id: &str) -> StoreResult<Vec<(UserId, i64)>>;
+    /// Whether `user` was invited into the thread (a consult).
+    async fn is_invited(&mut self, thread_id: &str, user: &UserId) -> StoreResult<bool>;
+    /// The threads `user` was invited into, most recently active first.
+    async fn invited_threads(&mut self, user: &UserId) -> StoreResult<Vec<ThreadRow>>;
+    /// Who was invited into the thread.
+    async fn thread_invitees(&mut self, thread_id: &str) -> StoreResult<Vec<UserId>>;
     /// The enabled portal account linked to a patient, if any.
     async fn portal_user_of(&mut self, patient_id: &PatientId) -> StoreResult<Option<UserId>>;
     /// When the last notice to `user` was queued (for the throttle).
@@ -93,6 +99,8 @@ pub trait MessagingTx: Send {
         user: &UserId,
         at_ms: i64,
     ) -> StoreResult<()>;
+    /// Invites `user` into a thread (once).
+    async fn invite_to_thread(&mut self, thread_id: &str, user: &UserId) -> StoreResult<()>;
     /// Queues a notice ("you have a new secure message") to `user`.
     async fn queue_notice(&mut self, id: &str, user: &UserId, at_ms: i64) -> StoreResult<()>;
     /// Records how a queued notice ended: `sent`, `failed` or `skipped`.

@@ -106,4 +106,15 @@ pub async fn threads_and_messages_keep_their_history(store: &dyn Store) {
         vec![(UserId::from("u1"), 60)]
     );
     assert_eq!(tx.thread("nope").await.unwrap(), None);
+    assert!(tx.is_invited("th_a", &UserId::from("u1")).await.unwrap());
+    assert!(!tx.is_invited("th_b", &UserId::from("u1")).await.unwrap());
+    assert_eq!(
+        tx.thread_invitees("th_a").await.unwrap(),
+        vec![UserId::from("u1")]
+    );
+    let invited = tx.invited_threads(&UserId::from("u1")).await.unwrap();
+    assert_eq!(
+        invited.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        ["th_a"]
+    );
 }

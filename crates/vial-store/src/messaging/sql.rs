@@ -64,6 +64,45 @@ macro_rules! messaging_sql {
 
         #[::async_trait::async_trait]
         impl $crate::MessagingRead for $tx {
+            async fn is_invited(&mut self, thread_id: &str, user: &UserId) -> StoreResult<bool> {
+                let row = ::sqlx::query(
+                    "SELECT 1 AS one FROM thread_invites WHERE thread_id = $1 AND user_id = $2",
+                )
+                .bind(thread_id)
+                .bind(user.as_str())
+                .fetch_optional(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(row.is_some())
+            }
+
+            async fn invited_threads(&mut self, user: &UserId) -> StoreResult<Vec<ThreadRow>> {
+                let sql = format!(
+                    "SELECT {THREAD_COLUMNS} FROM threads WHERE id IN \
+                     (SELECT thread_id FROM thread_invites WHERE user_id = $1) \
+                     ORDER BY urgent DESC, last_message_at_ms DESC, id"
+                );
+                let rows = ::sqlx::query(&sql)
+                    .bind(user.as_str())
+                    .fetch_all(self.conn())
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(thread_from_row).collect()
+            }
+
+            async fn thread_invitees(&mut self, thread_id: &str) -> StoreResult<Vec<UserId>> {
+                let rows = ::sqlx::query(
+                    "SELECT user_id FROM thread_invites WHERE thread_id = $1 ORDER BY user_id",
+                )
+                .bind(thread_id)
+                .fetch_all(self.conn())
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| r.try_get::<String, _>("user_id").map(UserId::from).map_err(db))
+                    .collect()
+            }
+
             async fn portal_user_of(
                 &mut self,
                 patient_id: &PatientId,
@@ -210,6 +249,19 @@ macro_rules! messaging_sql {
 
         #[::async_trait::async_trait]
         impl $crate::MessagingTx for $tx {
+            async fn invite_to_thread(&mut self, thread_id: &str, user: &UserId) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO thread_invites (thread_id, user_id) VALUES ($1, $2) \
+                     ON CONFLICT (thread_id, user_id) DO NOTHING",
+                )
+                .bind(thread_id)
+                .bind(user.as_str())
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
             async fn queue_notice(
                 &mut self,
                 id: &str,

@@ -46,6 +46,10 @@ pub(crate) struct StartBody {
     /// `patient` (default: the patient takes part) or `team` (the workforce only).
     #[serde(default)]
     audience: Option<String>,
+    /// Colleagues (providers' user ids) invited into a `team` thread: it opens that thread to
+    /// them, and nothing else of the patient's.
+    #[serde(default)]
+    invite: Vec<UserId>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -140,6 +144,8 @@ pub(crate) struct ThreadDetail {
     thread: Thread,
     messages: Vec<Message>,
     reads: Vec<Receipt>,
+    /// Colleagues invited into it (never shown to the patient).
+    invited: Vec<UserId>,
 }
 
 impl From<ThreadView> for ThreadDetail {
@@ -155,6 +161,7 @@ impl From<ThreadView> for ThreadDetail {
                     read_at_ms,
                 })
                 .collect(),
+            invited: v.invited,
         }
     }
 }
@@ -177,6 +184,7 @@ pub(crate) async fn start_for_patient(
         subject: b.subject,
         body: b.body,
         urgent: b.urgent,
+        invite: b.invite,
     };
     let thread = app.start_thread(&actor, &id, start).await?;
     Ok((StatusCode::CREATED, Json(thread.into())))
@@ -199,6 +207,7 @@ pub(crate) async fn start_own(
         subject: b.subject,
         body: b.body,
         urgent: b.urgent,
+        invite: Vec::new(),
     };
     let thread = app.start_own_thread(&actor, start).await?;
     Ok((StatusCode::CREATED, Json(thread.into())))

@@ -343,9 +343,92 @@ async fn retract_correct_assign_close_and_receipts(pg: bool) {
     assert_eq!(status, 403);
 }
 
+/// A consult: a provider on the care team invites a colleague off it into a team thread, which
+/// opens that thread to them and nothing else of the patient's.
+async fn a_consult_opens_one_thread_and_nothing_else(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    let own = start_own(
+        &c,
+        &t.patient,
+        json!({"reason": "post_treatment_concern", "body": "A hard lump after filler."}),
+    )
+    .await;
+    let start = format!("/api/v1/patients/{}/threads", c.patient);
+    for (body, field) in [
+        (
+            json!({"reason": "other", "body": "x", "invite": [c.off_team.id]}),
+            "invite",
+        ),
+        (
+            json!({"reason": "other", "body": "x", "audience": "team", "invite": [c.staff.id]}),
+            "invite",
+        ),
+        (
+            json!({"reason": "other", "body": "x", "audience": "team", "invite": ["u_none"]}),
+            "invite",
+        ),
+    ] {
+        let (status, reply) = c.s.post(&start, Some(&t.provider), body).await;
+        assert_eq!(status, 422, "{reply}");
+        assert!(
+            reply["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(field),
+            "{reply}"
+        );
+    }
+    let (status, consult) =
+        c.s.post(
+            &start,
+            Some(&t.provider),
+            json!({"reason": "post_treatment_concern", "audience": "team",
+                     "body": "Nodule at 2 weeks: hyaluronidase?", "invite": [c.off_team.id]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{consult}");
+    let consult = consult["id"].as_str().unwrap().to_owned();
+
+    // The colleague reads and answers the consult, finds it in the inbox, and nothing more.
+    let (status, detail) =
+        c.s.get(&format!("/api/v1/threads/{consult}"), Some(&t.off_team))
+            .await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["invited"], json!([c.off_team.id]));
+    let (status, _) =
+        c.s.post(
+            &format!("/api/v1/threads/{consult}/messages"),
+            Some(&t.off_team),
+            json!({"body": "Yes, 30 units; photos please."}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        inbox(&c, &t.off_team, "unassigned").await,
+        [consult.as_str()]
+    );
+    for path in [
+        format!("/api/v1/threads/{own}"),
+        format!("/api/v1/patients/{}", c.patient),
+        format!("/api/v1/patients/{}/treatments", c.patient),
+    ] {
+        let (status, _) = c.s.get(&path, Some(&t.off_team)).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    // The patient never sees the consult.
+    let (status, _) =
+        c.s.get(&format!("/api/v1/threads/{consult}"), Some(&t.patient))
+            .await;
+    assert_eq!(status, 403);
+    let (_, mine) = c.s.get("/api/v1/me/threads", Some(&t.patient)).await;
+    assert_eq!(mine["threads"].as_array().unwrap().len(), 1);
+}
+
 both_backends!(
     the_messages_row_of_the_matrix,
-    retract_correct_assign_close_and_receipts
+    retract_correct_assign_close_and_receipts,
+    a_consult_opens_one_thread_and_nothing_else
 );
 
 /// aiosmtpd on loopback, addressed as `smtp.vial.test` (a hosts-file line): SMTPS with the test
