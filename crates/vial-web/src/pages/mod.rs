@@ -12,6 +12,7 @@ mod consents;
 mod display;
 mod forms;
 mod identity;
+mod messaging;
 mod patients;
 mod photos;
 mod scheduling;
@@ -50,6 +51,7 @@ pub fn routes(limiter: &crate::auth::LoginLimiter) -> Router<App> {
         .merge(consents::routes())
         .merge(audit::routes())
         .merge(vendors::routes())
+        .merge(messaging::routes())
 }
 
 /// A form whose only field is the CSRF token (sign out, end a session, disable…).

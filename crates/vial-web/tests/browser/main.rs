@@ -5,5 +5,6 @@
 //! tests fail, unless the developer opts out with `VIAL_SKIP_BROWSER=1`.
 
 mod clinical;
+mod messaging;
 mod sessions;
 mod vendors;

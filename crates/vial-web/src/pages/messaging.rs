@@ -1,0 +1,267 @@
+//! Secure messages, phone-first: the patient's conversations with the practice (and starting
+//! one, with the emergency disclaimer), the practice's inbox (unassigned, mine, closed), and a
+//! thread with its replies, internal notes for the workforce, assignment and closing. Every
+//! decision and record is `vial-app`'s; the idle timeout clears an open thread like any page.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Redirect};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use vial_app::{App, InboxBox, NewThread, Role, ThreadChange, ThreadSummary};
+use vial_clinical::{FreeText, ThreadReason};
+
+use crate::browser::{BrowserSession, CsrfForm};
+use crate::pages::display::{Names, stamp};
+use crate::pages::{Layout, NoFields, PageError, render};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/messages", get(list).post(start))
+        .route("/messages/{id}", get(thread))
+        .route("/messages/{id}/reply", post(reply))
+        .route("/messages/{id}/assign", post(assign))
+        .route("/messages/{id}/close", post(close))
+        .route("/messages/{id}/reopen", post(reopen))
+}
+
+pub struct ThreadRow {
+    id: String,
+    subject: String,
+    reason: String,
+    urgent: bool,
+    status: &'static str,
+    when: String,
+}
+
+impl ThreadRow {
+    fn of(t: ThreadSummary) -> Self {
+        Self {
+            subject: t
+                .subject
+                .as_ref()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_else(|| reason_label(t.reason).to_owned()),
+            reason: reason_label(t.reason).to_owned(),
+            urgent: t.urgent,
+            status: t.status.as_str(),
+            when: stamp(t.last_message_at_ms),
+            id: t.id,
+        }
+    }
+}
+
+fn reason_label(reason: ThreadReason) -> &'static str {
+    match reason {
+        ThreadReason::PostTreatmentConcern => "After my treatment",
+        ThreadReason::Scheduling => "Appointments",
+        ThreadReason::Billing => "Billing",
+        ThreadReason::Other => "Something else",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "messaging/list.html")]
+struct ListPage {
+    layout: Layout,
+    patient: bool,
+    which: &'static str,
+    threads: Vec<ThreadRow>,
+    reasons: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize)]
+struct BoxQuery {
+    #[serde(default, rename = "box")]
+    which: Option<String>,
+}
+
+async fn list(
+    State(app): State<App>,
+    session: BrowserSession,
+    Query(q): Query<BoxQuery>,
+) -> Result<Html<String>, PageError> {
+    let patient = session.actor.role == Role::Patient;
+    let (which, threads) = if patient {
+        ("mine", app.my_threads(&session.actor).await?)
+    } else {
+        let code = match q.which.as_deref() {
+            Some("mine") => "mine",
+            Some("closed") => "closed",
+            _ => "unassigned",
+        };
+        (
+            code,
+            app.inbox(&session.actor, InboxBox::parse(code)?).await?,
+        )
+    };
+    render(&ListPage {
+        layout: Layout::signed_in("Messages", &session, &app),
+        patient,
+        which,
+        threads: threads.into_iter().map(ThreadRow::of).collect(),
+        reasons: ThreadReason::ALL
+            .iter()
+            .map(|r| (r.as_str(), reason_label(*r)))
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+struct StartFields {
+    reason: String,
+    #[serde(default)]
+    subject: String,
+    body: String,
+    #[serde(default)]
+    urgent: Option<String>,
+}
+
+async fn start(State(app): State<App>, form: CsrfForm<StartFields>) -> Result<Redirect, PageError> {
+    let CsrfForm { session, form } = form;
+    let subject = form.subject.trim();
+    let thread = app
+        .start_own_thread(
+            &session.actor,
+            NewThread {
+                reason: form.reason,
+                subject: (!subject.is_empty()).then(|| FreeText::from(subject)),
+                body: FreeText::from(form.body),
+                urgent: form.urgent.is_some(),
+                ..NewThread::default()
+            },
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/messages/{}", thread.id)))
+}
+
+pub struct MessageLine {
+    id: String,
+    author: String,
+    when: String,
+    body: String,
+    internal: bool,
+    retracted: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "messaging/thread.html")]
+struct ThreadPage {
+    layout: Layout,
+    id: String,
+    subject: String,
+    reason: String,
+    urgent: bool,
+    closed: bool,
+    workforce: bool,
+    assigned: Option<String>,
+    messages: Vec<MessageLine>,
+}
+
+async fn thread(
+    State(app): State<App>,
+    session: BrowserSession,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let actor = &session.actor;
+    let view = app.read_thread(actor, &id).await?;
+    // Opening the thread is reading it: a receipt.
+    app.change_thread(actor, &id, ThreadChange::Read).await?;
+    let mut names = Names::new(actor);
+    let mut messages = Vec::with_capacity(view.messages.len());
+    for m in view.messages {
+        let author = if m.author_id == actor.user_id {
+            "You".to_owned()
+        } else {
+            match names.of(&app, &m.author_id).await.as_str() {
+                "unknown user" => "Patient".to_owned(),
+                name => name.to_owned(),
+            }
+        };
+        messages.push(MessageLine {
+            author,
+            when: stamp(m.created_at_ms),
+            body: m.body.as_str().to_owned(),
+            internal: m.internal,
+            retracted: m.retracted_at_ms.map(|at| match &m.retract_reason {
+                Some(reason) => format!("retracted {}: {}", stamp(at), reason.as_str()),
+                None => format!("retracted {}", stamp(at)),
+            }),
+            id: m.id,
+        });
+    }
+    let assigned = match &view.thread.assigned_to {
+        Some(user) => Some(names.of(&app, user).await),
+        None => None,
+    };
+    let row = ThreadRow::of(view.thread.clone());
+    render(&ThreadPage {
+        layout: Layout::signed_in("Conversation", &session, &app),
+        id: row.id,
+        subject: row.subject,
+        reason: row.reason,
+        urgent: row.urgent,
+        closed: row.status == "closed",
+        workforce: matches!(actor.role, Role::Provider | Role::Staff),
+        assigned,
+        messages,
+    })
+}
+
+#[derive(Deserialize)]
+struct ReplyFields {
+    body: String,
+    #[serde(default)]
+    internal: Option<String>,
+}
+
+async fn reply(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    form: CsrfForm<ReplyFields>,
+) -> Result<Redirect, PageError> {
+    let CsrfForm { session, form } = form;
+    app.post_message(
+        &session.actor,
+        &id,
+        &FreeText::from(form.body),
+        form.internal.is_some(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/messages/{id}")))
+}
+
+async fn change(
+    app: &App,
+    session: &BrowserSession,
+    id: &str,
+    change: ThreadChange,
+) -> Result<Redirect, PageError> {
+    app.change_thread(&session.actor, id, change).await?;
+    Ok(Redirect::to(&format!("/messages/{id}")))
+}
+
+async fn assign(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    form: CsrfForm<NoFields>,
+) -> Result<Redirect, PageError> {
+    change(&app, &form.session, &id, ThreadChange::Assign(None)).await
+}
+
+async fn close(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    form: CsrfForm<NoFields>,
+) -> Result<Redirect, PageError> {
+    change(&app, &form.session, &id, ThreadChange::Close).await
+}
+
+async fn reopen(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    form: CsrfForm<NoFields>,
+) -> Result<Redirect, PageError> {
+    change(&app, &form.session, &id, ThreadChange::Reopen).await
+}
