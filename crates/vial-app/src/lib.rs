@@ -44,6 +44,7 @@ pub use identity::{
 pub use keys::{
     KeyFileError, KeyStatus, KeyVersionStatus, Keys, LocalKeyFile, RewrapReport, RotationPolicy,
 };
+pub use messaging::attachments::{ATTACHMENT_NOTE, AttachmentContent, AttachmentMeta};
 pub use messaging::notices::{NOTICE_SUBJECT, NoticeReport, SmtpRelay, notice_text};
 pub use messaging::{
     INBOX_PAGE, InboxBox, MessageView, NewThread, ThreadChange, ThreadSummary, ThreadView,

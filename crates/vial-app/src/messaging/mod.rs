@@ -6,6 +6,7 @@
 //! message (its text stays in the history) and a correction is a new message pointing at it.
 //! Internal notes are the workforce's: a patient never receives them.
 
+pub(crate) mod attachments;
 pub(crate) mod notices;
 
 use vial_clinical::{
@@ -101,6 +102,8 @@ pub struct ThreadView {
     pub reads: Vec<(UserId, i64)>,
     /// Colleagues invited into it (a consult).
     pub invited: Vec<UserId>,
+    /// Photos sent in it.
+    pub attachments: Vec<attachments::AttachmentMeta>,
 }
 
 const AUDIENCE_DEFAULT: Audience = Audience::Patient;
@@ -431,11 +434,18 @@ impl App {
                 } else {
                     tx.thread_invitees(&id).await?
                 };
+                let attachments = tx
+                    .attachments_of(&id)
+                    .await?
+                    .into_iter()
+                    .map(attachments::meta)
+                    .collect();
                 Ok(ThreadView {
                     thread: summary(&key, &row)?,
                     messages,
                     reads,
                     invited,
+                    attachments,
                 })
             })
         })

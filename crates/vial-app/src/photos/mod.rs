@@ -70,7 +70,7 @@ impl PhotoStorage {
     }
 
     /// Runs CPU-heavy image work off the async threads, at most [`MEDIA_PERMITS`] at once.
-    async fn media<T, F>(&self, work: F) -> Result<T, AppError>
+    pub(crate) async fn media<T, F>(&self, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce() -> Result<T, AppError> + Send + 'static,
@@ -206,14 +206,14 @@ struct PhotoMeta {
 }
 
 /// Stored format codes and their media types; only JPEG and PNG are ever stored.
-fn format_code(format: vial_media::Format) -> &'static str {
+pub(crate) fn format_code(format: vial_media::Format) -> &'static str {
     match format {
         vial_media::Format::Png => "png",
         vial_media::Format::Jpeg | vial_media::Format::Heic => "jpeg",
     }
 }
 
-fn content_type(code: &str) -> (&'static str, &'static str) {
+pub(crate) fn content_type(code: &str) -> (&'static str, &'static str) {
     match code {
         "png" => ("image/png", "png"),
         _ => ("image/jpeg", "jpg"),

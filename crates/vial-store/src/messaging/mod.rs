@@ -44,6 +44,24 @@ pub struct MessageRow {
     pub corrects: Option<String>,
 }
 
+/// A photo sent in a thread, as stored: sanitized (metadata stripped), sealed under the
+/// patient's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRow {
+    pub id: String,
+    pub thread_id: String,
+    pub message_id: String,
+    pub author_id: UserId,
+    /// `jpeg` or `png`.
+    pub format: String,
+    pub width: i64,
+    pub height: i64,
+    pub content_enc: Vec<u8>,
+    pub created_at_ms: i64,
+    /// The chart photo it was filed as, once a provider filed it.
+    pub filed_photo_id: Option<String>,
+}
+
 /// Reads of threads and messages.
 #[async_trait::async_trait]
 pub trait MessagingRead: Send {
@@ -61,6 +79,10 @@ pub trait MessagingRead: Send {
     async fn message(&mut self, id: &str) -> StoreResult<Option<MessageRow>>;
     /// Who has read the thread, and when last.
     async fn thread_reads(&mut self, thread_id: &str) -> StoreResult<Vec<(UserId, i64)>>;
+    /// A thread's attachments (without their content), oldest first.
+    async fn attachments_of(&mut self, thread_id: &str) -> StoreResult<Vec<AttachmentRow>>;
+    /// One attachment with its sealed content.
+    async fn attachment(&mut self, id: &str) -> StoreResult<Option<AttachmentRow>>;
     /// Whether `user` was invited into the thread (a consult).
     async fn is_invited(&mut self, thread_id: &str, user: &UserId) -> StoreResult<bool>;
     /// The threads `user` was invited into, most recently active first.
@@ -99,6 +121,9 @@ pub trait MessagingTx: Send {
         user: &UserId,
         at_ms: i64,
     ) -> StoreResult<()>;
+    async fn insert_attachment(&mut self, attachment: &AttachmentRow) -> StoreResult<()>;
+    /// Records the chart photo an attachment was filed as; false if it was filed already.
+    async fn file_attachment(&mut self, id: &str, photo_id: &str) -> StoreResult<bool>;
     /// Invites `user` into a thread (once).
     async fn invite_to_thread(&mut self, thread_id: &str, user: &UserId) -> StoreResult<()>;
     /// Queues a notice ("you have a new secure message") to `user`.

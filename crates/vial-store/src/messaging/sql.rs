@@ -10,7 +10,7 @@ macro_rules! messaging_sql {
         use ::sqlx::Row as _;
         use $crate::deps::vial_clinical::{Audience, ThreadReason, ThreadStatus};
         use $crate::deps::vial_core::{PatientId, UserId};
-        use $crate::{MessageRow, StoreError, StoreResult, ThreadRow};
+        use $crate::{AttachmentRow, MessageRow, StoreError, StoreResult, ThreadRow};
 
         use super::*;
 
@@ -46,6 +46,26 @@ macro_rules! messaging_sql {
             })
         }
 
+        fn attachment_from_row(r: &$row, with_content: bool) -> StoreResult<AttachmentRow> {
+            let author_id: String = r.try_get("author_id").map_err(db)?;
+            Ok(AttachmentRow {
+                id: r.try_get("id").map_err(db)?,
+                thread_id: r.try_get("thread_id").map_err(db)?,
+                message_id: r.try_get("message_id").map_err(db)?,
+                author_id: UserId::from(author_id),
+                format: r.try_get("format").map_err(db)?,
+                width: r.try_get("width").map_err(db)?,
+                height: r.try_get("height").map_err(db)?,
+                content_enc: if with_content {
+                    r.try_get("content_enc").map_err(db)?
+                } else {
+                    Vec::new()
+                },
+                created_at_ms: r.try_get("created_at_ms").map_err(db)?,
+                filed_photo_id: r.try_get("filed_photo_id").map_err(db)?,
+            })
+        }
+
         fn message_from_row(r: &$row) -> StoreResult<MessageRow> {
             let internal: i64 = r.try_get("internal").map_err(db)?;
             let author_id: String = r.try_get("author_id").map_err(db)?;
@@ -64,6 +84,32 @@ macro_rules! messaging_sql {
 
         #[::async_trait::async_trait]
         impl $crate::MessagingRead for $tx {
+            async fn attachments_of(&mut self, thread_id: &str) -> StoreResult<Vec<AttachmentRow>> {
+                let rows = ::sqlx::query(
+                    "SELECT id, thread_id, message_id, author_id, format, width, height, \
+                     created_at_ms, filed_photo_id FROM message_attachments \
+                     WHERE thread_id = $1 ORDER BY created_at_ms, id",
+                )
+                .bind(thread_id)
+                .fetch_all(self.conn())
+                .await
+                .map_err(db)?;
+                rows.iter().map(|r| attachment_from_row(r, false)).collect()
+            }
+
+            async fn attachment(&mut self, id: &str) -> StoreResult<Option<AttachmentRow>> {
+                let row = ::sqlx::query(
+                    "SELECT id, thread_id, message_id, author_id, format, width, height, \
+                     content_enc, created_at_ms, filed_photo_id FROM message_attachments \
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(self.conn())
+                .await
+                .map_err(db)?;
+                row.as_ref().map(|r| attachment_from_row(r, true)).transpose()
+            }
+
             async fn is_invited(&mut self, thread_id: &str, user: &UserId) -> StoreResult<bool> {
                 let row = ::sqlx::query(
                     "SELECT 1 AS one FROM thread_invites WHERE thread_id = $1 AND user_id = $2",
@@ -249,6 +295,41 @@ macro_rules! messaging_sql {
 
         #[::async_trait::async_trait]
         impl $crate::MessagingTx for $tx {
+            async fn insert_attachment(&mut self, a: &AttachmentRow) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO message_attachments (id, thread_id, message_id, author_id, \
+                     format, width, height, content_enc, created_at_ms, filed_photo_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&a.id)
+                .bind(&a.thread_id)
+                .bind(&a.message_id)
+                .bind(a.author_id.as_str())
+                .bind(&a.format)
+                .bind(a.width)
+                .bind(a.height)
+                .bind(&a.content_enc)
+                .bind(a.created_at_ms)
+                .bind(&a.filed_photo_id)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn file_attachment(&mut self, id: &str, photo_id: &str) -> StoreResult<bool> {
+                let done = ::sqlx::query(
+                    "UPDATE message_attachments SET filed_photo_id = $2 \
+                     WHERE id = $1 AND filed_photo_id IS NULL",
+                )
+                .bind(id)
+                .bind(photo_id)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn invite_to_thread(&mut self, thread_id: &str, user: &UserId) -> StoreResult<()> {
                 ::sqlx::query(
                     "INSERT INTO thread_invites (thread_id, user_id) VALUES ($1, $2) \

@@ -9,12 +9,28 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vial_app::{App, InboxBox, MessageView, NewThread, ThreadChange, ThreadSummary, ThreadView};
+use vial_app::{
+    App, AttachmentMeta, InboxBox, MessageView, NewThread, ThreadChange, ThreadSummary, ThreadView,
+};
 use vial_clinical::FreeText;
 use vial_core::{PatientId, UserId};
 
 use super::Body;
 use crate::{ApiError, Authenticated};
+
+/// The attachment routes; an upload may be up to `max_bytes` (the app's photo limit).
+pub(crate) fn attachment_routes(max_bytes: usize) -> OpenApiRouter<App> {
+    let upload =
+        OpenApiRouter::new()
+            .routes(routes!(attach))
+            .layer(axum::extract::DefaultBodyLimit::max(
+                max_bytes.saturating_add(super::photos::FORM_OVERHEAD),
+            ));
+    OpenApiRouter::new()
+        .routes(routes!(attachment))
+        .routes(routes!(file_to_chart))
+        .merge(upload)
+}
 
 pub(crate) fn routes() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -144,6 +160,7 @@ pub(crate) struct ThreadDetail {
     thread: Thread,
     messages: Vec<Message>,
     reads: Vec<Receipt>,
+    attachments: Vec<Attachment>,
     /// Colleagues invited into it (never shown to the patient).
     invited: Vec<UserId>,
 }
@@ -162,8 +179,136 @@ impl From<ThreadView> for ThreadDetail {
                 })
                 .collect(),
             invited: v.invited,
+            attachments: v.attachments.into_iter().map(Attachment::from).collect(),
         }
     }
+}
+
+/// A photo sent in a thread (its picture at `GET /api/v1/attachments/{id}`).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Attachment {
+    id: String,
+    message_id: String,
+    /// `jpeg` or `png`.
+    format: String,
+    width: i64,
+    height: i64,
+    /// The chart photo it was filed as.
+    filed_photo_id: Option<String>,
+}
+
+impl From<AttachmentMeta> for Attachment {
+    fn from(a: AttachmentMeta) -> Self {
+        Self {
+            id: a.id,
+            message_id: a.message_id,
+            format: a.format,
+            width: a.width,
+            height: a.height,
+            filed_photo_id: a.filed_photo_id,
+        }
+    }
+}
+
+/// A photo upload in a thread, as `multipart/form-data`.
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the form `PhotoForm` reads part by part
+pub(crate) struct AttachForm {
+    /// A JPEG or PNG image (or HEIC, when the server is built with HEIC support).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Attached {
+    message: Message,
+    attachment: Attachment,
+}
+
+/// Send a photo in a thread: metadata stripped, sealed, kept with a message of its own.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/attachments", tag = "messaging", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body(content = AttachForm, content_type = "multipart/form-data"),
+    responses((status = 201, description = "sent", body = Attached), (status = 403, description = "not permitted"),
+              (status = 413, description = "larger than the photo limit"),
+              (status = 415, description = "not a JPEG or PNG image"),
+              (status = 422, description = "no file, a bomb or an undecodable image")))]
+pub(crate) async fn attach(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(StatusCode, Json<Attached>), ApiError> {
+    app.refuse_attach_early(&actor, &id).await?;
+    let multipart = multipart.map_err(|e| ApiError::Rejected(e.status(), e.body_text()))?;
+    let form = crate::photo_form::PhotoForm::read(multipart, app.photo_limits().max_bytes).await?;
+    let bytes = form
+        .file
+        .ok_or_else(|| ApiError::Unprocessable("file: required".into()))?;
+    let (message, attachment) = app.attach_photo(&actor, &id, bytes).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Attached {
+            message: message.into(),
+            attachment: attachment.into(),
+        }),
+    ))
+}
+
+/// A photo sent in a thread, for whoever may read the thread.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "messaging", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "the picture", content((String = "image/jpeg"), (String = "image/png"))),
+              (status = 403, description = "not permitted")))]
+pub(crate) async fn attachment(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse as _;
+    let picture = app.attachment_content(&actor, &id).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, picture.content_type)],
+        picture.bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FileBody {
+    /// `front`, `left_45`, `right_45`, `left_90`, `right_90` or `other`.
+    view: String,
+    /// `face`, `lips`, … (as for photos).
+    body_area: String,
+    /// `before` or `after` a treatment.
+    #[serde(default)]
+    phase: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Filed {
+    photo_id: vial_core::PhotoId,
+}
+
+/// File a thread's photo into the chart (a provider on the care team; the patient's
+/// photography consent must be on file).
+#[utoipa::path(post, path = "/api/v1/attachments/{id}/file-to-chart", tag = "messaging", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = FileBody,
+    responses((status = 201, description = "filed", body = Filed),
+              (status = 403, description = "not permitted, or `no_photography_consent`"),
+              (status = 409, description = "filed already"), (status = 422, description = "bad view or body area")))]
+pub(crate) async fn file_to_chart(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    body: Body<FileBody>,
+) -> Result<(StatusCode, Json<Filed>), ApiError> {
+    let Json(b) = body?;
+    let photo_id = app
+        .file_attachment_to_chart(&actor, &id, b.view, b.body_area, b.phase)
+        .await?;
+    Ok((StatusCode::CREATED, Json(Filed { photo_id })))
 }
 
 /// Start a thread about a patient (a provider on the care team; staff for logistics reasons).

@@ -78,6 +78,7 @@ fn api(limiter: &LoginLimiter, max_photo_bytes: usize) -> OpenApiRouter<App> {
         .merge(keys::routes())
         .merge(vendors::routes())
         .merge(photos::routes(max_photo_bytes))
+        .merge(messaging::attachment_routes(max_photo_bytes))
         .merge(clinical)
 }
 

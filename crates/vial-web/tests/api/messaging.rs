@@ -425,7 +425,134 @@ async fn a_consult_opens_one_thread_and_nothing_else(pg: bool) {
     assert_eq!(mine["threads"].as_array().unwrap().len(), 1);
 }
 
+/// POSTs `file` as the `file` part of a multipart form.
+async fn send_file(c: &Clinic, token: &str, path: &str, file: &[u8]) -> (u16, Value) {
+    let boundary = "vialMessagingBoundary3c";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+         filename=\"IMG_0001.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let r =
+        c.s.client
+            .post(format!("{}{path}", c.s.base))
+            .bearer_auth(token)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A patient's photo in a thread goes through the photo pipeline (metadata stripped, sealed),
+/// is seen by whoever may read the thread, and is filed into the chart by a provider once the
+/// photography consent is on file, once.
+async fn photos_sent_in_a_thread_are_stripped_and_filed_to_the_chart(pg: bool) {
+    use vial_testkit::images::{assert_no_metadata, exif_jpeg, textured};
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    let thread = start_own(
+        &c,
+        &t.patient,
+        json!({"reason": "post_treatment_concern", "body": "Day 3, see the photo."}),
+    )
+    .await;
+    let upload = format!("/api/v1/threads/{thread}/attachments");
+    let photo = exif_jpeg(&textured(64, 48), 1);
+    let (status, _) = send_file(&c, &t.staff, &upload, &photo).await;
+    assert_eq!(
+        status, 403,
+        "the front desk may not write to a clinical thread"
+    );
+    let (status, reply) = send_file(&c, &t.patient, &upload, b"not an image at all").await;
+    assert_eq!(status, 415, "{reply}");
+    let (status, sent) = send_file(&c, &t.patient, &upload, &photo).await;
+    assert_eq!(status, 201, "{sent}");
+    let attachment = sent["attachment"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(sent["message"]["body"], "Sent a photo.");
+
+    let picture = format!("{}/api/v1/attachments/{attachment}", c.s.base);
+    for (token, want) in [
+        (&t.provider, 200),
+        (&t.patient, 200),
+        (&t.staff, 403),
+        (&t.off_team, 403),
+        (&t.other_patient, 403),
+        (&t.admin, 403),
+    ] {
+        let r =
+            c.s.client
+                .get(&picture)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+        assert_eq!(r.status().as_u16(), want);
+        if want == 200 {
+            assert_eq!(r.headers()["content-type"], "image/jpeg");
+            assert_no_metadata(&r.bytes().await.unwrap());
+        }
+    }
+    let (_, detail) =
+        c.s.get(&format!("/api/v1/threads/{thread}"), Some(&t.provider))
+            .await;
+    assert_eq!(detail["attachments"][0]["id"], attachment.as_str());
+
+    // Filing needs the photography consent; then it is in the chart, once.
+    let file = format!("/api/v1/attachments/{attachment}/file-to-chart");
+    let where_ = json!({"view": "front", "body_area": "lips", "phase": "after"});
+    let (status, reply) = c.s.post(&file, Some(&t.provider), where_.clone()).await;
+    assert_eq!(status, 403, "{reply}");
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("photography"),
+        "{reply}"
+    );
+    let (status, _) =
+        c.s.post(
+            "/api/v1/consent-forms",
+            Some(&t.admin),
+            json!({"kind": "photography", "version": "v1", "text": "Photos for my record."}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) =
+        c.s.post(
+            &format!("/api/v1/patients/{}/consents", c.patient),
+            Some(&t.patient),
+            json!({"kind": "photography", "form_version": "v1",
+                     "signature": {"type": "typed", "name": "Charta Clinicaltest"}}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = c.s.post(&file, Some(&t.patient), where_.clone()).await;
+    assert_eq!(status, 403, "only a provider files into the chart");
+    let (status, filed) = c.s.post(&file, Some(&t.provider), where_.clone()).await;
+    assert_eq!(status, 201, "{filed}");
+    let (status, _) = c.s.post(&file, Some(&t.provider), where_).await;
+    assert_eq!(status, 409);
+    let (status, photos) =
+        c.s.get(
+            &format!("/api/v1/patients/{}/photos", c.patient),
+            Some(&t.provider),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(photos["photos"].as_array().unwrap().len(), 1, "{photos}");
+    assert_eq!(photos["photos"][0]["id"], filed["photo_id"]);
+}
+
 both_backends!(
+    photos_sent_in_a_thread_are_stripped_and_filed_to_the_chart,
     the_messages_row_of_the_matrix,
     retract_correct_assign_close_and_receipts,
     a_consult_opens_one_thread_and_nothing_else
