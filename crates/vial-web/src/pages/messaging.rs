@@ -24,6 +24,15 @@ pub fn routes() -> Router<App> {
         .route("/messages/{id}/assign", post(assign))
         .route("/messages/{id}/close", post(close))
         .route("/messages/{id}/reopen", post(reopen))
+        .route(
+            "/messages/{id}/photo",
+            post(send_photo).layer(axum::extract::DefaultBodyLimit::max(
+                // The app's photo limit is checked as the file arrives; this is the ceiling.
+                256 * 1024 * 1024,
+            )),
+        )
+        .route("/messages/attachments/{id}", get(picture))
+        .route("/messages/attachments/{id}/file", post(file_to_chart))
 }
 
 pub struct ThreadRow {
@@ -143,6 +152,8 @@ pub struct MessageLine {
     body: String,
     internal: bool,
     retracted: Option<String>,
+    /// A photo sent with it: its id and whether it is in the chart already.
+    photo: Option<(String, bool)>,
 }
 
 #[derive(Template)]
@@ -155,8 +166,12 @@ struct ThreadPage {
     urgent: bool,
     closed: bool,
     workforce: bool,
+    /// Providers file photos into the chart.
+    provider: bool,
     assigned: Option<String>,
     messages: Vec<MessageLine>,
+    views: Vec<&'static str>,
+    areas: Vec<&'static str>,
 }
 
 async fn thread(
@@ -170,6 +185,16 @@ async fn thread(
     app.change_thread(actor, &id, ThreadChange::Read).await?;
     let mut names = Names::new(actor);
     let mut messages = Vec::with_capacity(view.messages.len());
+    let photos: std::collections::HashMap<String, (String, bool)> = view
+        .attachments
+        .iter()
+        .map(|a| {
+            (
+                a.message_id.clone(),
+                (a.id.clone(), a.filed_photo_id.is_some()),
+            )
+        })
+        .collect();
     for m in view.messages {
         let author = if m.author_id == actor.user_id {
             "You".to_owned()
@@ -188,6 +213,7 @@ async fn thread(
                 Some(reason) => format!("retracted {}: {}", stamp(at), reason.as_str()),
                 None => format!("retracted {}", stamp(at)),
             }),
+            photo: photos.get(&m.id).cloned(),
             id: m.id,
         });
     }
@@ -204,8 +230,17 @@ async fn thread(
         urgent: row.urgent,
         closed: row.status == "closed",
         workforce: matches!(actor.role, Role::Provider | Role::Staff),
+        provider: actor.role == Role::Provider,
         assigned,
         messages,
+        views: vial_clinical::PhotoView::ALL
+            .iter()
+            .map(|v| v.as_str())
+            .collect(),
+        areas: vial_clinical::BodyArea::ALL
+            .iter()
+            .map(|a| a.as_str())
+            .collect(),
     })
 }
 
@@ -264,4 +299,60 @@ async fn reopen(
     form: CsrfForm<NoFields>,
 ) -> Result<Redirect, PageError> {
     change(&app, &form.session, &id, ThreadChange::Reopen).await
+}
+
+/// A photo from the phone, as `multipart/form-data` (`_csrf` first, then `file`).
+async fn send_photo(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    form: crate::browser::CsrfMultipart,
+) -> Result<Redirect, PageError> {
+    app.refuse_attach_early(&form.session.actor, &id).await?;
+    let fields =
+        crate::photo_form::PhotoForm::read(form.multipart, app.photo_limits().max_bytes).await?;
+    let bytes = fields
+        .file
+        .ok_or_else(|| PageError::Invalid("choose a photo to send".into()))?;
+    app.attach_photo(&form.session.actor, &id, bytes).await?;
+    Ok(Redirect::to(&format!("/messages/{id}")))
+}
+
+async fn picture(
+    State(app): State<App>,
+    session: BrowserSession,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse as _;
+    let picture = app.attachment_content(&session.actor, &id).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, picture.content_type)],
+        picture.bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct FileFields {
+    thread: String,
+    view: String,
+    body_area: String,
+    #[serde(default)]
+    phase: String,
+}
+
+async fn file_to_chart(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    form: CsrfForm<FileFields>,
+) -> Result<Redirect, PageError> {
+    let CsrfForm { session, form } = form;
+    let phase = (!form.phase.is_empty()).then_some(form.phase);
+    app.file_attachment_to_chart(&session.actor, &id, form.view, form.body_area, phase)
+        .await?;
+    let thread: String = form
+        .thread
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    Ok(Redirect::to(&format!("/messages/{thread}")))
 }

@@ -41,6 +41,27 @@ async fn a_patient_asks_after_a_treatment_and_the_provider_answers_from_the_inbo
     let patient = server
         .add_user("messa@example.com", Role::Patient, Some(&patient_id))
         .await;
+    // The photography consent on file, so that the provider may file the patient's photo.
+    let admin = server
+        .add_user("ui.msg.owner@example.com", Role::Admin, None)
+        .await;
+    let (status, _) = server
+        .post(
+            "/api/v1/consent-forms",
+            Some(&server.token(&admin).await),
+            json!({"kind": "photography", "version": "v1", "text": "Photos for my record."}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/patients/{patient_id}/consents"),
+            Some(&server.token(&patient).await),
+            json!({"kind": "photography", "form_version": "v1",
+                   "signature": {"type": "typed", "name": "Messa Browsertest"}}),
+        )
+        .await;
+    assert_eq!(status, 201);
 
     // The patient, on their phone, starts an urgent post-treatment conversation.
     assert_eq!(browser.sign_in(&server, &patient).await, "My record");
@@ -67,6 +88,22 @@ async fn a_patient_asks_after_a_treatment_and_the_provider_answers_from_the_inbo
     assert_eq!(browser.heading().await, "Swelling after filler");
     let thread_url = browser.client.current_url().await.unwrap();
     let thread_path = thread_url.path().to_owned();
+    // A photo straight from the phone into the conversation.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("IMG_2041.jpg");
+    std::fs::write(
+        &file,
+        vial_testkit::images::exif_jpeg(&vial_testkit::images::textured(64, 48), 1),
+    )
+    .unwrap();
+    browser
+        .find("#photo-file")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    browser.submit("#photo-send").await;
+    browser.wait_for("img.message-photo").await;
     browser.sign_out().await;
 
     // The provider finds it at the top of the inbox and answers.
