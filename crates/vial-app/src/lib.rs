@@ -47,7 +47,8 @@ pub use keys::{
 pub use messaging::attachments::{ATTACHMENT_NOTE, AttachmentContent, AttachmentMeta};
 pub use messaging::notices::{NOTICE_SUBJECT, NoticeReport, SmtpRelay, notice_text};
 pub use messaging::{
-    INBOX_PAGE, InboxBox, MessageView, NewThread, ThreadChange, ThreadSummary, ThreadView,
+    AFTER_HOURS_REPLY, INBOX_PAGE, InboxBox, MessageView, NewThread, ThreadChange, ThreadSummary,
+    ThreadView,
 };
 pub use patients::{
     AccessRecord, BREAK_GLASS_MS, BreakGlassGrant, Demographics, NewPatient, PatientQuery,

@@ -21,7 +21,7 @@ CREATE INDEX threads_by_box ON threads (status, urgent DESC, last_message_at_ms 
 CREATE TABLE messages (
     id                 TEXT    PRIMARY KEY,
     thread_id          TEXT    NOT NULL REFERENCES threads (id),
-    author_id          TEXT    NOT NULL REFERENCES users (id),
+    author_id          TEXT    REFERENCES users (id), -- NULL: the practice's automatic reply
     body_enc           BYTEA    NOT NULL,
     internal           BIGINT  NOT NULL CHECK (internal IN (0, 1)),
     created_at_ms      BIGINT  NOT NULL,

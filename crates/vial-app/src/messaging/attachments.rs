@@ -129,7 +129,7 @@ impl App {
                     body_enc: seal(&key, "body", &message_id, ATTACHMENT_NOTE)?,
                     id: message_id.clone(),
                     thread_id: thread_id.clone(),
-                    author_id: actor.user_id.clone(),
+                    author_id: Some(actor.user_id.clone()),
                     internal: false,
                     created_at_ms: now.max(row.last_message_at_ms + 1),
                     retracted_at_ms: None,

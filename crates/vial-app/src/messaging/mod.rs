@@ -21,6 +21,10 @@ use crate::gateway::{Ask, authorize, permits, purpose_of};
 use crate::records::new_id;
 use crate::{Actor, App, AppError, AuditEvent, Audited, Role};
 
+/// The practice's automatic answer to a patient who writes while it is closed: fixed, no PHI.
+pub const AFTER_HOURS_REPLY: &str = "Thank you for your message. The practice is closed now; we \
+     will answer during opening hours. If this is an emergency, call 911.";
+
 /// Threads shown in one inbox page at most.
 pub const INBOX_PAGE: u32 = 50;
 
@@ -84,7 +88,8 @@ pub struct ThreadSummary {
 #[derive(Debug, Clone)]
 pub struct MessageView {
     pub id: String,
-    pub author_id: UserId,
+    /// `None`: the practice's automatic reply.
+    pub author_id: Option<UserId>,
     pub body: FreeText,
     pub internal: bool,
     pub created_at_ms: i64,
@@ -151,6 +156,44 @@ fn summary(key: &DataKey, t: &ThreadRow) -> Result<ThreadSummary, AppError> {
         created_at_ms: t.created_at_ms,
         last_message_at_ms: t.last_message_at_ms,
     })
+}
+
+/// Answers a patient's message written while the practice is closed (its time zone and opening
+/// hours) with [`AFTER_HOURS_REPLY`], once in a row.
+async fn after_hours_reply(
+    tx: &mut dyn vial_store::Tx,
+    key: &DataKey,
+    thread_id: &str,
+    written_at: i64,
+) -> Result<(), AppError> {
+    let (zone, hours) = crate::scheduling::practice_calendar_in(tx).await?;
+    let moment = vial_clinical::TimeRange::new(written_at, written_at + 1)?;
+    if hours.contains(&zone, moment) {
+        return Ok(());
+    }
+    let messages = tx.messages_of(thread_id).await?;
+    let previous_automatic = messages
+        .iter()
+        .rev()
+        .nth(1)
+        .is_some_and(|m| m.author_id.is_none());
+    if previous_automatic {
+        return Ok(());
+    }
+    let id: String = new_id("msg");
+    tx.insert_message(&MessageRow {
+        body_enc: seal(key, "body", &id, AFTER_HOURS_REPLY)?,
+        id,
+        thread_id: thread_id.to_owned(),
+        author_id: None,
+        internal: false,
+        created_at_ms: written_at + 1,
+        retracted_at_ms: None,
+        retract_reason_enc: None,
+        corrects: None,
+    })
+    .await?;
+    Ok(())
 }
 
 impl App {
@@ -242,8 +285,8 @@ impl App {
                 tx.insert_message(&MessageRow {
                     body_enc: seal(&key, "body", &message_id, body.as_str())?,
                     id: message_id,
-                    thread_id: id,
-                    author_id: actor.user_id.clone(),
+                    thread_id: id.clone(),
+                    author_id: Some(actor.user_id.clone()),
                     internal: false,
                     created_at_ms: now,
                     retracted_at_ms: None,
@@ -253,6 +296,9 @@ impl App {
                 .await?;
                 if audience == Audience::Patient && actor.role != Role::Patient {
                     app.queue_notice_for(tx, &patient_id, now).await?;
+                }
+                if actor.role == Role::Patient {
+                    after_hours_reply(tx, &key, &row.id, now).await?;
                 }
                 summary(&key, &row)
             })
@@ -522,7 +568,7 @@ impl App {
                     body_enc: seal(&key, "body", &id, &body)?,
                     id,
                     thread_id,
-                    author_id: actor.user_id.clone(),
+                    author_id: Some(actor.user_id.clone()),
                     internal,
                     // A thread's messages keep their order even within one millisecond.
                     created_at_ms: now.max(row.last_message_at_ms + 1),
@@ -533,6 +579,9 @@ impl App {
                 tx.insert_message(&message).await?;
                 if !internal && row.audience == Audience::Patient && actor.role != Role::Patient {
                     app.queue_notice_for(tx, &row.patient_id, now).await?;
+                }
+                if actor.role == Role::Patient {
+                    after_hours_reply(tx, &key, &row.id, message.created_at_ms).await?;
                 }
                 if row.status == ThreadStatus::Closed && !internal {
                     // A new message reopens the conversation for the practice.
@@ -582,7 +631,7 @@ impl App {
                             "message.retract",
                         )
                         .await?;
-                    if message.author_id != who.user_id {
+                    if message.author_id.as_ref() != Some(&who.user_id) {
                         return Err(AppError::State(
                             "only its author retracts a message; answer it instead".into(),
                         ));

@@ -114,18 +114,26 @@ pub(crate) async fn practice_zone_in(tx: &mut dyn TxRead) -> Result<PracticeZone
     }
 }
 
+/// The practice's time zone and opening hours as stored in `tx` (see
+/// [`App::practice_calendar`]).
+pub(crate) async fn practice_calendar_in(
+    tx: &mut dyn TxRead,
+) -> Result<(PracticeZone, OpeningHours), AppError> {
+    let zone = practice_zone_in(tx).await?;
+    let hours = match tx.setting(OPENING_HOURS).await? {
+        Some(raw) => OpeningHours::from_setting(&raw).map_err(|_| broken(OPENING_HOURS))?,
+        None => OpeningHours::default(),
+    };
+    Ok((zone, hours))
+}
+
 impl App {
     /// The practice's time zone and opening hours (settings `time_zone`, default UTC, and
     /// `opening_hours`, default Monday to Friday 09:00-17:00). A stored value that no longer
     /// parses is an error, never a silent default.
     pub async fn practice_calendar(&self) -> Result<(PracticeZone, OpeningHours), AppError> {
         let mut tx = self.store().begin_read().await?;
-        let zone = practice_zone_in(&mut *tx).await?;
-        let hours = match tx.setting(OPENING_HOURS).await? {
-            Some(raw) => OpeningHours::from_setting(&raw).map_err(|_| broken(OPENING_HOURS))?,
-            None => OpeningHours::default(),
-        };
-        Ok((zone, hours))
+        practice_calendar_in(&mut *tx).await
     }
 
     /// Books an appointment. Staff book anyone with any provider; a provider books on their own

@@ -33,7 +33,8 @@ pub struct ThreadRow {
 pub struct MessageRow {
     pub id: String,
     pub thread_id: String,
-    pub author_id: UserId,
+    /// `None`: the practice's automatic reply (after hours).
+    pub author_id: Option<UserId>,
     pub body_enc: Vec<u8>,
     /// A workforce note the patient never sees.
     pub internal: bool,

@@ -29,7 +29,7 @@ fn message(id: &str, thread_id: &str, at: i64) -> MessageRow {
     MessageRow {
         id: id.into(),
         thread_id: thread_id.into(),
-        author_id: UserId::from("u1"),
+        author_id: Some(UserId::from("u1")),
         body_enc: vec![9, 9, 9],
         internal: false,
         created_at_ms: at,
@@ -80,6 +80,12 @@ pub async fn threads_and_messages_keep_their_history(store: &dyn Store) {
     );
     assert!(tx.assign_thread("th_a", &UserId::from("u1")).await.unwrap());
     assert!(!tx.assign_thread("nope", &UserId::from("u1")).await.unwrap());
+    tx.invite_to_thread("th_a", &UserId::from("u1"))
+        .await
+        .unwrap();
+    tx.invite_to_thread("th_a", &UserId::from("u1"))
+        .await
+        .unwrap();
     tx.mark_thread_read("th_a", &UserId::from("u1"), 50)
         .await
         .unwrap();

@@ -68,11 +68,11 @@ macro_rules! messaging_sql {
 
         fn message_from_row(r: &$row) -> StoreResult<MessageRow> {
             let internal: i64 = r.try_get("internal").map_err(db)?;
-            let author_id: String = r.try_get("author_id").map_err(db)?;
+            let author_id: Option<String> = r.try_get("author_id").map_err(db)?;
             Ok(MessageRow {
                 id: r.try_get("id").map_err(db)?,
                 thread_id: r.try_get("thread_id").map_err(db)?,
-                author_id: UserId::from(author_id),
+                author_id: author_id.map(UserId::from),
                 body_enc: r.try_get("body_enc").map_err(db)?,
                 internal: internal != 0,
                 created_at_ms: r.try_get("created_at_ms").map_err(db)?,
@@ -428,7 +428,7 @@ macro_rules! messaging_sql {
                 )
                 .bind(&m.id)
                 .bind(&m.thread_id)
-                .bind(m.author_id.as_str())
+                .bind(m.author_id.as_ref().map(|a| a.as_str()))
                 .bind(&m.body_enc)
                 .bind(i64::from(m.internal))
                 .bind(m.created_at_ms)

@@ -123,7 +123,8 @@ pub(crate) struct Threads {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Message {
     id: String,
-    author_id: UserId,
+    /// `null`: the practice's automatic reply (after hours).
+    author_id: Option<UserId>,
     body: FreeText,
     /// A workforce note: never shown to the patient.
     internal: bool,

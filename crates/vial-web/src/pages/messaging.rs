@@ -196,13 +196,13 @@ async fn thread(
         })
         .collect();
     for m in view.messages {
-        let author = if m.author_id == actor.user_id {
-            "You".to_owned()
-        } else {
-            match names.of(&app, &m.author_id).await.as_str() {
+        let author = match &m.author_id {
+            None => "Automatic reply".to_owned(),
+            Some(author) if *author == actor.user_id => "You".to_owned(),
+            Some(author) => match names.of(&app, author).await.as_str() {
                 "unknown user" => "Patient".to_owned(),
                 name => name.to_owned(),
-            }
+            },
         };
         messages.push(MessageLine {
             author,

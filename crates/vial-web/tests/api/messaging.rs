@@ -14,6 +14,22 @@ use crate::clinical::{Clinic, clinic, denied_since};
 const BODY_MARKER: &str = "Swelling-marker-7f3e on my upper lip";
 const SUBJECT_MARKER: &str = "Lip-subject-marker-b81d";
 
+/// Opens the practice around the clock, so that no automatic after-hours reply joins the
+/// conversations of tests about something else (the test clock says 08:00 on a Friday).
+async fn always_open(c: &Clinic, admin: &str) {
+    let day = "00:00-24:00";
+    let hours = json!({"mon": day, "tue": day, "wed": day, "thu": day, "fri": day,
+                       "sat": day, "sun": day});
+    let (status, reply) =
+        c.s.post(
+            "/api/v1/settings",
+            Some(admin),
+            json!({"opening_hours": hours}),
+        )
+        .await;
+    assert_eq!(status, 204, "{reply}");
+}
+
 async fn start_own(c: &Clinic, token: &str, body: Value) -> String {
     let (status, reply) = c.s.post("/api/v1/me/threads", Some(token), body).await;
     assert_eq!(status, 201, "{reply}");
@@ -49,6 +65,7 @@ async fn bodies(c: &Clinic, token: &str, thread: &str) -> Vec<String> {
 async fn the_messages_row_of_the_matrix(pg: bool) {
     let c = clinic(pg).await;
     let t = c.tokens().await;
+    always_open(&c, &t.admin).await;
     let scheduling = start_own(
         &c,
         &t.patient,
@@ -253,6 +270,7 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn retract_correct_assign_close_and_receipts(pg: bool) {
     let c = clinic(pg).await;
     let t = c.tokens().await;
+    always_open(&c, &t.admin).await;
     let thread = start_own(
         &c,
         &t.patient,
@@ -348,6 +366,7 @@ async fn retract_correct_assign_close_and_receipts(pg: bool) {
 async fn a_consult_opens_one_thread_and_nothing_else(pg: bool) {
     let c = clinic(pg).await;
     let t = c.tokens().await;
+    always_open(&c, &t.admin).await;
     let own = start_own(
         &c,
         &t.patient,
@@ -458,6 +477,7 @@ async fn photos_sent_in_a_thread_are_stripped_and_filed_to_the_chart(pg: bool) {
     use vial_testkit::images::{assert_no_metadata, exif_jpeg, textured};
     let c = clinic(pg).await;
     let t = c.tokens().await;
+    always_open(&c, &t.admin).await;
     let thread = start_own(
         &c,
         &t.patient,
@@ -551,7 +571,66 @@ async fn photos_sent_in_a_thread_are_stripped_and_filed_to_the_chart(pg: bool) {
     assert_eq!(photos["photos"][0]["id"], filed["photo_id"]);
 }
 
+/// A patient who writes while the practice is closed (its zone and hours) gets the automatic
+/// reply, once in a row, authored by nobody; during opening hours, none.
+async fn patients_writing_after_hours_get_the_automatic_reply_once(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    // Friday 08:00 UTC: before the default hours (09:00-17:00).
+    let thread = start_own(
+        &c,
+        &t.patient,
+        json!({"reason": "scheduling", "body": "Early bird"}),
+    )
+    .await;
+    let path = format!("/api/v1/threads/{thread}/messages");
+    let (status, _) =
+        c.s.post(&path, Some(&t.patient), json!({"body": "Anyone?"}))
+            .await;
+    assert_eq!(status, 201);
+    let (_, detail) =
+        c.s.get(&format!("/api/v1/threads/{thread}"), Some(&t.patient))
+            .await;
+    let messages = detail["messages"].as_array().unwrap();
+    let authors: Vec<&Value> = messages.iter().map(|m| &m["author_id"]).collect();
+    assert_eq!(messages.len(), 3, "{detail}");
+    assert_eq!(messages[1]["body"], vial_app::AFTER_HOURS_REPLY);
+    assert!(authors[1].is_null() && authors[0].is_string() && authors[2].is_string());
+
+    // At 10:00 the practice is open: no automatic reply. At 18:00 closed again: one more.
+    c.s.clock.advance_ms(2 * 60 * 60_000);
+    let t = c.tokens().await;
+    let (status, _) =
+        c.s.post(&path, Some(&t.patient), json!({"body": "Now?"}))
+            .await;
+    assert_eq!(status, 201);
+    c.s.clock.advance_ms(8 * 60 * 60_000);
+    let t = c.tokens().await;
+    let (status, _) =
+        c.s.post(&path, Some(&t.patient), json!({"body": "Evening"}))
+            .await;
+    assert_eq!(status, 201);
+    let (_, detail) =
+        c.s.get(&format!("/api/v1/threads/{thread}"), Some(&t.staff))
+            .await;
+    let automatic = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["author_id"].is_null())
+        .count();
+    assert_eq!(automatic, 2, "{detail}");
+    let last = detail["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["body"], vial_app::AFTER_HOURS_REPLY);
+}
+
 both_backends!(
+    patients_writing_after_hours_get_the_automatic_reply_once,
     photos_sent_in_a_thread_are_stripped_and_filed_to_the_chart,
     the_messages_row_of_the_matrix,
     retract_correct_assign_close_and_receipts,
