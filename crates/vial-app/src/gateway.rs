@@ -237,6 +237,8 @@ pub(crate) enum Ask<'a> {
     },
     /// May the actor read and write a thread's internal notes?
     InternalNote,
+    /// May the actor write and use the practice's message templates?
+    MessageTemplates,
     /// May the actor approve the account `target` that `invited_by` invited (both `None`: may
     /// they approve accounts at all), the practice having named `director`?
     AccountApproval {
@@ -308,6 +310,7 @@ fn policy(actor: &Actor, ask: Ask<'_>) -> Decision {
             kind,
         } => vial_core::may_access_thread(actor.role, relation, action, kind),
         Ask::InternalNote => vial_core::may_see_internal_notes(actor.role),
+        Ask::MessageTemplates => vial_core::may_use_message_templates(actor.role),
         Ask::AccountApproval {
             target,
             invited_by,

@@ -46,6 +46,7 @@ pub use keys::{
 };
 pub use messaging::attachments::{ATTACHMENT_NOTE, AttachmentContent, AttachmentMeta};
 pub use messaging::notices::{NOTICE_SUBJECT, NoticeReport, SmtpRelay, notice_text};
+pub use messaging::templates::{NewTemplate, TemplateView};
 pub use messaging::{
     AFTER_HOURS_REPLY, INBOX_PAGE, InboxBox, MessageView, NewThread, ThreadChange, ThreadSummary,
     ThreadView,

@@ -116,8 +116,9 @@ pub use lot::{
     Expiry, LotNumber, ReceivedLot, ReceivedLotInput, check_not_expired, validate_received_lot,
 };
 pub use message::{
-    Audience, MAX_MESSAGE_CHARS, ThreadReason, ThreadStatus, validate_message_body,
-    validate_retract_reason, validate_subject,
+    Audience, MAX_MESSAGE_CHARS, TEMPLATE_PLACEHOLDERS, TemplateKind, ThreadReason, ThreadStatus,
+    render_template, validate_message_body, validate_retract_reason, validate_subject,
+    validate_template_body, validate_template_name,
 };
 pub use neurotoxin::{
     InjectionPoint, InjectionPointInput, Neurotoxin, NeurotoxinInput, validate_neurotoxin,

@@ -44,6 +44,73 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// What a message template is for: aftercare after a kind of treatment, or anything.
+    pub enum TemplateKind ("template kind") {
+        Neurotoxin = "neurotoxin",
+        Filler = "filler",
+        Procedure = "procedure",
+        General = "general",
+    }
+}
+
+/// The placeholders a template may hold: the patient's first name and today's date. Nothing
+/// else: a template never reaches into the record.
+pub const TEMPLATE_PLACEHOLDERS: [&str; 2] = ["{first_name}", "{date}"];
+
+/// A template's text: a message body whose only `{…}` are [`TEMPLATE_PLACEHOLDERS`].
+pub fn validate_template_body(body: &FreeText) -> Result<BoundedText, ClinicalError> {
+    let text = BoundedText::parse("body", body.as_str(), MAX_MESSAGE_CHARS, Lines::Multi)?;
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find('{') {
+        let tail = &rest[open..];
+        let Some(placeholder) = TEMPLATE_PLACEHOLDERS.iter().find(|p| tail.starts_with(**p)) else {
+            return Err(ClinicalError::invalid(
+                "body",
+                "the only placeholders are {first_name} and {date}",
+            ));
+        };
+        rest = &tail[placeholder.len()..];
+    }
+    if rest.contains('}')
+        || text.as_str().matches('}').count() != text.as_str().matches('{').count()
+    {
+        return Err(ClinicalError::invalid(
+            "body",
+            "the only placeholders are {first_name} and {date}",
+        ));
+    }
+    Ok(text)
+}
+
+/// A template's name: one line of at most 80 characters.
+pub fn validate_template_name(name: &FreeText) -> Result<BoundedText, ClinicalError> {
+    BoundedText::parse("name", name.as_str(), 80, Lines::Single)
+}
+
+/// The template filled in. Placeholders are replaced once, left to right, so a first name that
+/// itself reads `{date}` stays as typed.
+pub fn render_template(body: &str, first_name: &str, date: &str) -> String {
+    let mut out = String::with_capacity(body.len() + 32);
+    let mut rest = body;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open..];
+        if let Some(after) = tail.strip_prefix("{first_name}") {
+            out.push_str(first_name);
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("{date}") {
+            out.push_str(date);
+            rest = after;
+        } else {
+            out.push('{');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The longest message.
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
 /// The longest subject.
@@ -79,6 +146,29 @@ mod tests {
             assert!(reason.is_logistics(), "{reason}");
         }
         assert!(ThreadReason::parse_at("reason", "gossip").is_err());
+    }
+
+    #[test]
+    fn templates_hold_only_the_two_placeholders_and_fill_them_once() {
+        let ok = FreeText::from("Hi {first_name}, after your visit on {date}: no massage.");
+        assert!(validate_template_body(&ok).is_ok());
+        for bad in [
+            "Hi {name}",
+            "Hi {first_name",
+            "Hi first_name}",
+            "{dob}",
+            "{{date}}",
+        ] {
+            assert!(
+                validate_template_body(&FreeText::from(bad)).is_err(),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            render_template("Hi {first_name}, see you {date}.", "{date}", "May 2"),
+            "Hi {date}, see you May 2."
+        );
+        assert!(TemplateKind::parse_at("kind", "filler").is_ok());
     }
 
     #[test]

@@ -59,6 +59,7 @@ pub use policy::{
     Action, Decision, DenyReason, Relation, Resource, Scope, ThreadKind, decide, may_access_thread,
     may_approve_account, may_assign_care_team, may_change_role, may_cosign,
     may_decide_booking_request, may_maintain_catalogue, may_read_catalogue,
-    may_remove_from_care_team, may_see_internal_notes, may_use_portal, may_write_draft,
+    may_remove_from_care_team, may_see_internal_notes, may_use_message_templates, may_use_portal,
+    may_write_draft,
 };
 pub use role::{AccountState, Role, UnknownRole};

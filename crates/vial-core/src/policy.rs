@@ -368,6 +368,15 @@ pub fn may_see_internal_notes(role: Role) -> Decision {
     }
 }
 
+/// May someone with `role` write and use the practice's message templates (aftercare
+/// instructions and the like)? Those who write to patients: providers and the front desk.
+pub fn may_use_message_templates(role: Role) -> Decision {
+    match role {
+        Provider | Staff => Decision::Allow(Scope::Full),
+        _ => Decision::Deny(DenyReason::NotPermittedForRole),
+    }
+}
+
 /// May someone with `role` use the patient portal's own views (my appointments, who opened my
 /// record)? Patients only: the workforce has its own views.
 pub fn may_use_portal(role: Role) -> Decision {

@@ -41,7 +41,9 @@ pub use identity::{
 };
 pub use keys::sql::JOINED_DEK_COLUMNS;
 pub use keys::{DekCount, DekRewrap, KeysRead, KeysTx, StoredDek};
-pub use messaging::{AttachmentRow, MessageRow, MessagingRead, MessagingTx, ThreadRow};
+pub use messaging::{
+    AttachmentRow, MessageRow, MessagingRead, MessagingTx, TemplateRow, ThreadRow,
+};
 pub use patients::{
     BreakGlassRow, CareTeamReason, PatientLookup, PatientRead, PatientRow, PatientsRead, PatientsTx,
 };

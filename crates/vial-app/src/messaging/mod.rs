@@ -8,6 +8,7 @@
 
 pub(crate) mod attachments;
 pub(crate) mod notices;
+pub(crate) mod templates;
 
 use vial_clinical::{
     Audience, FreeText, ThreadReason, ThreadStatus, validate_message_body, validate_retract_reason,

@@ -63,6 +63,19 @@ pub struct AttachmentRow {
     pub filed_photo_id: Option<String>,
 }
 
+/// A practice's message template (no PHI: placeholders stand for the patient's name and the
+/// date).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateRow {
+    pub id: String,
+    pub name: String,
+    /// `neurotoxin`, `filler`, `procedure` or `general`.
+    pub kind: String,
+    pub body: String,
+    pub created_by: UserId,
+    pub created_at_ms: i64,
+}
+
 /// Reads of threads and messages.
 #[async_trait::async_trait]
 pub trait MessagingRead: Send {
@@ -80,6 +93,9 @@ pub trait MessagingRead: Send {
     async fn message(&mut self, id: &str) -> StoreResult<Option<MessageRow>>;
     /// Who has read the thread, and when last.
     async fn thread_reads(&mut self, thread_id: &str) -> StoreResult<Vec<(UserId, i64)>>;
+    /// The practice's message templates, by kind and name.
+    async fn message_templates(&mut self) -> StoreResult<Vec<TemplateRow>>;
+    async fn message_template(&mut self, id: &str) -> StoreResult<Option<TemplateRow>>;
     /// A thread's attachments (without their content), oldest first.
     async fn attachments_of(&mut self, thread_id: &str) -> StoreResult<Vec<AttachmentRow>>;
     /// One attachment with its sealed content.
@@ -123,6 +139,7 @@ pub trait MessagingTx: Send {
         at_ms: i64,
     ) -> StoreResult<()>;
     async fn insert_attachment(&mut self, attachment: &AttachmentRow) -> StoreResult<()>;
+    async fn insert_message_template(&mut self, template: &TemplateRow) -> StoreResult<()>;
     /// Records the chart photo an attachment was filed as; false if it was filed already.
     async fn file_attachment(&mut self, id: &str, photo_id: &str) -> StoreResult<bool>;
     /// Invites `user` into a thread (once).

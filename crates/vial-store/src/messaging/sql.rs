@@ -10,7 +10,19 @@ macro_rules! messaging_sql {
         use ::sqlx::Row as _;
         use $crate::deps::vial_clinical::{Audience, ThreadReason, ThreadStatus};
         use $crate::deps::vial_core::{PatientId, UserId};
-        use $crate::{AttachmentRow, MessageRow, StoreError, StoreResult, ThreadRow};
+        use $crate::{AttachmentRow, MessageRow, StoreError, StoreResult, TemplateRow, ThreadRow};
+
+        fn template_from_row(r: &$row) -> StoreResult<TemplateRow> {
+            let created_by: String = r.try_get("created_by").map_err(db)?;
+            Ok(TemplateRow {
+                id: r.try_get("id").map_err(db)?,
+                name: r.try_get("name").map_err(db)?,
+                kind: r.try_get("kind").map_err(db)?,
+                body: r.try_get("body").map_err(db)?,
+                created_by: UserId::from(created_by),
+                created_at_ms: r.try_get("created_at_ms").map_err(db)?,
+            })
+        }
 
         use super::*;
 
@@ -84,6 +96,29 @@ macro_rules! messaging_sql {
 
         #[::async_trait::async_trait]
         impl $crate::MessagingRead for $tx {
+            async fn message_templates(&mut self) -> StoreResult<Vec<TemplateRow>> {
+                let rows = ::sqlx::query(
+                    "SELECT id, name, kind, body, created_by, created_at_ms \
+                     FROM message_templates ORDER BY kind, name, id",
+                )
+                .fetch_all(self.conn())
+                .await
+                .map_err(db)?;
+                rows.iter().map(template_from_row).collect()
+            }
+
+            async fn message_template(&mut self, id: &str) -> StoreResult<Option<TemplateRow>> {
+                let row = ::sqlx::query(
+                    "SELECT id, name, kind, body, created_by, created_at_ms \
+                     FROM message_templates WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(self.conn())
+                .await
+                .map_err(db)?;
+                row.as_ref().map(template_from_row).transpose()
+            }
+
             async fn attachments_of(&mut self, thread_id: &str) -> StoreResult<Vec<AttachmentRow>> {
                 let rows = ::sqlx::query(
                     "SELECT id, thread_id, message_id, author_id, format, width, height, \
@@ -295,6 +330,23 @@ macro_rules! messaging_sql {
 
         #[::async_trait::async_trait]
         impl $crate::MessagingTx for $tx {
+            async fn insert_message_template(&mut self, t: &TemplateRow) -> StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO message_templates (id, name, kind, body, created_by, \
+                     created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&t.id)
+                .bind(&t.name)
+                .bind(&t.kind)
+                .bind(&t.body)
+                .bind(t.created_by.as_str())
+                .bind(t.created_at_ms)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
             async fn insert_attachment(&mut self, a: &AttachmentRow) -> StoreResult<()> {
                 ::sqlx::query(
                     "INSERT INTO message_attachments (id, thread_id, message_id, author_id, \

@@ -45,6 +45,8 @@ pub(crate) fn routes() -> OpenApiRouter<App> {
         .routes(routes!(mark_read))
         .routes(routes!(retract))
         .routes(routes!(notice_preference))
+        .routes(routes!(templates, create_template))
+        .routes(routes!(post_template))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -560,4 +562,98 @@ pub(crate) async fn notice_preference(
     let Json(b) = body?;
     app.set_notice_preference(&actor, b.email).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TemplateBody {
+    name: FreeText,
+    /// `neurotoxin`, `filler`, `procedure` (aftercare) or `general`.
+    kind: String,
+    /// The text; the only placeholders are `{first_name}` and `{date}`.
+    body: FreeText,
+}
+
+/// A message template.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Template {
+    id: String,
+    name: String,
+    kind: String,
+    body: String,
+}
+
+impl From<vial_app::TemplateView> for Template {
+    fn from(t: vial_app::TemplateView) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            kind: t.kind,
+            body: t.body,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Templates {
+    templates: Vec<Template>,
+}
+
+/// Save a message template (providers and the front desk).
+#[utoipa::path(post, path = "/api/v1/message-templates", tag = "messaging", security(("bearer" = [])),
+    request_body = TemplateBody,
+    responses((status = 201, description = "saved", body = Template), (status = 403, description = "not permitted"),
+              (status = 422, description = "a field is invalid, or an unknown placeholder")))]
+pub(crate) async fn create_template(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    body: Body<TemplateBody>,
+) -> Result<(StatusCode, Json<Template>), ApiError> {
+    let Json(b) = body?;
+    let template = app
+        .create_template(
+            &actor,
+            vial_app::NewTemplate {
+                name: b.name,
+                kind: b.kind,
+                body: b.body,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(template.into())))
+}
+
+/// The practice's message templates (providers and the front desk).
+#[utoipa::path(get, path = "/api/v1/message-templates", tag = "messaging", security(("bearer" = [])),
+    responses((status = 200, description = "the templates", body = Templates), (status = 403, description = "not permitted")))]
+pub(crate) async fn templates(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+) -> Result<Json<Templates>, ApiError> {
+    let templates = app.templates(&actor).await?;
+    Ok(Json(Templates {
+        templates: templates.into_iter().map(Template::from).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UseTemplate {
+    template_id: String,
+}
+
+/// Send a template in a thread, filled in with the patient's first name and today's date.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/template-messages", tag = "messaging", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = UseTemplate,
+    responses((status = 201, description = "sent", body = Message), (status = 403, description = "not permitted"),
+              (status = 404, description = "no such template")))]
+pub(crate) async fn post_template(
+    State(app): State<App>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    body: Body<UseTemplate>,
+) -> Result<(StatusCode, Json<Message>), ApiError> {
+    let Json(b) = body?;
+    let message = app.post_template(&actor, &id, &b.template_id).await?;
+    Ok((StatusCode::CREATED, Json(message.into())))
 }

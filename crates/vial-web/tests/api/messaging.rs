@@ -629,7 +629,84 @@ async fn patients_writing_after_hours_get_the_automatic_reply_once(pg: bool) {
     assert_eq!(last["body"], vial_app::AFTER_HOURS_REPLY);
 }
 
+/// Aftercare templates: written by the workforce with the two safe placeholders only, filled in
+/// with the patient's first name and the date; a colleague in a consult cannot use one to learn
+/// the name.
+async fn aftercare_templates_fill_in_the_first_name_and_the_date(pg: bool) {
+    let c = clinic(pg).await;
+    let t = c.tokens().await;
+    always_open(&c, &t.admin).await;
+    let body = json!({"name": "Aftercare: neurotoxin", "kind": "neurotoxin",
+                      "body": "Hi {first_name}, after your treatment on {date}: stay upright for 4 hours."});
+    for (token, want) in [(&t.admin, 403), (&t.patient, 403)] {
+        let (status, _) =
+            c.s.post("/api/v1/message-templates", Some(token), body.clone())
+                .await;
+        assert_eq!(status, want);
+    }
+    let (status, reply) =
+        c.s.post(
+            "/api/v1/message-templates",
+            Some(&t.staff),
+            json!({"name": "Bad", "kind": "general", "body": "Your DOB is {dob}"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{reply}");
+    let (status, template) =
+        c.s.post("/api/v1/message-templates", Some(&t.provider), body)
+            .await;
+    assert_eq!(status, 201, "{template}");
+    let template = template["id"].as_str().unwrap().to_owned();
+    let (status, list) = c.s.get("/api/v1/message-templates", Some(&t.staff)).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["templates"].as_array().unwrap().len(), 1);
+
+    let start = format!("/api/v1/patients/{}/threads", c.patient);
+    let (status, thread) =
+        c.s.post(
+            &start,
+            Some(&t.provider),
+            json!({"reason": "post_treatment_concern", "body": "Hello"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let thread = thread["id"].as_str().unwrap().to_owned();
+    let send = format!("/api/v1/threads/{thread}/template-messages");
+    let (status, sent) =
+        c.s.post(&send, Some(&t.provider), json!({"template_id": template}))
+            .await;
+    assert_eq!(status, 201, "{sent}");
+    assert_eq!(
+        sent["body"],
+        "Hi Charta, after your treatment on January 15, 2027: stay upright for 4 hours."
+    );
+    let (status, _) =
+        c.s.post(&send, Some(&t.provider), json!({"template_id": "tpl_none"}))
+            .await;
+    assert_eq!(status, 404);
+
+    // An invited colleague may write in the consult but not read the name through a template.
+    let (status, consult) =
+        c.s.post(
+            &start,
+            Some(&t.provider),
+            json!({"reason": "other", "audience": "team", "body": "?", "invite": [c.off_team.id]}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let consult = consult["id"].as_str().unwrap();
+    let (status, _) =
+        c.s.post(
+            &format!("/api/v1/threads/{consult}/template-messages"),
+            Some(&t.off_team),
+            json!({"template_id": template}),
+        )
+        .await;
+    assert_eq!(status, 403);
+}
+
 both_backends!(
+    aftercare_templates_fill_in_the_first_name_and_the_date,
     patients_writing_after_hours_get_the_automatic_reply_once,
     photos_sent_in_a_thread_are_stripped_and_filed_to_the_chart,
     the_messages_row_of_the_matrix,
