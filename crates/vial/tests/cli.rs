@@ -662,6 +662,38 @@ async fn the_server_log_holds_no_phi() {
         let r = client.get(url).bearer_auth(&token).send().await.unwrap();
         assert_eq!(r.status(), 200);
     }
+    // A conversation about the patient: subject, bodies and the thread's reads stay out too.
+    let thread: serde_json::Value = client
+        .post(format!("{base}/api/v1/patients/{id}/threads"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"reason": "scheduling",
+            "subject": "Subjectmarker swelling", "body": "Bodymarker: ice the lip twice daily"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let thread = thread["id"].as_str().expect("thread started");
+    for url in [
+        format!("{base}/api/v1/threads/{thread}"),
+        format!("{base}/api/v1/threads?box=unassigned"),
+    ] {
+        let r = client.get(url).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let r = client
+        .post(format!("{base}/api/v1/threads/{thread}/messages"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"body": "Bodymarker\u{7} with a bell"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(
+        !r.text().await.unwrap().contains("Bodymarker"),
+        "errors do not echo PHI"
+    );
     // A failing request too: errors must not echo input either.
     let r = client
         .post(format!("{base}/api/v1/patients"))
@@ -690,6 +722,8 @@ async fn the_server_log_holds_no_phi() {
         "1979-11-23",
         "867-5309",
         "8675309",
+        "Subjectmarker",
+        "Bodymarker",
     ] {
         assert!(!log.contains(marker), "{marker} appears in the server log");
     }

@@ -517,7 +517,20 @@ async fn photos_sent_in_a_thread_are_stripped_and_filed_to_the_chart(pg: bool) {
         assert_eq!(r.status().as_u16(), want);
         if want == 200 {
             assert_eq!(r.headers()["content-type"], "image/jpeg");
-            assert_no_metadata(&r.bytes().await.unwrap());
+            let picture = r.bytes().await.unwrap();
+            assert_no_metadata(&picture);
+            // Nothing of the picture is in clear on disk.
+            if !pg {
+                let middle = &picture[picture.len() / 2..picture.len() / 2 + 48];
+                for file in files_under(&c.s.data_root) {
+                    let bytes = std::fs::read(&file).unwrap();
+                    assert!(
+                        !bytes.windows(middle.len()).any(|w| w == middle),
+                        "{} holds the photo in clear",
+                        file.display()
+                    );
+                }
+            }
         }
     }
     let (_, detail) =
