@@ -31,6 +31,8 @@ pub fn routes() -> Router<App> {
                 256 * 1024 * 1024,
             )),
         )
+        .route("/messages/templates", get(templates).post(create_template))
+        .route("/messages/{id}/template", post(send_template))
         .route("/messages/attachments/{id}", get(picture))
         .route("/messages/attachments/{id}/file", post(file_to_chart))
 }
@@ -172,6 +174,8 @@ struct ThreadPage {
     messages: Vec<MessageLine>,
     views: Vec<&'static str>,
     areas: Vec<&'static str>,
+    /// The practice's templates, for the workforce: (id, name).
+    templates: Vec<(String, String)>,
 }
 
 async fn thread(
@@ -221,6 +225,16 @@ async fn thread(
         Some(user) => Some(names.of(&app, user).await),
         None => None,
     };
+    let workforce = matches!(actor.role, Role::Provider | Role::Staff);
+    let templates = if workforce {
+        app.templates(actor)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let row = ThreadRow::of(view.thread.clone());
     render(&ThreadPage {
         layout: Layout::signed_in("Conversation", &session, &app),
@@ -229,7 +243,7 @@ async fn thread(
         reason: row.reason,
         urgent: row.urgent,
         closed: row.status == "closed",
-        workforce: matches!(actor.role, Role::Provider | Role::Staff),
+        workforce,
         provider: actor.role == Role::Provider,
         assigned,
         messages,
@@ -241,6 +255,7 @@ async fn thread(
             .iter()
             .map(|a| a.as_str())
             .collect(),
+        templates,
     })
 }
 
@@ -355,4 +370,68 @@ async fn file_to_chart(
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect();
     Ok(Redirect::to(&format!("/messages/{thread}")))
+}
+
+#[derive(Template)]
+#[template(path = "messaging/templates.html")]
+struct TemplatesPage {
+    layout: Layout,
+    templates: Vec<vial_app::TemplateView>,
+    kinds: Vec<&'static str>,
+}
+
+/// The practice's templates, and a form for a new one (providers and the front desk).
+async fn templates(
+    State(app): State<App>,
+    session: BrowserSession,
+) -> Result<Html<String>, PageError> {
+    let templates = app.templates(&session.actor).await?;
+    render(&TemplatesPage {
+        layout: Layout::signed_in("Message templates", &session, &app),
+        templates,
+        kinds: vial_clinical::TemplateKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+struct TemplateFields {
+    name: String,
+    kind: String,
+    body: String,
+}
+
+async fn create_template(
+    State(app): State<App>,
+    form: CsrfForm<TemplateFields>,
+) -> Result<Redirect, PageError> {
+    let CsrfForm { session, form } = form;
+    app.create_template(
+        &session.actor,
+        vial_app::NewTemplate {
+            name: FreeText::from(form.name),
+            kind: form.kind,
+            body: FreeText::from(form.body),
+        },
+    )
+    .await?;
+    Ok(Redirect::to("/messages/templates"))
+}
+
+#[derive(Deserialize)]
+struct UseTemplateFields {
+    template_id: String,
+}
+
+async fn send_template(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    form: CsrfForm<UseTemplateFields>,
+) -> Result<Redirect, PageError> {
+    let CsrfForm { session, form } = form;
+    app.post_template(&session.actor, &id, &form.template_id)
+        .await?;
+    Ok(Redirect::to(&format!("/messages/{id}")))
 }

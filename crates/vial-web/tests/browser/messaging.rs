@@ -115,9 +115,30 @@ async fn a_patient_asks_after_a_treatment_and_the_provider_answers_from_the_inbo
         first.starts_with("Urgent · Swelling after filler"),
         "{first}"
     );
+    // An aftercare template, written once, sent with the patient's first name filled in.
+    browser.click("#templates-link").await;
+    browser.wait_for("#new-template").await;
+    browser.fill("template-name", "Aftercare: filler").await;
+    browser.set("template-kind", "filler").await;
+    browser
+        .fill(
+            "template-body",
+            "Hi {first_name}, no lipstick for a day after {date}.",
+        )
+        .await;
+    browser.submit("#template-save").await;
+    browser.open(&server, "/messages").await;
+    browser.wait_for("#threads").await;
     browser
         .click(&format!("#threads a[href='{thread_path}']"))
         .await;
+    browser.wait_for("#send-template").await;
+    browser.submit("#template-send").await;
+    let messages = browser.find("#messages").await.text().await.unwrap();
+    assert!(
+        messages.contains("Hi Messa, no lipstick for a day after"),
+        "{messages}"
+    );
     browser.wait_for("#reply").await;
     browser
         .fill(
