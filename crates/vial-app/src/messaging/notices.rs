@@ -186,6 +186,12 @@ impl App {
         Ok(())
     }
 
+    /// Whether the signed-in person gets email notices (on unless they opted out).
+    pub async fn notice_preference(&self, actor: &Actor) -> Result<bool, AppError> {
+        let mut tx = self.store().reader().await?;
+        Ok(!tx.email_opted_out(&actor.user_id).await?)
+    }
+
     /// Whether the signed-in person wants email notices (any role, for themselves).
     pub async fn set_notice_preference(&self, actor: &Actor, email: bool) -> Result<(), AppError> {
         let actor = actor.clone();

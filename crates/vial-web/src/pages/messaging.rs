@@ -32,6 +32,7 @@ pub fn routes() -> Router<App> {
             )),
         )
         .route("/messages/templates", get(templates).post(create_template))
+        .route("/messages/notices", post(notices))
         .route("/messages/{id}/template", post(send_template))
         .route("/messages/attachments/{id}", get(picture))
         .route("/messages/attachments/{id}/file", post(file_to_chart))
@@ -80,6 +81,8 @@ struct ListPage {
     which: &'static str,
     threads: Vec<ThreadRow>,
     reasons: Vec<(&'static str, &'static str)>,
+    /// Whether the person gets an email ("you have a new secure message") for new messages.
+    emails: bool,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +119,7 @@ async fn list(
             .iter()
             .map(|r| (r.as_str(), reason_label(*r)))
             .collect(),
+        emails: app.notice_preference(&session.actor).await?,
     })
 }
 
@@ -434,4 +438,21 @@ async fn send_template(
     app.post_template(&session.actor, &id, &form.template_id)
         .await?;
     Ok(Redirect::to(&format!("/messages/{id}")))
+}
+
+#[derive(Deserialize)]
+struct NoticeFields {
+    /// `on` or `off`.
+    email: String,
+}
+
+/// Email notices of new messages on or off, for oneself.
+async fn notices(
+    State(app): State<App>,
+    form: CsrfForm<NoticeFields>,
+) -> Result<Redirect, PageError> {
+    let CsrfForm { session, form } = form;
+    app.set_notice_preference(&session.actor, form.email == "on")
+        .await?;
+    Ok(Redirect::to("/messages"))
 }

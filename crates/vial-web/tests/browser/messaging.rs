@@ -165,5 +165,10 @@ async fn a_patient_asks_after_a_treatment_and_the_provider_answers_from_the_inbo
     let messages = browser.find("#messages").await.text().await.unwrap();
     assert!(messages.contains("Cold compress tonight"), "{messages}");
     assert!(messages.contains("You"), "{messages}");
+    // The patient turns the email notices off.
+    browser.open(&server, "/messages").await;
+    browser.submit("#notices-toggle").await;
+    let state = browser.find("#notices-state").await.text().await.unwrap();
+    assert!(state.starts_with("No emails"), "{state}");
     browser.close().await;
 }
