@@ -333,8 +333,13 @@ impl App {
         let (app, actor) = (self.clone(), actor.clone());
         self.transact_read(move |work| {
             Box::pin(async move {
+                // Every thread here is about the same patient: one relation for all.
+                let relation = app
+                    .relation_in(work.read(), &actor, &patient_id, None)
+                    .await?;
                 let rows = work.read().threads_of_patient(&patient_id).await?;
-                app.visible(work, &actor, rows, "thread.list").await
+                let rows = rows.into_iter().map(|t| (t, relation)).collect();
+                app.visible(work, &actor, rows).await
             })
         })
         .await
@@ -370,34 +375,38 @@ impl App {
                 };
                 let invited_ids: std::collections::HashSet<String> =
                     invited.iter().map(|t| t.id.clone()).collect();
-                for thread in invited {
-                    if thread.status == status && !rows.iter().any(|r| r.id == thread.id) {
-                        rows.push(thread);
-                    }
-                }
+                let listed: std::collections::HashSet<String> =
+                    rows.iter().map(|t| t.id.clone()).collect();
+                rows.extend(
+                    invited
+                        .into_iter()
+                        .filter(|t| t.status == status && !listed.contains(&t.id)),
+                );
                 rows.sort_by(|a, b| {
                     (b.urgent, b.last_message_at_ms).cmp(&(a.urgent, a.last_message_at_ms))
                 });
-                let rows: Vec<ThreadRow> = rows
+                // Each thread's relation is derived once, from the provider's patients and
+                // consults read above, and the same relation decides the listing.
+                let relations = app.provider_relations(work, &actor).await?;
+                let mine: Vec<(ThreadRow, Relation)> = rows
                     .into_iter()
                     .filter(|t| match which {
                         InboxBox::Mine => t.assigned_to.as_ref() == Some(&actor.user_id),
                         InboxBox::Unassigned => t.assigned_to.is_none(),
                         InboxBox::Closed => true,
                     })
-                    .collect();
-                let relations = app.provider_relations(work, &actor).await?;
-                let mine: Vec<ThreadRow> = rows
-                    .into_iter()
-                    .filter(|t| {
+                    .map(|t| {
                         let relation = match relations.relation(&t.patient_id) {
                             Relation::None if invited_ids.contains(&t.id) => {
                                 Relation::ThreadInvitee
                             }
                             other => other,
                         };
+                        (t, relation)
+                    })
+                    .filter(|(t, relation)| {
                         let ask = Ask::Thread {
-                            relation,
+                            relation: *relation,
                             action: Action::Read,
                             kind: kind_of(t.reason, t.audience),
                         };
@@ -405,7 +414,7 @@ impl App {
                     })
                     .take(INBOX_PAGE as usize)
                     .collect();
-                app.visible(work, &actor, mine, "thread.list").await
+                app.visible(work, &actor, mine).await
             })
         })
         .await
@@ -431,17 +440,16 @@ impl App {
         Ok(relation)
     }
 
-    /// Decides and records each of `rows` for `actor`, opening the subjects of those allowed.
+    /// Decides and records each of `rows` for `actor` under the relation already derived for
+    /// it, opening the subjects of those allowed.
     async fn visible(
         &self,
         work: &mut impl Audited,
         actor: &Actor,
-        rows: Vec<ThreadRow>,
-        action: &str,
+        rows: Vec<(ThreadRow, Relation)>,
     ) -> Result<Vec<ThreadSummary>, AppError> {
         let mut shown = Vec::with_capacity(rows.len());
-        for row in rows {
-            let relation = self.thread_relation(work.read(), actor, &row).await?;
+        for (row, relation) in rows {
             let ask = Ask::Thread {
                 relation,
                 action: Action::Read,
@@ -450,7 +458,7 @@ impl App {
             if !permits(actor, ask) {
                 continue;
             }
-            authorize(work, actor, ask, thread_event(actor, action, &row))?;
+            authorize(work, actor, ask, thread_event(actor, "thread.list", &row))?;
             let key = self.existing_data_key(work.read(), &row.patient_id).await?;
             shown.push(summary(&key, &row)?);
         }
