@@ -345,18 +345,19 @@ impl SmtpArgs {
             password: std::env::var("VIAL_SMTP_PASSWORD")
                 .ok()
                 .map(zeroize::Zeroizing::new),
-            ca_pem: self
-                .smtp_ca
-                .as_ref()
-                .map(|path| {
-                    std::fs::read(path).map_err(|e| {
-                        anyhow::anyhow!("--smtp-ca {}: cannot read it ({e})", path.display())
-                    })
-                })
-                .transpose()?,
+            ca_pem: read_ca("--smtp-ca", self.smtp_ca.as_deref())?,
             public_url: self.public_url.clone(),
         }))
     }
+}
+
+/// The PEM file a `--…-ca` option names, if any; an unreadable one is an error naming `flag`.
+fn read_ca(flag: &str, path: Option<&std::path::Path>) -> anyhow::Result<Option<Vec<u8>>> {
+    path.map(|path| {
+        std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("{flag} {}: cannot read it ({e})", path.display()))
+    })
+    .transpose()
 }
 
 /// Photo storage in an S3-compatible bucket instead of `<data-dir>/blobs`. The secret access
@@ -405,15 +406,7 @@ impl S3Args {
             bucket: bucket.clone(),
             access_key_id: access_key_id.clone(),
             secret_access_key: secrecy::SecretString::from(secret),
-            ca_pem: self
-                .s3_ca
-                .as_ref()
-                .map(|path| {
-                    std::fs::read(path).map_err(|e| {
-                        anyhow::anyhow!("--s3-ca {}: cannot read it ({e})", path.display())
-                    })
-                })
-                .transpose()?,
+            ca_pem: read_ca("--s3-ca", self.s3_ca.as_deref())?,
         }))
     }
 }
